@@ -1,0 +1,222 @@
+/**
+ * Backend selection: WebGPU on a real GPU, tfjs-backend-wasm (SIMD) on CPU-only machines.
+ *
+ * Backends are registered lazily (dynamic import) when {@link initBackend} runs, so importing
+ * this module has no side effects. The library never prints; callers (the CLI) decide whether to
+ * show {@link BackendInfo}.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/** Name of a backend that {@link initBackend} accepts. `auto` picks for the machine. */
+export type BackendName = "auto" | "webgpu" | "wasm" | "cpu";
+
+/** Description of the WebGPU adapter that was found, if any. */
+export interface AdapterInfo {
+  /** Adapter vendor string, e.g. `"nvidia"`; may be empty. */
+  vendor: string;
+  /** Adapter architecture string; may be empty. */
+  architecture: string;
+  /** Human-readable adapter description, e.g. `"llvmpipe (LLVM 15.0.6, 256 bits)"`. */
+  description: string;
+  /** True for a software adapter (Mesa llvmpipe/lavapipe, SwiftShader). */
+  isFallbackAdapter: boolean;
+}
+
+/** What {@link initBackend} chose, and why. */
+export interface BackendInfo {
+  /** The tfjs backend now active. */
+  backend: "webgpu" | "wasm" | "cpu";
+  /** What was asked for. */
+  requested: BackendName;
+  /** The WebGPU adapter seen (null when `navigator.gpu` is missing or gave no adapter). */
+  adapter: AdapterInfo | null;
+  /** One line saying why this backend was chosen. */
+  reason: string;
+}
+
+/** Options for {@link initBackend}. */
+export interface BackendOptions {
+  /**
+   * Where to find the tfjs-backend-wasm `.wasm` files (a directory URL ending in `/`), for
+   * browsers that cannot resolve them next to the script. Deno finds them on its own.
+   * @default undefined
+   */
+  wasmPaths?: string;
+}
+
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|softpipe/i;
+
+interface GpuAdapterLike {
+  info?: {
+    vendor?: string;
+    architecture?: string;
+    description?: string;
+    device?: string;
+    isFallbackAdapter?: boolean;
+  };
+  isFallbackAdapter?: boolean;
+  requestDevice(desc?: unknown): Promise<unknown>;
+  features: { has(name: string): boolean };
+  limits: Record<string, number>;
+}
+
+async function requestAdapter(): Promise<GpuAdapterLike | null> {
+  const gpu =
+    (globalThis.navigator as unknown as { gpu?: { requestAdapter(o?: unknown): Promise<unknown> } })
+      ?.gpu;
+  if (!gpu) return null;
+  try {
+    return (await gpu.requestAdapter({ powerPreference: "high-performance" })) as
+      | GpuAdapterLike
+      | null;
+  } catch {
+    return null;
+  }
+}
+
+function describeAdapter(adapter: GpuAdapterLike): AdapterInfo {
+  const info = adapter.info ?? {};
+  const description = info.description || info.device || "";
+  const flagged = info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+  return {
+    vendor: info.vendor ?? "",
+    architecture: info.architecture ?? "",
+    description,
+    isFallbackAdapter: flagged || SOFTWARE_ADAPTER.test(description),
+  };
+}
+
+/** Stops tfjs-backend-cpu from printing its "running in Node.js" banner (Deno looks like Node). */
+function silenceCpuBanner(): void {
+  const cpu = tf.findBackend("cpu") as unknown as { firstUse?: boolean } | null;
+  if (cpu && "firstUse" in cpu) cpu.firstUse = false;
+}
+
+/**
+ * Loads the tfjs union package, which registers the cpu backend and every op's gradient
+ * (tfjs-core alone registers no gradients).
+ */
+async function ensureTfjs(): Promise<void> {
+  await import("@tensorflow/tfjs");
+  if (!tf.findBackendFactory("cpu")) throw new Error("tfjs-backend-cpu did not register");
+}
+
+async function activate(name: "webgpu" | "wasm" | "cpu"): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`backend "${name}" failed to initialise`);
+  await tf.ready();
+  silenceCpuBanner();
+}
+
+async function useWebGpu(adapter: GpuAdapterLike): Promise<void> {
+  const { WebGPUBackend } = await import("@tensorflow/tfjs-backend-webgpu");
+  if (tf.getBackend() === "webgpu") return;
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+    },
+  });
+  // Register our own factory with the adapter we inspected, so a forced "webgpu" also works on
+  // a software (fallback) adapter.
+  if (tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu");
+  const info = adapter.info as unknown;
+  // deno-lint-ignore no-explicit-any
+  tf.registerBackend("webgpu", () => new WebGPUBackend(device as any, info as any), 3);
+  await activate("webgpu");
+}
+
+async function useWasm(options: BackendOptions): Promise<void> {
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths);
+  await activate("wasm");
+}
+
+/**
+ * Selects and initialises the tfjs backend.
+ *
+ * `auto` uses WebGPU when `navigator.gpu` offers a real (hardware) adapter, and otherwise, with
+ * no adapter or only a software fallback one, tfjs-backend-wasm with SIMD. `webgpu`, `wasm` and
+ * `cpu` force a backend; a forced `webgpu` also runs on a software adapter.
+ *
+ * @param requested Which backend to use.
+ * @param options Extra settings, see {@link BackendOptions}.
+ * @returns What was chosen, with the adapter seen and the reason.
+ * @throws Error when a forced backend cannot start (e.g. `webgpu` with no adapter).
+ * @example
+ * ```ts
+ * import { initBackend } from "./backend.ts";
+ * const info = await initBackend("cpu");
+ * console.assert(info.backend === "cpu");
+ * ```
+ */
+export async function initBackend(
+  requested: BackendName = "auto",
+  options: BackendOptions = {},
+): Promise<BackendInfo> {
+  if (!["auto", "webgpu", "wasm", "cpu"].includes(requested)) {
+    throw new Error(`unknown backend "${requested}": expected auto, webgpu, wasm or cpu`);
+  }
+  await ensureTfjs();
+  const adapter = requested === "auto" || requested === "webgpu" ? await requestAdapter() : null;
+  const adapterInfo = adapter ? describeAdapter(adapter) : null;
+  const done = (backend: BackendInfo["backend"], reason: string): BackendInfo => ({
+    backend,
+    requested,
+    adapter: adapterInfo,
+    reason,
+  });
+  if (requested === "cpu") {
+    await activate("cpu");
+    return done("cpu", "forced");
+  }
+  if (requested === "wasm") {
+    await useWasm(options);
+    return done("wasm", "forced");
+  }
+  if (requested === "webgpu") {
+    if (!adapter) {
+      throw new Error("backend webgpu: navigator.gpu offers no adapter on this machine");
+    }
+    await useWebGpu(adapter);
+    return done("webgpu", adapterInfo!.isFallbackAdapter ? "forced (software adapter)" : "forced");
+  }
+  if (adapter && adapterInfo && !adapterInfo.isFallbackAdapter) {
+    await useWebGpu(adapter);
+    return done("webgpu", "hardware WebGPU adapter found");
+  }
+  await useWasm(options);
+  return done(
+    "wasm",
+    adapter ? "only a software WebGPU adapter found" : "no WebGPU adapter found",
+  );
+}
+
+/**
+ * Formats a {@link BackendInfo} as one line for logs.
+ *
+ * @param info What {@link initBackend} returned.
+ * @returns A line such as `backend wasm (no WebGPU adapter found)`.
+ * @example
+ * ```ts
+ * import { describeBackend } from "./backend.ts";
+ * const line = describeBackend({ backend: "cpu", requested: "cpu", adapter: null, reason: "forced" });
+ * console.assert(line.startsWith("backend cpu"));
+ * ```
+ */
+export function describeBackend(info: BackendInfo): string {
+  const a = info.adapter;
+  const adapter = a
+    ? `; adapter: ${a.description || a.vendor || "unknown"}${
+      a.isFallbackAdapter ? " (software)" : ""
+    }`
+    : "";
+  return `backend ${info.backend} (${info.reason}${adapter})`;
+}

@@ -1,0 +1,250 @@
+/**
+ * Model configuration and presets. A {@link FlowFMConfig} is stored in every weights file, so a
+ * model rebuilds from the file alone.
+ *
+ * @module
+ */
+
+/** One encoder stage: conv -> resblocks -> BN -> ReLU -> anti-aliased downsampling. */
+export interface EncoderStage {
+  /** Output channels of the stage's convolutions. */
+  channels: number;
+  /** Kernel width of every convolution in the stage (odd). */
+  kernel: number;
+  /** Number of pre-activation residual blocks. */
+  resblocks: number;
+  /** Downsampling factor at the end of the stage. */
+  down: number;
+  /** Order of the anti-aliasing box filter (2 for the first two stages of harnet10, else 1). */
+  order: number;
+}
+
+/** The 1-D ResNet-V2 encoder (SSL-Wearables harnet layout). */
+export interface EncoderConfig {
+  /** Stages in order; the last stage's channels are the embedding width. */
+  stages: EncoderStage[];
+}
+
+/** The velocity network: a 1-D U-Net with FiLM conditioning on `t` and `z`. */
+export interface GeneratorConfig {
+  /** Channels per U-Net level; level i runs at length `300 / 2^i`. */
+  channels: number[];
+  /** Residual blocks per level on each side of the U. */
+  blocks: number;
+  /** Width of the sinusoidal time embedding and the conditioning vector. */
+  condDim: number;
+  /** Group-norm groups (divides every level's channels). */
+  groups: number;
+  /** Kernel width of the U-Net convolutions (odd). */
+  kernel: number;
+}
+
+/** Name of a built-in size preset. */
+export type PresetName = "base" | "small" | "tiny";
+
+/** Everything needed to rebuild a model, stored in the weights file's `__metadata__`. */
+export interface FlowFMConfig {
+  /** Weights-file format version this config belongs to. */
+  formatVersion: number;
+  /** Preset the architecture came from, or `"custom"`. */
+  preset: PresetName | "custom";
+  /** Training objective: flow matching. */
+  objective: "fm";
+  /** Encoder architecture. */
+  encoder: EncoderConfig;
+  /** Generator architecture. */
+  generator: GeneratorConfig;
+  /** Samples per second of a window. */
+  sampleRate: number;
+  /** Window duration in seconds. */
+  windowSeconds: number;
+  /** Samples per window (`sampleRate * windowSeconds`). */
+  windowLength: number;
+  /** Channels per sample (x, y, z). */
+  channels: number;
+  /** Units of the input. */
+  units: "g";
+  /** Inputs are clipped to `[-clip, clip]`. */
+  clip: number;
+  /** Training steps taken when the file was written. */
+  step: number;
+  /** Seed the run started from. */
+  seed: number;
+}
+
+/** Current weights-file format version. */
+export const FORMAT_VERSION = 1;
+
+const stage = (
+  channels: number,
+  resblocks: number,
+  down: number,
+  order: number,
+): EncoderStage => ({ channels, kernel: 5, resblocks, down, order });
+
+const ENCODERS: Record<PresetName, EncoderConfig> = {
+  // harnet10 from SSL-Wearables: 1024-d z, about 10.5 M parameters.
+  base: {
+    stages: [
+      stage(64, 2, 2, 2),
+      stage(128, 2, 2, 2),
+      stage(256, 2, 5, 1),
+      stage(512, 2, 5, 1),
+      stage(1024, 0, 3, 1),
+    ],
+  },
+  // Half the widths and one resblock per stage: the CPU default, 512-d z.
+  small: {
+    stages: [
+      stage(32, 1, 2, 2),
+      stage(64, 1, 2, 2),
+      stage(128, 1, 5, 1),
+      stage(256, 1, 5, 1),
+      stage(512, 0, 3, 1),
+    ],
+  },
+  // For tests: a few thousand parameters, 32-d z.
+  tiny: {
+    stages: [
+      stage(8, 1, 2, 2),
+      stage(8, 0, 2, 2),
+      stage(16, 0, 5, 1),
+      stage(16, 0, 5, 1),
+      stage(32, 0, 3, 1),
+    ],
+  },
+};
+
+const GENERATORS: Record<PresetName, GeneratorConfig> = {
+  base: { channels: [64, 128, 256], blocks: 2, condDim: 256, groups: 8, kernel: 5 },
+  small: { channels: [32, 64, 128], blocks: 1, condDim: 128, groups: 8, kernel: 5 },
+  tiny: { channels: [8, 16, 16], blocks: 1, condDim: 16, groups: 4, kernel: 3 },
+};
+
+/**
+ * Builds the full configuration of a preset.
+ *
+ * @param preset `base` (harnet10 encoder, 1024-d z), `small` (CPU default, 512-d z) or `tiny`.
+ * @param overrides Fields to replace, e.g. `{ seed: 7 }`.
+ * @returns A fresh config object.
+ * @example
+ * ```ts
+ * import { presetConfig } from "./config.ts";
+ * const c = presetConfig("small");
+ * console.assert(c.windowLength === 300 && c.encoder.stages.at(-1)!.channels === 512);
+ * ```
+ */
+export function presetConfig(
+  preset: PresetName,
+  overrides: Partial<FlowFMConfig> = {},
+): FlowFMConfig {
+  if (!(preset in ENCODERS)) {
+    throw new Error(`unknown preset "${preset}": expected one of ${Object.keys(ENCODERS)}`);
+  }
+  const base: FlowFMConfig = {
+    formatVersion: FORMAT_VERSION,
+    preset,
+    objective: "fm",
+    encoder: structuredClone(ENCODERS[preset]),
+    generator: structuredClone(GENERATORS[preset]),
+    sampleRate: 30, // Hz, SSL-Wearables convention
+    windowSeconds: 10, // s
+    windowLength: 300, // samples = 30 Hz x 10 s
+    channels: 3, // x, y, z
+    units: "g",
+    clip: 3, // g
+    step: 0,
+    seed: 0,
+  };
+  return { ...base, ...overrides };
+}
+
+/**
+ * Embedding width `z` of a configuration (the last encoder stage's channels).
+ *
+ * @param config A model configuration.
+ * @returns The width of `z`.
+ * @example
+ * ```ts
+ * import { embeddingDim, presetConfig } from "./config.ts";
+ * console.assert(embeddingDim(presetConfig("base")) === 1024);
+ * ```
+ */
+export function embeddingDim(config: FlowFMConfig): number {
+  return config.encoder.stages[config.encoder.stages.length - 1].channels;
+}
+
+function need(cond: boolean, field: string, detail: string): void {
+  if (!cond) throw new Error(`invalid config field "${field}": ${detail}`);
+}
+
+const isPosInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
+
+/**
+ * Checks a configuration (e.g. parsed from a weights file) and returns it typed. Every error
+ * names the field at fault.
+ *
+ * @param raw A parsed JSON value.
+ * @returns The validated configuration.
+ * @example
+ * ```ts
+ * import { presetConfig, validateConfig } from "./config.ts";
+ * const c = validateConfig(JSON.parse(JSON.stringify(presetConfig("tiny"))));
+ * console.assert(c.preset === "tiny");
+ * ```
+ */
+export function validateConfig(raw: unknown): FlowFMConfig {
+  need(typeof raw === "object" && raw !== null, "(root)", "not an object");
+  const c = raw as FlowFMConfig;
+  need(
+    c.formatVersion === FORMAT_VERSION,
+    "formatVersion",
+    `unsupported format version ${
+      JSON.stringify(c.formatVersion)
+    }, this library reads ${FORMAT_VERSION}`,
+  );
+  need(c.objective === "fm", "objective", `unsupported objective ${JSON.stringify(c.objective)}`);
+  need(c.units === "g", "units", `expected "g", got ${JSON.stringify(c.units)}`);
+  for (const f of ["sampleRate", "windowSeconds", "windowLength", "channels"] as const) {
+    need(isPosInt(c[f]), f, `expected a positive integer, got ${JSON.stringify(c[f])}`);
+  }
+  need(
+    c.windowLength === c.sampleRate * c.windowSeconds,
+    "windowLength",
+    `${c.windowLength} != sampleRate ${c.sampleRate} x windowSeconds ${c.windowSeconds}`,
+  );
+  need(c.channels === 3, "channels", `expected 3, got ${c.channels}`);
+  need(typeof c.clip === "number" && c.clip > 0, "clip", `expected > 0, got ${c.clip}`);
+  need(Number.isInteger(c.step) && c.step >= 0, "step", `expected an integer >= 0`);
+  need(Number.isInteger(c.seed), "seed", `expected an integer, got ${JSON.stringify(c.seed)}`);
+  need(Array.isArray(c.encoder?.stages) && c.encoder.stages.length > 0, "encoder.stages", "empty");
+  let len = c.windowLength;
+  c.encoder.stages.forEach((s, i) => {
+    for (const f of ["channels", "kernel", "down", "order"] as const) {
+      need(isPosInt(s[f]), `encoder.stages[${i}].${f}`, `expected a positive integer`);
+    }
+    need(
+      Number.isInteger(s.resblocks) && s.resblocks >= 0,
+      `encoder.stages[${i}].resblocks`,
+      ">= 0",
+    );
+    need(s.kernel % 2 === 1, `encoder.stages[${i}].kernel`, `must be odd, got ${s.kernel}`);
+    len = Math.floor((len - 1) / s.down) + 1;
+  });
+  need(len === 1, "encoder.stages", `downsampling leaves length ${len}, expected 1`);
+  const g = c.generator;
+  need(Array.isArray(g?.channels) && g.channels.length > 0, "generator.channels", "empty");
+  need(
+    c.windowLength % 2 ** (g.channels.length - 1) === 0,
+    "generator.channels",
+    `${g.channels.length} levels do not divide length ${c.windowLength}`,
+  );
+  for (const f of ["blocks", "condDim", "groups", "kernel"] as const) {
+    need(isPosInt(g[f]), `generator.${f}`, `expected a positive integer`);
+  }
+  need(g.condDim % 2 === 0, "generator.condDim", "must be even");
+  g.channels.forEach((ch, i) =>
+    need(isPosInt(ch) && ch % g.groups === 0, `generator.channels[${i}]`, `not divisible by groups`)
+  );
+  return c;
+}

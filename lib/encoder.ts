@@ -1,0 +1,150 @@
+/**
+ * The encoder `E(x) -> z`: SSL-Wearables' 1-D ResNet-V2 (`harnet`). Each stage is a circular
+ * conv (no bias) -> pre-activation residual blocks (BN-ReLU-Conv-BN-ReLU-Conv + identity) ->
+ * BN -> ReLU -> anti-aliased downsampling; the last stage leaves length 1, so `z` is the last
+ * stage's channels.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { EncoderConfig } from "./config.ts";
+import { antiAliasDownsample, conv1dSame } from "./ops.ts";
+import type { Params } from "./params.ts";
+
+const BN_EPS = 1e-5; // as PyTorch BatchNorm1d
+const BN_MOMENTUM = 0.1; // running = (1 - m) running + m batch, as PyTorch
+
+/** Whether batch norm uses batch statistics (and updates running ones) or running ones. */
+export type NormMode = "train" | "eval";
+
+/**
+ * Creates the encoder's parameters in `params` under the prefix `encoder.`.
+ *
+ * @param params The store to add to.
+ * @param config Encoder architecture.
+ * @param inChannels Channels of the input (3).
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { presetConfig } from "./config.ts";
+ * import { createEncoder } from "./encoder.ts";
+ * import { Params } from "./params.ts";
+ * import { Rng } from "./random.ts";
+ * await tf.setBackend("cpu");
+ * const p = new Params(new Rng(0));
+ * createEncoder(p, presetConfig("tiny").encoder, 3);
+ * console.assert(p.count("encoder.") > 0);
+ * p.dispose();
+ * ```
+ */
+export function createEncoder(params: Params, config: EncoderConfig, inChannels: number): void {
+  let cin = inChannels;
+  const bn = (name: string, c: number) => {
+    params.create(`${name}.gamma`, [c], { kind: "ones" });
+    params.create(`${name}.beta`, [c], { kind: "zeros" });
+    params.create(`${name}.mean`, [c], { kind: "zeros" }, false);
+    params.create(`${name}.var`, [c], { kind: "ones" }, false);
+  };
+  const conv = (name: string, k: number, i: number, o: number) =>
+    params.create(`${name}.w`, [k, i, o], { kind: "uniform", fanIn: k * i });
+  config.stages.forEach((s, i) => {
+    const pre = `encoder.s${i}`;
+    conv(`${pre}.conv`, s.kernel, cin, s.channels);
+    for (let j = 0; j < s.resblocks; j++) {
+      bn(`${pre}.rb${j}.bn1`, s.channels);
+      conv(`${pre}.rb${j}.conv1`, s.kernel, s.channels, s.channels);
+      bn(`${pre}.rb${j}.bn2`, s.channels);
+      conv(`${pre}.rb${j}.conv2`, s.kernel, s.channels, s.channels);
+    }
+    bn(`${pre}.bn`, s.channels);
+    cin = s.channels;
+  });
+}
+
+function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode): tf.Tensor3D {
+  const gamma = params.get(`${name}.gamma`);
+  const beta = params.get(`${name}.beta`);
+  const runMean = params.get(`${name}.mean`);
+  const runVar = params.get(`${name}.var`);
+  if (mode === "eval") {
+    return tf.batchNorm(
+      x,
+      runMean as tf.Tensor1D,
+      runVar as tf.Tensor1D,
+      beta,
+      gamma,
+      BN_EPS,
+    ) as tf.Tensor3D;
+  }
+  const { mean, variance } = tf.moments(x, [0, 1]);
+  const n = x.shape[0] * x.shape[1];
+  tf.tidy(() => {
+    const unbiased = tf.mul(variance, n / Math.max(1, n - 1));
+    runMean.assign(tf.add(tf.mul(runMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+    runVar.assign(tf.add(tf.mul(runVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+  });
+  return tf.batchNorm(
+    x,
+    mean as tf.Tensor1D,
+    variance as tf.Tensor1D,
+    beta,
+    gamma,
+    BN_EPS,
+  ) as tf.Tensor3D;
+}
+
+/**
+ * Encodes windows to representations.
+ *
+ * @param params Parameters made by {@link createEncoder}.
+ * @param config Encoder architecture.
+ * @param x Windows, shape `[batch, 300, 3]`, in g.
+ * @param mode `"train"` uses batch statistics and updates the running ones; `"eval"` uses the
+ *   running statistics.
+ * @returns `z`, shape `[batch, lastStageChannels]`.
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { presetConfig } from "./config.ts";
+ * import { createEncoder, encoderForward } from "./encoder.ts";
+ * import { Params } from "./params.ts";
+ * import { Rng } from "./random.ts";
+ * await tf.setBackend("cpu");
+ * const cfg = presetConfig("tiny").encoder;
+ * const p = new Params(new Rng(0));
+ * createEncoder(p, cfg, 3);
+ * const z = encoderForward(p, cfg, tf.zeros([2, 300, 3]), "eval");
+ * console.assert(z.shape[0] === 2 && z.shape[1] === 32);
+ * p.dispose();
+ * ```
+ */
+export function encoderForward(
+  params: Params,
+  config: EncoderConfig,
+  x: tf.Tensor3D,
+  mode: NormMode,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    let h = x;
+    const w = (name: string) => params.get(`${name}.w`) as tf.Tensor3D;
+    config.stages.forEach((s, i) => {
+      const pre = `encoder.s${i}`;
+      h = conv1dSame(h, w(`${pre}.conv`), "circular");
+      for (let j = 0; j < s.resblocks; j++) {
+        const rb = `${pre}.rb${j}`;
+        let r = tf.relu(batchNorm(params, `${rb}.bn1`, h, mode));
+        r = conv1dSame(r, w(`${rb}.conv1`), "circular");
+        r = tf.relu(batchNorm(params, `${rb}.bn2`, r, mode));
+        r = conv1dSame(r, w(`${rb}.conv2`), "circular");
+        h = tf.add(h, r);
+      }
+      h = tf.relu(batchNorm(params, `${pre}.bn`, h, mode));
+      h = antiAliasDownsample(h, s.down, s.order);
+    });
+    const [b, len, c] = h.shape;
+    if (len !== 1) throw new Error(`encoder: final length ${len} != 1 for input [${x.shape}]`);
+    return tf.reshape(h, [b, c]) as tf.Tensor2D;
+  });
+}

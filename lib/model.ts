@@ -1,0 +1,263 @@
+/**
+ * The FlowFM model: an encoder `E(x) -> z` and a velocity network `v(x_t, t, z)`, trained jointly
+ * by conditional flow matching. This class holds both networks' weights and offers the user-level
+ * operations: {@link FlowFM.encode}, {@link FlowFM.sample}, {@link FlowFM.interpolate}.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { embeddingDim, type FlowFMConfig, validateConfig } from "./config.ts";
+import { createEncoder, encoderForward, type NormMode } from "./encoder.ts";
+import { createGenerator, velocityForward } from "./generator.ts";
+import { Params } from "./params.ts";
+import { Rng } from "./random.ts";
+import { generate, type SampleOptions, type Windows } from "./sampler.ts";
+import { readWindows, type WindowsInput } from "./windows.ts";
+
+/** Embeddings of a batch of windows. */
+export interface Embeddings {
+  /** Row-major values, length `count * dim`. */
+  data: Float32Array;
+  /** Number of windows. */
+  count: number;
+  /** Width of each embedding (`z`). */
+  dim: number;
+}
+
+/** Options for {@link FlowFM.encode}. */
+export interface EncodeOptions {
+  /**
+   * Windows per forward pass; large inputs are split into batches of this size.
+   * @default 64
+   */
+  batchSize?: number;
+}
+
+/** Options for {@link FlowFM.interpolate}. */
+export interface InterpolateOptions extends Omit<SampleOptions, "z" | "windows"> {
+  /**
+   * Mixing weights: window `i` is generated from `(1 - a_i) z_A + a_i z_B`.
+   * @default [0, 0.25, 0.5, 0.75, 1]
+   */
+  alphas?: number[];
+}
+
+/** Parameter counts of a model. */
+export interface ParameterCounts {
+  /** Trainable encoder weights. */
+  encoder: number;
+  /** Trainable generator weights. */
+  generator: number;
+  /** Both. */
+  total: number;
+}
+
+/** A FlowFM model (encoder + generator). Call {@link FlowFM.dispose} when done. */
+export class FlowFM {
+  /** The full configuration; it is what the weights file stores. */
+  readonly config: FlowFMConfig;
+  /** Named weights of both networks. */
+  readonly params: Params;
+
+  /**
+   * Builds a model with freshly initialised weights (seeded by `config.seed`).
+   *
+   * @param config A configuration, e.g. from `presetConfig("small")`.
+   * @example
+   * ```ts
+   * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+   * await initBackend("cpu");
+   * const model = new FlowFM(presetConfig("tiny", { seed: 1 }));
+   * console.assert(model.embeddingDim === 32);
+   * model.dispose();
+   * ```
+   */
+  constructor(config: FlowFMConfig) {
+    this.config = validateConfig(structuredClone(config));
+    this.params = new Params(new Rng(this.config.seed));
+    createEncoder(this.params, this.config.encoder, this.config.channels);
+    createGenerator(this.params, this.config.generator, this.config.channels, this.embeddingDim);
+  }
+
+  /** Width of the representation `z`. */
+  get embeddingDim(): number {
+    return embeddingDim(this.config);
+  }
+
+  /**
+   * Counts trainable parameters.
+   * @returns Encoder, generator and total counts.
+   * @example
+   * ```ts
+   * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+   * await initBackend("cpu");
+   * const model = new FlowFM(presetConfig("tiny"));
+   * console.assert(model.parameterCounts().total > 0);
+   * model.dispose();
+   * ```
+   */
+  parameterCounts(): ParameterCounts {
+    const encoder = this.params.count("encoder.");
+    const generator = this.params.count("generator.");
+    return { encoder, generator, total: encoder + generator };
+  }
+
+  /**
+   * Tensor-level encoder (for training and advanced use). Inputs must already be clipped.
+   * @param x Windows, shape `[batch, 300, 3]`.
+   * @param mode `"train"` (batch statistics) or `"eval"` (running statistics).
+   * @returns `z`, shape `[batch, embeddingDim]`.
+   */
+  embed(x: tf.Tensor3D, mode: NormMode = "eval"): tf.Tensor2D {
+    this.#checkShape("embed", x);
+    return encoderForward(this.params, this.config.encoder, x, mode);
+  }
+
+  /**
+   * Tensor-level velocity field.
+   * @param xt Points on the path, shape `[batch, 300, 3]`.
+   * @param t Times, shape `[batch]`.
+   * @param z Representations, shape `[batch, embeddingDim]`.
+   * @returns Velocities, shape `[batch, 300, 3]`.
+   */
+  velocity(xt: tf.Tensor3D, t: tf.Tensor1D, z: tf.Tensor2D): tf.Tensor3D {
+    this.#checkShape("velocity", xt);
+    if (z.rank !== 2 || z.shape[1] !== this.embeddingDim) {
+      throw new Error(
+        `velocity: expected z of shape [batch, ${this.embeddingDim}], got [${z.shape}]`,
+      );
+    }
+    return velocityForward(this.params, this.config.generator, xt, t, z);
+  }
+
+  /**
+   * Encodes windows into embeddings. Values are checked (finite) and clipped to `±clip` g.
+   *
+   * @param windows `[n, 300, 3]` windows in g at 30 Hz: a flat Float32Array, nested arrays or a tensor.
+   * @param options Batch size.
+   * @returns The embeddings, `n x embeddingDim`.
+   * @example
+   * ```ts
+   * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+   * await initBackend("cpu");
+   * const model = new FlowFM(presetConfig("tiny"));
+   * const { count, dim } = await model.encode(new Float32Array(2 * 300 * 3));
+   * console.assert(count === 2 && dim === 32);
+   * model.dispose();
+   * ```
+   */
+  async encode(windows: WindowsInput, options: EncodeOptions = {}): Promise<Embeddings> {
+    const batchSize = options.batchSize ?? 64;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new Error(`encode: batchSize must be an integer >= 1, got ${batchSize}`);
+    }
+    const { data, count } = await readWindows(windows, this.windowSpec("encode"));
+    const dim = this.embeddingDim;
+    const out = new Float32Array(count * dim);
+    const per = this.config.windowLength * this.config.channels;
+    for (let i = 0; i < count; i += batchSize) {
+      const n = Math.min(batchSize, count - i);
+      const z = tf.tidy(() => {
+        const x = tf.tensor3d(data.subarray(i * per, (i + n) * per), [
+          n,
+          this.config.windowLength,
+          3,
+        ]);
+        return this.embed(x, "eval");
+      });
+      try {
+        out.set(await z.data(), i * dim);
+      } finally {
+        z.dispose();
+      }
+    }
+    return { data: out, count, dim };
+  }
+
+  /**
+   * Generates windows by integrating the learned velocity from noise, conditioned on `z`
+   * (given directly, or encoded from reference windows for reconstruction).
+   *
+   * @param options Conditioning, solver, steps and seed; see {@link SampleOptions}.
+   * @returns Generated windows `[n, 300, 3]` in g.
+   * @example
+   * ```ts
+   * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+   * await initBackend("cpu");
+   * const model = new FlowFM(presetConfig("tiny"));
+   * const out = await model.sample({ windows: new Float32Array(300 * 3), steps: 2, method: "heun" });
+   * console.assert(out.count === 1 && out.data.length === 900);
+   * model.dispose();
+   * ```
+   */
+  sample(options: SampleOptions): Promise<Windows> {
+    return generate(this, options);
+  }
+
+  /**
+   * Generates windows along the line between the representations of two windows.
+   *
+   * @param a First window `[300, 3]` (or `[1, 300, 3]`).
+   * @param b Second window.
+   * @param options Mixing weights, solver, steps and seed.
+   * @returns One generated window per weight.
+   * @example
+   * ```ts
+   * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+   * await initBackend("cpu");
+   * const model = new FlowFM(presetConfig("tiny"));
+   * const w = new Float32Array(900);
+   * const out = await model.interpolate(w, w, { alphas: [0, 1], steps: 1 });
+   * console.assert(out.count === 2);
+   * model.dispose();
+   * ```
+   */
+  async interpolate(
+    a: WindowsInput,
+    b: WindowsInput,
+    options: InterpolateOptions,
+  ): Promise<Windows> {
+    const alphas = options.alphas ?? [0, 0.25, 0.5, 0.75, 1];
+    const za = await this.encode(a), zb = await this.encode(b);
+    if (za.count !== 1 || zb.count !== 1) {
+      throw new Error(`interpolate: expected one window each, got ${za.count} and ${zb.count}`);
+    }
+    const z = new Float32Array(alphas.length * za.dim);
+    alphas.forEach((al, i) => {
+      for (let j = 0; j < za.dim; j++) z[i * za.dim + j] = (1 - al) * za.data[j] + al * zb.data[j];
+    });
+    return generate(this, { ...options, z, sameNoise: options.sameNoise ?? true });
+  }
+
+  /**
+   * The geometry and clipping that inputs are checked against.
+   * @param caller Name for error messages.
+   * @returns The spec.
+   */
+  windowSpec(
+    caller: string,
+  ): { length: number; channels: number; clip: number; caller: string; sampleRate: number } {
+    const c = this.config;
+    return {
+      length: c.windowLength,
+      channels: c.channels,
+      clip: c.clip,
+      caller,
+      sampleRate: c.sampleRate,
+    };
+  }
+
+  /** Frees all weights. The model cannot be used afterwards. */
+  dispose(): void {
+    this.params.dispose();
+  }
+
+  #checkShape(caller: string, x: tf.Tensor): void {
+    const c = this.config;
+    if (x.rank !== 3 || x.shape[1] !== c.windowLength || x.shape[2] !== c.channels) {
+      throw new Error(
+        `${caller}: expected shape [batch, ${c.windowLength}, ${c.channels}], got [${x.shape}]`,
+      );
+    }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Adam with named state, so a checkpoint stores the moments under the parameters' own names and
+ * a resumed run continues exactly.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Params } from "./params.ts";
+
+/** Adam hyper-parameters. */
+export interface AdamOptions {
+  /**
+   * Learning rate.
+   * @default 5e-4
+   */
+  lr?: number;
+  /**
+   * First-moment decay.
+   * @default 0.9
+   */
+  beta1?: number;
+  /**
+   * Second-moment decay.
+   * @default 0.999
+   */
+  beta2?: number;
+  /**
+   * Added to the denominator.
+   * @default 1e-8
+   */
+  eps?: number;
+}
+
+/** Adam over the trainable variables of a {@link Params} store. */
+export class Adam {
+  /** Learning rate (may be changed between steps, e.g. by a schedule). */
+  lr: number;
+  readonly #beta1: number;
+  readonly #beta2: number;
+  readonly #eps: number;
+  readonly #params: Params;
+  readonly #m: Map<string, tf.Variable> = new Map();
+  readonly #v: Map<string, tf.Variable> = new Map();
+  #t = 0;
+
+  /**
+   * @param params The weights to update (only trainable ones are touched).
+   * @param options Hyper-parameters.
+   * @example
+   * ```ts
+   * import * as tf from "@tensorflow/tfjs-core";
+   * import "@tensorflow/tfjs-backend-cpu";
+   * import { Adam } from "./optimizer.ts";
+   * import { Params } from "./params.ts";
+   * import { Rng } from "./random.ts";
+   * await tf.setBackend("cpu");
+   * const p = new Params(new Rng(0));
+   * p.create("w", [1], { kind: "ones" });
+   * const opt = new Adam(p, { lr: 0.1 });
+   * opt.apply(new Map([["w", tf.ones([1])]]));
+   * console.assert(Math.abs(p.get("w").dataSync()[0] - 0.9) < 1e-5);
+   * opt.dispose(); p.dispose();
+   * ```
+   */
+  constructor(params: Params, options: AdamOptions = {}) {
+    this.lr = options.lr ?? 5e-4;
+    this.#beta1 = options.beta1 ?? 0.9;
+    this.#beta2 = options.beta2 ?? 0.999;
+    this.#eps = options.eps ?? 1e-8;
+    this.#params = params;
+    for (const name of params.trainable) {
+      const shape = params.get(name).shape;
+      this.#m.set(name, tf.tidy(() => tf.variable(tf.zeros(shape), false)));
+      this.#v.set(name, tf.tidy(() => tf.variable(tf.zeros(shape), false)));
+    }
+  }
+
+  /** Number of updates applied so far. */
+  get iterations(): number {
+    return this.#t;
+  }
+
+  /**
+   * Applies one update. Does not dispose `grads`.
+   * @param grads Gradient per trainable parameter name.
+   */
+  apply(grads: Map<string, tf.Tensor>): void {
+    this.#t++;
+    const b1 = this.#beta1, b2 = this.#beta2;
+    const stepSize = (this.lr * Math.sqrt(1 - b2 ** this.#t)) / (1 - b1 ** this.#t);
+    for (const [name, g] of grads) {
+      const m = this.#m.get(name), v = this.#v.get(name);
+      if (!m || !v) throw new Error(`Adam: gradient for unknown or frozen parameter "${name}"`);
+      tf.tidy(() => {
+        const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
+        const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
+        m.assign(m1);
+        v.assign(v1);
+        const p = this.#params.get(name);
+        p.assign(tf.sub(p, tf.div(tf.mul(m1, stepSize), tf.add(tf.sqrt(v1), this.#eps))));
+      });
+    }
+  }
+
+  /**
+   * The state as named tensors (`optimizer.m.<param>`, `optimizer.v.<param>`); they stay owned by
+   * the optimizer.
+   * @returns Moments by name.
+   */
+  state(): Map<string, tf.Tensor> {
+    const out = new Map<string, tf.Tensor>();
+    for (const [name, m] of this.#m) out.set(`optimizer.m.${name}`, m);
+    for (const [name, v] of this.#v) out.set(`optimizer.v.${name}`, v);
+    return out;
+  }
+
+  /**
+   * Restores a state saved with {@link Adam.state}. Every moment must be present with the right
+   * shape; the error names the tensor at fault.
+   * @param values Moments by name, as flat arrays with shapes.
+   * @param iterations Updates applied when the state was saved.
+   */
+  load(values: Map<string, { shape: number[]; data: Float32Array }>, iterations: number): void {
+    const expected = this.state();
+    for (const name of values.keys()) {
+      if (!expected.has(name)) throw new Error(`optimizer state: unexpected tensor "${name}"`);
+    }
+    for (const [name, t] of expected) {
+      const v = values.get(name);
+      if (!v) throw new Error(`optimizer state: missing tensor "${name}"`);
+      if (v.shape.join() !== t.shape.join()) {
+        throw new Error(
+          `optimizer state: tensor "${name}" has shape [${v.shape}], expected [${t.shape}]`,
+        );
+      }
+      tf.tidy(() => (t as tf.Variable).assign(tf.tensor(v.data, v.shape)));
+    }
+    this.#t = iterations;
+  }
+
+  /** Frees the moments. */
+  dispose(): void {
+    for (const x of [...this.#m.values(), ...this.#v.values()]) x.dispose();
+    this.#m.clear();
+    this.#v.clear();
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Model files: safetensors with float32 tensors named as the model's parameters, and the full
+ * {@link FlowFMConfig} in `__metadata__`, so a model rebuilds from the file alone. Training
+ * checkpoints are the same format with `kind: "checkpoint"`, plus the optimizer's moments
+ * (`optimizer.*` tensors) and the trainer's state in the metadata.
+ *
+ * Loading validates everything and never drops a mismatched key: a missing, extra, wrongly shaped
+ * or non-finite tensor, an unknown format version or a bad config each fail with an error naming
+ * the tensor or field.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { type FlowFMConfig, validateConfig } from "./config.ts";
+import { FlowFM } from "./model.ts";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  SafetensorsError,
+  type SafetensorsTensor,
+} from "./safetensors.ts";
+
+/** Metadata keys written by this library. */
+const FORMAT_KEY = "format";
+const FORMAT_VALUE = "flowfm";
+
+/** What a weights file holds. */
+export type WeightsKind = "model" | "checkpoint";
+
+/** Extra content of a checkpoint. */
+export interface CheckpointExtras {
+  /** Tensors stored beside the model's (names must start with `optimizer.`). */
+  tensors: Map<string, SafetensorsTensor>;
+  /** Extra metadata (JSON strings), e.g. `trainer`. */
+  metadata: Record<string, string>;
+}
+
+/** Error in a weights file; `field` or `tensor` names the part at fault. */
+export class WeightsError extends Error {
+  /**
+   * @param source File name or description.
+   * @param detail What is wrong.
+   */
+  constructor(source: string, detail: string) {
+    super(`${source}: ${detail}`);
+    this.name = "WeightsError";
+  }
+}
+
+/**
+ * Serialises a model (and, for checkpoints, extras) to safetensors bytes.
+ *
+ * @param model The model; its config is stored with `step` and `seed` as given.
+ * @param options `step` to record, and checkpoint extras.
+ * @returns The file's bytes.
+ * @example
+ * ```ts
+ * import { FlowFM, initBackend, presetConfig, serializeModel } from "../mod.ts";
+ * await initBackend("cpu");
+ * const model = new FlowFM(presetConfig("tiny"));
+ * const bytes = await serializeModel(model);
+ * console.assert(bytes.length > 1000);
+ * model.dispose();
+ * ```
+ */
+export async function serializeModel(
+  model: FlowFM,
+  options: { step?: number; checkpoint?: CheckpointExtras } = {},
+): Promise<Uint8Array> {
+  const config: FlowFMConfig = { ...model.config, step: options.step ?? model.config.step };
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const [name, v] of model.params.vars) {
+    tensors.set(name, {
+      dtype: "F32",
+      shape: v.shape.slice(),
+      data: new Float32Array(await v.data()),
+    });
+  }
+  const metadata: Record<string, string> = {
+    [FORMAT_KEY]: FORMAT_VALUE,
+    kind: options.checkpoint ? "checkpoint" : "model",
+    config: JSON.stringify(config),
+  };
+  if (options.checkpoint) {
+    for (const [name, t] of options.checkpoint.tensors) {
+      if (!name.startsWith("optimizer.")) {
+        throw new Error(`checkpoint tensor "${name}" must start with "optimizer."`);
+      }
+      tensors.set(name, t);
+    }
+    for (const [k, v] of Object.entries(options.checkpoint.metadata)) {
+      if (k in metadata) throw new Error(`checkpoint metadata key "${k}" is reserved`);
+      metadata[k] = v;
+    }
+  }
+  return encodeSafetensors(tensors, metadata);
+}
+
+/** A decoded weights file. */
+export interface LoadedWeights {
+  /** The rebuilt model, weights assigned. */
+  model: FlowFM;
+  /** `model` or `checkpoint`. */
+  kind: WeightsKind;
+  /** Checkpoint extras (empty for a model file). */
+  extras: CheckpointExtras;
+}
+
+/**
+ * Parses and validates a weights file and rebuilds the model from it.
+ *
+ * @param bytes The file's bytes.
+ * @param source File name or URL for error messages.
+ * @returns The model and, for checkpoints, the extras.
+ * @throws WeightsError or SafetensorsError naming the field or tensor at fault.
+ * @example
+ * ```ts
+ * import { deserializeModel, FlowFM, initBackend, presetConfig, serializeModel } from "../mod.ts";
+ * await initBackend("cpu");
+ * const a = new FlowFM(presetConfig("tiny"));
+ * const { model } = deserializeModel(await serializeModel(a), "memory");
+ * console.assert(model.config.preset === "tiny");
+ * a.dispose(); model.dispose();
+ * ```
+ */
+export function deserializeModel(bytes: Uint8Array, source = "weights"): LoadedWeights {
+  const { tensors, metadata } = decodeSafetensors(bytes, { source });
+  if (metadata[FORMAT_KEY] !== FORMAT_VALUE) {
+    throw new WeightsError(
+      source,
+      `__metadata__.${FORMAT_KEY} is ${
+        JSON.stringify(metadata[FORMAT_KEY])
+      }, expected "${FORMAT_VALUE}" (not a FlowFM weights file)`,
+    );
+  }
+  const kind = metadata.kind as WeightsKind;
+  if (kind !== "model" && kind !== "checkpoint") {
+    throw new WeightsError(
+      source,
+      `__metadata__.kind is ${JSON.stringify(metadata.kind)}, expected "model" or "checkpoint"`,
+    );
+  }
+  let config: FlowFMConfig;
+  try {
+    config = validateConfig(JSON.parse(metadata.config ?? "null"));
+  } catch (e) {
+    throw new WeightsError(source, `__metadata__.config: ${(e as Error).message}`);
+  }
+  const model = new FlowFM(config);
+  try {
+    const extras: CheckpointExtras = { tensors: new Map(), metadata: {} };
+    for (const [name, t] of tensors) {
+      if (model.params.vars.has(name)) continue;
+      if (kind === "checkpoint" && name.startsWith("optimizer.")) extras.tensors.set(name, t);
+      else {
+        throw new WeightsError(
+          source,
+          `unexpected tensor "${name}": not a parameter of this ${config.preset} architecture`,
+        );
+      }
+    }
+    for (const [name, v] of model.params.vars) {
+      const t = tensors.get(name);
+      if (!t) throw new WeightsError(source, `missing tensor "${name}" (shape [${v.shape}])`);
+      if (t.shape.join() !== v.shape.join()) {
+        throw new WeightsError(
+          source,
+          `tensor "${name}" has shape [${t.shape}], the config expects [${v.shape}]`,
+        );
+      }
+      const bad = t.data.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) {
+        throw new WeightsError(source, `tensor "${name}" holds ${t.data[bad]} at index ${bad}`);
+      }
+      tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
+    }
+    for (const [k, val] of Object.entries(metadata)) {
+      if (![FORMAT_KEY, "kind", "config"].includes(k)) extras.metadata[k] = val;
+    }
+    return { model, kind, extras };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+export { SafetensorsError };

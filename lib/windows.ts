@@ -1,0 +1,129 @@
+/**
+ * Validation and conversion of user-supplied windows to a flat `Float32Array` laid out as
+ * `[n, length, channels]` (time-major, x y z interleaved).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/** Windows as a flat array (`n * 300 * 3` values), nested arrays `[n][300][3]`, or a tensor. */
+export type WindowsInput = Float32Array | ArrayLike<ArrayLike<ArrayLike<number>>> | tf.Tensor;
+
+/** Expected window geometry, and what to do with values. */
+export interface WindowSpec {
+  /** Samples per window. */
+  length: number;
+  /** Values per sample. */
+  channels: number;
+  /** Clip values to `[-clip, clip]`; `0` disables clipping. */
+  clip: number;
+  /** Names the caller in error messages, e.g. `"encode"`. */
+  caller: string;
+  /** Samples per second, only used in error messages. */
+  sampleRate?: number;
+}
+
+/** A batch of windows as one flat array. */
+export interface WindowBatch {
+  /** Values, length `count * length * channels`. */
+  data: Float32Array;
+  /** Number of windows. */
+  count: number;
+}
+
+const AXES = ["x", "y", "z"];
+
+function geometry(spec: WindowSpec): string {
+  const secs = spec.sampleRate
+    ? ` (${spec.length / spec.sampleRate} s at ${spec.sampleRate} Hz)`
+    : "";
+  return `[n, ${spec.length}, ${spec.channels}]${secs}`;
+}
+
+function fromNested(
+  input: ArrayLike<ArrayLike<ArrayLike<number>>>,
+  spec: WindowSpec,
+): Float32Array {
+  const { length: len, channels: ch, caller } = spec;
+  const out = new Float32Array(input.length * len * ch);
+  for (let i = 0; i < input.length; i++) {
+    const w = input[i];
+    if (!w || typeof w.length !== "number") {
+      throw new Error(`${caller}: window ${i} is not an array; expected shape ${geometry(spec)}`);
+    }
+    if (w.length !== len) {
+      throw new Error(
+        `${caller}: window ${i} has ${w.length} samples, expected ${len}; windows have shape ${
+          geometry(spec)
+        }`,
+      );
+    }
+    for (let s = 0; s < len; s++) {
+      const row = w[s];
+      if (!row || row.length !== ch) {
+        throw new Error(
+          `${caller}: window ${i}, sample ${s} has ${row?.length ?? "no"} values, expected ${ch}`,
+        );
+      }
+      for (let c = 0; c < ch; c++) out[(i * len + s) * ch + c] = row[c];
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads windows into a flat array, checking shape and values, and clipping.
+ *
+ * @param input Windows in any accepted form.
+ * @param spec Expected geometry and clipping.
+ * @returns The values (a copy) and the window count.
+ * @throws Error naming the window, sample and axis of a wrong shape or a NaN/Infinity.
+ * @example
+ * ```ts
+ * import { readWindows } from "./windows.ts";
+ * const b = await readWindows([[[0, 0, 5]]], { length: 1, channels: 3, clip: 3, caller: "demo" });
+ * console.assert(b.count === 1 && b.data[2] === 3);
+ * ```
+ */
+export async function readWindows(input: WindowsInput, spec: WindowSpec): Promise<WindowBatch> {
+  const { length: len, channels: ch, caller } = spec;
+  const per = len * ch;
+  let data: Float32Array;
+  if (input instanceof tf.Tensor) {
+    const s = input.shape;
+    if (s.length !== 3 || s[1] !== len || s[2] !== ch) {
+      throw new Error(`${caller}: expected a tensor of shape ${geometry(spec)}, got [${s}]`);
+    }
+    data = new Float32Array(await input.data());
+  } else if (input instanceof Float32Array) {
+    if (input.length % per !== 0) {
+      throw new Error(
+        `${caller}: a Float32Array of ${input.length} values is not a whole number of windows of shape ${
+          geometry(spec)
+        } (${per} values each)`,
+      );
+    }
+    data = new Float32Array(input);
+  } else if (input && typeof (input as ArrayLike<unknown>).length === "number") {
+    data = fromNested(input as ArrayLike<ArrayLike<ArrayLike<number>>>, spec);
+  } else {
+    throw new Error(
+      `${caller}: expected a Float32Array, nested arrays or a tensor of shape ${geometry(spec)}`,
+    );
+  }
+  const count = data.length / per;
+  if (count === 0) throw new Error(`${caller}: no windows given`);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!Number.isFinite(v)) {
+      const w = Math.floor(i / per), s = Math.floor((i % per) / ch), c = i % ch;
+      throw new Error(
+        `${caller}: window ${w}, sample ${s}, axis ${
+          AXES[c] ?? c
+        } is ${v}; values must be finite (g)`,
+      );
+    }
+    if (spec.clip > 0) data[i] = v > spec.clip ? spec.clip : v < -spec.clip ? -spec.clip : v;
+  }
+  return { data, count };
+}

@@ -1,0 +1,88 @@
+/**
+ * # FlowFM
+ *
+ * A self-supervised foundation model for wearable accelerometer data, after Ukita & Okita,
+ * "High-Performance Self-Supervised Learning by Joint Training of Flow Matching" (AISTATS 2026).
+ * An encoder `E(x) -> z` (SSL-Wearables' 1-D ResNet-V2) and a velocity network `v(x_t, t, z)`
+ * (a 1-D U-Net with FiLM conditioning) are trained jointly by conditional flow matching.
+ *
+ * Windows are 10 s of tri-axial acceleration at 30 Hz in g (`[n, 300, 3]`), clipped to ±3 g.
+ * Runs on WebGPU (real GPUs), tfjs-backend-wasm (CPUs) or tfjs-backend-cpu; importing this
+ * module has no side effects and uses no `Deno.*` API, so it also runs in browsers.
+ *
+ * @example Encode windows with a model
+ * ```ts
+ * import { FlowFM, initBackend, loadModel, presetConfig, serializeModel } from "./mod.ts";
+ *
+ * await initBackend("cpu"); // or "auto": WebGPU on a real GPU, else wasm
+ * // A real program loads trained weights: await loadModel("runs/flowfm/model.safetensors")
+ * const model = await loadModel(await serializeModel(new FlowFM(presetConfig("tiny"))));
+ * const windows = new Float32Array(4 * 300 * 3); // 4 windows, [n, 300, 3], in g
+ * const { data, count, dim } = await model.encode(windows);
+ * console.assert(count === 4 && data.length === 4 * dim);
+ *
+ * // Reconstruct the windows from their representations with 4 midpoint steps.
+ * const generated = await model.sample({ windows, method: "midpoint", steps: 4, seed: 1 });
+ * console.assert(generated.data.length === windows.length);
+ * model.dispose();
+ * ```
+ *
+ * @module
+ */
+export {
+  type AdapterInfo,
+  type BackendInfo,
+  type BackendName,
+  type BackendOptions,
+  describeBackend,
+  initBackend,
+} from "./lib/backend.ts";
+export {
+  embeddingDim,
+  type EncoderConfig,
+  type EncoderStage,
+  type FlowFMConfig,
+  FORMAT_VERSION,
+  type GeneratorConfig,
+  presetConfig,
+  type PresetName,
+  validateConfig,
+} from "./lib/config.ts";
+export {
+  type Embeddings,
+  type EncodeOptions,
+  FlowFM,
+  type InterpolateOptions,
+  type ParameterCounts,
+} from "./lib/model.ts";
+export { type SampleOptions, type Windows } from "./lib/sampler.ts";
+export {
+  evaluationsPerStep,
+  solveOde,
+  type SolveOptions,
+  type SolverMethod,
+  SOLVERS,
+  type VelocityFn,
+} from "./lib/solver.ts";
+export { drawTimes, type PathSample, samplePath, type TimeSampling } from "./lib/path.ts";
+export { type FlowMatchingBatch, flowMatchingLoss } from "./lib/loss.ts";
+export {
+  type StepResult,
+  Trainer,
+  type TrainerOptions,
+  TrainingDivergedError,
+} from "./lib/trainer.ts";
+export { Adam, type AdamOptions } from "./lib/optimizer.ts";
+export { type AugmentOptions } from "./lib/augment.ts";
+export { Rng } from "./lib/random.ts";
+export { type WindowsInput } from "./lib/windows.ts";
+export {
+  type CheckpointExtras,
+  deserializeModel,
+  type LoadedWeights,
+  SafetensorsError,
+  serializeModel,
+  WeightsError,
+  type WeightsKind,
+} from "./lib/weights.ts";
+export { loadModel, type ModelSource, readSource } from "./lib/load.ts";
