@@ -319,8 +319,8 @@ class CsvWindowParser {
 
   finish(lines: number): void {
     if (!this.#cols) this.#fail("empty", "file is empty", 0);
-    if (this.#pending) this.#decide();
     if (this.#stats.rows === 0) this.#fail("empty", "no data rows", lines);
+    if (this.#pending?.length) this.#decide();
     this.#resampler.end();
     this.#stats.gaps += this.#resampler.gaps;
     if (this.#windower.formed === 0) {

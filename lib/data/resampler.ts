@@ -100,9 +100,10 @@ export class Resampler {
     } else {
       const pt = this.#pt;
       const dt = t - pt;
-      const step = 1 / this.#rate;
-      let ot = this.#segStart + this.#k * step;
-      while (ot <= t) {
+      const rate = this.#rate;
+      let ot = this.#segStart + this.#k / rate;
+      // 1 us tolerance so that rounding never loses a grid point that falls on a sample.
+      while (ot <= t + 1e-6) {
         const f = (ot - pt) / dt;
         this.#emit(
           ot,
@@ -112,7 +113,7 @@ export class Resampler {
           f < 0.5 ? this.#pl : label,
         );
         this.#k++;
-        ot = this.#segStart + this.#k * step;
+        ot = this.#segStart + this.#k / rate;
       }
     }
     this.#pt = t;

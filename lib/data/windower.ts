@@ -29,7 +29,7 @@ export interface WindowerOptions {
   clip?: number;
   /**
    * `"drop-mixed"`: a window whose samples carry two labels (unlabelled counts as a label)
-   * is dropped; `"majority"`: the most frequent label wins; `"ignore"`: label is null.
+   * is dropped; `"majority"`: the most frequent label wins (ties: the earlier one); `"ignore"`: label is null.
    * @default {"drop-mixed"}
    */
   labelPolicy?: LabelPolicy;
