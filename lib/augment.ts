@@ -74,9 +74,9 @@ export function augmentMatrices(rng: Rng, n: number, options: AugmentOptions = {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import "@tensorflow/tfjs-backend-cpu";
+ * import { initBackend } from "./backend.ts";
  * import { applyMatrices } from "./augment.ts";
- * await tf.setBackend("cpu");
+ * await initBackend("cpu");
  * const y = applyMatrices(tf.ones([1, 2, 3]), new Float32Array([2, 0, 0, 0, 2, 0, 0, 0, 2]));
  * console.assert(y.dataSync()[0] === 2);
  * ```

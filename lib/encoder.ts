@@ -26,12 +26,12 @@ export type NormMode = "train" | "eval";
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import "@tensorflow/tfjs-backend-cpu";
+ * import { initBackend } from "./backend.ts";
  * import { presetConfig } from "./config.ts";
  * import { createEncoder } from "./encoder.ts";
  * import { Params } from "./params.ts";
  * import { Rng } from "./random.ts";
- * await tf.setBackend("cpu");
+ * await initBackend("cpu");
  * const p = new Params(new Rng(0));
  * createEncoder(p, presetConfig("tiny").encoder, 3);
  * console.assert(p.count("encoder.") > 0);
@@ -106,12 +106,12 @@ function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode)
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import "@tensorflow/tfjs-backend-cpu";
+ * import { initBackend } from "./backend.ts";
  * import { presetConfig } from "./config.ts";
  * import { createEncoder, encoderForward } from "./encoder.ts";
  * import { Params } from "./params.ts";
  * import { Rng } from "./random.ts";
- * await tf.setBackend("cpu");
+ * await initBackend("cpu");
  * const cfg = presetConfig("tiny").encoder;
  * const p = new Params(new Rng(0));
  * createEncoder(p, cfg, 3);

@@ -56,12 +56,12 @@ function blockSpecs(
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import "@tensorflow/tfjs-backend-cpu";
+ * import { initBackend } from "./backend.ts";
  * import { presetConfig } from "./config.ts";
  * import { createGenerator } from "./generator.ts";
  * import { Params } from "./params.ts";
  * import { Rng } from "./random.ts";
- * await tf.setBackend("cpu");
+ * await initBackend("cpu");
  * const p = new Params(new Rng(0));
  * createGenerator(p, presetConfig("tiny").generator, 3, 32);
  * console.assert(p.count("generator.") > 0);
@@ -76,9 +76,9 @@ export function createGenerator(
 ): void {
   const d = config.condDim;
   const k = config.kernel;
-  const dense = (name: string, i: number, o: number, zero = false) => {
-    params.create(`${name}.w`, [i, o], zero ? { kind: "zeros" } : { kind: "uniform", fanIn: i });
-    params.create(`${name}.b`, [o], zero ? { kind: "zeros" } : { kind: "uniform", fanIn: i });
+  const dense = (name: string, i: number, o: number) => {
+    params.create(`${name}.w`, [i, o], { kind: "uniform", fanIn: i });
+    params.create(`${name}.b`, [o], { kind: "uniform", fanIn: i });
   };
   const conv = (name: string, kk: number, i: number, o: number, zero = false) => {
     params.create(
@@ -94,13 +94,13 @@ export function createGenerator(
   conv("generator.in", k, channels, config.channels[0]);
   const { down, mid, up } = blockSpecs(config);
   for (const s of [...down.flat(), mid, ...up.flat()]) {
-    dense(`${s.name}.film1`, d, 2 * s.cin, true); // zero init: FiLM starts as identity
+    dense(`${s.name}.film1`, d, 2 * s.cin);
     conv(`${s.name}.conv1`, k, s.cin, s.cout);
-    dense(`${s.name}.film2`, d, 2 * s.cout, true);
+    dense(`${s.name}.film2`, d, 2 * s.cout);
     conv(`${s.name}.conv2`, k, s.cout, s.cout, true); // zero init: block starts as identity
     if (s.cin !== s.cout) conv(`${s.name}.skip`, 1, s.cin, s.cout);
   }
-  conv("generator.out", k, config.channels[0], channels, true);
+  conv("generator.out", k, config.channels[0], channels);
 }
 
 function dense(params: Params, name: string, x: tf.Tensor2D): tf.Tensor2D {
@@ -159,12 +159,12 @@ function avgPool2(x: tf.Tensor3D): tf.Tensor3D {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import "@tensorflow/tfjs-backend-cpu";
+ * import { initBackend } from "./backend.ts";
  * import { presetConfig } from "./config.ts";
  * import { createGenerator, velocityForward } from "./generator.ts";
  * import { Params } from "./params.ts";
  * import { Rng } from "./random.ts";
- * await tf.setBackend("cpu");
+ * await initBackend("cpu");
  * const cfg = presetConfig("tiny").generator;
  * const p = new Params(new Rng(0));
  * createGenerator(p, cfg, 3, 32);

@@ -49,11 +49,11 @@ export class Adam {
    * @example
    * ```ts
    * import * as tf from "@tensorflow/tfjs-core";
-   * import "@tensorflow/tfjs-backend-cpu";
+   * import { initBackend } from "./backend.ts";
    * import { Adam } from "./optimizer.ts";
    * import { Params } from "./params.ts";
    * import { Rng } from "./random.ts";
-   * await tf.setBackend("cpu");
+   * await initBackend("cpu");
    * const p = new Params(new Rng(0));
    * p.create("w", [1], { kind: "ones" });
    * const opt = new Adam(p, { lr: 0.1 });

@@ -26,10 +26,10 @@ export class Params {
    * @example
    * ```ts
    * import * as tf from "@tensorflow/tfjs-core";
-   * import "@tensorflow/tfjs-backend-cpu";
+   * import { initBackend } from "./backend.ts";
    * import { Params } from "./params.ts";
    * import { Rng } from "./random.ts";
-   * await tf.setBackend("cpu");
+   * await initBackend("cpu");
    * const p = new Params(new Rng(0));
    * p.create("w", [2, 2], { kind: "uniform", fanIn: 2 });
    * console.assert(p.get("w").shape[0] === 2);

@@ -26,9 +26,9 @@ export interface PathSample {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import "@tensorflow/tfjs-backend-cpu";
+ * import { initBackend } from "./backend.ts";
  * import { samplePath } from "./path.ts";
- * await tf.setBackend("cpu");
+ * await initBackend("cpu");
  * const { xt } = samplePath(tf.zeros([1, 2, 1]), tf.ones([1, 2, 1]), tf.tensor1d([0.25]));
  * console.assert(xt.dataSync()[0] === 0.25);
  * ```

@@ -94,9 +94,9 @@ function step(f: VelocityFn, x: tf.Tensor, t: number, h: number, method: SolverM
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import "@tensorflow/tfjs-backend-cpu";
+ * import { initBackend } from "./backend.ts";
  * import { solveOde } from "./solver.ts";
- * await tf.setBackend("cpu");
+ * await initBackend("cpu");
  * // dx/dt = 1 from x(0) = 0 gives x(1) = 1 exactly with any method.
  * const x = solveOde((x) => tf.onesLike(x), tf.zeros([2]), { method: "rk4", steps: 3 });
  * console.assert(Math.abs(x.dataSync()[0] - 1) < 1e-6);

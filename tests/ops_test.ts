@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../lib/backend.ts";
+import {
+  antiAliasDownsample,
+  circularPad,
+  conv1dSame,
+  conv1dValid,
+  groupNorm,
+  upsample2,
+} from "../lib/ops.ts";
+import { Rng } from "../lib/random.ts";
+import { maxAbsDiff } from "./_helpers.ts";
+
+await initBackend("cpu");
+
+function convCase(seed: number, b: number, l: number, cin: number, cout: number, k: number) {
+  const r = new Rng(seed);
+  return {
+    x: r.normals(b * l * cin),
+    w: r.normals(k * cin * cout),
+    dy: r.normals(b * (l - k + 1) * cout),
+    shapes: {
+      x: [b, l, cin] as [number, number, number],
+      w: [k, cin, cout] as [number, number, number],
+    },
+  };
+}
+
+/** Gradients of sum(conv(x, w) * dy) w.r.t. x and w with the given conv implementation. */
+async function convGrads(
+  impl: (x: tf.Tensor3D, w: tf.Tensor3D) => tf.Tensor3D,
+  c: ReturnType<typeof convCase>,
+) {
+  const x = tf.tensor3d(c.x, c.shapes.x), w = tf.tensor3d(c.w, c.shapes.w);
+  const dy = tf.tensor3d(c.dy, [c.shapes.x[0], c.shapes.x[1] - c.shapes.w[0] + 1, c.shapes.w[2]]);
+  const f = (a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(impl(a as tf.Tensor3D, b as tf.Tensor3D), dy));
+  const [gx, gw] = tf.grads(f)([x, w]);
+  const out = { gx: await gx.data(), gw: await gw.data() };
+  tf.dispose([x, w, dy, gx, gw]);
+  return out;
+}
+
+const reference = (x: tf.Tensor3D, w: tf.Tensor3D) => tf.conv1d(x, w, 1, "valid");
+
+Deno.test("conv1dValid gradients match tfjs's reference conv gradients (cpu) and finite differences", async () => {
+  for (const [b, l, cin, cout, k] of [[2, 11, 3, 4, 5], [3, 7, 5, 2, 1], [1, 9, 2, 3, 3]]) {
+    const c = convCase(b * 100 + k, b, l, cin, cout, k);
+    const mine = await convGrads(conv1dValid, c), ref = await convGrads(reference, c);
+    assert.ok(
+      maxAbsDiff(mine.gx, ref.gx) < 1e-4,
+      `input grad differs for [${b},${l},${cin}] k=${k}`,
+    );
+    assert.ok(
+      maxAbsDiff(mine.gw, ref.gw) < 1e-4,
+      `filter grad differs for [${b},${l},${cin}] k=${k}`,
+    );
+  }
+  // Finite differences on one filter entry and one input entry.
+  const c = convCase(9, 2, 8, 2, 3, 3);
+  const g = await convGrads(conv1dValid, c);
+  const loss = (xv: Float32Array, wv: Float32Array) =>
+    tf.tidy(() =>
+      tf.sum(
+        tf.mul(
+          conv1dValid(tf.tensor3d(xv, c.shapes.x), tf.tensor3d(wv, c.shapes.w)),
+          tf.tensor3d(c.dy, [2, 6, 3]),
+        ),
+      )
+        .dataSync()[0]
+    );
+  const h = 1e-2;
+  for (const i of [0, 7, 17]) {
+    const wp = c.w.slice(), wm = c.w.slice();
+    wp[i] += h;
+    wm[i] -= h;
+    const num = (loss(c.x, wp) - loss(c.x, wm)) / (2 * h);
+    assert.ok(Math.abs(num - g.gw[i]) < 2e-2, `dW[${i}]: numeric ${num} vs ${g.gw[i]}`);
+    const xp = c.x.slice(), xm = c.x.slice();
+    xp[i] += h;
+    xm[i] -= h;
+    const numx = (loss(xp, c.w) - loss(xm, c.w)) / (2 * h);
+    assert.ok(Math.abs(numx - g.gx[i]) < 2e-2, `dX[${i}]: numeric ${numx} vs ${g.gx[i]}`);
+  }
+});
+
+Deno.test("conv1dValid gradients on wasm (which lacks Conv2DBackpropFilter) match the cpu reference", async () => {
+  const c = convCase(5, 2, 20, 4, 6, 5);
+  await initBackend("cpu");
+  const ref = await convGrads(reference, c);
+  await initBackend("wasm");
+  try {
+    const mine = await convGrads(conv1dValid, c);
+    assert.ok(maxAbsDiff(mine.gx, ref.gx) < 1e-4);
+    assert.ok(maxAbsDiff(mine.gw, ref.gw) < 1e-4);
+  } finally {
+    await initBackend("cpu");
+  }
+});
+
+Deno.test("conv1dValid names the shapes it received on a channel mismatch", () => {
+  assert.throws(
+    () => conv1dValid(tf.zeros([1, 5, 3]), tf.zeros([3, 2, 4])),
+    /\[1,5,3\].*\[3,2,4\]/,
+  );
+  assert.throws(() => conv1dSame(tf.zeros([1, 5, 3]), tf.zeros([2, 3, 4]), "zeros"), /odd/);
+});
+
+Deno.test("circular padding wraps around; same conv keeps length", () => {
+  const x = tf.tensor3d([1, 2, 3, 4], [1, 4, 1]);
+  assert.deepEqual(Array.from(circularPad(x, 2, 1).dataSync()), [3, 4, 1, 2, 3, 4, 1]);
+  // A circular box filter of width 3 over [1,2,3,4]: the ends see the wrapped neighbour.
+  const y = conv1dSame(x, tf.ones([3, 1, 1]), "circular").dataSync();
+  assert.deepEqual(Array.from(y), [4 + 1 + 2, 1 + 2 + 3, 2 + 3 + 4, 3 + 4 + 1]);
+});
+
+Deno.test("anti-aliased downsampling equals SSL-Wearables' fixed filter (box^(order+1), zero pad, stride)", () => {
+  const r = new Rng(1);
+  for (const [factor, order, len] of [[2, 2, 300], [5, 1, 75], [3, 1, 3], [5, 1, 15]]) {
+    const xv = r.normals(len);
+    // Kernel: box of width `factor` convolved with itself `order` times, normalised.
+    let kern = new Array(factor).fill(1);
+    for (let o = 0; o < order; o++) {
+      const next = new Array(kern.length + factor - 1).fill(0);
+      kern.forEach((v, i) => {
+        for (let j = 0; j < factor; j++) next[i + j] += v;
+      });
+      kern = next;
+    }
+    const total = kern.reduce((a, b) => a + b, 0);
+    const pad = (order * (factor - 1)) / 2;
+    const outLen = Math.floor((len + 2 * pad - kern.length) / factor) + 1;
+    const want: number[] = [];
+    for (let o = 0; o < outLen; o++) {
+      let s = 0;
+      kern.forEach((kv, j) => {
+        const idx = o * factor + j - pad;
+        if (idx >= 0 && idx < len) s += (kv / total) * xv[idx];
+      });
+      want.push(s);
+    }
+    const got = antiAliasDownsample(tf.tensor3d(xv, [1, len, 1]), factor, order).dataSync();
+    assert.equal(got.length, outLen, `factor ${factor}`);
+    assert.ok(maxAbsDiff(got, want) < 1e-5, `factor ${factor} order ${order}`);
+  }
+});
+
+Deno.test("group norm normalises each group; upsample repeats", () => {
+  const x = tf.tensor3d(new Rng(2).normals(2 * 10 * 4).map((v) => 3 * v + 1), [2, 10, 4]);
+  const y = groupNorm(x, 2);
+  const g = tf.reshape(y, [2, 10, 2, 2]);
+  const { mean, variance } = tf.moments(g, [1, 3]);
+  assert.ok(maxAbsDiff(mean.dataSync(), new Float32Array(4)) < 1e-5);
+  assert.ok(maxAbsDiff(variance.dataSync(), new Float32Array(4).fill(1)) < 1e-3);
+  assert.deepEqual(Array.from(upsample2(tf.tensor3d([1, 2, 3, 4], [1, 2, 2])).dataSync()), [
+    1,
+    2,
+    1,
+    2,
+    3,
+    4,
+    3,
+    4,
+  ]);
+});
