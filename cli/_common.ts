@@ -1,0 +1,167 @@
+// Shared CLI plumbing: exit codes, usage errors, permission messages, atomic writes, progress.
+// Deno-only (CLI code stays out of the library core).
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** Exit code for a usage error (bad or missing flag). */
+export const EXIT_USAGE = 2;
+/** Exit code for a failure while running. */
+export const EXIT_FAILURE = 1;
+
+/** A wrong flag or argument: printed with a pointer to --help, exit code 2. */
+export class UsageError extends Error {}
+
+/** Parses flags with node:util parseArgs; unknown flags and bad values become UsageErrors. */
+export function parseFlags<T extends ParseArgsConfig["options"]>(
+  args: string[],
+  options: T,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** Reads a numeric flag, checking it is finite and at least `min` (and an integer if asked). */
+export function numberFlag(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  opts: { min?: number; integer?: boolean } = {},
+): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (
+    !Number.isFinite(v) || (opts.integer && !Number.isInteger(v)) ||
+    (opts.min !== undefined && v < opts.min)
+  ) {
+    const kind = opts.integer ? "an integer" : "a number";
+    throw new UsageError(
+      `--${name} must be ${kind}${opts.min !== undefined ? ` >= ${opts.min}` : ""}, got "${raw}"`,
+    );
+  }
+  return v;
+}
+
+/** Reads a flag that must be one of `choices`. */
+export function choiceFlag<T extends string>(
+  values: Record<string, unknown>,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const raw = values[name] ?? fallback;
+  if (!choices.includes(raw as T)) {
+    throw new UsageError(`--${name} must be one of ${choices.join(", ")}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+/** Turns a Deno permission error into a message naming the flag to add. */
+export function explainError(e: unknown): string {
+  const err = e as Error;
+  const msg = err?.message ?? String(e);
+  if (
+    err?.name === "NotCapable" || err?.name === "PermissionDenied" ||
+    /Requires \w+ access/.test(msg)
+  ) {
+    const m = msg.match(/Requires (\w+) access to "?([^",]+)"?/);
+    if (m) {
+      const flag = {
+        read: "--allow-read",
+        write: "--allow-write",
+        env: "--allow-env",
+        net: "--allow-net",
+        sys: "--allow-sys",
+      }[m[1]] ?? `--allow-${m[1]}`;
+      return `missing permission: ${m[1]} access to ${m[2]}; add ${flag}=${m[2]} (or run with -A)`;
+    }
+    return `missing permission: ${msg}; see the README for the flags each command needs (or run with -A)`;
+  }
+  return msg;
+}
+
+/** Runs a CLI main: prints errors on stderr and exits 0, 1 (failure) or 2 (usage). */
+export async function runMain(main: () => Promise<void>, help: string): Promise<never> {
+  try {
+    await main();
+    Deno.exit(0);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`error: ${e.message}\n\n${help}`);
+      Deno.exit(EXIT_USAGE);
+    }
+    console.error(`error: ${explainError(e)}`);
+    Deno.exit(EXIT_FAILURE);
+  }
+}
+
+/** Writes a file atomically: a temporary file beside it, then a rename over the target. */
+export async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.tmp-${Deno.pid}`;
+  try {
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+    else await Deno.writeFile(tmp, data);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** True when a path exists. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return "--:--";
+  const m = Math.floor(s / 60), sec = Math.round(s % 60);
+  return m >= 60
+    ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`
+    : `${m}:${String(sec).padStart(2, "0")}`;
+}
+
+/** A one-line progress bar on stderr (redrawn in place on a terminal, one line per update otherwise). */
+export class Progress {
+  #start = performance.now();
+  #total: number;
+  #done0: number;
+  #tty = Deno.stderr.isTerminal();
+  #last = 0;
+
+  constructor(total: number, done0 = 0) {
+    this.#total = total;
+    this.#done0 = done0;
+  }
+
+  update(done: number, fields: string): void {
+    const now = performance.now();
+    const final = done >= this.#total;
+    if (!this.#tty && !final && now - this.#last < 5000) return; // log files: every 5 s
+    this.#last = now;
+    const elapsed = (now - this.#start) / 1000;
+    const rate = (done - this.#done0) / Math.max(elapsed, 1e-9);
+    const eta = (this.#total - done) / rate;
+    const width = 24, filled = Math.round((width * done) / this.#total);
+    const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+    const line = `${bar} ${done}/${this.#total} ${fields} | ETA ${formatSeconds(eta)}`;
+    const enc = new TextEncoder();
+    Deno.stderr.writeSync(
+      enc.encode(this.#tty ? `\r\x1b[2K${line}${final ? "\n" : ""}` : `${line}\n`),
+    );
+  }
+}

@@ -1,0 +1,132 @@
+// Where CLI commands get windows from: CSV files, a named data set adapter, or the bundled excerpt.
+import { collectWindows } from "../lib/data/window_set.ts";
+import type { WindowSet } from "../lib/data/window_set.ts";
+import {
+  loadDataset,
+  readCsvFile,
+  SP_SW_HAR_EXCERPT_OPTIONS,
+  spSwHarExcerptRoot,
+} from "../lib/data/fs.ts";
+import { addStats, emptyStats } from "../lib/data/types.ts";
+import type { LabelPolicy } from "../lib/data/windower.ts";
+import { UsageError } from "./_common.ts";
+
+/** Flags shared by every command that reads windows. */
+export const DATA_OPTIONS = {
+  dataset: { type: "string" },
+  "data-root": { type: "string" },
+  units: { type: "string" },
+  rate: { type: "string" },
+  overlap: { type: "string" },
+  "skip-bad-rows": { type: "boolean" },
+  "no-cache": { type: "boolean" },
+} as const;
+
+/** Help text for {@link DATA_OPTIONS}. */
+export const DATA_HELP =
+  `Data (CSV files as arguments, or --dataset; default: the bundled sp-sw-har excerpt):
+  FILE.csv[.gz] ...         CSV recordings: timestamp (s, ms or ISO), x, y, z [, label, subject]
+  --dataset NAME[,NAME]     uci-hapt | sp-sw-har (folders laid out as the public data sets)
+  --data-root DIR           root of --dataset (default ../shared/data/NAME)
+  --units U                 g | m/s^2 | auto (CSV files; default auto)
+  --rate HZ                 sample rate of CSV files without a timestamp column
+  --overlap S               window overlap in seconds (default 5; 9.5 for the bundled excerpt)
+  --skip-bad-rows           skip malformed CSV rows (counted) instead of failing
+  --no-cache                do not read or write the window cache (.cache/flowfm-data)`;
+
+/** Loads windows as the flags say; returns them with a one-line description. */
+export async function loadWindows(
+  values: Record<string, unknown>,
+  files: string[],
+  extra: { labelPolicy?: LabelPolicy } = {},
+): Promise<{ set: WindowSet; description: string }> {
+  const labelPolicy = extra.labelPolicy;
+  const overlap = values.overlap === undefined ? undefined : Number(values.overlap);
+  if (overlap !== undefined && !(overlap >= 0 && overlap < 10)) {
+    throw new UsageError(`--overlap must be in [0, 10) seconds, got "${values.overlap}"`);
+  }
+  const skipBadRows = values["skip-bad-rows"] === true;
+  const cacheDir = values["no-cache"] ? null : undefined;
+  if (files.length > 0) {
+    if (values.dataset) throw new UsageError("give CSV files or --dataset, not both");
+    const rate = values.rate === undefined ? undefined : Number(values.rate);
+    if (rate !== undefined && !(rate > 0)) {
+      throw new UsageError(`--rate must be > 0 Hz, got "${values.rate}"`);
+    }
+    const sets: WindowSet[] = [];
+    for (const f of files) {
+      sets.push(
+        await collectWindows(
+          readCsvFile(f, {
+            units: values.units as string | undefined,
+            sampleRate: rate,
+            overlapSeconds: overlap,
+            skipBadRows,
+            labelPolicy,
+          }),
+        ),
+      );
+    }
+    return { set: concatSets(sets), description: `${files.length} CSV file(s)` };
+  }
+  const names = values.dataset ? String(values.dataset).split(",") : [];
+  if (names.length > 1) {
+    if (values["data-root"]) throw new UsageError("--data-root applies to a single --dataset");
+    const parts = [];
+    for (const n of names) parts.push(await loadWindows({ ...values, dataset: n }, [], extra));
+    return {
+      set: concatSets(parts.map((p) => p.set)),
+      description: parts.map((p) => p.description).join(" + "),
+    };
+  }
+  const name = names[0] ?? null;
+  if (name === null) {
+    const set = await loadDataset("sp-sw-har", spSwHarExcerptRoot(), {
+      ...SP_SW_HAR_EXCERPT_OPTIONS,
+      ...(overlap !== undefined ? { overlapSeconds: overlap } : {}),
+      cacheDir,
+    });
+    return {
+      set,
+      description: "bundled sp-sw-har excerpt (CC BY 4.0, fixtures/sp-sw-har-excerpt)",
+    };
+  }
+  if (name !== "uci-hapt" && name !== "sp-sw-har") {
+    throw new UsageError(`--dataset must be uci-hapt or sp-sw-har, got "${name}"`);
+  }
+  const root = (values["data-root"] as string | undefined) ?? `../shared/data/${name}`;
+  const set = await loadDataset(name, root, {
+    overlapSeconds: overlap,
+    skipBadRows,
+    cacheDir,
+    labelPolicy,
+  });
+  return { set, description: `${name} at ${root}` };
+}
+
+/** Concatenates window sets (e.g. several files or data sets). */
+export function concatSets(sets: WindowSet[]): WindowSet {
+  const count = sets.reduce((n, s) => n + s.count, 0);
+  const data = new Float32Array(count * 900);
+  const starts = new Float64Array(count);
+  const out: WindowSet = {
+    count,
+    data,
+    starts,
+    labels: [],
+    subjects: [],
+    sources: [],
+    stats: emptyStats(),
+  };
+  let i = 0;
+  for (const s of sets) {
+    data.set(s.data, i * 900);
+    starts.set(s.starts, i);
+    out.labels.push(...s.labels);
+    out.subjects.push(...s.subjects);
+    out.sources.push(...s.sources);
+    addStats(out.stats, s.stats);
+    i += s.count;
+  }
+  return out;
+}
