@@ -70,3 +70,27 @@ export function lineChart(
   out.push("</svg>");
   return out.join("\n");
 }
+
+/** Places charts (each a full <svg> string of the same size) in a grid inside one SVG. */
+export function grid(
+  charts: string[],
+  columns: number,
+  cellWidth: number,
+  cellHeight: number,
+  title: string,
+): string {
+  const rows = Math.ceil(charts.length / columns);
+  const W = columns * cellWidth, H = rows * cellHeight + 30;
+  const cells = charts.map((c, i) =>
+    `<g transform="translate(${(i % columns) * cellWidth},${
+      30 + Math.floor(i / columns) * cellHeight
+    })">${c}</g>`
+  );
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="15">${esc(title)}</text>`,
+    ...cells,
+    "</svg>",
+  ].join("\n");
+}

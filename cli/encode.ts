@@ -1,0 +1,84 @@
+// deno run -A cli/encode.ts --weights FILE [options] [FILE.csv ...]
+// Encodes 10 s windows into FlowFM embeddings, written as CSV with window start times and subjects.
+import { describeBackend, initBackend } from "../lib/backend.ts";
+import { loadModel } from "../lib/load.ts";
+import {
+  atomicWrite,
+  choiceFlag,
+  numberFlag,
+  parseFlags,
+  Progress,
+  runMain,
+  UsageError,
+} from "./_common.ts";
+import { DATA_HELP, DATA_OPTIONS, loadWindows } from "./_data.ts";
+
+const HELP = `Usage: deno run -A cli/encode.ts --weights FILE [options] [FILE.csv ...]
+
+Encodes every 10 s window of the data into an embedding z.
+
+  --weights FILE            model.safetensors from cli/train.ts (required)
+  --batch N                 windows per forward pass (default 64)
+  --backend NAME            auto | webgpu | wasm | cpu (default auto)
+  --out FILE                output CSV (default embeddings.csv)
+
+${DATA_HELP}
+
+Output columns: source,subject,label,start_s,z0,...,z{d-1}.
+Minimal permissions: --allow-read=WEIGHTS,.,DATA --allow-write=OUT,.cache --allow-env (see README).`;
+
+const OPTIONS = {
+  ...DATA_OPTIONS,
+  weights: { type: "string" },
+  batch: { type: "string" },
+  backend: { type: "string" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const csvField = (
+  s: string | null,
+) => (s === null ? "" : /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseFlags(Deno.args, OPTIONS);
+  if (values.help) return console.log(HELP);
+  if (!values.weights) throw new UsageError("--weights is required");
+  const batch = numberFlag(values, "batch", 64, { min: 1, integer: true });
+  const backend = choiceFlag(values, "backend", ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
+  const out = (values.out as string | undefined) ?? "embeddings.csv";
+  const { set, description } = await loadWindows(values, positionals);
+  if (set.count === 0) throw new Error(`no windows in ${description}`);
+  console.error(describeBackend(await initBackend(backend)));
+  const model = await loadModel(values.weights as string);
+  const dim = model.embeddingDim;
+  const rows = [
+    ["source", "subject", "label", "start_s", ...Array.from({ length: dim }, (_, j) => `z${j}`)]
+      .join(","),
+  ];
+  const progress = new Progress(set.count);
+  const t0 = performance.now();
+  for (let i = 0; i < set.count; i += batch) {
+    const n = Math.min(batch, set.count - i);
+    const z = await model.encode(set.data.subarray(i * 900, (i + n) * 900), { batchSize: batch });
+    for (let k = 0; k < n; k++) {
+      const w = i + k;
+      const zs = Array.from(z.data.subarray(k * dim, (k + 1) * dim), (v) => v.toPrecision(6));
+      rows.push(
+        [
+          csvField(set.sources[w]),
+          csvField(set.subjects[w]),
+          csvField(set.labels[w]),
+          set.starts[w].toFixed(3),
+          ...zs,
+        ].join(","),
+      );
+    }
+    progress.update(i + n, `${((i + n) / ((performance.now() - t0) / 1000)).toFixed(1)} win/s`);
+  }
+  await atomicWrite(out, rows.join("\n") + "\n");
+  console.log(`wrote ${set.count} embeddings (${dim}-d) from ${description} to ${out}`);
+  model.dispose();
+}
+
+if (import.meta.main) await runMain(main, HELP);

@@ -1,0 +1,126 @@
+// deno run -A cli/sample.ts --weights FILE [options] [FILE.csv ...]
+// Generates windows with a trained FlowFM model, conditioned on the representations of real
+// reference windows, and plots real against generated windows per axis.
+import { describeBackend, initBackend } from "../lib/backend.ts";
+import { loadModel } from "../lib/load.ts";
+import { Rng } from "../lib/random.ts";
+import { SOLVERS } from "../lib/solver.ts";
+import {
+  atomicWrite,
+  choiceFlag,
+  numberFlag,
+  parseFlags,
+  Progress,
+  runMain,
+  UsageError,
+} from "./_common.ts";
+import { DATA_HELP, DATA_OPTIONS, loadWindows } from "./_data.ts";
+import { grid, lineChart } from "./_svg.ts";
+
+const HELP = `Usage: deno run -A cli/sample.ts --weights FILE [options] [FILE.csv ...]
+
+Encodes reference windows and generates new windows from their representations
+(representation-conditional generation, i.e. reconstruction from noise).
+
+  --weights FILE            model.safetensors (or checkpoint.safetensors) from cli/train.ts (required)
+  --count N                 reference windows to use, drawn at random (default 8)
+  --method NAME             euler | midpoint | heun | rk4 (default midpoint)
+  --steps N                 solver steps (default 10)
+  --seed N                  seed of the reference choice and the starting noise (default 0)
+  --backend NAME            auto | webgpu | wasm | cpu (default auto)
+  --out DIR                 output folder (default runs/samples)
+
+${DATA_HELP}
+
+Writes DIR/generated.csv and DIR/real.csv (window,t,x,y,z; t in s, values in g) and DIR/compare.svg.
+Minimal permissions: --allow-read=WEIGHTS,.,DATA --allow-write=DIR,.cache --allow-env (see README).`;
+
+const OPTIONS = {
+  ...DATA_OPTIONS,
+  weights: { type: "string" },
+  count: { type: "string" },
+  method: { type: "string" },
+  steps: { type: "string" },
+  seed: { type: "string" },
+  backend: { type: "string" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function toCsv(data: Float32Array, count: number, rate: number): string {
+  const rows = ["window,t,x,y,z"];
+  for (let w = 0; w < count; w++) {
+    for (let s = 0; s < 300; s++) {
+      const o = (w * 300 + s) * 3;
+      rows.push(
+        `${w},${(s / rate).toFixed(4)},${data[o].toFixed(5)},${data[o + 1].toFixed(5)},${
+          data[o + 2].toFixed(5)
+        }`,
+      );
+    }
+  }
+  return rows.join("\n") + "\n";
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseFlags(Deno.args, OPTIONS);
+  if (values.help) return console.log(HELP);
+  if (!values.weights) throw new UsageError("--weights is required");
+  const count = numberFlag(values, "count", 8, { min: 1, integer: true });
+  const steps = numberFlag(values, "steps", 10, { min: 1, integer: true });
+  const seed = numberFlag(values, "seed", 0, { integer: true });
+  const method = choiceFlag(values, "method", SOLVERS, "midpoint");
+  const backend = choiceFlag(values, "backend", ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
+  const out = (values.out as string | undefined) ?? "runs/samples";
+
+  const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
+  if (set.count === 0) throw new Error(`no windows in ${description}`);
+  console.error(describeBackend(await initBackend(backend)));
+  const model = await loadModel(values.weights as string);
+  const n = Math.min(count, set.count);
+  const pick = new Rng(seed).permutation(set.count).subarray(0, n);
+  const real = new Float32Array(n * 900);
+  pick.forEach((w, i) => real.set(set.data.subarray(w * 900, (w + 1) * 900), i * 900));
+  console.error(`generating ${n} windows from ${description} with ${method}, ${steps} steps`);
+  const progress = new Progress(n);
+  const gen = await model.sample({
+    windows: real,
+    method,
+    steps,
+    seed,
+    batchSize: 16,
+    onProgress: (d) => progress.update(d, "windows"),
+  });
+  await Deno.mkdir(out, { recursive: true });
+  const rate = model.config.sampleRate;
+  await atomicWrite(`${out}/generated.csv`, toCsv(gen.data, n, rate));
+  await atomicWrite(`${out}/real.csv`, toCsv(real, n, rate));
+  const shown = Math.min(n, 4), charts: string[] = [];
+  for (let axis = 0; axis < 3; axis++) {
+    for (let w = 0; w < shown; w++) {
+      const series = (d: Float32Array): [number, number][] =>
+        Array.from({ length: 300 }, (_, s) => [s / rate, d[(w * 300 + s) * 3 + axis]]);
+      charts.push(
+        lineChart([{ name: "real", color: "#1f77b4", points: series(real) }, {
+          name: "generated",
+          color: "#ff7f0e",
+          points: series(gen.data),
+        }], {
+          title: `window ${w}, axis ${"xyz"[axis]}`,
+          xLabel: "time (s)",
+          yLabel: "g",
+          width: 360,
+          height: 220,
+        }),
+      );
+    }
+  }
+  await atomicWrite(
+    `${out}/compare.svg`,
+    grid(charts, shown, 360, 220, `real vs generated (${method}, ${steps} steps)`),
+  );
+  console.log(`wrote ${out}/generated.csv, ${out}/real.csv and ${out}/compare.svg`);
+  model.dispose();
+}
+
+if (import.meta.main) await runMain(main, HELP);
