@@ -44,6 +44,7 @@ export {
   type FlowFMConfig,
   FORMAT_VERSION,
   type GeneratorConfig,
+  type Objective,
   presetConfig,
   type PresetName,
   validateConfig,
@@ -55,7 +56,16 @@ export {
   type InterpolateOptions,
   type ParameterCounts,
 } from "./lib/model.ts";
-export { type SampleOptions, type Windows } from "./lib/sampler.ts";
+export { type SampleMethod, type SampleOptions, type Windows } from "./lib/sampler.ts";
+export {
+  ancestralSample,
+  ddimSample,
+  DDPM_STEPS,
+  type EpsFn,
+  linearSchedule,
+  noiseData,
+  type NoiseSchedule,
+} from "./lib/diffusion.ts";
 export {
   evaluationsPerStep,
   solveOde,
@@ -65,7 +75,12 @@ export {
   type VelocityFn,
 } from "./lib/solver.ts";
 export { drawTimes, type PathSample, samplePath, type TimeSampling } from "./lib/path.ts";
-export { type FlowMatchingBatch, flowMatchingLoss } from "./lib/loss.ts";
+export {
+  type DiffusionBatch,
+  diffusionLoss,
+  type FlowMatchingBatch,
+  flowMatchingLoss,
+} from "./lib/loss.ts";
 export {
   type StepResult,
   Trainer,
@@ -86,3 +101,6 @@ export {
   type WeightsKind,
 } from "./lib/weights.ts";
 export { loadModel, type ModelSource, readSource } from "./lib/load.ts";
+export { type Init, Params } from "./lib/params.ts";
+export { type NormMode } from "./lib/encoder.ts";
+export { type SafetensorsTensor } from "./lib/safetensors.ts";

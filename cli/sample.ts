@@ -24,8 +24,10 @@ Encodes reference windows and generates new windows from their representations
 
   --weights FILE            model.safetensors (or checkpoint.safetensors) from cli/train.ts (required)
   --count N                 reference windows to use, drawn at random (default 8)
-  --method NAME             euler | midpoint | heun | rk4 (default midpoint)
-  --steps N                 solver steps (default 10)
+  --method NAME             fm models: euler | midpoint | heun | rk4 (default midpoint)
+                            ddpm models: ddim | ancestral (default ddim; ancestral runs all 1000 steps)
+  --objective NAME          fm | ddpm: check that the weights were trained with this objective
+  --steps N                 solver steps (default 10 for fm, 50 for ddim)
   --seed N                  seed of the reference choice and the starting noise (default 0)
   --backend NAME            auto | webgpu | wasm | cpu (default auto)
   --out DIR                 output folder (default runs/samples)
@@ -40,6 +42,7 @@ const OPTIONS = {
   weights: { type: "string" },
   count: { type: "string" },
   method: { type: "string" },
+  objective: { type: "string" },
   steps: { type: "string" },
   seed: { type: "string" },
   backend: { type: "string" },
@@ -67,9 +70,13 @@ async function main(): Promise<void> {
   if (values.help) return console.log(HELP);
   if (!values.weights) throw new UsageError("--weights is required");
   const count = numberFlag(values, "count", 8, { min: 1, integer: true });
-  const steps = numberFlag(values, "steps", 10, { min: 1, integer: true });
+  const stepsFlag = values.steps === undefined
+    ? undefined
+    : numberFlag(values, "steps", 10, { min: 1, integer: true });
   const seed = numberFlag(values, "seed", 0, { integer: true });
-  const method = choiceFlag(values, "method", SOLVERS, "midpoint");
+  const methodFlag = values.method === undefined
+    ? undefined
+    : choiceFlag(values, "method", [...SOLVERS, "ddim", "ancestral"] as const, "midpoint");
   const backend = choiceFlag(values, "backend", ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
   const out = (values.out as string | undefined) ?? "runs/samples";
 
@@ -77,6 +84,17 @@ async function main(): Promise<void> {
   if (set.count === 0) throw new Error(`no windows in ${description}`);
   console.error(describeBackend(await initBackend(backend)));
   const model = await loadModel(values.weights as string);
+  const ddpm = model.config.objective === "ddpm";
+  if (values.objective !== undefined && values.objective !== model.config.objective) {
+    throw new UsageError(
+      `--objective ${values.objective}: ${values.weights} was trained with ${model.config.objective}`,
+    );
+  }
+  const method = methodFlag ?? (ddpm ? "ddim" : "midpoint");
+  const steps = method === "ancestral" ? 1000 : stepsFlag ?? (ddpm ? 50 : 10);
+  if (ddpm !== (method === "ddim" || method === "ancestral")) {
+    throw new UsageError(`--method ${method} does not apply to a ${model.config.objective} model`);
+  }
   const n = Math.min(count, set.count);
   const pick = new Rng(seed).permutation(set.count).subarray(0, n);
   const real = new Float32Array(n * 900);

@@ -27,6 +27,7 @@ bundled sp-sw-har excerpt (a few minutes on a 2-core CPU).
 
 Model and optimisation:
   --preset NAME             base | small | tiny (default small)
+  --objective NAME          fm (FlowFM) | ddpm (the diffusion baseline: epsilon prediction, T = 1000)
   --steps N                 optimisation steps (default 60, or --epochs)
   --epochs N                passes over the windows (overrides --steps)
   --batch N                 windows per step (default 32)
@@ -49,6 +50,7 @@ Minimal permissions: --allow-read=.,DATA --allow-write=DIR,.cache --allow-env (s
 const OPTIONS = {
   ...DATA_OPTIONS,
   preset: { type: "string" },
+  objective: { type: "string" },
   steps: { type: "string" },
   epochs: { type: "string" },
   batch: { type: "string" },
@@ -148,7 +150,8 @@ async function main(): Promise<void> {
       windows: set.count,
       rng: [],
     };
-    model = new FlowFM(presetConfig(preset, { seed }));
+    const objective = choiceFlag(values, "objective", ["fm", "ddpm"] as const, "fm");
+    model = new FlowFM(presetConfig(preset, { seed, objective }));
     trainer = new Trainer(model, {
       lr: state.lr,
       clipNorm: state.clipNorm,
@@ -190,7 +193,7 @@ async function main(): Promise<void> {
         color: "#1f77b4",
         points: log.map((r) => [r.step, r.loss]),
       }], {
-        title: `FlowFM ${state.preset} training loss`,
+        title: `${model.config.objective} ${state.preset} training loss`,
         xLabel: "step",
         yLabel: "loss (log scale)",
         logY: true,

@@ -39,6 +39,9 @@ export interface GeneratorConfig {
   kernel: number;
 }
 
+/** Training objective: conditional flow matching, or the representation-conditional DDPM baseline. */
+export type Objective = "fm" | "ddpm";
+
 /** Name of a built-in size preset. */
 export type PresetName = "base" | "small" | "tiny";
 
@@ -48,8 +51,8 @@ export interface FlowFMConfig {
   formatVersion: number;
   /** Preset the architecture came from, or `"custom"`. */
   preset: PresetName | "custom";
-  /** Training objective: flow matching. */
-  objective: "fm";
+  /** Training objective: flow matching (`fm`), or the diffusion baseline (`ddpm`, epsilon prediction). */
+  objective: Objective;
   /** Encoder architecture. */
   encoder: EncoderConfig;
   /** Generator architecture. */
@@ -203,7 +206,11 @@ export function validateConfig(raw: unknown): FlowFMConfig {
       JSON.stringify(c.formatVersion)
     }, this library reads ${FORMAT_VERSION}`,
   );
-  need(c.objective === "fm", "objective", `unsupported objective ${JSON.stringify(c.objective)}`);
+  need(
+    c.objective === "fm" || c.objective === "ddpm",
+    "objective",
+    `unsupported objective ${JSON.stringify(c.objective)}, expected "fm" or "ddpm"`,
+  );
   need(c.units === "g", "units", `expected "g", got ${JSON.stringify(c.units)}`);
   for (const f of ["sampleRate", "windowSeconds", "windowLength", "channels"] as const) {
     need(isPosInt(c[f]), f, `expected a positive integer, got ${JSON.stringify(c[f])}`);

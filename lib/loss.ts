@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { FlowFM } from "./model.ts";
 import { samplePath } from "./path.ts";
+import { DDPM_STEPS, noiseData, type NoiseSchedule } from "./diffusion.ts";
 
 /** Inputs of one loss evaluation. */
 export interface FlowMatchingBatch {
@@ -46,5 +47,53 @@ export function flowMatchingLoss(model: FlowFM, batch: FlowMatchingBatch): tf.Sc
     const { xt, target } = samplePath(batch.x0, batch.x1, batch.t);
     const v = model.velocity(xt, batch.t, z);
     return tf.mean(tf.squaredDifference(v, target)) as tf.Scalar;
+  });
+}
+
+/** Inputs of one DDPM loss evaluation. */
+export interface DiffusionBatch {
+  /** Data windows (DDPM's `x_0`), shape `[batch, 300, 3]`. */
+  data: tf.Tensor3D;
+  /** Noise `eps`, same shape. */
+  eps: tf.Tensor3D;
+  /** 0-based diffusion step per window (`t - 1`), in [0, T). */
+  steps: ArrayLike<number>;
+  /** The encoder's input (an augmented view); defaults to `data`. */
+  view?: tf.Tensor3D;
+}
+
+/**
+ * The diffusion baseline's loss: `|| eps_theta(x_t, t, E(x')) - eps ||^2`, averaged, with joint
+ * gradients into the encoder. The generator network is used as the noise predictor and sees the
+ * time as `t / T`.
+ *
+ * @param model A model whose config has `objective: "ddpm"`.
+ * @param batch Data, noise, steps and optional view.
+ * @param schedule The noise schedule.
+ * @returns Scalar loss.
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+ * import { linearSchedule } from "./diffusion.ts";
+ * import { diffusionLoss } from "./loss.ts";
+ * await initBackend("cpu");
+ * const model = new FlowFM(presetConfig("tiny", { objective: "ddpm" }));
+ * const data = tf.zeros([2, 300, 3]) as tf.Tensor3D, eps = tf.ones([2, 300, 3]) as tf.Tensor3D;
+ * console.assert(diffusionLoss(model, { data, eps, steps: [3, 500] }, linearSchedule()).rank === 0);
+ * model.dispose();
+ * ```
+ */
+export function diffusionLoss(
+  model: FlowFM,
+  batch: DiffusionBatch,
+  schedule: NoiseSchedule,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const z = model.embed(batch.view ?? batch.data, "train");
+    const xt = noiseData(batch.data, batch.eps, batch.steps, schedule) as tf.Tensor3D;
+    const t = tf.tensor1d(Array.from(batch.steps, (s) => s / DDPM_STEPS));
+    const pred = model.velocity(xt, t, z);
+    return tf.mean(tf.squaredDifference(pred, batch.eps)) as tf.Scalar;
   });
 }

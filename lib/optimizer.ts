@@ -44,6 +44,8 @@ export class Adam {
   #t = 0;
 
   /**
+   * Creates zeroed moments for every trainable parameter.
+   *
    * @param params The weights to update (only trainable ones are touched).
    * @param options Hyper-parameters.
    * @example

@@ -22,6 +22,8 @@ export class Params {
   #rng: Rng;
 
   /**
+   * Creates an empty store.
+   *
    * @param rng Draws the initial values, so equal seeds give equal weights on every backend.
    * @example
    * ```ts

@@ -1,12 +1,14 @@
 /**
- * Sampling: integrate `dx/dt = v(x, t, z)` from noise at `t = 0` to a window at `t = 1`.
+ * Sampling: integrate `dx/dt = v(x, t, z)` from noise at `t = 0` to a window at `t = 1` (flow
+ * matching), or run DDIM / ancestral sampling with the network as noise predictor (DDPM).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { FlowFM } from "./model.ts";
 import { Rng } from "./random.ts";
-import { solveOde, type SolverMethod } from "./solver.ts";
+import { solveOde, type SolverMethod, SOLVERS } from "./solver.ts";
+import { ancestralSample, ddimSample, DDPM_STEPS, linearSchedule } from "./diffusion.ts";
 import type { WindowsInput } from "./windows.ts";
 
 /** Generated windows. */
@@ -16,6 +18,9 @@ export interface Windows {
   /** Number of windows. */
   count: number;
 }
+
+/** How to sample: an ODE solver for flow matching, `ddim` or `ancestral` for DDPM. */
+export type SampleMethod = SolverMethod | "ddim" | "ancestral";
 
 /** Options for `FlowFM.sample`. Give exactly one of `z` and `windows`. */
 export interface SampleOptions {
@@ -30,13 +35,14 @@ export interface SampleOptions {
    */
   windows?: WindowsInput;
   /**
-   * ODE solver.
-   * @default "midpoint"
+   * Flow-matching models: an ODE solver (`euler`, `midpoint`, `heun`, `rk4`). DDPM models:
+   * `ddim` (deterministic, `steps` steps) or `ancestral` (always all 1000 steps).
+   * @default "midpoint" for flow matching, "ddim" for DDPM
    */
-  method?: SolverMethod;
+  method?: SampleMethod;
   /**
-   * Number of solver steps (velocity evaluations = steps x 1, 2 or 4 by method).
-   * @default 10
+   * Number of solver steps (network evaluations = steps x 1, 2 or 4 for the ODE solvers).
+   * @default 10 for flow matching, 50 for DDIM
    */
   steps?: number;
   /**
@@ -96,7 +102,20 @@ function flattenZ(z: Float32Array | ArrayLike<ArrayLike<number>>, dim: number): 
  * ```
  */
 export async function generate(model: FlowFM, options: SampleOptions): Promise<Windows> {
-  const { method = "midpoint", steps = 10, seed = 0, batchSize = 64 } = options;
+  const ddpm = model.config.objective === "ddpm";
+  const { method = ddpm ? "ddim" : "midpoint", steps = ddpm ? 50 : 10, seed = 0, batchSize = 64 } =
+    options;
+  const allowed: readonly string[] = ddpm ? ["ddim", "ancestral"] : SOLVERS;
+  if (!allowed.includes(method)) {
+    throw new Error(
+      `sample: method "${method}" does not apply to a ${model.config.objective} model; use one of ${
+        allowed.join(", ")
+      }`,
+    );
+  }
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new Error(`sample: steps must be an integer >= 1, got ${steps}`);
+  }
   if ((options.z === undefined) === (options.windows === undefined)) {
     throw new Error(
       "sample: give exactly one of `z` (representations) or `windows` (to reconstruct)",
@@ -117,6 +136,8 @@ export async function generate(model: FlowFM, options: SampleOptions): Promise<W
   const count = z.length / dim;
   const len = model.config.windowLength, ch = model.config.channels, per = len * ch;
   const rng = new Rng(seed);
+  const schedule = linearSchedule();
+  const stepRng = new Rng(seed + 1); // ancestral sampling's per-step noise
   // All noise is drawn up front, so the result does not depend on batchSize.
   const noise = options.sameNoise ? rng.normals(per) : rng.normals(count * per);
   const out = new Float32Array(count * per);
@@ -129,7 +150,11 @@ export async function generate(model: FlowFM, options: SampleOptions): Promise<W
         : tf.tensor3d(noise.subarray(i * per, (i + n) * per), [n, len, ch]);
       const f = (x: tf.Tensor, t: number) =>
         model.velocity(x as tf.Tensor3D, tf.fill([n], t) as tf.Tensor1D, zb);
-      return solveOde(f, x0, { method, steps });
+      if (!ddpm) return solveOde(f, x0, { method: method as SolverMethod, steps });
+      const eps = (x: tf.Tensor, step: number) => f(x, step / DDPM_STEPS);
+      return method === "ddim"
+        ? ddimSample(eps, x0, steps, schedule)
+        : ancestralSample(eps, x0, schedule, stepRng);
     });
     try {
       out.set(await x1.data(), i * per);

@@ -7,7 +7,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { applyMatrices, augmentMatrices, type AugmentOptions } from "./augment.ts";
-import { flowMatchingLoss } from "./loss.ts";
+import { DDPM_STEPS, linearSchedule, type NoiseSchedule } from "./diffusion.ts";
+import { diffusionLoss, flowMatchingLoss } from "./loss.ts";
 import type { FlowFM } from "./model.ts";
 import { Adam } from "./optimizer.ts";
 import { drawTimes, type TimeSampling } from "./path.ts";
@@ -26,7 +27,7 @@ export interface TrainerOptions {
    */
   clipNorm?: number;
   /**
-   * How flow times are drawn.
+   * How flow times are drawn (flow matching only; DDPM draws steps uniformly in [0, T)).
    * @default "uniform"
    */
   timeSampling?: TimeSampling;
@@ -57,6 +58,8 @@ export class TrainingDivergedError extends Error {
   /** The step that diverged (1-based). */
   readonly step: number;
   /**
+   * Creates the error.
+   *
    * @param step Step number.
    * @param what What was not finite.
    */
@@ -77,11 +80,14 @@ export class Trainer {
   readonly optimizer: Adam;
   /** Noise, time and augmentation draws. */
   rng: Rng;
+  readonly #schedule: NoiseSchedule | null;
   readonly #options: Required<Omit<TrainerOptions, "seed" | "augment">> & {
     augment: AugmentOptions | null;
   };
 
   /**
+   * Creates a trainer (and its Adam optimizer) for a model.
+   *
    * @param model The model to train.
    * @param options Hyper-parameters.
    * @example
@@ -110,6 +116,7 @@ export class Trainer {
     };
     this.optimizer = new Adam(model.params, { lr: this.#options.lr });
     this.rng = new Rng(options.seed ?? model.config.seed);
+    this.#schedule = model.config.objective === "ddpm" ? linearSchedule() : null;
   }
 
   /** Steps completed so far. */
@@ -131,17 +138,22 @@ export class Trainer {
     if (!Number.isInteger(n) || n < 2) {
       throw new Error(`train step: need at least 2 windows of [${len}, ${ch}] per batch, got ${n}`);
     }
-    const x0Data = this.rng.normals(n * per);
-    const tData = drawTimes(this.rng, n, this.#options.timeSampling);
+    const noiseData = this.rng.normals(n * per);
+    const schedule = this.#schedule;
+    const tData = schedule
+      ? Float32Array.from({ length: n }, () => this.rng.int(DDPM_STEPS))
+      : drawTimes(this.rng, n, this.#options.timeSampling);
     const aug = this.#options.augment ? augmentMatrices(this.rng, n, this.#options.augment) : null;
     const vars = [...this.model.params.trainable].map((k) => this.model.params.get(k));
     const names = new Map(vars.map((v, i) => [v.name, [...this.model.params.trainable][i]]));
     const { value, grads } = tf.tidy(() => {
       const x1 = batch instanceof Float32Array ? tf.tensor3d(batch, [n, len, ch]) : batch;
-      const x0 = tf.tensor3d(x0Data, [n, len, ch]);
-      const t = tf.tensor1d(tData);
+      const noise = tf.tensor3d(noiseData, [n, len, ch]);
       const view = aug ? applyMatrices(x1, aug) : undefined;
-      return tf.variableGrads(() => flowMatchingLoss(this.model, { x1, x0, t, view }), vars);
+      const loss = schedule
+        ? () => diffusionLoss(this.model, { data: x1, eps: noise, steps: tData, view }, schedule)
+        : () => flowMatchingLoss(this.model, { x1, x0: noise, t: tf.tensor1d(tData), view });
+      return tf.variableGrads(loss, vars);
     });
     const step = this.steps + 1;
     try {

@@ -38,6 +38,8 @@ export interface CheckpointExtras {
 /** Error in a weights file; `field` or `tensor` names the part at fault. */
 export class WeightsError extends Error {
   /**
+   * Creates the error.
+   *
    * @param source File name or description.
    * @param detail What is wrong.
    */

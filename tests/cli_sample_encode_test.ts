@@ -14,7 +14,11 @@ async function run(name: string, args: string[], perms = ["-A"]) {
     stderr: "piped",
     env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
   }).output();
-  return { code: r.code, out: new TextDecoder().decode(r.stdout), err: new TextDecoder().decode(r.stderr) };
+  return {
+    code: r.code,
+    out: new TextDecoder().decode(r.stdout),
+    err: new TextDecoder().decode(r.stderr),
+  };
 }
 
 await initBackend("wasm");
@@ -37,7 +41,17 @@ async function fixture() {
 
 Deno.test("cli/encode: embeddings CSV with source, subject, start time and z; permissions named", async () => {
   const dir = await fixture();
-  const r = await run("encode", ["--weights", `${dir}/model.safetensors`, `${dir}/rec.csv`, "--rate", "30", "--units", "m/s^2", "--out", `${dir}/emb.csv`]);
+  const r = await run("encode", [
+    "--weights",
+    `${dir}/model.safetensors`,
+    `${dir}/rec.csv`,
+    "--rate",
+    "30",
+    "--units",
+    "m/s^2",
+    "--out",
+    `${dir}/emb.csv`,
+  ]);
   assert.equal(r.code, 0, r.err);
   const lines = (await Deno.readTextFile(`${dir}/emb.csv`)).trim().split("\n");
   assert.equal(lines[0].split(",").length, 4 + 32);
@@ -45,13 +59,31 @@ Deno.test("cli/encode: embeddings CSV with source, subject, start time and z; pe
   const starts = lines.slice(1).map((l) => Number(l.split(",")[3]));
   assert.deepEqual(starts, [0, 5, 10, 15, 20, 25]);
   assert.ok(lines.slice(1).every((l) => l.split(",")[1] === "p7"));
-  assert.equal((await run("encode", [`${dir}/rec.csv`])).code, 2, "missing --weights is a usage error");
-  const noRead = await run("encode", ["--weights", `${dir}/model.safetensors`, `${dir}/rec.csv`, "--rate", "30"], ["--allow-env"]);
+  assert.equal(
+    (await run("encode", [`${dir}/rec.csv`])).code,
+    2,
+    "missing --weights is a usage error",
+  );
+  const noRead = await run("encode", [
+    "--weights",
+    `${dir}/model.safetensors`,
+    `${dir}/rec.csv`,
+    "--rate",
+    "30",
+  ], ["--allow-env"]);
   assert.equal(noRead.code, 1);
   assert.match(noRead.err, /missing permission: read access to .*add --allow-read=/);
   const trunc = (await Deno.readFile(`${dir}/model.safetensors`)).subarray(0, 5000);
   await Deno.writeFile(`${dir}/trunc.safetensors`, trunc);
-  const bad = await run("encode", ["--weights", `${dir}/trunc.safetensors`, `${dir}/rec.csv`, "--rate", "30", "--out", `${dir}/x.csv`]);
+  const bad = await run("encode", [
+    "--weights",
+    `${dir}/trunc.safetensors`,
+    `${dir}/rec.csv`,
+    "--rate",
+    "30",
+    "--out",
+    `${dir}/x.csv`,
+  ]);
   assert.equal(bad.code, 1);
   assert.match(bad.err, /trunc\.safetensors/);
   await Deno.remove(dir, { recursive: true });
@@ -59,16 +91,99 @@ Deno.test("cli/encode: embeddings CSV with source, subject, start time and z; pe
 
 Deno.test("cli/sample: generated and real windows as CSV, and an SVG per axis", async () => {
   const dir = await fixture();
-  const r = await run("sample", ["--weights", `${dir}/model.safetensors`, `${dir}/rec.csv`, "--rate", "30", "--count", "2", "--steps", "2", "--method", "rk4", "--out", `${dir}/s`]);
+  const r = await run("sample", [
+    "--weights",
+    `${dir}/model.safetensors`,
+    `${dir}/rec.csv`,
+    "--rate",
+    "30",
+    "--count",
+    "2",
+    "--steps",
+    "2",
+    "--method",
+    "rk4",
+    "--out",
+    `${dir}/s`,
+  ]);
   assert.equal(r.code, 0, r.err);
   const gen = (await Deno.readTextFile(`${dir}/s/generated.csv`)).trim().split("\n");
   assert.equal(gen[0], "window,t,x,y,z");
   assert.equal(gen.length, 1 + 2 * 300);
-  assert.ok(gen.slice(1).every((l) => l.split(",").slice(2).every((v) => Number.isFinite(Number(v)))));
+  assert.ok(
+    gen.slice(1).every((l) => l.split(",").slice(2).every((v) => Number.isFinite(Number(v)))),
+  );
   const svg = await Deno.readTextFile(`${dir}/s/compare.svg`);
   for (const axis of ["x", "y", "z"]) assert.match(svg, new RegExp(`axis ${axis}`));
-  const bad = await run("sample", ["--weights", `${dir}/model.safetensors`, `${dir}/rec.csv`, "--method", "rk5"]);
+  const bad = await run("sample", [
+    "--weights",
+    `${dir}/model.safetensors`,
+    `${dir}/rec.csv`,
+    "--method",
+    "rk5",
+  ]);
   assert.equal(bad.code, 2);
-  assert.match(bad.err, /--method must be one of euler, midpoint, heun, rk4/);
+  assert.match(bad.err, /--method must be one of euler, midpoint, heun, rk4, ddim, ancestral/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli: --objective ddpm trains the diffusion baseline; sample uses DDIM and rejects ODE solvers for it", async () => {
+  const dir = await fixture();
+  const t = await run("train", [
+    `${dir}/rec.csv`,
+    "--rate",
+    "30",
+    "--objective",
+    "ddpm",
+    "--preset",
+    "tiny",
+    "--steps",
+    "3",
+    "--batch",
+    "4",
+    "--backend",
+    "wasm",
+    "--out",
+    `${dir}/d`,
+  ]);
+  assert.equal(t.code, 0, t.err);
+  const s = await run("sample", [
+    "--weights",
+    `${dir}/d/model.safetensors`,
+    `${dir}/rec.csv`,
+    "--rate",
+    "30",
+    "--count",
+    "1",
+    "--steps",
+    "3",
+    "--objective",
+    "ddpm",
+    "--out",
+    `${dir}/ds`,
+  ]);
+  assert.equal(s.code, 0, s.err);
+  assert.match(s.err, /with ddim, 3 steps/);
+  const bad = await run("sample", [
+    "--weights",
+    `${dir}/d/model.safetensors`,
+    `${dir}/rec.csv`,
+    "--rate",
+    "30",
+    "--method",
+    "euler",
+  ]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--method euler does not apply to a ddpm model/);
+  const wrong = await run("sample", [
+    "--weights",
+    `${dir}/d/model.safetensors`,
+    `${dir}/rec.csv`,
+    "--rate",
+    "30",
+    "--objective",
+    "fm",
+  ]);
+  assert.equal(wrong.code, 2);
   await Deno.remove(dir, { recursive: true });
 });
