@@ -31,6 +31,8 @@ Model and optimisation:
   --steps N                 optimisation steps (default 60, or --epochs)
   --epochs N                passes over the windows (overrides --steps)
   --batch N                 windows per step (default 32)
+  --micro-batch N           accumulate gradients over micro-batches of N windows (saves memory;
+                            wasm has a 2 GB heap: use 16 for the base preset)
   --lr X                    Adam learning rate (default 5e-4)
   --clip-norm X             global gradient-norm clip, 0 = off (default 1)
   --augment                 encoder sees a view with a small rotation (<= 10 deg) and scaling (±10 %)
@@ -54,6 +56,7 @@ const OPTIONS = {
   steps: { type: "string" },
   epochs: { type: "string" },
   batch: { type: "string" },
+  "micro-batch": { type: "string" },
   lr: { type: "string" },
   "clip-norm": { type: "string" },
   augment: { type: "boolean" },
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
   const ckptPath = `${out}/checkpoint.safetensors`;
   const every = numberFlag(values, "checkpoint-every", 20, { min: 1, integer: true });
   const backend = choiceFlag(values, "backend", ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
+  const microBatch = numberFlag(values, "micro-batch", 0, { min: 0, integer: true });
 
   const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
   console.error(

@@ -37,6 +37,13 @@ export interface TrainerOptions {
    */
   augment?: AugmentOptions | null;
   /**
+   * Split each batch into micro-batches of this many windows and accumulate their gradients
+   * (same update, less memory; batch-norm statistics are then per micro-batch); `0` = no split.
+   * tfjs-backend-wasm has a 2 GB heap: the `base` preset needs micro-batches of 16 there.
+   * @default 0
+   */
+  microBatch?: number;
+  /**
    * Seed of noise, times and augmentations (the model's weights use `config.seed`).
    * @default the model's config.seed
    */
@@ -70,6 +77,22 @@ export class TrainingDivergedError extends Error {
     this.name = "TrainingDivergedError";
     this.step = step;
   }
+}
+
+/** Turns tfjs-backend-wasm's out-of-memory crash into an error that says what to do. */
+function explainWasmOom(e: unknown, n: number, micro: number): unknown {
+  if (
+    e instanceof Error &&
+    /memory access out of bounds|Out of memory|Cannot enlarge memory/i.test(e.message)
+  ) {
+    return new Error(
+      `train step: the backend ran out of memory on ${micro} windows at once (batch ${n}); ` +
+        `use micro-batches (microBatch / --micro-batch ${
+          Math.max(1, Math.floor(micro / 2))
+        }) or a smaller batch`,
+    );
+  }
+  return e;
 }
 
 /** Trains a {@link FlowFM} model in place. Call {@link Trainer.dispose} when done. */
@@ -113,6 +136,7 @@ export class Trainer {
       clipNorm: options.clipNorm ?? 1,
       timeSampling: options.timeSampling ?? "uniform",
       augment: options.augment ?? null,
+      microBatch: options.microBatch ?? 0,
     };
     this.optimizer = new Adam(model.params, { lr: this.#options.lr });
     this.rng = new Rng(options.seed ?? model.config.seed);
@@ -144,20 +168,48 @@ export class Trainer {
       ? Float32Array.from({ length: n }, () => this.rng.int(DDPM_STEPS))
       : drawTimes(this.rng, n, this.#options.timeSampling);
     const aug = this.#options.augment ? augmentMatrices(this.rng, n, this.#options.augment) : null;
-    const vars = [...this.model.params.trainable].map((k) => this.model.params.get(k));
-    const names = new Map(vars.map((v, i) => [v.name, [...this.model.params.trainable][i]]));
-    const { value, grads } = tf.tidy(() => {
-      const x1 = batch instanceof Float32Array ? tf.tensor3d(batch, [n, len, ch]) : batch;
-      const noise = tf.tensor3d(noiseData, [n, len, ch]);
-      const view = aug ? applyMatrices(x1, aug) : undefined;
-      const loss = schedule
-        ? () => diffusionLoss(this.model, { data: x1, eps: noise, steps: tData, view }, schedule)
-        : () => flowMatchingLoss(this.model, { x1, x0: noise, t: tf.tensor1d(tData), view });
-      return tf.variableGrads(loss, vars);
-    });
+    const trainable = [...this.model.params.trainable];
+    const vars = trainable.map((k) => this.model.params.get(k));
+    const names = new Map(vars.map((v, i) => [v.name, trainable[i]]));
+    const micro = Math.min(n, this.#options.microBatch || n);
+    const chunkGrads = (start: number, m: number) =>
+      tf.tidy(() => {
+        const all = batch instanceof Float32Array ? tf.tensor3d(batch, [n, len, ch]) : batch;
+        const x1 = m === n ? all : tf.slice(all, [start, 0, 0], [m, len, ch]);
+        const noise = tf.tensor3d(noiseData.subarray(start * per, (start + m) * per), [m, len, ch]);
+        const tc = tData.subarray(start, start + m);
+        const view = aug ? applyMatrices(x1, aug.subarray(start * 9, (start + m) * 9)) : undefined;
+        const loss = schedule
+          ? () => diffusionLoss(this.model, { data: x1, eps: noise, steps: tc, view }, schedule)
+          : () => flowMatchingLoss(this.model, { x1, x0: noise, t: tf.tensor1d(tc), view });
+        const r = tf.variableGrads(loss, vars);
+        // Weight each micro-batch by its share of the batch, so the sum is the batch mean.
+        return m === n ? r : {
+          value: tf.mul(r.value, m / n) as tf.Scalar,
+          grads: Object.fromEntries(Object.entries(r.grads).map(([k, g]) => [k, tf.mul(g, m / n)])),
+        };
+      });
+    let value: tf.Scalar | undefined, grads: Record<string, tf.Tensor> = {};
+    try {
+      ({ value, grads } = chunkGrads(0, micro));
+      for (let start = micro; start < n; start += micro) {
+        const next = chunkGrads(start, Math.min(micro, n - start));
+        const summed = tf.tidy(() => ({
+          value: tf.add(value!, next.value) as tf.Scalar,
+          grads: Object.fromEntries(
+            Object.entries(grads).map(([k, g]) => [k, tf.add(g, next.grads[k])]),
+          ),
+        }));
+        tf.dispose([value!, next.value, ...Object.values(grads), ...Object.values(next.grads)]);
+        ({ value, grads } = summed);
+      }
+    } catch (e) {
+      tf.dispose([...(value ? [value] : []), ...Object.values(grads)]);
+      throw explainWasmOom(e, n, micro);
+    }
     const step = this.steps + 1;
     try {
-      const loss = (await value.data())[0];
+      const loss = (await value!.data())[0];
       if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, `loss is ${loss}`);
       const sq = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
       const gradNorm = Math.sqrt((await sq.data())[0]);
@@ -175,7 +227,7 @@ export class Trainer {
       if (scale !== 1) { for (const g of named.values()) g.dispose(); }
       return { step, loss, gradNorm };
     } finally {
-      value.dispose();
+      value!.dispose();
       tf.dispose(Object.values(grads));
     }
   }

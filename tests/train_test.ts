@@ -104,3 +104,22 @@ Deno.test("training and sampling do not leak memory", async () => {
   model.dispose();
   assert.equal(tf.memory().numTensors, before, "dispose() left tensors behind");
 });
+
+Deno.test("training: micro-batches accumulate to about the full-batch loss, without leaking", async () => {
+  const data = syntheticWindows(8, 6);
+  const run = async (microBatch: number) => {
+    const model = new FlowFM(presetConfig("tiny", { seed: 8 }));
+    const trainer = new Trainer(model, { seed: 8, microBatch });
+    const before = tf.memory().numTensors;
+    const r = await trainer.step(data);
+    assert.equal(tf.memory().numTensors, before, `micro-batch ${microBatch} leaked tensors`);
+    trainer.dispose();
+    model.dispose();
+    return r;
+  };
+  const [full, halves, odd] = [await run(0), await run(4), await run(3)];
+  assert.equal(halves.step, 1);
+  // Batch-norm statistics differ per micro-batch, so losses agree only approximately.
+  assert.ok(Math.abs(halves.loss - full.loss) < 0.1 * full.loss, `${halves.loss} vs ${full.loss}`);
+  assert.ok(Math.abs(odd.loss - full.loss) < 0.1 * full.loss, `${odd.loss} vs ${full.loss}`);
+});
