@@ -121,6 +121,7 @@ async function main(): Promise<void> {
       lr: state.lr,
       clipNorm: state.clipNorm,
       augment: state.augment ? {} : null,
+      microBatch,
     });
     const moments = new Map(
       [...loaded.extras.tensors].map(([k, t]) => [k, { shape: t.shape, data: t.data }]),
@@ -161,6 +162,7 @@ async function main(): Promise<void> {
       clipNorm: state.clipNorm,
       augment: state.augment ? {} : null,
       seed,
+      microBatch,
     });
   }
   const batch = Math.min(state.batch, set.count);
