@@ -1,0 +1,333 @@
+/**
+ * The downstream evaluation protocol (FLOWFM.md section 2): subject-wise folds, one or more
+ * heads trained per fold on the same folds, and per-subject metrics.
+ *
+ * Heads:
+ * - `probe`: logistic regression on the frozen model's embeddings;
+ * - `finetune`: all encoder layers plus an MLP head, from a fresh copy of the model per fold;
+ * - `handcrafted`: logistic regression (the probe's trainer) on handcrafted features;
+ * - `scratch-probe`, `scratch-finetune`: the same, with the model's architecture randomly
+ *   initialised (seeded), i.e. the "trained from scratch" baselines.
+ *
+ * Windows with a null label or a null subject are excluded (and counted in the report).
+ *
+ * @module
+ */
+import { FlowFM } from "../model.ts";
+import { deserializeModel, serializeModel } from "../weights.ts";
+import { type EpochRecord, fineTune, type FinetuneOptions } from "./finetune.ts";
+import { type Fold, foldIndices, subjectFolds } from "./folds.ts";
+import { handcraftedFeatures } from "./handcrafted.ts";
+import { encodeLabels } from "./labels.ts";
+import { type FeatureMatrix, type ProbeOptions, trainLinearProbe } from "./linear_probe.ts";
+import {
+  accuracy,
+  addConfusion,
+  cohensKappa,
+  type ConfusionMatrix,
+  confusionMatrix,
+  macroF1,
+  type MeanSd,
+  meanSd,
+} from "./metrics.ts";
+
+/** A head the protocol can train. */
+export type HeadName = "probe" | "finetune" | "handcrafted" | "scratch-probe" | "scratch-finetune";
+
+/** Every head, in report order. */
+export const HEAD_NAMES: readonly HeadName[] = [
+  "probe",
+  "finetune",
+  "scratch-probe",
+  "scratch-finetune",
+  "handcrafted",
+];
+
+/** Labelled windows to evaluate on. */
+export interface EvalData {
+  /** Row-major `[n, 300, 3]` windows in g, clipped. */
+  windows: Float32Array;
+  /** Label of each window (null: excluded). */
+  labels: readonly (string | null)[];
+  /** Subject of each window (null: excluded). */
+  subjects: readonly (string | null)[];
+}
+
+/** Progress of {@link evaluate}, for display. */
+export interface EvalProgress {
+  /** Head being trained. */
+  head: HeadName;
+  /** 0-based fold, or -1 while features are computed. */
+  fold: number;
+  /** Number of folds run. */
+  folds: number;
+  /** What happened. */
+  stage: "features" | "epoch" | "fold-done";
+  /** The epoch just finished (fine-tuning). */
+  epoch?: EpochRecord;
+  /** Macro F1 of the fold's test windows (pooled), at `fold-done`. */
+  macroF1?: number;
+}
+
+/** Options of {@link evaluate}. */
+export interface EvaluateOptions {
+  /** Heads to run. */
+  heads: readonly HeadName[];
+  /** Model weights file bytes; needed by every head but `handcrafted`. */
+  model?: Uint8Array;
+  /**
+   * Seed of folds, validation subjects, heads and the scratch baselines' weights.
+   * @default 0
+   */
+  seed?: number;
+  /** Number of folds (default: leave-one-subject-out for <= 10 subjects, else 5). */
+  folds?: number;
+  /** Run only the first folds (for quick checks); default all. */
+  maxFolds?: number;
+  /** Linear-probe settings (also for `handcrafted`). */
+  probe?: ProbeOptions;
+  /** Fine-tuning settings. */
+  finetune?: Omit<FinetuneOptions, "seed" | "onEpoch">;
+  /**
+   * Batch size when encoding windows for the probe.
+   * @default 64
+   */
+  encodeBatchSize?: number;
+  /** Called as work progresses. */
+  onProgress?: (p: EvalProgress) => void;
+}
+
+/** Metrics of one test subject. */
+export interface SubjectResult {
+  subject: string;
+  fold: number;
+  windows: number;
+  macroF1: number;
+  kappa: number;
+  accuracy: number;
+}
+
+/** One fold of one head. */
+export interface FoldResult {
+  fold: number;
+  train: string[];
+  val: string[];
+  test: string[];
+  windows: { train: number; val: number; test: number };
+  /** Pooled over the fold's test windows. */
+  macroF1: number;
+  kappa: number;
+  /** Hyper-parameters chosen / epochs run. */
+  fit: Record<string, number>;
+  seconds: number;
+}
+
+/** Results of one head. */
+export interface HeadReport {
+  head: HeadName;
+  folds: FoldResult[];
+  subjects: SubjectResult[];
+  summary: {
+    /** Over test subjects. */
+    macroF1: MeanSd;
+    kappa: MeanSd;
+    accuracy: MeanSd;
+    /** Over all test windows together. */
+    pooled: { macroF1: number; kappa: number; accuracy: number };
+  };
+  /** Summed over folds, `[true][pred]` in the order of `EvalReport.classes`. */
+  confusion: ConfusionMatrix;
+  seconds: number;
+}
+
+/** Everything {@link evaluate} measured. */
+export interface EvalReport {
+  classes: string[];
+  windows: { total: number; evaluated: number; unlabelled: number; noSubject: number };
+  subjects: string[];
+  seed: number;
+  folds: Fold[];
+  heads: HeadReport[];
+}
+
+/** Windows, labels and subjects of the kept windows only. */
+function keep(data: EvalData) {
+  const idx: number[] = [];
+  let unlabelled = 0, noSubject = 0;
+  data.labels.forEach((l, i) => {
+    if (l === null) unlabelled++;
+    else if (data.subjects[i] === null) noSubject++;
+    else idx.push(i);
+  });
+  const windows = new Float32Array(idx.length * 900);
+  idx.forEach((w, j) => windows.set(data.windows.subarray(w * 900, (w + 1) * 900), j * 900));
+  return {
+    windows,
+    labels: idx.map((i) => data.labels[i]!),
+    subjects: idx.map((i) => data.subjects[i]!),
+    unlabelled,
+    noSubject,
+  };
+}
+
+async function scratchBytes(model: Uint8Array, seed: number): Promise<Uint8Array> {
+  const loaded = deserializeModel(model, "model").model;
+  const fresh = new FlowFM({ ...loaded.config, seed, step: 0 });
+  loaded.dispose();
+  try {
+    return await serializeModel(fresh);
+  } finally {
+    fresh.dispose();
+  }
+}
+
+/**
+ * Runs the protocol.
+ *
+ * @param data Windows with labels and subjects.
+ * @param options Heads, model, seed, folds and head settings.
+ * @returns Per-fold, per-subject and summary results of every head.
+ * @example
+ * ```ts
+ * import { initBackend } from "../backend.ts";
+ * import { evaluate } from "./protocol.ts";
+ * await initBackend("cpu");
+ * const windows = new Float32Array(8 * 900);
+ * for (let i = 0; i < 8; i++) for (let t = 0; t < 300; t++) windows[i * 900 + 3 * t] = i % 2 ? Math.sin(t) : 1;
+ * const r = await evaluate(
+ *   { windows, labels: [..."abababab"], subjects: [..."ppqqrrss"] },
+ *   { heads: ["handcrafted"], probe: { maxIterations: 20 } },
+ * );
+ * console.assert(r.folds.length === 4 && r.heads[0].subjects.length === 4);
+ * ```
+ */
+export async function evaluate(data: EvalData, options: EvaluateOptions): Promise<EvalReport> {
+  const seed = options.seed ?? 0;
+  const kept = keep(data);
+  const { classes, y } = encodeLabels(kept.labels);
+  if (classes.length < 2) {
+    throw new Error(`evaluate: need at least 2 classes, got ${classes.length}`);
+  }
+  const folds = subjectFolds(kept.subjects, { seed, folds: options.folds });
+  const run = folds.slice(0, options.maxFolds ?? folds.length);
+  const heads: HeadReport[] = [];
+  for (const head of HEAD_NAMES.filter((h) => options.heads.includes(h))) {
+    const t0 = performance.now();
+    let bytes: Uint8Array | null = null, features: FeatureMatrix | null = null;
+    if (head !== "handcrafted") {
+      if (!options.model) throw new Error(`evaluate: head "${head}" needs model weights`);
+      bytes = head.startsWith("scratch") ? await scratchBytes(options.model, seed) : options.model;
+    }
+    if (head.endsWith("probe") || head === "handcrafted") {
+      options.onProgress?.({ head, fold: -1, folds: run.length, stage: "features" });
+      if (head === "handcrafted") features = handcraftedFeatures(kept.windows);
+      else {
+        const model = deserializeModel(bytes!, "model").model;
+        try {
+          features = await model.encode(kept.windows, { batchSize: options.encodeBatchSize ?? 64 });
+        } finally {
+          model.dispose();
+        }
+      }
+    }
+    const foldResults: FoldResult[] = [],
+      subjects: SubjectResult[] = [],
+      cms: ConfusionMatrix[] = [];
+    for (const fold of run) {
+      const tf0 = performance.now();
+      const split = foldIndices(kept.subjects, fold);
+      let pred: Int32Array, fit: Record<string, number>;
+      if (features) {
+        const probe = await trainLinearProbe(features, y, classes.length, split, options.probe);
+        pred = probe.predict(features, split.test);
+        fit = { ...probe.fit };
+      } else {
+        const r = await fineTune(bytes!, kept.windows, y, classes.length, split, {
+          ...options.finetune,
+          seed: seed * 1000 + fold.index,
+          onEpoch: (epoch) =>
+            options.onProgress?.({
+              head,
+              fold: fold.index,
+              folds: run.length,
+              stage: "epoch",
+              epoch,
+            }),
+        });
+        pred = r.predictions;
+        fit = { bestEpoch: r.bestEpoch, epochs: r.history.length, valLoss: r.valLoss };
+      }
+      const yTest = Int32Array.from(split.test, (i) => y[i]);
+      const cm = confusionMatrix(yTest, pred, classes.length);
+      cms.push(cm);
+      for (const s of fold.test) {
+        const rows = [...split.test.keys()].filter((j) => kept.subjects[split.test[j]] === s);
+        if (!rows.length) continue;
+        const scm = confusionMatrix(
+          rows.map((j) => yTest[j]),
+          rows.map((j) => pred[j]),
+          classes.length,
+        );
+        subjects.push({
+          subject: s,
+          fold: fold.index,
+          windows: rows.length,
+          macroF1: macroF1(scm),
+          kappa: cohensKappa(scm),
+          accuracy: accuracy(scm),
+        });
+      }
+      foldResults.push({
+        fold: fold.index,
+        train: fold.train,
+        val: fold.val,
+        test: fold.test,
+        windows: { train: split.train.length, val: split.val.length, test: split.test.length },
+        macroF1: macroF1(cm),
+        kappa: cohensKappa(cm),
+        fit,
+        seconds: (performance.now() - tf0) / 1000,
+      });
+      options.onProgress?.({
+        head,
+        fold: fold.index,
+        folds: run.length,
+        stage: "fold-done",
+        macroF1: macroF1(cm),
+      });
+    }
+    const confusion = addConfusion(cms, classes.length);
+    heads.push({
+      head,
+      folds: foldResults,
+      subjects,
+      summary: {
+        macroF1: meanSd(subjects.map((s) => s.macroF1)),
+        kappa: meanSd(subjects.map((s) => s.kappa)),
+        accuracy: meanSd(subjects.map((s) => s.accuracy)),
+        pooled: {
+          macroF1: macroF1(confusion),
+          kappa: cohensKappa(confusion),
+          accuracy: accuracy(confusion),
+        },
+      },
+      confusion,
+      seconds: (performance.now() - t0) / 1000,
+    });
+  }
+  return {
+    classes,
+    windows: {
+      total: data.labels.length,
+      evaluated: kept.labels.length,
+      unlabelled: kept.unlabelled,
+      noSubject: kept.noSubject,
+    },
+    subjects: [...new Set(kept.subjects)].sort((a, b) =>
+      a.localeCompare(b, "en", { numeric: true })
+    ),
+    seed,
+    folds,
+    heads,
+  };
+}
