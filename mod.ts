@@ -104,3 +104,5 @@ export { loadModel, type ModelSource, readSource } from "./lib/load.ts";
 export { type Init, Params } from "./lib/params.ts";
 export { type NormMode } from "./lib/encoder.ts";
 export { type SafetensorsTensor } from "./lib/safetensors.ts";
+export { EncoderPool, type EncoderPoolOptions } from "./lib/encoder_pool.ts";
+export { generativeQuality, type QualityReport, samplingNfe } from "./lib/generative_quality.ts";
