@@ -248,7 +248,13 @@ export async function fineTune(
       for (let c = 1; c < classes; c++) if (l[i * classes + c] > l[i * classes + best]) best = c;
       return best;
     });
-    return { predictions, logits: l, bestEpoch, valLoss: split.val.length ? bestVal : NaN, history };
+    return {
+      predictions,
+      logits: l,
+      bestEpoch,
+      valLoss: split.val.length ? bestVal : NaN,
+      history,
+    };
   } finally {
     if (snapshot) tf.dispose([...(snapshot as Map<string, tf.Tensor>).values()]);
     opt.dispose();

@@ -34,7 +34,7 @@ export interface ProbeOptions {
   l2?: number | number[];
   /**
    * Adam learning rate.
-   * @default 0.01
+   * @default 0.02
    */
   lr?: number;
   /**
@@ -52,6 +52,11 @@ export interface ProbeOptions {
    * @default 5
    */
   patience?: number;
+  /**
+   * A check improves when the validation loss falls by more than this fraction of the best.
+   * @default 1e-3
+   */
+  tolerance?: number;
   /**
    * `"balanced"`: class-inverse-frequency weighted cross-entropy; `"none"`: plain mean.
    * @default "balanced"
@@ -165,8 +170,9 @@ export async function trainLinearProbe(
   options: ProbeOptions = {},
 ): Promise<LinearProbe> {
   const grid = [options.l2 ?? [1e-4, 1e-3, 1e-2]].flat();
-  const lr = options.lr ?? 0.01, maxIt = options.maxIterations ?? 500;
+  const lr = options.lr ?? 0.02, maxIt = options.maxIterations ?? 500;
   const every = options.evalEvery ?? 10, patience = options.patience ?? 5;
+  const tol = options.tolerance ?? 1e-3;
   const { train, val } = split;
   if (train.length === 0) throw new Error("trainLinearProbe: no training windows");
   const d = x.dim;
@@ -217,7 +223,7 @@ export async function trainLinearProbe(
           const vl = tf.tidy(() => weightedCrossEntropy(forward(xVal), yVal, weights));
           const v = (await vl.data())[0];
           vl.dispose();
-          if (!local || v < local.fit.valLoss - 1e-6) {
+          if (!local || v < local.fit.valLoss * (1 - tol)) {
             local = await snapshot(it, v);
             bad = 0;
           } else if (++bad >= patience) break;
