@@ -206,7 +206,11 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
   const kept = keep(data);
   const { classes, y } = encodeLabels(kept.labels);
   if (classes.length < 2) {
-    throw new Error(`evaluate: need at least 2 classes, got ${classes.length}`);
+    throw new Error(
+      `evaluate: need labelled windows of at least 2 classes, got ${classes.length} (${
+        classes.join(", ") || "none"
+      }) in ${kept.labels.length} windows`,
+    );
   }
   const folds = subjectFolds(kept.subjects, { seed, folds: options.folds });
   const run = folds.slice(0, options.maxFolds ?? folds.length);

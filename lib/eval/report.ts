@@ -50,7 +50,8 @@ export function reportMarkdown(report: EvalReport, title: string): string {
     );
   }
   if (report.heads.length) {
-    const subjects = [...new Set(report.heads.flatMap((h) => h.subjects.map((s) => s.subject)))];
+    const subjects = [...new Set(report.heads.flatMap((h) => h.subjects.map((s) => s.subject)))]
+      .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
     lines.push("", "Macro F1 per test subject:", "");
     lines.push(`| subject | ${report.heads.map((h) => h.head).join(" | ")} |`);
     lines.push(`| --- | ${report.heads.map(() => "---").join(" | ")} |`);
@@ -63,6 +64,50 @@ export function reportMarkdown(report: EvalReport, title: string): string {
   }
   lines.push("", `Classes: ${report.classes.join(", ")}.`, "");
   return lines.join("\n");
+}
+
+function layout(classes: readonly string[]) {
+  const k = classes.length, cell = Math.max(22, Math.min(48, Math.floor(480 / Math.max(1, k))));
+  const labelW = 10 + 6 * Math.max(4, ...classes.map((c) => c.length));
+  const L = labelW + 20, T = labelW + 40;
+  return { cell, L, T, W: L + k * cell + labelW / 2 + 20, H: T + k * cell + 40 };
+}
+
+/**
+ * The confusion matrices of every head of a report side by side in one SVG.
+ *
+ * @param report The evaluation report.
+ * @param title Title above the panels.
+ * @returns An SVG document.
+ * @example
+ * ```ts
+ * import { confusionGridSvg } from "./report.ts";
+ * const svg = confusionGridSvg({ classes: ["a", "b"], windows: { total: 0, evaluated: 0, unlabelled: 0,
+ *   noSubject: 0 }, subjects: [], seed: 0, folds: [], heads: [] }, "none");
+ * console.assert(svg.startsWith("<svg"));
+ * ```
+ */
+export function confusionGridSvg(report: EvalReport, title: string): string {
+  const { W, H } = layout(report.classes);
+  const n = Math.max(1, report.heads.length);
+  const cells = report.heads.map((h, i) =>
+    `<g transform="translate(${i * W},30)">${
+      confusionSvg(
+        h.confusion,
+        report.classes,
+        `${h.head}: macro F1 ${fmt(h.summary.macroF1.mean)}`,
+      )
+    }</g>`
+  );
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${n * W}" height="${H + 30}" viewBox="0 0 ${
+      n * W
+    } ${H + 30}" font-family="sans-serif">`,
+    `<rect width="${n * W}" height="${H + 30}" fill="white"/>`,
+    `<text x="${(n * W) / 2}" y="20" text-anchor="middle" font-size="15">${esc(title)}</text>`,
+    ...cells,
+    "</svg>",
+  ].join("\n");
 }
 
 /**

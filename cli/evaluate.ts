@@ -1,0 +1,215 @@
+// deno run -A cli/evaluate.ts (--weights FILE | --random-init) [options] [FILE.csv ...]
+// Downstream evaluation (FLOWFM.md section 2): subject-wise folds, linear probe, fine-tuning,
+// from-scratch and handcrafted baselines; macro F1 per test subject, Cohen's kappa.
+import { describeBackend, initBackend } from "../lib/backend.ts";
+import { presetConfig } from "../lib/config.ts";
+import { type EvalProgress, evaluate, HEAD_NAMES, type HeadName } from "../lib/eval/protocol.ts";
+import { confusionGridSvg, reportMarkdown } from "../lib/eval/report.ts";
+import { FlowFM } from "../lib/model.ts";
+import { deserializeModel, serializeModel } from "../lib/weights.ts";
+import {
+  atomicWrite,
+  choiceFlag,
+  numberFlag,
+  parseFlags,
+  Progress,
+  runMain,
+  UsageError,
+} from "./_common.ts";
+import { DATA_HELP, DATA_OPTIONS, loadWindows } from "./_data.ts";
+
+const HELP =
+  `Usage: deno run -A cli/evaluate.ts (--weights FILE | --random-init) [options] [FILE.csv ...]
+
+Evaluates a model on labelled windows with the SSL-Wearables protocol: subject-wise folds
+(leave-one-subject-out for <= 10 subjects, else 5 seeded 80/20 splits; 12.5 % of the training
+subjects for validation), macro F1 per test subject (mean ± SD) and Cohen's kappa. Windows
+without a label or subject, and windows spanning two labels, are left out.
+
+Model:
+  --weights FILE            a FlowFM model or checkpoint (.safetensors)
+  --random-init             a randomly initialised encoder instead (the "from scratch" baseline)
+  --preset NAME             base | small | tiny, with --random-init (default small)
+
+Heads (all on the same folds):
+  --heads LIST              comma-separated, default probe,finetune,handcrafted:
+                              probe             logistic regression on the frozen embeddings
+                              finetune          all encoder layers + MLP head (z -> 512 -> classes)
+                              scratch-probe     probe on the same architecture, randomly initialised
+                              scratch-finetune  fine-tuning of that random initialisation
+                              handcrafted       logistic regression on handcrafted features
+  --folds N                 number of subject folds (default: see above)
+  --max-folds K             run only the first K folds (quick checks)
+  --seed N                  seed of folds, heads and random initialisations (default 0)
+  --epochs N                fine-tuning: most epochs (default 20; early stopping, patience 5)
+  --patience N              fine-tuning: epochs without a lower validation loss (default 5)
+  --lr X                    fine-tuning: Adam learning rate (default 1e-4)
+  --batch N                 fine-tuning: windows per step (default 64)
+  --augment                 fine-tuning: small rotations (<= 10 deg), scaling (±10 %), jitter
+  --probe-lr X              probe: Adam learning rate (default 0.02)
+  --probe-iterations N      probe: most full-batch iterations (default 500)
+  --backend NAME            auto | webgpu | wasm | cpu (default auto)
+
+Output:
+  --out DIR                 output folder (default runs/eval)
+
+${DATA_HELP}
+
+Writes DIR/report.json (per fold, per subject, summary), DIR/report.md and DIR/confusion.svg.
+Minimal permissions: --allow-read=.,WEIGHTS,DATA,DIR --allow-write=DIR,.cache --allow-env.`;
+
+const OPTIONS = {
+  ...DATA_OPTIONS,
+  weights: { type: "string" },
+  "random-init": { type: "boolean" },
+  preset: { type: "string" },
+  heads: { type: "string" },
+  folds: { type: "string" },
+  "max-folds": { type: "string" },
+  seed: { type: "string" },
+  epochs: { type: "string" },
+  patience: { type: "string" },
+  lr: { type: "string" },
+  batch: { type: "string" },
+  augment: { type: "boolean" },
+  "probe-lr": { type: "string" },
+  "probe-iterations": { type: "string" },
+  backend: { type: "string" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function parseHeads(raw: unknown): HeadName[] {
+  const list = String(raw ?? "probe,finetune,handcrafted").split(",").map((h) => h.trim())
+    .filter(Boolean);
+  for (const h of list) {
+    if (!HEAD_NAMES.includes(h as HeadName)) {
+      throw new UsageError(`--heads: unknown head "${h}"; choose from ${HEAD_NAMES.join(", ")}`);
+    }
+  }
+  if (!list.length) throw new UsageError("--heads: give at least one head");
+  return [...new Set(list)] as HeadName[];
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseFlags(Deno.args, OPTIONS);
+  if (values.help) return console.log(HELP);
+  const heads = parseHeads(values.heads);
+  const seed = numberFlag(values, "seed", 0, { integer: true });
+  const folds = values.folds === undefined
+    ? undefined
+    : numberFlag(values, "folds", 5, { min: 2, integer: true });
+  const maxFolds = values["max-folds"] === undefined
+    ? undefined
+    : numberFlag(values, "max-folds", 1, { min: 1, integer: true });
+  const finetune = {
+    maxEpochs: numberFlag(values, "epochs", 20, { min: 1, integer: true }),
+    patience: numberFlag(values, "patience", 5, { min: 1, integer: true }),
+    lr: numberFlag(values, "lr", 1e-4, { min: 0 }),
+    batchSize: numberFlag(values, "batch", 64, { min: 2, integer: true }),
+    augment: values.augment ? { maxRotationDeg: 10, scale: 0.1, jitter: 0.01 } : null,
+  };
+  const probe = {
+    lr: numberFlag(values, "probe-lr", 0.02, { min: 0 }),
+    maxIterations: numberFlag(values, "probe-iterations", 500, { min: 1, integer: true }),
+  };
+  const backend = choiceFlag(values, "backend", ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
+  const out = (values.out as string | undefined) ?? "runs/eval";
+  const weights = values.weights as string | undefined;
+  const randomInit = values["random-init"] === true;
+  if (weights && randomInit) throw new UsageError("give --weights or --random-init, not both");
+  if (values.preset !== undefined && !randomInit) {
+    throw new UsageError("--preset applies to --random-init (a weights file has its own)");
+  }
+  const needsModel = heads.some((h) => h !== "handcrafted");
+  if (needsModel && !weights && !randomInit) {
+    throw new UsageError(
+      `heads ${
+        heads.filter((h) => h !== "handcrafted").join(", ")
+      } need --weights FILE or --random-init`,
+    );
+  }
+
+  const { set, description } = await loadWindows(values, positionals, {
+    labelPolicy: "drop-mixed",
+  });
+  console.error(
+    `data: ${set.count} windows from ${description} (dropped: ${
+      JSON.stringify(set.stats.dropped)
+    })`,
+  );
+  const info = await initBackend(backend);
+  console.error(describeBackend(info));
+
+  let bytes: Uint8Array | undefined, modelInfo: Record<string, unknown> = { source: "none" };
+  if (weights) {
+    bytes = await Deno.readFile(weights);
+    const { model } = deserializeModel(bytes, weights); // validates; errors name the file
+    modelInfo = { source: weights, preset: model.config.preset, step: model.config.step };
+    model.dispose();
+  } else if (randomInit) {
+    const preset = choiceFlag(values, "preset", ["base", "small", "tiny"] as const, "small");
+    const model = new FlowFM(presetConfig(preset, { seed }));
+    bytes = await serializeModel(model);
+    model.dispose();
+    modelInfo = { source: "random-init", preset, seed };
+  }
+  const modelName = modelInfo.source === "random-init"
+    ? `${modelInfo.preset} (random init, seed ${seed})`
+    : weights
+    ? `${weights} (${modelInfo.preset}, step ${modelInfo.step})`
+    : "handcrafted only";
+
+  let progress: Progress | null = null, done = 0;
+  const onProgress = (p: EvalProgress) => {
+    const total = heads.length * p.folds;
+    progress ??= new Progress(total);
+    if (p.stage === "features") console.error(`${p.head}: computing features`);
+    else if (p.stage === "epoch" && p.epoch) {
+      const e = p.epoch;
+      progress.update(
+        done,
+        `${p.head} fold ${p.fold + 1}/${p.folds} epoch ${e.epoch}: train ${
+          e.trainLoss.toFixed(4)
+        } val ${e.valLoss.toFixed(4)}`,
+      );
+    } else if (p.stage === "fold-done") {
+      done++;
+      console.error(`${p.head} fold ${p.fold + 1}/${p.folds}: macro F1 ${p.macroF1?.toFixed(3)}`);
+      progress.update(done, `${p.head} fold ${p.fold + 1}/${p.folds} done`);
+    }
+  };
+  const t0 = performance.now();
+  const report = await evaluate(
+    { windows: set.data, labels: set.labels, subjects: set.subjects },
+    { heads, model: bytes, seed, folds, maxFolds, probe, finetune, onProgress },
+  );
+  await Deno.mkdir(out, { recursive: true });
+  const title = `FlowFM evaluation: ${modelName} on ${description}`;
+  const json = {
+    title,
+    created: new Date().toISOString(),
+    args: Deno.args,
+    data: { description, windows: set.count, dropped: set.stats.dropped },
+    model: modelInfo,
+    backend: info.backend,
+    settings: {
+      heads,
+      seed,
+      folds: folds ?? "default",
+      maxFolds: maxFolds ?? null,
+      probe,
+      finetune,
+    },
+    seconds: (performance.now() - t0) / 1000,
+    ...report,
+  };
+  await atomicWrite(`${out}/report.json`, JSON.stringify(json, null, 2) + "\n");
+  const md = reportMarkdown(report, title);
+  await atomicWrite(`${out}/report.md`, md);
+  await atomicWrite(`${out}/confusion.svg`, confusionGridSvg(report, title));
+  console.log(md);
+  console.error(`wrote ${out}/report.json, ${out}/report.md, ${out}/confusion.svg`);
+}
+
+if (import.meta.main) await runMain(main, HELP);

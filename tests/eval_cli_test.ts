@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../lib/backend.ts";
+import { presetConfig } from "../lib/config.ts";
+import { FlowFM } from "../lib/model.ts";
+import { serializeModel } from "../lib/weights.ts";
+
+const cli = new URL("../cli/evaluate.ts", import.meta.url).pathname;
+
+async function run(args: string[]) {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", cli, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}
+
+await initBackend("wasm");
+
+/**
+ * Three subjects, one CSV each (30 Hz, g, no timestamp): 40 s of each of three activities whose
+ * frequency and amplitude differ, so 10 s windows with a 5 s hop give 7 windows per activity
+ * (the windows spanning two activities are dropped).
+ */
+async function fixture(): Promise<{ dir: string; files: string[] }> {
+  const dir = await Deno.makeTempDir();
+  const files: string[] = [];
+  const acts = [["rest", 0.5, 0.1], ["walk", 2, 0.5], ["run", 3, 1]] as const;
+  for (let s = 0; s < 3; s++) {
+    const rows = ["x,y,z,label,subject"];
+    acts.forEach(([name, f, amp], a) => {
+      for (let i = 0; i < 40 * 30; i++) {
+        const t = i / 30, w = amp * Math.sin(2 * Math.PI * f * t + s + a);
+        const noise = 0.02 * Math.sin(7.3 * i + s);
+        rows.push(`${w.toFixed(4)},${(0.5 * w + noise).toFixed(4)},1,${name},subj${s}`);
+      }
+    });
+    files.push(`${dir}/s${s}.csv`);
+    await Deno.writeTextFile(files[s], rows.join("\n") + "\n");
+  }
+  return { dir, files };
+}
+
+Deno.test("cli/evaluate: report JSON, Markdown and confusion SVG for probe, fine-tuning and handcrafted", async () => {
+  const { dir, files } = await fixture();
+  const r = await run([
+    ...files,
+    "--rate",
+    "30",
+    "--units",
+    "g",
+    "--no-cache",
+    "--random-init",
+    "--preset",
+    "tiny",
+    "--heads",
+    "probe,finetune,handcrafted",
+    "--epochs",
+    "1",
+    "--batch",
+    "16",
+    "--probe-iterations",
+    "100",
+    "--backend",
+    "wasm",
+    "--out",
+    `${dir}/out`,
+  ]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /probe fold 3\/3: macro F1/);
+  assert.match(r.err, /finetune fold 1\/3 epoch 1|finetune fold 3\/3: macro F1/);
+  const report = JSON.parse(await Deno.readTextFile(`${dir}/out/report.json`));
+  assert.deepEqual(report.classes, ["rest", "run", "walk"]);
+  assert.deepEqual(report.subjects, ["subj0", "subj1", "subj2"]);
+  assert.equal(report.windows.evaluated, 3 * 21);
+  assert.equal(report.folds.length, 3, "3 subjects: leave-one-subject-out");
+  assert.deepEqual(report.heads.map((h: { head: string }) => h.head), [
+    "probe",
+    "finetune",
+    "handcrafted",
+  ]);
+  for (const h of report.heads) {
+    assert.equal(h.folds.length, 3);
+    assert.equal(h.subjects.length, 3);
+    assert.equal(h.confusion.flat().reduce((a: number, b: number) => a + b, 0), 63);
+  }
+  const hc = report.heads.find((h: { head: string }) => h.head === "handcrafted");
+  assert.ok(hc.summary.macroF1.mean > 0.8, `handcrafted macro F1 ${hc.summary.macroF1.mean}`);
+  assert.equal(report.model.source, "random-init");
+  const md = await Deno.readTextFile(`${dir}/out/report.md`);
+  assert.match(md, /\| handcrafted \| \d\.\d{3} ± \d\.\d{3} \|/);
+  assert.equal(r.out, md + "\n", "the Markdown report also goes to stdout");
+  const svg = await Deno.readTextFile(`${dir}/out/confusion.svg`);
+  assert.ok(svg.startsWith("<svg") && svg.trim().endsWith("</svg>"));
+  for (const c of ["rest", "run", "walk", "finetune"]) assert.ok(svg.includes(c));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli/evaluate: --weights file, usage errors exit 2, bad files exit 1, --help", async () => {
+  const { dir, files } = await fixture();
+  const model = new FlowFM(presetConfig("tiny", { seed: 3 }));
+  await Deno.writeFile(`${dir}/m.safetensors`, await serializeModel(model, { step: 7 }));
+  model.dispose();
+  const data = [...files, "--rate", "30", "--units", "g", "--no-cache", "--backend", "wasm"];
+  const ok = await run([
+    ...data,
+    "--weights",
+    `${dir}/m.safetensors`,
+    "--heads",
+    "probe,scratch-probe",
+    "--max-folds",
+    "1",
+    "--probe-iterations",
+    "20",
+    "--out",
+    `${dir}/w`,
+  ]);
+  assert.equal(ok.code, 0, ok.err);
+  const report = JSON.parse(await Deno.readTextFile(`${dir}/w/report.json`));
+  assert.equal(report.model.step, 7);
+  assert.equal(report.heads[0].folds.length, 1);
+  assert.deepEqual(report.heads.map((h: { head: string }) => h.head), ["probe", "scratch-probe"]);
+
+  const usage: [string[], RegExp][] = [
+    [["--heads", "probe,svm", "--random-init"], /unknown head "svm"/],
+    [["--weights", `${dir}/m.safetensors`, "--random-init"], /not both/],
+    [["--heads", "probe"], /need --weights FILE or --random-init/],
+    [["--random-init", "--epochs", "0"], /--epochs must be an integer >= 1/],
+    [["--random-init", "--preset", "huge"], /--preset must be one of/],
+  ];
+  for (const [args, msg] of usage) {
+    const r = await run([...data, ...args, "--out", `${dir}/u`]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
+    assert.match(r.err, msg);
+  }
+  const trunc = (await Deno.readFile(`${dir}/m.safetensors`)).subarray(0, 3000);
+  await Deno.writeFile(`${dir}/trunc.safetensors`, trunc);
+  const bad = await run([...data, "--weights", `${dir}/trunc.safetensors`, "--out", `${dir}/b`]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /trunc\.safetensors/);
+  const help = await run(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /Usage: deno run -A cli\/evaluate\.ts/);
+  await Deno.remove(dir, { recursive: true });
+});
