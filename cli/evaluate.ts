@@ -3,7 +3,8 @@
 // from-scratch and handcrafted baselines; macro F1 per test subject, Cohen's kappa.
 import { describeBackend, initBackend } from "../lib/backend.ts";
 import { presetConfig } from "../lib/config.ts";
-import { type EvalProgress, evaluate, HEAD_NAMES, type HeadName } from "../lib/eval/protocol.ts";
+import { type EvalProgress, evaluate, HEAD_NAMES } from "../lib/eval/protocol.ts";
+import type { HeadName } from "../lib/eval/results.ts";
 import { confusionGridSvg, reportMarkdown } from "../lib/eval/report.ts";
 import { FlowFM } from "../lib/model.ts";
 import { deserializeModel, serializeModel } from "../lib/weights.ts";

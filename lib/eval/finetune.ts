@@ -118,7 +118,7 @@ function headForward(store: Params, z: tf.Tensor2D): tf.Tensor2D {
  * Fine-tunes a fresh copy of a model on one fold and predicts its test windows.
  *
  * @param modelBytes A FlowFM weights file (from `serializeModel`); a copy is built from it.
- * @param windows All windows, row-major `[n, 300, 3]`, in g (already clipped).
+ * @param windows All windows, row-major `[n, 300, 3]`, in g (clipped to the model's ±clip here).
  * @param y Class index of each window.
  * @param classes Number of classes.
  * @param split Training, validation and test window indices.
@@ -173,6 +173,8 @@ export async function fineTune(
     for (let i = from; i < to; i++) {
       out.set(windows.subarray(rows[i] * per, (rows[i] + 1) * per), (i - from) * per);
     }
+    const clip = model.config.clip; // as encode(): values beyond ±clip g are clipped
+    for (let i = 0; i < out.length; i++) out[i] = Math.max(-clip, Math.min(clip, out[i]));
     return out;
   };
   /** Logits in eval mode, row-major [rows, classes]. */

@@ -16,7 +16,7 @@
 import { FlowFM } from "../model.ts";
 import { deserializeModel, serializeModel } from "../weights.ts";
 import { type EpochRecord, fineTune, type FinetuneOptions } from "./finetune.ts";
-import { type Fold, foldIndices, subjectFolds } from "./folds.ts";
+import { foldIndices, subjectFolds } from "./folds.ts";
 import { handcraftedFeatures } from "./handcrafted.ts";
 import { encodeLabels } from "./labels.ts";
 import { type FeatureMatrix, type ProbeOptions, trainLinearProbe } from "./linear_probe.ts";
@@ -27,12 +27,9 @@ import {
   type ConfusionMatrix,
   confusionMatrix,
   macroF1,
-  type MeanSd,
   meanSd,
 } from "./metrics.ts";
-
-/** A head the protocol can train. */
-export type HeadName = "probe" | "finetune" | "handcrafted" | "scratch-probe" | "scratch-finetune";
+import type { EvalReport, FoldResult, HeadName, HeadReport, SubjectResult } from "./results.ts";
 
 /** Every head, in report order. */
 export const HEAD_NAMES: readonly HeadName[] = [
@@ -95,59 +92,6 @@ export interface EvaluateOptions {
   encodeBatchSize?: number;
   /** Called as work progresses. */
   onProgress?: (p: EvalProgress) => void;
-}
-
-/** Metrics of one test subject. */
-export interface SubjectResult {
-  subject: string;
-  fold: number;
-  windows: number;
-  macroF1: number;
-  kappa: number;
-  accuracy: number;
-}
-
-/** One fold of one head. */
-export interface FoldResult {
-  fold: number;
-  train: string[];
-  val: string[];
-  test: string[];
-  windows: { train: number; val: number; test: number };
-  /** Pooled over the fold's test windows. */
-  macroF1: number;
-  kappa: number;
-  /** Hyper-parameters chosen / epochs run. */
-  fit: Record<string, number>;
-  seconds: number;
-}
-
-/** Results of one head. */
-export interface HeadReport {
-  head: HeadName;
-  folds: FoldResult[];
-  subjects: SubjectResult[];
-  summary: {
-    /** Over test subjects. */
-    macroF1: MeanSd;
-    kappa: MeanSd;
-    accuracy: MeanSd;
-    /** Over all test windows together. */
-    pooled: { macroF1: number; kappa: number; accuracy: number };
-  };
-  /** Summed over folds, `[true][pred]` in the order of `EvalReport.classes`. */
-  confusion: ConfusionMatrix;
-  seconds: number;
-}
-
-/** Everything {@link evaluate} measured. */
-export interface EvalReport {
-  classes: string[];
-  windows: { total: number; evaluated: number; unlabelled: number; noSubject: number };
-  subjects: string[];
-  seed: number;
-  folds: Fold[];
-  heads: HeadReport[];
 }
 
 /** Windows, labels and subjects of the kept windows only. */

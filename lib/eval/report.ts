@@ -5,7 +5,7 @@
  * @module
  */
 import type { ConfusionMatrix, MeanSd } from "./metrics.ts";
-import type { EvalReport } from "./protocol.ts";
+import type { EvalReport } from "./results.ts";
 
 const fmt = (v: number, digits = 3): string => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
 const pm = (m: MeanSd): string => `${fmt(m.mean)} ± ${fmt(m.sd)}`;

@@ -1,0 +1,75 @@
+/**
+ * Downstream evaluation of FlowFM representations with the SSL-Wearables protocol: subject-wise
+ * folds, a linear probe on frozen embeddings, fine-tuning with an MLP head, "from scratch" and
+ * handcrafted-feature baselines, and macro F1 per test subject with Cohen's kappa.
+ *
+ * @example Evaluate handcrafted features on labelled windows
+ * ```ts
+ * import { initBackend } from "../backend.ts";
+ * import { evaluate, reportMarkdown } from "./mod.ts";
+ * await initBackend("cpu");
+ * const windows = new Float32Array(8 * 900);
+ * for (let i = 0; i < 8; i++) {
+ *   for (let t = 0; t < 300; t++) windows[i * 900 + 3 * t] = i % 2 ? Math.sin(t) : 1;
+ * }
+ * const report = await evaluate(
+ *   { windows, labels: [..."abababab"], subjects: [..."ppqqrrss"] },
+ *   { heads: ["handcrafted"], probe: { maxIterations: 20 } },
+ * );
+ * console.assert(reportMarkdown(report, "demo").includes("| handcrafted |"));
+ * ```
+ *
+ * @module
+ */
+export { weightedCrossEntropy } from "./cross_entropy.ts";
+export {
+  type EpochRecord,
+  fineTune,
+  type FinetuneAugment,
+  type FinetuneOptions,
+  type FinetuneResult,
+} from "./finetune.ts";
+export {
+  type Fold,
+  type FoldIndices,
+  foldIndices,
+  type FoldOptions,
+  subjectFolds,
+} from "./folds.ts";
+export { HANDCRAFTED_FEATURE_NAMES, handcraftedFeatures } from "./handcrafted.ts";
+export { classWeights, type EncodedLabels, encodeLabels } from "./labels.ts";
+export {
+  type FeatureMatrix,
+  LinearProbe,
+  type ProbeFit,
+  type ProbeOptions,
+  trainLinearProbe,
+} from "./linear_probe.ts";
+export {
+  accuracy,
+  addConfusion,
+  cohensKappa,
+  type ConfusionMatrix,
+  confusionMatrix,
+  macroF1,
+  type MeanSd,
+  meanSd,
+  perClassF1,
+} from "./metrics.ts";
+export {
+  type EvalData,
+  type EvalProgress,
+  evaluate,
+  type EvaluateOptions,
+  HEAD_NAMES,
+} from "./protocol.ts";
+export type {
+  EvalReport,
+  FoldResult,
+  HeadName,
+  HeadReport,
+  HeadSummary,
+  SubjectResult,
+} from "./results.ts";
+export type { AugmentOptions } from "../augment.ts";
+export { confusionGridSvg, confusionSvg, reportMarkdown } from "./report.ts";
