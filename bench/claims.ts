@@ -10,7 +10,14 @@ import { FlowFM } from "../lib/model.ts";
 import { Rng } from "../lib/random.ts";
 import type { SampleMethod } from "../lib/sampler.ts";
 import { Trainer } from "../lib/trainer.ts";
-import { atomicWrite, choiceFlag, numberFlag, parseFlags, runMain } from "../cli/_common.ts";
+import {
+  atomicWrite,
+  backendFlag,
+  choiceFlag,
+  numberFlag,
+  parseFlags,
+  runMain,
+} from "../cli/_common.ts";
 import { DATA_OPTIONS, loadWindows } from "../cli/_data.ts";
 
 const HELP = `Usage: deno task claims [options]
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
   const batch = numberFlag(values, "batch", 32, { min: 2, integer: true });
   const evalCount = numberFlag(values, "eval-count", 256, { min: 8, integer: true });
   const seed = numberFlag(values, "seed", 0, { integer: true });
-  const backend = choiceFlag(values, "backend", ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
+  const backend = backendFlag(values);
   const out = (values.out as string | undefined) ?? "runs/claims";
   const data = positionals.length || values.dataset
     ? values

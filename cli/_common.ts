@@ -167,3 +167,11 @@ export class Progress {
     );
   }
 }
+
+/** The --backend choices. */
+export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
+
+/** Reads --backend (default auto). */
+export function backendFlag(values: Record<string, unknown>): (typeof BACKENDS)[number] {
+  return choiceFlag(values, "backend", BACKENDS, "auto");
+}

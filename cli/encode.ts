@@ -4,7 +4,7 @@ import { describeBackend, initBackend } from "../lib/backend.ts";
 import { loadModel } from "../lib/load.ts";
 import {
   atomicWrite,
-  choiceFlag,
+  backendFlag,
   numberFlag,
   parseFlags,
   Progress,
@@ -25,7 +25,7 @@ Encodes every 10 s window of the data into an embedding z.
 ${DATA_HELP}
 
 Output columns: source,subject,label,start_s,z0,...,z{d-1}.
-Minimal permissions: --allow-read=WEIGHTS,.,DATA --allow-write=OUT,.cache --allow-env (see README).`;
+Minimal permissions: --allow-read=WEIGHTS,.,DATA --allow-write=OUT,.cache (see README).`;
 
 const OPTIONS = {
   ...DATA_OPTIONS,
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   if (values.help) return console.log(HELP);
   if (!values.weights) throw new UsageError("--weights is required");
   const batch = numberFlag(values, "batch", 64, { min: 1, integer: true });
-  const backend = choiceFlag(values, "backend", ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
+  const backend = backendFlag(values);
   const out = (values.out as string | undefined) ?? "embeddings.csv";
   const { set, description } = await loadWindows(values, positionals);
   if (set.count === 0) throw new Error(`no windows in ${description}`);

@@ -7,6 +7,7 @@ import { Rng } from "../lib/random.ts";
 import { SOLVERS } from "../lib/solver.ts";
 import {
   atomicWrite,
+  backendFlag,
   choiceFlag,
   numberFlag,
   parseFlags,
@@ -35,7 +36,7 @@ Encodes reference windows and generates new windows from their representations
 ${DATA_HELP}
 
 Writes DIR/generated.csv and DIR/real.csv (window,t,x,y,z; t in s, values in g) and DIR/compare.svg.
-Minimal permissions: --allow-read=WEIGHTS,.,DATA --allow-write=DIR,.cache --allow-env (see README).`;
+Minimal permissions: --allow-read=WEIGHTS,.,DATA --allow-write=DIR,.cache (see README).`;
 
 const OPTIONS = {
   ...DATA_OPTIONS,
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
   const methodFlag = values.method === undefined
     ? undefined
     : choiceFlag(values, "method", [...SOLVERS, "ddim", "ancestral"] as const, "midpoint");
-  const backend = choiceFlag(values, "backend", ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
+  const backend = backendFlag(values);
   const out = (values.out as string | undefined) ?? "runs/samples";
 
   const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });

@@ -9,6 +9,7 @@ import { deserializeModel, serializeModel } from "../lib/weights.ts";
 import type { SafetensorsTensor } from "../lib/safetensors.ts";
 import {
   atomicWrite,
+  backendFlag,
   choiceFlag,
   exists,
   numberFlag,
@@ -47,7 +48,7 @@ Output:
 ${DATA_HELP}
 
 Writes DIR/model.safetensors, DIR/checkpoint.safetensors, DIR/log.jsonl and DIR/loss.svg.
-Minimal permissions: --allow-read=.,DATA --allow-write=DIR,.cache --allow-env (see README).`;
+Minimal permissions: --allow-read=.,DATA --allow-write=DIR,.cache (see README).`;
 
 const OPTIONS = {
   ...DATA_OPTIONS,
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
   const out = (values.out as string | undefined) ?? "runs/flowfm";
   const ckptPath = `${out}/checkpoint.safetensors`;
   const every = numberFlag(values, "checkpoint-every", 20, { min: 1, integer: true });
-  const backend = choiceFlag(values, "backend", ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
+  const backend = backendFlag(values);
   const microBatch = numberFlag(values, "micro-batch", 0, { min: 0, integer: true });
 
   const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
