@@ -6,6 +6,7 @@ import { presetConfig, type PresetName } from "../lib/config.ts";
 import { FlowFM } from "../lib/model.ts";
 import { serializeModel } from "../lib/weights.ts";
 import { loadModel } from "../lib/load.ts";
+import { EncoderPool } from "../lib/encoder_pool.ts";
 
 const BATCH = 64;
 const windows = new Float32Array(BATCH * 900).map((_, i) => Math.sin(i / 17) * 0.5);
@@ -46,4 +47,24 @@ for (const preset of ["tiny", "small", "base"] as PresetName[]) {
       },
     });
   }
+}
+
+// Both cores: one wasm model per Web Worker (tfjs-backend-wasm's own threads do not start in Deno).
+const WORKERS = navigator.hardwareConcurrency || 2;
+for (const preset of ["tiny", "small", "base"] as PresetName[]) {
+  let pool: EncoderPool | null = null;
+  Deno.bench({
+    name: `encode ${preset} x${BATCH} on wasm, ${WORKERS} workers`,
+    group: `encode-${preset}`,
+    async fn(b) {
+      if (!pool) {
+        const m = await loadModel(weights[preset]);
+        pool = await EncoderPool.create(weights[preset], m.embeddingDim, { workers: WORKERS });
+        m.dispose();
+      }
+      b.start();
+      await pool.encode(windows, { batchSize: BATCH / WORKERS });
+      b.end();
+    },
+  });
 }
