@@ -51,6 +51,8 @@ for (const preset of ["tiny", "small", "base"] as PresetName[]) {
 
 // Both cores: one wasm model per Web Worker (tfjs-backend-wasm's own threads do not start in Deno).
 const WORKERS = navigator.hardwareConcurrency || 2;
+const pools: EncoderPool[] = [];
+globalThis.addEventListener("unload", () => pools.forEach((p) => p.dispose()));
 for (const preset of ["tiny", "small", "base"] as PresetName[]) {
   let pool: EncoderPool | null = null;
   Deno.bench({
@@ -60,6 +62,7 @@ for (const preset of ["tiny", "small", "base"] as PresetName[]) {
       if (!pool) {
         const m = await loadModel(weights[preset]);
         pool = await EncoderPool.create(weights[preset], m.embeddingDim, { workers: WORKERS });
+        pools.push(pool);
         m.dispose();
       }
       b.start();
