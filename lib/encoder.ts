@@ -84,14 +84,9 @@ function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode)
     runMean.assign(tf.add(tf.mul(runMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
     runVar.assign(tf.add(tf.mul(runVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
   });
-  return tf.batchNorm(
-    x,
-    mean as tf.Tensor1D,
-    variance as tf.Tensor1D,
-    beta,
-    gamma,
-    BN_EPS,
-  ) as tf.Tensor3D;
+  // Written out rather than tf.batchNorm: its gradient is over 2x slower on wasm.
+  const scale = tf.mul(tf.rsqrt(tf.add(variance, BN_EPS)), gamma);
+  return tf.add(tf.mul(tf.sub(x, mean), scale), beta) as tf.Tensor3D;
 }
 
 /**
