@@ -208,3 +208,31 @@ Deno.test("weights: checkpoints carry optimizer tensors that a model load accept
   trainer.dispose();
   model.dispose();
 });
+
+Deno.test("weights: loadModel fetches http: URLs (a local server) and reports HTTP errors", async () => {
+  const m = new FlowFM(presetConfig("tiny", { seed: 12 }));
+  const bytes = await serializeModel(m);
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+    (req) =>
+      new URL(req.url).pathname === "/m.safetensors"
+        ? new Response(bytes as Uint8Array<ArrayBuffer>)
+        : new Response("no", { status: 404 }),
+  );
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    const loaded = await loadModel(`${base}/m.safetensors`);
+    const w = syntheticWindows(2, 1);
+    assert.deepEqual((await loaded.encode(w)).data, (await m.encode(w)).data);
+    loaded.dispose();
+    await assert.rejects(
+      () => loadModel(new URL(`${base}/missing.safetensors`)),
+      /missing\.safetensors: fetch failed with HTTP 404/,
+    );
+  } finally {
+    ac.abort();
+    await server.finished;
+    m.dispose();
+  }
+});
