@@ -185,6 +185,15 @@ async function main(): Promise<void> {
     { windows: set.data, labels: set.labels, subjects: set.subjects },
     { heads, model: bytes, seed, folds, maxFolds, probe, finetune, onProgress },
   );
+  for (const h of report.heads.filter((h) => h.head.endsWith("finetune"))) {
+    const capped = h.folds.filter((f) => f.fit.bestEpoch === finetune.maxEpochs).length;
+    if (capped) {
+      console.error(
+        `warning: ${h.head}: in ${capped} of ${h.folds.length} folds the best epoch was the last ` +
+          `(--epochs ${finetune.maxEpochs}); early stopping did not trigger, consider more epochs`,
+      );
+    }
+  }
   await Deno.mkdir(out, { recursive: true });
   const title = `FlowFM evaluation: ${modelName} on ${description}`;
   const json = {

@@ -71,6 +71,10 @@ Deno.test("cli/evaluate: report JSON, Markdown and confusion SVG for probe, fine
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /probe fold 3\/3: macro F1/);
   assert.match(r.err, /finetune fold 1\/3 epoch 1|finetune fold 3\/3: macro F1/);
+  assert.match(
+    r.err,
+    /warning: finetune: in 3 of 3 folds the best epoch was the last \(--epochs 1\)/,
+  );
   const report = JSON.parse(await Deno.readTextFile(`${dir}/out/report.json`));
   assert.deepEqual(report.classes, ["rest", "run", "walk"]);
   assert.deepEqual(report.subjects, ["subj0", "subj1", "subj2"]);
