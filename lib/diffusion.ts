@@ -101,6 +101,16 @@ export function noiseData(
 export type EpsFn = (x: tf.Tensor, step: number) => tf.Tensor;
 
 /**
+ * The clean-data prediction `x_0 = (x_t - sqrt(1 - ab_t) eps) / sqrt(ab_t)`, clipped to the data
+ * range as DDPM's reference implementation does (`clip_denoised`): at large `t` it divides by
+ * `sqrt(ab_t)` (0.0064 at `t = T`), so an imperfect noise prediction would otherwise be amplified.
+ */
+function predictX0(x: tf.Tensor, e: tf.Tensor, ab: number, clip: number): tf.Tensor {
+  const x0 = tf.div(tf.sub(x, tf.mul(e, Math.sqrt(1 - ab))), Math.sqrt(ab));
+  return Number.isFinite(clip) ? tf.clipByValue(x0, -clip, clip) : x0;
+}
+
+/**
  * Deterministic DDIM sampling (eta = 0) from `x_T` on `steps` evenly spaced time steps; the
  * last update lands on the predicted clean data.
  *
@@ -108,6 +118,7 @@ export type EpsFn = (x: tf.Tensor, step: number) => tf.Tensor;
  * @param xT Starting noise (not disposed).
  * @param steps Number of DDIM steps (1..T).
  * @param schedule The schedule.
+ * @param clip Clip each clean-data prediction to `[-clip, clip]` (the data range); `Infinity` = off.
  * @returns The sample, a new tensor.
  * @example
  * ```ts
@@ -125,6 +136,7 @@ export function ddimSample(
   xT: tf.Tensor,
   steps: number,
   schedule: NoiseSchedule,
+  clip = Infinity,
 ): tf.Tensor {
   const T = schedule.alphaBars.length;
   if (!Number.isInteger(steps) || steps < 1 || steps > T) {
@@ -143,8 +155,12 @@ export function ddimSample(
     const prev = x;
     x = tf.tidy(() => {
       const e = eps(prev, t);
-      const x0 = tf.div(tf.sub(prev, tf.mul(e, Math.sqrt(1 - ab))), Math.sqrt(ab));
-      return tf.add(tf.mul(x0, Math.sqrt(abPrev)), tf.mul(e, Math.sqrt(1 - abPrev)));
+      const x0 = predictX0(prev, e, ab, clip);
+      // With clipping, re-derive the noise from the clipped x0 so the update stays consistent.
+      const e2 = Number.isFinite(clip)
+        ? tf.div(tf.sub(prev, tf.mul(x0, Math.sqrt(ab))), Math.sqrt(1 - ab))
+        : e;
+      return tf.add(tf.mul(x0, Math.sqrt(abPrev)), tf.mul(e2, Math.sqrt(1 - abPrev)));
     });
     if (prev !== xT) prev.dispose();
   }
@@ -152,12 +168,15 @@ export function ddimSample(
 }
 
 /**
- * Ancestral DDPM sampling over all T steps, with `sigma_t^2 = beta_t` (Ho et al. 2020).
+ * Ancestral DDPM sampling over all T steps (Ho et al. 2020): the posterior mean
+ * `mu = c1 x_0 + c2 x_t` from the (clipped) clean-data prediction, plus noise with
+ * `sigma_t^2 = beta_t`. Without clipping this equals `(x_t - beta_t / sqrt(1 - ab_t) eps) / sqrt(alpha_t)`.
  *
  * @param eps The noise predictor.
  * @param xT Starting noise (not disposed).
  * @param schedule The schedule.
  * @param rng Draws the per-step noise.
+ * @param clip Clip each clean-data prediction to `[-clip, clip]`; `Infinity` = off.
  * @returns The sample, a new tensor.
  * @example
  * ```ts
@@ -175,16 +194,20 @@ export function ancestralSample(
   xT: tf.Tensor,
   schedule: NoiseSchedule,
   rng: Rng,
+  clip = Infinity,
 ): tf.Tensor {
   const T = schedule.alphaBars.length;
   let x = xT;
   for (let t = T - 1; t >= 0; t--) {
     const beta = schedule.betas[t], ab = schedule.alphaBars[t];
+    const abPrev = t > 0 ? schedule.alphaBars[t - 1] : 1;
+    const c1 = (Math.sqrt(abPrev) * beta) / (1 - ab);
+    const c2 = (Math.sqrt(1 - beta) * (1 - abPrev)) / (1 - ab);
     const noise = t > 0 ? rng.normals(x.size) : null;
     const prev = x;
     x = tf.tidy(() => {
-      const e = eps(prev, t);
-      const mean = tf.div(tf.sub(prev, tf.mul(e, beta / Math.sqrt(1 - ab))), Math.sqrt(1 - beta));
+      const x0 = predictX0(prev, eps(prev, t), ab, clip);
+      const mean = tf.add(tf.mul(x0, c1), tf.mul(prev, c2));
       return noise ? tf.add(mean, tf.mul(tf.tensor(noise, prev.shape), Math.sqrt(beta))) : mean;
     });
     if (prev !== xT) prev.dispose();

@@ -153,8 +153,8 @@ export async function generate(model: FlowFM, options: SampleOptions): Promise<W
       if (!ddpm) return solveOde(f, x0, { method: method as SolverMethod, steps });
       const eps = (x: tf.Tensor, step: number) => f(x, step / DDPM_STEPS);
       return method === "ddim"
-        ? ddimSample(eps, x0, steps, schedule)
-        : ancestralSample(eps, x0, schedule, stepRng);
+        ? ddimSample(eps, x0, steps, schedule, model.config.clip)
+        : ancestralSample(eps, x0, schedule, stepRng, model.config.clip);
     });
     try {
       out.set(await x1.data(), i * per);
