@@ -57,7 +57,7 @@ Output:
 ${DATA_HELP}
 
 Writes DIR/report.json (per fold, per subject, summary), DIR/report.md and DIR/confusion.svg.
-Minimal permissions: --allow-read=.,WEIGHTS,DATA,DIR --allow-write=DIR,.cache --allow-env.`;
+Minimal permissions: --allow-read=.,WEIGHTS,DATA,DIR --allow-write=DIR,.cache (see README).`;
 
 const OPTIONS = {
   ...DATA_OPTIONS,
