@@ -105,4 +105,10 @@ export { type Init, Params } from "./lib/params.ts";
 export { type NormMode } from "./lib/encoder.ts";
 export { type SafetensorsTensor } from "./lib/safetensors.ts";
 export { EncoderPool, type EncoderPoolOptions } from "./lib/encoder_pool.ts";
-export { generativeQuality, type QualityReport, samplingNfe } from "./lib/generative_quality.ts";
+export {
+  conditioningGap,
+  type ConditioningReport,
+  generativeQuality,
+  type QualityReport,
+  samplingNfe,
+} from "./lib/generative_quality.ts";
