@@ -43,7 +43,8 @@ Model and optimisation:
 Output:
   --out DIR                 output folder (default runs/flowfm)
   --checkpoint-every N      write a checkpoint every N steps (default 20)
-  --resume                  continue from DIR/checkpoint.safetensors (weights, optimizer, RNG, step)
+  --resume                  continue from DIR/checkpoint.safetensors (weights, optimizer, RNG, step);
+                            with --steps or --epochs, extend the run to that length
 
 ${DATA_HELP}
 
@@ -133,6 +134,13 @@ async function main(): Promise<void> {
       console.error(
         `warning: the data now has ${set.count} windows, the run started with ${state.windows}`,
       );
+    }
+    // --steps / --epochs on resume extend (or shorten) the run; other settings come from the checkpoint.
+    if (values.epochs !== undefined) {
+      const epochs = numberFlag(values, "epochs", 1, { min: 1, integer: true });
+      state.totalSteps = epochs * Math.floor(set.count / Math.min(state.batch, set.count));
+    } else if (values.steps !== undefined) {
+      state.totalSteps = numberFlag(values, "steps", 60, { min: 1, integer: true });
     }
     console.error(`resuming at step ${trainer.steps} of ${state.totalSteps}`);
   } else {

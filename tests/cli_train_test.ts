@@ -107,6 +107,18 @@ Deno.test("cli/train: a run killed with SIGKILL resumes from its checkpoint and 
   const model = await loadModel(`${dir}/killed/model.safetensors`);
   assert.equal(model.config.step, 24);
   model.dispose();
+  // --resume with a larger --steps extends the finished run.
+  const more = await run([
+    ...common.map((a) => (a === "24" ? "28" : a)),
+    "--out",
+    `${dir}/killed`,
+    "--resume",
+  ]);
+  assert.equal(more.code, 0, more.err);
+  assert.match(more.err, /resuming at step 24 of 28/);
+  const extended = await loadModel(`${dir}/killed/model.safetensors`);
+  assert.equal(extended.config.step, 28);
+  extended.dispose();
   await Deno.remove(dir, { recursive: true });
 });
 
