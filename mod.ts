@@ -112,3 +112,5 @@ export {
   type QualityReport,
   samplingNfe,
 } from "./lib/generative_quality.ts";
+export { registerConvGradients } from "./lib/conv_gradients.ts";
+export { conv1dFilterGrad, conv1dInputGrad, conv1dValid } from "./lib/ops.ts";

@@ -20,8 +20,16 @@ function checkRank(name: string, x: tf.Tensor, rank: number, what: string): void
   }
 }
 
-/** Filter gradient of a stride-1 valid conv1d: `dW[j, ci, co] = sum_{b,l} x[b,l+j,ci] dy[b,l,co]`. */
-function conv1dFilterGrad(x: tf.Tensor3D, dy: tf.Tensor3D, k: number): tf.Tensor3D {
+/**
+ * Filter gradient of a stride-1 valid conv1d, `dW[j, ci, co] = sum_{b,l} x[b,l+j,ci] dy[b,l,co]`,
+ * as im2col + one matMul (`dy^T . patches`).
+ *
+ * @param x Input, shape `[batch, length, inChannels]`.
+ * @param dy Output gradient, shape `[batch, length - k + 1, outChannels]`.
+ * @param k Kernel width.
+ * @returns Shape `[k, inChannels, outChannels]`.
+ */
+export function conv1dFilterGrad(x: tf.Tensor3D, dy: tf.Tensor3D, k: number): tf.Tensor3D {
   const [b, , cin] = x.shape;
   const [, lout, cout] = dy.shape;
   const slices: tf.Tensor3D[] = [];
@@ -32,8 +40,15 @@ function conv1dFilterGrad(x: tf.Tensor3D, dy: tf.Tensor3D, k: number): tf.Tensor
   return tf.reshape(tf.transpose(m), [k, cin, cout]);
 }
 
-/** Input gradient of a stride-1 valid conv1d: conv of `dy` padded by k-1 with the flipped filter. */
-function conv1dInputGrad(dy: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
+/**
+ * Input gradient of a stride-1 valid conv1d: a forward conv of `dy`, zero-padded by `k - 1` on
+ * both sides, with the flipped and transposed filter.
+ *
+ * @param dy Output gradient, shape `[batch, outLength, outChannels]`.
+ * @param w Filter, shape `[k, inChannels, outChannels]`.
+ * @returns Shape `[batch, outLength + k - 1, inChannels]`.
+ */
+export function conv1dInputGrad(dy: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
   const k = w.shape[0];
   const flipped = tf.transpose(tf.reverse(w, 0), [0, 2, 1]) as tf.Tensor3D; // [k, cout, cin]
   const padded = k > 1 ? tf.pad(dy, [[0, 0], [k - 1, k - 1], [0, 0]]) : dy;

@@ -164,3 +164,41 @@ Deno.test("group norm normalises each group; upsample repeats", () => {
     4,
   ]);
 });
+
+Deno.test("registerConvGradients: tf.conv1d itself trains on wasm, matching the cpu reference; 2-D convs keep tfjs's gradient", async () => {
+  const { registerConvGradients } = await import("../lib/conv_gradients.ts");
+  const c = convCase(7, 2, 16, 3, 5, 5);
+  const same = (x: tf.Tensor3D, w: tf.Tensor3D) => tf.conv1d(x, w, 1, "same");
+  const sameCase = { ...c, dy: new Rng(8).normals(2 * 16 * 5) };
+  const grads = async (impl: typeof same, cc: typeof sameCase, outLen: number) => {
+    const x = tf.tensor3d(cc.x, cc.shapes.x), w = tf.tensor3d(cc.w, cc.shapes.w);
+    const dy = tf.tensor3d(cc.dy, [cc.shapes.x[0], outLen, cc.shapes.w[2]]);
+    const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(impl(a as tf.Tensor3D, b as tf.Tensor3D), dy))
+    )([x, w]);
+    return { gx: await gx.data(), gw: await gw.data() };
+  };
+  await initBackend("cpu");
+  const ref = await grads(same, sameCase, 16), refValid = await grads(reference, c, 12);
+  await initBackend("wasm");
+  try {
+    registerConvGradients();
+    const mine = await grads(same, sameCase, 16), mineValid = await grads(reference, c, 12);
+    assert.ok(
+      maxAbsDiff(mine.gx, ref.gx) < 1e-4 && maxAbsDiff(mine.gw, ref.gw) < 1e-4,
+      "same padding",
+    );
+    assert.ok(
+      maxAbsDiff(mineValid.gx, refValid.gx) < 1e-4 && maxAbsDiff(mineValid.gw, refValid.gw) < 1e-4,
+      "valid padding",
+    );
+    // A true 2-D convolution falls back to tfjs's gradient (which wasm cannot run for the filter).
+    await initBackend("cpu");
+    const g2 = tf.grad((w: tf.Tensor) =>
+      tf.sum(tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, w as tf.Tensor4D, 1, "valid"))
+    )(tf.ones([2, 2, 1, 1]));
+    assert.deepEqual(Array.from(await g2.data()), [9, 9, 9, 9]);
+  } finally {
+    await initBackend("cpu");
+  }
+});
