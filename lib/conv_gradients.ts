@@ -24,7 +24,8 @@ let registered = false;
  * import { registerConvGradients } from "./conv_gradients.ts";
  * await initBackend("wasm");
  * registerConvGradients();
- * const g = tf.grad((w: tf.Tensor) => tf.sum(tf.conv1d(tf.ones([1, 8, 2]), w as tf.Tensor3D, 1, "same")));
+ * const x = tf.ones([1, 8, 2]) as tf.Tensor3D;
+ * const g = tf.grad((w: tf.Tensor) => tf.sum(tf.conv1d(x, w as tf.Tensor3D, 1, "same")));
  * console.assert(g(tf.ones([3, 2, 4])).shape.join() === "3,2,4");
  * ```
  */
