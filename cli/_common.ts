@@ -1,6 +1,7 @@
 // Shared CLI plumbing: exit codes, usage errors, permission messages, atomic writes, progress.
 // Deno-only (CLI code stays out of the library core).
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type BackendInfo, describeBackend, initBackend } from "../lib/backend.ts";
 
 /** Exit code for a usage error (bad or missing flag). */
 export const EXIT_USAGE = 2;
@@ -174,4 +175,11 @@ export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
 /** Reads --backend (default auto). */
 export function backendFlag(values: Record<string, unknown>): (typeof BACKENDS)[number] {
   return choiceFlag(values, "backend", BACKENDS, "auto");
+}
+
+/** Initialises the backend that --backend names and prints the choice once on stderr. */
+export async function startBackend(values: Record<string, unknown>): Promise<BackendInfo> {
+  const info = await initBackend(backendFlag(values));
+  console.error(describeBackend(info));
+  return info;
 }

@@ -130,3 +130,12 @@ export function concatSets(sets: WindowSet[]): WindowSet {
   }
   return out;
 }
+
+/** Prints how many windows were read from where, and how many were dropped, on stderr. */
+export function reportData(set: WindowSet, description: string): void {
+  console.error(
+    `data: ${set.count} windows from ${description} (dropped: ${
+      JSON.stringify(set.stats.dropped)
+    })`,
+  );
+}

@@ -1,6 +1,5 @@
 // deno run -A cli/encode.ts --weights FILE [options] [FILE.csv ...]
 // Encodes 10 s windows into FlowFM embeddings, written as CSV with window start times and subjects.
-import { describeBackend, initBackend } from "../lib/backend.ts";
 import { loadModel } from "../lib/load.ts";
 import {
   atomicWrite,
@@ -9,6 +8,7 @@ import {
   parseFlags,
   Progress,
   runMain,
+  startBackend,
   UsageError,
 } from "./_common.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows } from "./_data.ts";
@@ -45,11 +45,11 @@ async function main(): Promise<void> {
   if (values.help) return console.log(HELP);
   if (!values.weights) throw new UsageError("--weights is required");
   const batch = numberFlag(values, "batch", 64, { min: 1, integer: true });
-  const backend = backendFlag(values);
+  backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "embeddings.csv";
   const { set, description } = await loadWindows(values, positionals);
   if (set.count === 0) throw new Error(`no windows in ${description}`);
-  console.error(describeBackend(await initBackend(backend)));
+  await startBackend(values);
   const model = await loadModel(values.weights as string);
   const dim = model.embeddingDim;
   const rows = [

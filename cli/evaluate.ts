@@ -1,7 +1,6 @@
 // deno run -A cli/evaluate.ts (--weights FILE | --random-init) [options] [FILE.csv ...]
 // Downstream evaluation (FLOWFM.md section 2): subject-wise folds, linear probe, fine-tuning,
 // from-scratch and handcrafted baselines; macro F1 per test subject, Cohen's kappa.
-import { describeBackend, initBackend } from "../lib/backend.ts";
 import { presetConfig } from "../lib/config.ts";
 import { type EvalProgress, evaluate, HEAD_NAMES } from "../lib/eval/protocol.ts";
 import type { HeadName } from "../lib/eval/results.ts";
@@ -10,14 +9,16 @@ import { FlowFM } from "../lib/model.ts";
 import { deserializeModel, serializeModel } from "../lib/weights.ts";
 import {
   atomicWrite,
+  backendFlag,
   choiceFlag,
   numberFlag,
   parseFlags,
   Progress,
   runMain,
+  startBackend,
   UsageError,
 } from "./_common.ts";
-import { DATA_HELP, DATA_OPTIONS, loadWindows } from "./_data.ts";
+import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
 const HELP =
   `Usage: deno run -A cli/evaluate.ts (--weights FILE | --random-init) [options] [FILE.csv ...]
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
     lr: numberFlag(values, "probe-lr", 0.02, { min: 0 }),
     maxIterations: numberFlag(values, "probe-iterations", 500, { min: 1, integer: true }),
   };
-  const backend = choiceFlag(values, "backend", ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
+  backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "runs/eval";
   const weights = values.weights as string | undefined;
   const randomInit = values["random-init"] === true;
@@ -134,13 +135,8 @@ async function main(): Promise<void> {
   const { set, description } = await loadWindows(values, positionals, {
     labelPolicy: "drop-mixed",
   });
-  console.error(
-    `data: ${set.count} windows from ${description} (dropped: ${
-      JSON.stringify(set.stats.dropped)
-    })`,
-  );
-  const info = await initBackend(backend);
-  console.error(describeBackend(info));
+  reportData(set, description);
+  const info = await startBackend(values);
 
   let bytes: Uint8Array | undefined, modelInfo: Record<string, unknown> = { source: "none" };
   if (weights) {

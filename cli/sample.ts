@@ -1,7 +1,6 @@
 // deno run -A cli/sample.ts --weights FILE [options] [FILE.csv ...]
 // Generates windows with a trained FlowFM model, conditioned on the representations of real
 // reference windows, and plots real against generated windows per axis.
-import { describeBackend, initBackend } from "../lib/backend.ts";
 import { loadModel } from "../lib/load.ts";
 import { Rng } from "../lib/random.ts";
 import { SOLVERS } from "../lib/solver.ts";
@@ -13,6 +12,7 @@ import {
   parseFlags,
   Progress,
   runMain,
+  startBackend,
   UsageError,
 } from "./_common.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows } from "./_data.ts";
@@ -78,12 +78,12 @@ async function main(): Promise<void> {
   const methodFlag = values.method === undefined
     ? undefined
     : choiceFlag(values, "method", [...SOLVERS, "ddim", "ancestral"] as const, "midpoint");
-  const backend = backendFlag(values);
+  backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "runs/samples";
 
   const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
   if (set.count === 0) throw new Error(`no windows in ${description}`);
-  console.error(describeBackend(await initBackend(backend)));
+  await startBackend(values);
   const model = await loadModel(values.weights as string);
   const ddpm = model.config.objective === "ddpm";
   if (values.objective !== undefined && values.objective !== model.config.objective) {

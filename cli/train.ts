@@ -1,6 +1,5 @@
 // deno run -A cli/train.ts [options] [FILE.csv ...]
 // Pretrains FlowFM (joint encoder + flow-matching generator) on accelerometer windows.
-import { describeBackend, initBackend } from "../lib/backend.ts";
 import { presetConfig, type PresetName } from "../lib/config.ts";
 import { FlowFM } from "../lib/model.ts";
 import { Rng } from "../lib/random.ts";
@@ -16,9 +15,10 @@ import {
   parseFlags,
   Progress,
   runMain,
+  startBackend,
   UsageError,
 } from "./_common.ts";
-import { DATA_HELP, DATA_OPTIONS, loadWindows } from "./_data.ts";
+import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 import { lineChart } from "./_svg.ts";
 
 const HELP = `Usage: deno run -A cli/train.ts [options] [FILE.csv ...]
@@ -97,17 +97,12 @@ async function main(): Promise<void> {
   const out = (values.out as string | undefined) ?? "runs/flowfm";
   const ckptPath = `${out}/checkpoint.safetensors`;
   const every = numberFlag(values, "checkpoint-every", 20, { min: 1, integer: true });
-  const backend = backendFlag(values);
+  backendFlag(values); // fail fast on a bad --backend, before reading data
   const microBatch = numberFlag(values, "micro-batch", 0, { min: 0, integer: true });
 
   const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
-  console.error(
-    `data: ${set.count} windows from ${description} (dropped: ${
-      JSON.stringify(set.stats.dropped)
-    })`,
-  );
-  const info = await initBackend(backend);
-  console.error(describeBackend(info));
+  reportData(set, description);
+  await startBackend(values);
 
   let model: FlowFM, trainer: Trainer, state: RunState;
   if (values.resume) {
