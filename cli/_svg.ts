@@ -44,7 +44,7 @@ export function lineChart(
     const xv = x0 + ((x1 - x0) * i) / 4, yv = y0 + ((y1 - y0) * i) / 4;
     const ylab = opts.logY ? 10 ** yv : yv;
     out.push(
-      `<text x="${sx(xv)}" y="${H - B + 15}" text-anchor="middle">${+xv.toPrecision(4)}</text>`,
+      `<text x="${sx(xv)}" y="${H - B + 15}" text-anchor="middle">${+xv.toPrecision(3)}</text>`,
     );
     const py = H - B - ((yv - y0) / (y1 - y0)) * (H - T - B);
     out.push(`<text x="${L - 5}" y="${py + 4}" text-anchor="end">${+ylab.toPrecision(3)}</text>`);
