@@ -60,10 +60,8 @@ for (const preset of ["tiny", "small", "base"] as PresetName[]) {
     group: `encode-${preset}`,
     async fn(b) {
       if (!pool) {
-        const m = await loadModel(weights[preset]);
-        pool = await EncoderPool.create(weights[preset], m.embeddingDim, { workers: WORKERS });
+        pool = await EncoderPool.create(weights[preset], { workers: WORKERS });
         pools.push(pool);
-        m.dispose();
       }
       b.start();
       await pool.encode(windows, { batchSize: BATCH / WORKERS });

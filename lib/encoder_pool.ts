@@ -6,6 +6,8 @@
  * @module
  */
 import type { BackendName } from "./backend.ts";
+import { embeddingDim, type FlowFMConfig, validateConfig } from "./config.ts";
+import { decodeSafetensors } from "./safetensors.ts";
 import type { Embeddings } from "./model.ts";
 import { readWindows, type WindowsInput } from "./windows.ts";
 import type { WorkerReply, WorkerRequest } from "./encode_worker.ts";
@@ -32,14 +34,12 @@ interface Slot {
 /** A pool of encoder workers. Call {@link EncoderPool.dispose} to stop them. */
 export class EncoderPool {
   readonly #slots: Slot[];
-  readonly #dim: number;
-  readonly #clip: number;
+  readonly #config: FlowFMConfig;
   #next = 0;
 
-  private constructor(slots: Slot[], dim: number, clip: number) {
+  private constructor(slots: Slot[], config: FlowFMConfig) {
     this.#slots = slots;
-    this.#dim = dim;
-    this.#clip = clip;
+    this.#config = config;
   }
 
   /** Number of workers. */
@@ -50,8 +50,8 @@ export class EncoderPool {
   /**
    * Starts the workers, each loading the model from `weights`.
    *
-   * @param weights A model file's bytes (e.g. from `serializeModel`).
-   * @param dim The model's embedding width.
+   * @param weights A model file's bytes (e.g. from `serializeModel`); its config gives the
+   *   window geometry, clip and embedding width.
    * @param options Worker count and backend.
    * @returns The ready pool.
    * @example
@@ -59,18 +59,21 @@ export class EncoderPool {
    * import { EncoderPool, FlowFM, initBackend, presetConfig, serializeModel } from "../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
-   * const pool = await EncoderPool.create(await serializeModel(model), model.embeddingDim, { workers: 2 });
+   * const pool = await EncoderPool.create(await serializeModel(model), { workers: 2 });
    * const z = await pool.encode(new Float32Array(4 * 900));
    * console.assert(z.count === 4 && z.dim === 32);
    * pool.dispose();
    * model.dispose();
    * ```
    */
-  static async create(
-    weights: Uint8Array,
-    dim: number,
-    options: EncoderPoolOptions = {},
-  ): Promise<EncoderPool> {
+  static async create(weights: Uint8Array, options: EncoderPoolOptions = {}): Promise<EncoderPool> {
+    const { metadata } = decodeSafetensors(weights, { source: "EncoderPool weights" });
+    let config: FlowFMConfig;
+    try {
+      config = validateConfig(JSON.parse(metadata.config ?? "null"));
+    } catch (e) {
+      throw new Error(`EncoderPool weights: __metadata__.config: ${(e as Error).message}`);
+    }
     const n = Math.max(1, options.workers ?? (globalThis.navigator?.hardwareConcurrency || 1));
     const slots: Slot[] = [];
     const ready: Promise<void>[] = [];
@@ -102,7 +105,7 @@ export class EncoderPool {
       );
       slots.push(slot);
     }
-    const pool = new EncoderPool(slots, dim, 3);
+    const pool = new EncoderPool(slots, config);
     try {
       await Promise.all(ready);
     } catch (e) {
@@ -122,19 +125,22 @@ export class EncoderPool {
    */
   async encode(windows: WindowsInput, options: { batchSize?: number } = {}): Promise<Embeddings> {
     const batchSize = options.batchSize ?? 64;
+    const c = this.#config;
     const { data, count } = await readWindows(windows, {
-      length: 300,
-      channels: 3,
-      clip: this.#clip,
+      length: c.windowLength,
+      channels: c.channels,
+      clip: c.clip,
       caller: "EncoderPool.encode",
+      sampleRate: c.sampleRate,
     });
-    const out = new Float32Array(count * this.#dim);
+    const dim = embeddingDim(c), per = c.windowLength * c.channels;
+    const out = new Float32Array(count * dim);
     const jobs: Promise<void>[] = [];
     for (let i = 0; i < count; i += batchSize) {
       const n = Math.min(batchSize, count - i);
       const slot = this.#slots[this.#next++ % this.#slots.length];
       const id = this.#next;
-      const chunk = data.slice(i * 900, (i + n) * 900);
+      const chunk = data.slice(i * per, (i + n) * per);
       jobs.push(
         new Promise<Float32Array>((resolve, reject) => {
           slot.pending.set(id, { resolve, reject });
@@ -142,11 +148,11 @@ export class EncoderPool {
             { kind: "encode", id, data: chunk, batchSize: n } satisfies WorkerRequest,
             [chunk.buffer as ArrayBuffer],
           );
-        }).then((z) => out.set(z, i * this.#dim)),
+        }).then((z) => out.set(z, i * dim)),
       );
     }
     await Promise.all(jobs);
-    return { data: out, count, dim: this.#dim };
+    return { data: out, count, dim };
   }
 
   /** Stops every worker; pending calls are rejected. */

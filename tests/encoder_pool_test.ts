@@ -10,9 +10,7 @@ await initBackend("wasm");
 
 Deno.test("EncoderPool: two wasm workers give the same embeddings as FlowFM.encode, in input order", async () => {
   const model = new FlowFM(presetConfig("tiny", { seed: 6 }));
-  const pool = await EncoderPool.create(await serializeModel(model), model.embeddingDim, {
-    workers: 2,
-  });
+  const pool = await EncoderPool.create(await serializeModel(model), { workers: 2 });
   try {
     const w = syntheticWindows(37, 2);
     const [a, b] = [await model.encode(w), await pool.encode(w, { batchSize: 8 })];
@@ -28,9 +26,9 @@ Deno.test("EncoderPool: two wasm workers give the same embeddings as FlowFM.enco
   }
 });
 
-Deno.test("EncoderPool: bad weights fail at start with the worker's error", async () => {
+Deno.test("EncoderPool: bad weights fail at start, naming the file", async () => {
   await assert.rejects(
-    () => EncoderPool.create(new Uint8Array(4), 32, { workers: 1 }),
-    /encoder worker 0: worker weights: file is 4 bytes, shorter than the 8-byte header/,
+    () => EncoderPool.create(new Uint8Array(4), { workers: 1 }),
+    /EncoderPool weights: file is 4 bytes, shorter than the 8-byte header/,
   );
 });
