@@ -60,7 +60,10 @@ export interface StepResult {
   gradNorm: number;
 }
 
-/** Raised when the loss or the gradients stop being finite. Weights are left as before the step. */
+/**
+ * Raised when the loss or the gradients stop being finite. Trainable weights and the optimizer are
+ * left as before the step (batch-norm running statistics were already updated by its forward pass).
+ */
 export class TrainingDivergedError extends Error {
   /** The step that diverged (1-based). */
   readonly step: number;
