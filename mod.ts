@@ -95,6 +95,7 @@ export {
   type CheckpointExtras,
   deserializeModel,
   type LoadedWeights,
+  readWeightsMetadata,
   SafetensorsError,
   serializeModel,
   WeightsError,

@@ -6,8 +6,9 @@
  * @module
  */
 import type { BackendName } from "./backend.ts";
-import { embeddingDim, type FlowFMConfig, validateConfig } from "./config.ts";
+import { embeddingDim, type FlowFMConfig } from "./config.ts";
 import { decodeSafetensors } from "./safetensors.ts";
+import { readWeightsMetadata } from "./weights.ts";
 import type { Embeddings } from "./model.ts";
 import { readWindows, type WindowsInput } from "./windows.ts";
 import type { WorkerReply, WorkerRequest } from "./encode_worker.ts";
@@ -67,13 +68,8 @@ export class EncoderPool {
    * ```
    */
   static async create(weights: Uint8Array, options: EncoderPoolOptions = {}): Promise<EncoderPool> {
-    const { metadata } = decodeSafetensors(weights, { source: "EncoderPool weights" });
-    let config: FlowFMConfig;
-    try {
-      config = validateConfig(JSON.parse(metadata.config ?? "null"));
-    } catch (e) {
-      throw new Error(`EncoderPool weights: __metadata__.config: ${(e as Error).message}`);
-    }
+    const source = "EncoderPool weights";
+    const { config } = readWeightsMetadata(decodeSafetensors(weights, { source }).metadata, source);
     const n = Math.max(1, options.workers ?? (globalThis.navigator?.hardwareConcurrency || 1));
     const slots: Slot[] = [];
     const ready: Promise<void>[] = [];

@@ -109,6 +109,46 @@ export interface LoadedWeights {
 }
 
 /**
+ * Checks the `__metadata__` of a FlowFM weights file and returns its kind and configuration.
+ *
+ * @param metadata The safetensors metadata.
+ * @param source File name or URL for error messages.
+ * @returns The kind (`model` or `checkpoint`) and the validated config.
+ * @throws WeightsError naming the metadata field at fault.
+ * @example
+ * ```ts
+ * import { presetConfig, readWeightsMetadata } from "../mod.ts";
+ * const md = { format: "flowfm", kind: "model", config: JSON.stringify(presetConfig("tiny")) };
+ * console.assert(readWeightsMetadata(md, "demo").config.preset === "tiny");
+ * ```
+ */
+export function readWeightsMetadata(
+  metadata: Record<string, string>,
+  source: string,
+): { kind: WeightsKind; config: FlowFMConfig } {
+  if (metadata[FORMAT_KEY] !== FORMAT_VALUE) {
+    throw new WeightsError(
+      source,
+      `__metadata__.${FORMAT_KEY} is ${
+        JSON.stringify(metadata[FORMAT_KEY])
+      }, expected "${FORMAT_VALUE}" (not a FlowFM weights file)`,
+    );
+  }
+  const kind = metadata.kind as WeightsKind;
+  if (kind !== "model" && kind !== "checkpoint") {
+    throw new WeightsError(
+      source,
+      `__metadata__.kind is ${JSON.stringify(metadata.kind)}, expected "model" or "checkpoint"`,
+    );
+  }
+  try {
+    return { kind, config: validateConfig(JSON.parse(metadata.config ?? "null")) };
+  } catch (e) {
+    throw new WeightsError(source, `__metadata__.config: ${(e as Error).message}`);
+  }
+}
+
+/**
  * Parses and validates a weights file and rebuilds the model from it.
  *
  * @param bytes The file's bytes.
@@ -127,27 +167,7 @@ export interface LoadedWeights {
  */
 export function deserializeModel(bytes: Uint8Array, source = "weights"): LoadedWeights {
   const { tensors, metadata } = decodeSafetensors(bytes, { source });
-  if (metadata[FORMAT_KEY] !== FORMAT_VALUE) {
-    throw new WeightsError(
-      source,
-      `__metadata__.${FORMAT_KEY} is ${
-        JSON.stringify(metadata[FORMAT_KEY])
-      }, expected "${FORMAT_VALUE}" (not a FlowFM weights file)`,
-    );
-  }
-  const kind = metadata.kind as WeightsKind;
-  if (kind !== "model" && kind !== "checkpoint") {
-    throw new WeightsError(
-      source,
-      `__metadata__.kind is ${JSON.stringify(metadata.kind)}, expected "model" or "checkpoint"`,
-    );
-  }
-  let config: FlowFMConfig;
-  try {
-    config = validateConfig(JSON.parse(metadata.config ?? "null"));
-  } catch (e) {
-    throw new WeightsError(source, `__metadata__.config: ${(e as Error).message}`);
-  }
+  const { kind, config } = readWeightsMetadata(metadata, source);
   const model = new FlowFM(config);
   try {
     const extras: CheckpointExtras = { tensors: new Map(), metadata: {} };
