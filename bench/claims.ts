@@ -5,6 +5,7 @@
 import { describeBackend, initBackend } from "../lib/backend.ts";
 import { type Objective, presetConfig } from "../lib/config.ts";
 import { generativeQuality, type QualityReport } from "../lib/generative_quality.ts";
+import { gatherWindows } from "../lib/data/window_set.ts";
 import { loadModel } from "../lib/load.ts";
 import { FlowFM } from "../lib/model.ts";
 import { Rng } from "../lib/random.ts";
@@ -100,13 +101,7 @@ async function main(): Promise<void> {
   // Held-out windows for quality; the rest for training.
   const perm = new Rng(seed).permutation(set.count);
   const evalIdx = perm.subarray(0, evalCount), trainIdx = perm.subarray(evalCount);
-  const gather = (idx: ArrayLike<number>) => {
-    const outArr = new Float32Array(idx.length * 900);
-    for (let i = 0; i < idx.length; i++) {
-      outArr.set(set.data.subarray(idx[i] * 900, (idx[i] + 1) * 900), i * 900);
-    }
-    return outArr;
-  };
+  const gather = (idx: ArrayLike<number>) => gatherWindows(set.data, idx);
   const real = gather(evalIdx);
 
   const curves: Record<string, Checkpoint[]> = {};

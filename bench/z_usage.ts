@@ -3,6 +3,7 @@
 // against shuffled z (same noise). A ratio near 1 means z is ignored.
 import { initBackend } from "../lib/backend.ts";
 import { conditioningGap } from "../lib/generative_quality.ts";
+import { gatherWindows } from "../lib/data/window_set.ts";
 import { loadModel } from "../lib/load.ts";
 import { Rng } from "../lib/random.ts";
 import { numberFlag, parseFlags, runMain, UsageError } from "../cli/_common.ts";
@@ -25,8 +26,7 @@ async function main(): Promise<void> {
     labelPolicy: "ignore",
   });
   const idx = new Rng(5).permutation(set.count).subarray(0, count);
-  const real = new Float32Array(count * 900);
-  idx.forEach((w, i) => real.set(set.data.subarray(w * 900, (w + 1) * 900), i * 900));
+  const real = gatherWindows(set.data, idx);
   const model = await loadModel(positionals[0]);
   const ddpm = model.config.objective === "ddpm";
   const r = await conditioningGap(model, real, {

@@ -1,6 +1,7 @@
 // deno run -A cli/sample.ts --weights FILE [options] [FILE.csv ...]
 // Generates windows with a trained FlowFM model, conditioned on the representations of real
 // reference windows, and plots real against generated windows per axis.
+import { gatherWindows } from "../lib/data/window_set.ts";
 import { loadModel } from "../lib/load.ts";
 import { Rng } from "../lib/random.ts";
 import { SOLVERS } from "../lib/solver.ts";
@@ -98,8 +99,7 @@ async function main(): Promise<void> {
   }
   const n = Math.min(count, set.count);
   const pick = new Rng(seed).permutation(set.count).subarray(0, n);
-  const real = new Float32Array(n * 900);
-  pick.forEach((w, i) => real.set(set.data.subarray(w * 900, (w + 1) * 900), i * 900));
+  const real = gatherWindows(set.data, pick);
   console.error(`generating ${n} windows from ${description} with ${method}, ${steps} steps`);
   const progress = new Progress(n);
   const gen = await model.sample({

@@ -1,6 +1,7 @@
 // deno run -A cli/train.ts [options] [FILE.csv ...]
 // Pretrains FlowFM (joint encoder + flow-matching generator) on accelerometer windows.
 import { presetConfig, type PresetName } from "../lib/config.ts";
+import { gatherWindows } from "../lib/data/window_set.ts";
 import { FlowFM } from "../lib/model.ts";
 import { Rng } from "../lib/random.ts";
 import { Trainer } from "../lib/trainer.ts";
@@ -211,14 +212,13 @@ async function main(): Promise<void> {
     );
   };
 
-  const per = 900;
   const progress = new Progress(state.totalSteps, trainer.steps);
   const t0 = performance.now();
   let windowsSeen = 0;
-  const xb = new Float32Array(batch * per);
+  const xb = new Float32Array(batch * 900);
   while (trainer.steps < state.totalSteps) {
     const idx = batchIndices(trainer.steps, set.count, batch, state.seed);
-    idx.forEach((w, j) => xb.set(set.data.subarray(w * per, (w + 1) * per), j * per));
+    gatherWindows(set.data, idx, xb);
     const r = await trainer.step(xb);
     windowsSeen += batch;
     const secs = (performance.now() - t0) / 1000;

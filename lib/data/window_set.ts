@@ -186,3 +186,40 @@ export async function collectWindows(stream: WindowStream): Promise<WindowSet> {
     stats,
   };
 }
+
+/**
+ * Copies the windows at `indices` (in that order) out of a flat `[n, 300, 3]` array.
+ *
+ * @param data Windows, `n * 900` values.
+ * @param indices Window indices in [0, n).
+ * @param out Where to write (`indices.length * 900` values); a new array when omitted.
+ * @returns `out`, holding the chosen windows.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gatherWindows } from "./window_set.ts";
+ * const data = new Float32Array(2 * 900).map((_, i) => Math.floor(i / 900));
+ * assert(gatherWindows(data, [1, 0])[0] === 1);
+ * ```
+ */
+export function gatherWindows(
+  data: Float32Array,
+  indices: ArrayLike<number>,
+  out: Float32Array = new Float32Array(indices.length * WINDOW_VALUES),
+): Float32Array {
+  if (out.length !== indices.length * WINDOW_VALUES) {
+    throw new RangeError(
+      `gatherWindows: out has ${out.length} values, expected ${indices.length * WINDOW_VALUES}`,
+    );
+  }
+  const n = data.length / WINDOW_VALUES;
+  for (let j = 0; j < indices.length; j++) {
+    const w = indices[j];
+    if (!(w >= 0 && w < n)) {
+      throw new RangeError(`gatherWindows: window ${w} out of range [0, ${n})`);
+    }
+    out.set(data.subarray(w * WINDOW_VALUES, (w + 1) * WINDOW_VALUES), j * WINDOW_VALUES);
+  }
+  return out;
+}

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { gatherWindows } from "../data/window_set.ts";
 import { FlowFM } from "../model.ts";
 import { deserializeModel, serializeModel } from "../weights.ts";
 import { type EpochRecord, fineTune, type FinetuneOptions } from "./finetune.ts";
@@ -103,8 +104,7 @@ function keep(data: EvalData) {
     else if (data.subjects[i] === null) noSubject++;
     else idx.push(i);
   });
-  const windows = new Float32Array(idx.length * 900);
-  idx.forEach((w, j) => windows.set(data.windows.subarray(w * 900, (w + 1) * 900), j * 900));
+  const windows = gatherWindows(data.windows, idx);
   return {
     windows,
     labels: idx.map((i) => data.labels[i]!),
