@@ -36,7 +36,7 @@ export {
   type BackendOptions,
   describeBackend,
   initBackend,
-} from "./lib/backend.ts";
+} from "./lib/runtime/backend.ts";
 export {
   embeddingDim,
   type EncoderConfig,
@@ -48,15 +48,15 @@ export {
   presetConfig,
   type PresetName,
   validateConfig,
-} from "./lib/config.ts";
+} from "./lib/model/config.ts";
 export {
   type Embeddings,
   type EncodeOptions,
   FlowFM,
   type InterpolateOptions,
   type ParameterCounts,
-} from "./lib/model.ts";
-export { type SampleMethod, type SampleOptions, type Windows } from "./lib/sampler.ts";
+} from "./lib/model/flowfm.ts";
+export { type SampleMethod, type SampleOptions, type Windows } from "./lib/flow/sampler.ts";
 export {
   ancestralSample,
   ddimSample,
@@ -65,7 +65,7 @@ export {
   linearSchedule,
   noiseData,
   type NoiseSchedule,
-} from "./lib/diffusion.ts";
+} from "./lib/flow/diffusion.ts";
 export {
   evaluationsPerStep,
   solveOde,
@@ -73,24 +73,24 @@ export {
   type SolverMethod,
   SOLVERS,
   type VelocityFn,
-} from "./lib/solver.ts";
-export { drawTimes, type PathSample, samplePath, type TimeSampling } from "./lib/path.ts";
+} from "./lib/flow/solver.ts";
+export { drawTimes, type PathSample, samplePath, type TimeSampling } from "./lib/flow/path.ts";
 export {
   type DiffusionBatch,
   diffusionLoss,
   type FlowMatchingBatch,
   flowMatchingLoss,
-} from "./lib/loss.ts";
+} from "./lib/flow/loss.ts";
 export {
   type StepResult,
   Trainer,
   type TrainerOptions,
   TrainingDivergedError,
-} from "./lib/trainer.ts";
-export { Adam, type AdamOptions } from "./lib/optimizer.ts";
-export { type AugmentOptions } from "./lib/augment.ts";
+} from "./lib/train/trainer.ts";
+export { Adam, type AdamOptions } from "./lib/train/optimizer.ts";
+export { type AugmentOptions } from "./lib/train/augment.ts";
 export { Rng } from "./lib/random.ts";
-export { type WindowsInput } from "./lib/windows.ts";
+export { type WindowsInput } from "./lib/model/windows.ts";
 export {
   type CheckpointExtras,
   deserializeModel,
@@ -100,18 +100,18 @@ export {
   serializeModel,
   WeightsError,
   type WeightsKind,
-} from "./lib/weights.ts";
-export { loadModel, type ModelSource, readSource } from "./lib/load.ts";
-export { type Init, Params } from "./lib/params.ts";
-export { type NormMode } from "./lib/encoder.ts";
-export { type SafetensorsTensor } from "./lib/safetensors.ts";
-export { EncoderPool, type EncoderPoolOptions } from "./lib/encoder_pool.ts";
+} from "./lib/weights/model_file.ts";
+export { loadModel, type ModelSource, readSource } from "./lib/weights/load.ts";
+export { type Init, Params } from "./lib/model/params.ts";
+export { type NormMode } from "./lib/model/encoder.ts";
+export { type SafetensorsTensor } from "./lib/weights/safetensors.ts";
+export { EncoderPool, type EncoderPoolOptions } from "./lib/runtime/encoder_pool.ts";
 export {
   conditioningGap,
   type ConditioningReport,
   generativeQuality,
   type QualityReport,
   samplingNfe,
-} from "./lib/generative_quality.ts";
-export { registerConvGradients } from "./lib/conv_gradients.ts";
-export { conv1dFilterGrad, conv1dInputGrad, conv1dValid } from "./lib/ops.ts";
+} from "./lib/metrics/generative_quality.ts";
+export { registerConvGradients } from "./lib/runtime/conv_gradients.ts";
+export { conv1dFilterGrad, conv1dInputGrad, conv1dValid } from "./lib/model/ops.ts";

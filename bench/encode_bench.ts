@@ -1,12 +1,12 @@
 // Encoder forward throughput per preset and backend (batch 64). Each group's baseline is wasm,
 // so results read as ratios. windows/s = 64 / (time per iteration).
 //   deno bench -A bench/encode_bench.ts
-import { initBackend } from "../lib/backend.ts";
-import { presetConfig, type PresetName } from "../lib/config.ts";
-import { FlowFM } from "../lib/model.ts";
-import { serializeModel } from "../lib/weights.ts";
-import { loadModel } from "../lib/load.ts";
-import { EncoderPool } from "../lib/encoder_pool.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig, type PresetName } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
+import { loadModel } from "../lib/weights/load.ts";
+import { EncoderPool } from "../lib/runtime/encoder_pool.ts";
 
 const BATCH = 64;
 const windows = new Float32Array(BATCH * 900).map((_, i) => Math.sin(i / 17) * 0.5);

@@ -4,11 +4,11 @@
 // baseline of the group is DDPM ancestral, so each line reads as a speed-up over it. Also one
 // training step of each objective (batch 64).
 //   deno bench -A bench/sampling_bench.ts
-import { initBackend } from "../lib/backend.ts";
-import { presetConfig } from "../lib/config.ts";
-import { FlowFM } from "../lib/model.ts";
-import type { SampleMethod } from "../lib/sampler.ts";
-import { Trainer } from "../lib/trainer.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import type { SampleMethod } from "../lib/flow/sampler.ts";
+import { Trainer } from "../lib/train/trainer.ts";
 
 const COUNT = 256;
 await initBackend((Deno.env.get("FLOWFM_BACKEND") ?? "wasm") as "wasm");

@@ -2,10 +2,10 @@
 // preset on wasm, with small as the baseline.
 //   deno bench -A bench/train_bench.ts
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/backend.ts";
-import { presetConfig, type PresetName } from "../lib/config.ts";
-import { FlowFM } from "../lib/model.ts";
-import { Trainer } from "../lib/trainer.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig, type PresetName } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { Trainer } from "../lib/train/trainer.ts";
 
 const BATCH = 64;
 const windows = new Float32Array(BATCH * 900).map((_, i) => Math.sin(i / 17) * 0.5);

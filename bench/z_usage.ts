@@ -1,10 +1,10 @@
 // deno run -A bench/z_usage.ts WEIGHTS [--count N] [--steps N]
 // Does the generator use z? Reconstruction error of held-out uci-hapt windows with their own z
 // against shuffled z (same noise). A ratio near 1 means z is ignored.
-import { initBackend } from "../lib/backend.ts";
-import { conditioningGap } from "../lib/generative_quality.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { conditioningGap } from "../lib/metrics/generative_quality.ts";
 import { gatherWindows } from "../lib/data/window_set.ts";
-import { loadModel } from "../lib/load.ts";
+import { loadModel } from "../lib/weights/load.ts";
 import { Rng } from "../lib/random.ts";
 import { numberFlag, parseFlags, runMain, UsageError } from "../cli/_common.ts";
 import { DATA_OPTIONS, loadWindows } from "../cli/_data.ts";

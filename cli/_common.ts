@@ -1,7 +1,7 @@
 // Shared CLI plumbing: exit codes, usage errors, permission messages, atomic writes, progress.
 // Deno-only (CLI code stays out of the library core).
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { type BackendInfo, describeBackend, initBackend } from "../lib/backend.ts";
+import { type BackendInfo, describeBackend, initBackend } from "../lib/runtime/backend.ts";
 
 /** Exit code for a usage error (bad or missing flag). */
 export const EXIT_USAGE = 2;

@@ -2,9 +2,9 @@
 // Generates windows with a trained FlowFM model, conditioned on the representations of real
 // reference windows, and plots real against generated windows per axis.
 import { gatherWindows } from "../lib/data/window_set.ts";
-import { loadModel } from "../lib/load.ts";
+import { loadModel } from "../lib/weights/load.ts";
 import { Rng } from "../lib/random.ts";
-import { SOLVERS } from "../lib/solver.ts";
+import { SOLVERS } from "../lib/flow/solver.ts";
 import {
   atomicWrite,
   backendFlag,

@@ -1,12 +1,12 @@
 // deno run -A cli/train.ts [options] [FILE.csv ...]
 // Pretrains FlowFM (joint encoder + flow-matching generator) on accelerometer windows.
-import { presetConfig, type PresetName } from "../lib/config.ts";
+import { presetConfig, type PresetName } from "../lib/model/config.ts";
 import { gatherWindows } from "../lib/data/window_set.ts";
-import { FlowFM } from "../lib/model.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
 import { Rng } from "../lib/random.ts";
-import { Trainer } from "../lib/trainer.ts";
-import { deserializeModel, serializeModel } from "../lib/weights.ts";
-import type { SafetensorsTensor } from "../lib/safetensors.ts";
+import { Trainer } from "../lib/train/trainer.ts";
+import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
+import type { SafetensorsTensor } from "../lib/weights/safetensors.ts";
 import {
   atomicWrite,
   backendFlag,

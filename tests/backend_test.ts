@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { describeBackend, initBackend } from "../lib/backend.ts";
-import { presetConfig } from "../lib/config.ts";
-import { loadModel } from "../lib/load.ts";
-import { FlowFM } from "../lib/model.ts";
-import { serializeModel } from "../lib/weights.ts";
+import { describeBackend, initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { loadModel } from "../lib/weights/load.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
 import { maxAbsDiff, syntheticWindows } from "./_helpers.ts";
 
 /** Encoder outputs of different backends agree within this absolute tolerance (float32, different kernels). */

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { initBackend } from "../lib/backend.ts";
-import { presetConfig } from "../lib/config.ts";
-import { FlowFM } from "../lib/model.ts";
-import { serializeModel } from "../lib/weights.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
 import { syntheticWindows } from "./_helpers.ts";
 
 const cli = (name: string) => new URL(`../cli/${name}.ts`, import.meta.url).pathname;

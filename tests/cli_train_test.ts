@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { initBackend } from "../lib/backend.ts";
-import { loadModel } from "../lib/load.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { loadModel } from "../lib/weights/load.ts";
 import { syntheticWindows } from "./_helpers.ts";
 
 const TRAIN = new URL("../cli/train.ts", import.meta.url).pathname;

@@ -1,19 +1,19 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/backend.ts";
-import { presetConfig } from "../lib/config.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
 import {
   ancestralSample,
   ddimSample,
   type EpsFn,
   linearSchedule,
   noiseData,
-} from "../lib/diffusion.ts";
-import { loadModel } from "../lib/load.ts";
-import { FlowFM } from "../lib/model.ts";
+} from "../lib/flow/diffusion.ts";
+import { loadModel } from "../lib/weights/load.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
 import { Rng } from "../lib/random.ts";
-import { Trainer } from "../lib/trainer.ts";
-import { serializeModel } from "../lib/weights.ts";
+import { Trainer } from "../lib/train/trainer.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
 import { maxAbsDiff, syntheticWindows } from "./_helpers.ts";
 
 await initBackend("cpu");

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { initBackend } from "../lib/backend.ts";
-import { presetConfig } from "../lib/config.ts";
-import { EncoderPool } from "../lib/encoder_pool.ts";
-import { FlowFM } from "../lib/model.ts";
-import { serializeModel } from "../lib/weights.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { EncoderPool } from "../lib/runtime/encoder_pool.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
 import { syntheticWindows } from "./_helpers.ts";
 
 await initBackend("wasm");

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { initBackend } from "../lib/backend.ts";
-import { presetConfig } from "../lib/config.ts";
-import { FlowFM } from "../lib/model.ts";
-import { serializeModel } from "../lib/weights.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
 
 const cli = new URL("../cli/evaluate.ts", import.meta.url).pathname;
 

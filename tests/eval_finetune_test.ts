@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/backend.ts";
-import { presetConfig } from "../lib/config.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
 import { fineTune } from "../lib/eval/finetune.ts";
 import { classWeights } from "../lib/eval/labels.ts";
 import { evaluate } from "../lib/eval/protocol.ts";
-import { FlowFM } from "../lib/model.ts";
-import { serializeModel } from "../lib/weights.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
 import { syntheticWindows } from "./_helpers.ts";
 
 await initBackend("wasm");

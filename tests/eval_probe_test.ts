@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/backend.ts";
-import { presetConfig } from "../lib/config.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
 import { weightedCrossEntropy } from "../lib/eval/cross_entropy.ts";
 import { HANDCRAFTED_FEATURE_NAMES, handcraftedFeatures } from "../lib/eval/handcrafted.ts";
 import { trainLinearProbe } from "../lib/eval/linear_probe.ts";
 import { evaluate } from "../lib/eval/protocol.ts";
-import { FlowFM } from "../lib/model.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
 import { Rng } from "../lib/random.ts";
-import { serializeModel } from "../lib/weights.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
 import { syntheticWindows } from "./_helpers.ts";
 
 await initBackend("wasm");

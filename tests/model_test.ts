@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/backend.ts";
-import { presetConfig, validateConfig } from "../lib/config.ts";
-import { FlowFM } from "../lib/model.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig, validateConfig } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
 import { maxAbsDiff, syntheticWindows } from "./_helpers.ts";
 
 await initBackend("wasm");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
 import {
   antiAliasDownsample,
   circularPad,
@@ -8,7 +8,7 @@ import {
   conv1dValid,
   groupNorm,
   upsample2,
-} from "../lib/ops.ts";
+} from "../lib/model/ops.ts";
 import { Rng } from "../lib/random.ts";
 import { maxAbsDiff } from "./_helpers.ts";
 
@@ -166,7 +166,7 @@ Deno.test("group norm normalises each group; upsample repeats", () => {
 });
 
 Deno.test("registerConvGradients: tf.conv1d itself trains on wasm, matching the cpu reference; 2-D convs keep tfjs's gradient", async () => {
-  const { registerConvGradients } = await import("../lib/conv_gradients.ts");
+  const { registerConvGradients } = await import("../lib/runtime/conv_gradients.ts");
   const c = convCase(7, 2, 16, 3, 5, 5);
   const same = (x: tf.Tensor3D, w: tf.Tensor3D) => tf.conv1d(x, w, 1, "same");
   const sameCase = { ...c, dy: new Rng(8).normals(2 * 16 * 5) };

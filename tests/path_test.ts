@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/backend.ts";
-import { drawTimes, samplePath } from "../lib/path.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { drawTimes, samplePath } from "../lib/flow/path.ts";
 import { Rng } from "../lib/random.ts";
 import { maxAbsDiff } from "./_helpers.ts";
 

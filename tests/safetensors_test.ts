@@ -4,7 +4,7 @@ import {
   encodeSafetensors,
   SafetensorsError,
   type SafetensorsTensor,
-} from "../lib/safetensors.ts";
+} from "../lib/weights/safetensors.ts";
 
 const f32 = (bits: number[]): Float32Array => new Float32Array(new Uint32Array(bits).buffer);
 const bitsOf = (a: Float32Array): number[] =>

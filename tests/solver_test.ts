@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/backend.ts";
-import { evaluationsPerStep, solveOde, type SolverMethod } from "../lib/solver.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { evaluationsPerStep, solveOde, type SolverMethod } from "../lib/flow/solver.ts";
 
 await initBackend("cpu");
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/backend.ts";
-import { presetConfig } from "../lib/config.ts";
-import { FlowFM } from "../lib/model.ts";
-import { Trainer, TrainingDivergedError } from "../lib/trainer.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { Trainer, TrainingDivergedError } from "../lib/train/trainer.ts";
 import { syntheticWindows } from "./_helpers.ts";
 
 await initBackend("wasm");

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/backend.ts";
-import { presetConfig } from "../lib/config.ts";
-import { loadModel } from "../lib/load.ts";
-import { FlowFM } from "../lib/model.ts";
-import { Trainer } from "../lib/trainer.ts";
-import { deserializeModel, serializeModel } from "../lib/weights.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { loadModel } from "../lib/weights/load.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { Trainer } from "../lib/train/trainer.ts";
+import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
 import { syntheticWindows } from "./_helpers.ts";
 
 await initBackend("wasm");
@@ -105,10 +105,10 @@ Deno.test("weights: reads a hand-made safetensors file written by an independent
 
 Deno.test("weights: every defect fails with an error naming the tensor or field, and nothing leaks", async () => {
   const good = await tinyModelBytes();
-  const { tensors, metadata } = await import("../lib/safetensors.ts").then((m) =>
+  const { tensors, metadata } = await import("../lib/weights/safetensors.ts").then((m) =>
     m.decodeSafetensors(good)
   );
-  const { encodeSafetensors } = await import("../lib/safetensors.ts");
+  const { encodeSafetensors } = await import("../lib/weights/safetensors.ts");
   const variant = (edit: (t: typeof tensors, md: Record<string, string>) => void) => {
     const t = new Map(tensors), md = { ...metadata };
     edit(t, md);

@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Adam } from "../optimizer.ts";
+import type { Adam } from "../train/optimizer.ts";
 
 /**
  * Computes the loss and its gradients with respect to `vars`, and applies Adam.
@@ -16,9 +16,9 @@ import type { Adam } from "../optimizer.ts";
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "../backend.ts";
- * import { Adam } from "../optimizer.ts";
- * import { Params } from "../params.ts";
+ * import { initBackend } from "../runtime/backend.ts";
+ * import { Adam } from "../train/optimizer.ts";
+ * import { Params } from "../model/params.ts";
  * import { Rng } from "../random.ts";
  * import { adamStep } from "./adam_step.ts";
  * await initBackend("cpu");

@@ -16,7 +16,7 @@ import * as tf from "@tensorflow/tfjs-core";
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "../backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { weightedCrossEntropy } from "./cross_entropy.ts";
  * await initBackend("cpu");
  * const l = weightedCrossEntropy(tf.zeros([2, 4]), Int32Array.from([0, 3]), new Float32Array(4).fill(1));

@@ -11,12 +11,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { applyMatrices, augmentMatrices, type AugmentOptions } from "../augment.ts";
-import type { FlowFM } from "../model.ts";
-import { Adam } from "../optimizer.ts";
-import { Params } from "../params.ts";
+import { applyMatrices, augmentMatrices, type AugmentOptions } from "../train/augment.ts";
+import type { FlowFM } from "../model/flowfm.ts";
+import { Adam } from "../train/optimizer.ts";
+import { Params } from "../model/params.ts";
 import { Rng } from "../random.ts";
-import { deserializeModel } from "../weights.ts";
+import { deserializeModel } from "../weights/model_file.ts";
 import { adamStep } from "./adam_step.ts";
 import { weightedCrossEntropy } from "./cross_entropy.ts";
 import { classWeights } from "./labels.ts";

@@ -8,8 +8,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { Adam } from "../optimizer.ts";
-import { Params } from "../params.ts";
+import { Adam } from "../train/optimizer.ts";
+import { Params } from "../model/params.ts";
 import { Rng } from "../random.ts";
 import { adamStep } from "./adam_step.ts";
 import { weightedCrossEntropy } from "./cross_entropy.ts";
@@ -152,7 +152,7 @@ function standardised(x: FeatureMatrix, rows: Int32Array, mean: Float32Array, sd
  * @returns The fitted probe.
  * @example
  * ```ts
- * import { initBackend } from "../backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { trainLinearProbe } from "./linear_probe.ts";
  * await initBackend("cpu");
  * const x = { data: Float32Array.from([0, 1, 2, 3]), count: 4, dim: 1 };

@@ -5,7 +5,7 @@
  *
  * @example Evaluate handcrafted features on labelled windows
  * ```ts
- * import { initBackend } from "../backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { evaluate, reportMarkdown } from "./mod.ts";
  * await initBackend("cpu");
  * const windows = new Float32Array(8 * 900);
@@ -71,5 +71,5 @@ export type {
   HeadSummary,
   SubjectResult,
 } from "./results.ts";
-export type { AugmentOptions } from "../augment.ts";
+export type { AugmentOptions } from "../train/augment.ts";
 export { confusionGridSvg, confusionSvg, reportMarkdown } from "./report.ts";

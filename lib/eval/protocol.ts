@@ -14,8 +14,8 @@
  * @module
  */
 import { gatherWindows } from "../data/window_set.ts";
-import { FlowFM } from "../model.ts";
-import { deserializeModel, serializeModel } from "../weights.ts";
+import { FlowFM } from "../model/flowfm.ts";
+import { deserializeModel, serializeModel } from "../weights/model_file.ts";
 import { type EpochRecord, fineTune, type FinetuneOptions } from "./finetune.ts";
 import { foldIndices, subjectFolds } from "./folds.ts";
 import { handcraftedFeatures } from "./handcrafted.ts";
@@ -133,7 +133,7 @@ async function scratchBytes(model: Uint8Array, seed: number): Promise<Uint8Array
  * @returns Per-fold, per-subject and summary results of every head.
  * @example
  * ```ts
- * import { initBackend } from "../backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { evaluate } from "./protocol.ts";
  * await initBackend("cpu");
  * const windows = new Float32Array(8 * 900);

@@ -2,15 +2,15 @@
 // Measures the paper's claims on this machine: trains FlowFM (fm) and the diffusion baseline
 // (ddpm) with equal budgets on real data, records the training wall time each needs to reach the
 // same Fréchet distance, then compares generation quality against network evaluations (NFE).
-import { describeBackend, initBackend } from "../lib/backend.ts";
-import { type Objective, presetConfig } from "../lib/config.ts";
-import { generativeQuality, type QualityReport } from "../lib/generative_quality.ts";
+import { describeBackend, initBackend } from "../lib/runtime/backend.ts";
+import { type Objective, presetConfig } from "../lib/model/config.ts";
+import { generativeQuality, type QualityReport } from "../lib/metrics/generative_quality.ts";
 import { gatherWindows } from "../lib/data/window_set.ts";
-import { loadModel } from "../lib/load.ts";
-import { FlowFM } from "../lib/model.ts";
+import { loadModel } from "../lib/weights/load.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
 import { Rng } from "../lib/random.ts";
-import type { SampleMethod } from "../lib/sampler.ts";
-import { Trainer } from "../lib/trainer.ts";
+import type { SampleMethod } from "../lib/flow/sampler.ts";
+import { Trainer } from "../lib/train/trainer.ts";
 import {
   atomicWrite,
   backendFlag,
@@ -18,8 +18,8 @@ import {
   numberFlag,
   parseFlags,
   runMain,
-} from "../cli/_common.ts";
-import { DATA_OPTIONS, loadWindows } from "../cli/_data.ts";
+} from "./_common.ts";
+import { DATA_OPTIONS, loadWindows } from "./_data.ts";
 
 const HELP = `Usage: deno task claims [options]
 

@@ -56,11 +56,11 @@ function blockSpecs(
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { presetConfig } from "./config.ts";
  * import { createGenerator } from "./generator.ts";
  * import { Params } from "./params.ts";
- * import { Rng } from "./random.ts";
+ * import { Rng } from "../random.ts";
  * await initBackend("cpu");
  * const p = new Params(new Rng(0));
  * createGenerator(p, presetConfig("tiny").generator, 3, 32);
@@ -159,11 +159,11 @@ function avgPool2(x: tf.Tensor3D): tf.Tensor3D {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { presetConfig } from "./config.ts";
  * import { createGenerator, velocityForward } from "./generator.ts";
  * import { Params } from "./params.ts";
- * import { Rng } from "./random.ts";
+ * import { Rng } from "../random.ts";
  * await initBackend("cpu");
  * const cfg = presetConfig("tiny").generator;
  * const p = new Params(new Rng(0));

@@ -5,11 +5,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { FlowFM } from "./model.ts";
-import { Rng } from "./random.ts";
+import type { FlowFM } from "../model/flowfm.ts";
+import { Rng } from "../random.ts";
 import { solveOde, type SolverMethod, SOLVERS } from "./solver.ts";
 import { ancestralSample, ddimSample, DDPM_STEPS, linearSchedule } from "./diffusion.ts";
-import type { WindowsInput } from "./windows.ts";
+import type { WindowsInput } from "../model/windows.ts";
 
 /** Generated windows. */
 export interface Windows {
@@ -92,7 +92,7 @@ function flattenZ(z: Float32Array | ArrayLike<ArrayLike<number>>, dim: number): 
  * @returns The generated windows.
  * @example
  * ```ts
- * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+ * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
  * import { generate } from "./sampler.ts";
  * await initBackend("cpu");
  * const model = new FlowFM(presetConfig("tiny"));

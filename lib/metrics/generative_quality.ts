@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { frechetDistance } from "./metrics/frechet_distance.ts";
-import { mmdRbf } from "./metrics/mmd_rbf.ts";
-import { powerSpectrumDistance } from "./metrics/power_spectrum_distance.ts";
-import { reconstructionError } from "./metrics/reconstruction_error.ts";
-import type { FlowFM } from "./model.ts";
-import type { SampleOptions } from "./sampler.ts";
-import { evaluationsPerStep, type SolverMethod } from "./solver.ts";
+import { frechetDistance } from "./frechet_distance.ts";
+import { mmdRbf } from "./mmd_rbf.ts";
+import { powerSpectrumDistance } from "./power_spectrum_distance.ts";
+import { reconstructionError } from "./reconstruction_error.ts";
+import type { FlowFM } from "../model/flowfm.ts";
+import type { SampleOptions } from "../flow/sampler.ts";
+import { evaluationsPerStep, type SolverMethod } from "../flow/solver.ts";
 
 /** Quality of generated windows against the real windows they were conditioned on. */
 export interface QualityReport {
@@ -37,7 +37,7 @@ export interface QualityReport {
  * @returns NFE.
  * @example
  * ```ts
- * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+ * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
  * import { samplingNfe } from "./generative_quality.ts";
  * await initBackend("cpu");
  * const m = new FlowFM(presetConfig("tiny"));
@@ -66,7 +66,7 @@ export function samplingNfe(
  * @returns The scores.
  * @example
  * ```ts
- * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+ * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
  * import { generativeQuality } from "./generative_quality.ts";
  * await initBackend("cpu");
  * const m = new FlowFM(presetConfig("tiny"));
@@ -116,7 +116,7 @@ export interface ConditioningReport {
  * @returns The two errors and their ratio.
  * @example
  * ```ts
- * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+ * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
  * import { conditioningGap } from "./generative_quality.ts";
  * await initBackend("cpu");
  * const m = new FlowFM(presetConfig("tiny"));

@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "./random.ts";
+import type { Rng } from "../random.ts";
 
 /** How a parameter is initialised. */
 export type Init =
@@ -28,9 +28,9 @@ export class Params {
    * @example
    * ```ts
    * import * as tf from "@tensorflow/tfjs-core";
-   * import { initBackend } from "./backend.ts";
+   * import { initBackend } from "../runtime/backend.ts";
    * import { Params } from "./params.ts";
-   * import { Rng } from "./random.ts";
+   * import { Rng } from "../random.ts";
    * await initBackend("cpu");
    * const p = new Params(new Rng(0));
    * p.create("w", [2, 2], { kind: "uniform", fanIn: 2 });

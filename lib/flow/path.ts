@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "./random.ts";
+import type { Rng } from "../random.ts";
 
 /** A point on the path and its target velocity. */
 export interface PathSample {
@@ -26,7 +26,7 @@ export interface PathSample {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { samplePath } from "./path.ts";
  * await initBackend("cpu");
  * const { xt } = samplePath(tf.zeros([1, 2, 1]), tf.ones([1, 2, 1]), tf.tensor1d([0.25]));
@@ -57,7 +57,7 @@ export type TimeSampling = "uniform" | "logit-normal";
  * @example
  * ```ts
  * import { drawTimes } from "./path.ts";
- * import { Rng } from "./random.ts";
+ * import { Rng } from "../random.ts";
  * console.assert(drawTimes(new Rng(0), 3, "uniform").length === 3);
  * ```
  */

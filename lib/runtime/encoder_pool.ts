@@ -6,11 +6,11 @@
  * @module
  */
 import type { BackendName } from "./backend.ts";
-import { embeddingDim, type FlowFMConfig } from "./config.ts";
-import { decodeSafetensors } from "./safetensors.ts";
-import { readWeightsMetadata } from "./weights.ts";
-import type { Embeddings } from "./model.ts";
-import { readWindows, type WindowsInput } from "./windows.ts";
+import { embeddingDim, type FlowFMConfig } from "../model/config.ts";
+import { decodeSafetensors } from "../weights/safetensors.ts";
+import { readWeightsMetadata } from "../weights/model_file.ts";
+import type { Embeddings } from "../model/flowfm.ts";
+import { readWindows, type WindowsInput } from "../model/windows.ts";
 import type { WorkerReply, WorkerRequest } from "./encode_worker.ts";
 
 /** Options for {@link EncoderPool.create}. */
@@ -57,7 +57,7 @@ export class EncoderPool {
    * @returns The ready pool.
    * @example
    * ```ts
-   * import { EncoderPool, FlowFM, initBackend, presetConfig, serializeModel } from "../mod.ts";
+   * import { EncoderPool, FlowFM, initBackend, presetConfig, serializeModel } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
    * const pool = await EncoderPool.create(await serializeModel(model), { workers: 2 });

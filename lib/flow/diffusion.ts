@@ -9,7 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "./random.ts";
+import type { Rng } from "../random.ts";
 
 /** Number of diffusion steps. */
 export const DDPM_STEPS = 1000;
@@ -62,7 +62,7 @@ export function linearSchedule(
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { linearSchedule, noiseData } from "./diffusion.ts";
  * await initBackend("cpu");
  * const s = linearSchedule();
@@ -123,7 +123,7 @@ function predictX0(x: tf.Tensor, e: tf.Tensor, ab: number, clip: number): tf.Ten
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { ddimSample, linearSchedule } from "./diffusion.ts";
  * await initBackend("cpu");
  * // A predictor that always says "all of x_t is noise" returns data 0.
@@ -181,9 +181,9 @@ export function ddimSample(
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { ancestralSample, linearSchedule } from "./diffusion.ts";
- * import { Rng } from "./random.ts";
+ * import { Rng } from "../random.ts";
  * await initBackend("cpu");
  * const x = ancestralSample((x) => tf.zerosLike(x), tf.ones([1, 1]), linearSchedule(10), new Rng(0));
  * console.assert(Number.isFinite(x.dataSync()[0]));

@@ -5,8 +5,8 @@
  * @module
  */
 import { type BackendName, initBackend } from "./backend.ts";
-import type { FlowFM } from "./model.ts";
-import { deserializeModel } from "./weights.ts";
+import type { FlowFM } from "../model/flowfm.ts";
+import { deserializeModel } from "../weights/model_file.ts";
 
 /** Messages a pool sends to a worker. */
 export type WorkerRequest =

@@ -9,10 +9,10 @@
  * @module
  */
 
-import { cacheKey, decodeWindowCache, encodeWindowCache } from "./cache_format.ts";
-import { type CsvReaderOptions, readCsvWindows } from "./csv_reader.ts";
-import type { WindowStream } from "./types.ts";
-import type { WindowSet } from "./window_set.ts";
+import { cacheKey, decodeWindowCache, encodeWindowCache } from "../data/cache_format.ts";
+import { type CsvReaderOptions, readCsvWindows } from "../data/csv_reader.ts";
+import type { WindowStream } from "../data/types.ts";
+import type { WindowSet } from "../data/window_set.ts";
 
 export {
   type AdapterOptions,
@@ -26,7 +26,7 @@ export {
   SP_SW_HAR_EXCERPT_OPTIONS,
   spSwHarExcerptRoot,
   type SpSwHarOptions,
-} from "./fs_adapters.ts";
+} from "./datasets.ts";
 
 /** Size and modification time of one source file, for cache invalidation. */
 export interface SourceFile {
@@ -47,7 +47,7 @@ export interface SourceFile {
  *
  * @example
  * ```ts ignore
- * import { openDataFile } from "./fs.ts";
+ * import { openDataFile } from "./files.ts";
  * const stream = await openDataFile("walk.csv.gz");
  * ```
  */
@@ -66,7 +66,7 @@ export async function openDataFile(path: string): Promise<ReadableStream<Uint8Ar
  *
  * @example
  * ```ts ignore
- * import { readCsvFile } from "./fs.ts";
+ * import { readCsvFile } from "./files.ts";
  * for await (const w of readCsvFile("walk.csv", { units: "m/s^2" })) console.log(w.start);
  * ```
  */
@@ -83,7 +83,7 @@ export function readCsvFile(path: string, options: CsvReaderOptions = {}): Windo
  *
  * @example
  * ```ts ignore
- * import { sourceFingerprint } from "./fs.ts";
+ * import { sourceFingerprint } from "./files.ts";
  * const fp = await sourceFingerprint(["a.csv"]);
  * ```
  */
@@ -103,7 +103,7 @@ export async function sourceFingerprint(paths: readonly string[]): Promise<Sourc
  *
  * @example
  * ```ts ignore
- * import { loadWindowCache } from "./fs.ts";
+ * import { loadWindowCache } from "./files.ts";
  * const set = await loadWindowCache(".cache/x.ffmwin", "abc");
  * ```
  */
@@ -135,7 +135,7 @@ export async function loadWindowCache(path: string, key: string): Promise<Window
  *
  * @example
  * ```ts ignore
- * import { saveWindowCache } from "./fs.ts";
+ * import { saveWindowCache } from "./files.ts";
  * await saveWindowCache(".cache/x.ffmwin", set, "abc");
  * ```
  */
@@ -169,7 +169,7 @@ export async function saveWindowCache(
  *
  * @example
  * ```ts ignore
- * import { cachedWindowSet, sourceFingerprint } from "./fs.ts";
+ * import { cachedWindowSet, sourceFingerprint } from "./files.ts";
  * const { set, fromCache } = await cachedWindowSet(".cache/w.ffmwin", {
  *   options: {},
  *   files: await sourceFingerprint(["a.csv"]),

@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { conv1dFilterGrad, conv1dInputGrad } from "./ops.ts";
+import { conv1dFilterGrad, conv1dInputGrad } from "../model/ops.ts";
 
 let registered = false;
 

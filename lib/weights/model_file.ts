@@ -11,8 +11,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type FlowFMConfig, validateConfig } from "./config.ts";
-import { FlowFM } from "./model.ts";
+import { type FlowFMConfig, validateConfig } from "../model/config.ts";
+import { FlowFM } from "../model/flowfm.ts";
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -57,7 +57,7 @@ export class WeightsError extends Error {
  * @returns The file's bytes.
  * @example
  * ```ts
- * import { FlowFM, initBackend, presetConfig, serializeModel } from "../mod.ts";
+ * import { FlowFM, initBackend, presetConfig, serializeModel } from "../../mod.ts";
  * await initBackend("cpu");
  * const model = new FlowFM(presetConfig("tiny"));
  * const bytes = await serializeModel(model);
@@ -117,7 +117,7 @@ export interface LoadedWeights {
  * @throws WeightsError naming the metadata field at fault.
  * @example
  * ```ts
- * import { presetConfig, readWeightsMetadata } from "../mod.ts";
+ * import { presetConfig, readWeightsMetadata } from "../../mod.ts";
  * const md = { format: "flowfm", kind: "model", config: JSON.stringify(presetConfig("tiny")) };
  * console.assert(readWeightsMetadata(md, "demo").config.preset === "tiny");
  * ```
@@ -157,7 +157,7 @@ export function readWeightsMetadata(
  * @throws WeightsError or SafetensorsError naming the field or tensor at fault.
  * @example
  * ```ts
- * import { deserializeModel, FlowFM, initBackend, presetConfig, serializeModel } from "../mod.ts";
+ * import { deserializeModel, FlowFM, initBackend, presetConfig, serializeModel } from "../../mod.ts";
  * await initBackend("cpu");
  * const a = new FlowFM(presetConfig("tiny"));
  * const { model } = deserializeModel(await serializeModel(a), "memory");

@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Params } from "./params.ts";
+import type { Params } from "../model/params.ts";
 
 /** Adam hyper-parameters. */
 export interface AdamOptions {
@@ -51,10 +51,10 @@ export class Adam {
    * @example
    * ```ts
    * import * as tf from "@tensorflow/tfjs-core";
-   * import { initBackend } from "./backend.ts";
+   * import { initBackend } from "../runtime/backend.ts";
    * import { Adam } from "./optimizer.ts";
-   * import { Params } from "./params.ts";
-   * import { Rng } from "./random.ts";
+   * import { Params } from "../model/params.ts";
+   * import { Rng } from "../random.ts";
    * await initBackend("cpu");
    * const p = new Params(new Rng(0));
    * p.create("w", [1], { kind: "ones" });

@@ -10,8 +10,8 @@ import { embeddingDim, type FlowFMConfig, validateConfig } from "./config.ts";
 import { createEncoder, encoderForward, type NormMode } from "./encoder.ts";
 import { createGenerator, velocityForward } from "./generator.ts";
 import { Params } from "./params.ts";
-import { Rng } from "./random.ts";
-import { generate, type SampleOptions, type Windows } from "./sampler.ts";
+import { Rng } from "../random.ts";
+import { generate, type SampleOptions, type Windows } from "../flow/sampler.ts";
 import { readWindows, type WindowsInput } from "./windows.ts";
 
 /** Embeddings of a batch of windows. */
@@ -65,7 +65,7 @@ export class FlowFM {
    * @param config A configuration, e.g. from `presetConfig("small")`.
    * @example
    * ```ts
-   * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+   * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny", { seed: 1 }));
    * console.assert(model.embeddingDim === 32);
@@ -89,7 +89,7 @@ export class FlowFM {
    * @returns Encoder, generator and total counts.
    * @example
    * ```ts
-   * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+   * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
    * console.assert(model.parameterCounts().total > 0);
@@ -138,7 +138,7 @@ export class FlowFM {
    * @returns The embeddings, `n x embeddingDim`.
    * @example
    * ```ts
-   * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+   * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
    * const { count, dim } = await model.encode(new Float32Array(2 * 300 * 3));
@@ -182,7 +182,7 @@ export class FlowFM {
    * @returns Generated windows `[n, 300, 3]` in g.
    * @example
    * ```ts
-   * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+   * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
    * const out = await model.sample({ windows: new Float32Array(300 * 3), steps: 2, method: "heun" });
@@ -203,7 +203,7 @@ export class FlowFM {
    * @returns One generated window per weight.
    * @example
    * ```ts
-   * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+   * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
    * const w = new Float32Array(900);

@@ -13,12 +13,12 @@
  * @module
  */
 
-import { DataError } from "./errors.ts";
-import { type CsvReaderOptions, readCsvWindows } from "./csv_reader.ts";
-import { type AccelWindow, addStats, emptyStats, type WindowStream } from "./types.ts";
-import { collectWindows, type WindowSet } from "./window_set.ts";
-import type { LabelPolicy } from "./windower.ts";
-import { cachedWindowSet, openDataFile, sourceFingerprint } from "./fs.ts";
+import { DataError } from "../data/errors.ts";
+import { type CsvReaderOptions, readCsvWindows } from "../data/csv_reader.ts";
+import { type AccelWindow, addStats, emptyStats, type WindowStream } from "../data/types.ts";
+import { collectWindows, type WindowSet } from "../data/window_set.ts";
+import type { LabelPolicy } from "../data/windower.ts";
+import { cachedWindowSet, openDataFile, sourceFingerprint } from "./files.ts";
 
 /** Supported dataset names. */
 export type DatasetName = "uci-hapt" | "sp-sw-har";
@@ -94,7 +94,7 @@ const SPSW_FILE = /^(s\d+)_(\d+)_(sp|sw)\.csv(\.gz)?$/;
  *
  * @example
  * ```ts ignore
- * import { datasetFiles } from "./fs.ts";
+ * import { datasetFiles } from "./files.ts";
  * const files = await datasetFiles("sp-sw-har", "fixtures/sp-sw-har-excerpt");
  * ```
  */
@@ -203,7 +203,7 @@ async function haptLabels(root: string): Promise<HaptLabels> {
  *
  * @example
  * ```ts ignore
- * import { readUciHapt } from "./fs.ts";
+ * import { readUciHapt } from "./files.ts";
  * for await (const w of readUciHapt("/data/uci-hapt")) console.log(w.label);
  * ```
  */
@@ -250,7 +250,7 @@ export function readUciHapt(root: string, options: AdapterOptions = {}): WindowS
  *
  * @example
  * ```ts ignore
- * import { readSpSwHar } from "./fs.ts";
+ * import { readSpSwHar } from "./files.ts";
  * const s = readSpSwHar("fixtures/sp-sw-har-excerpt", { devices: ["sw"] });
  * ```
  */
@@ -284,7 +284,7 @@ export const SP_SW_HAR_EXCERPT_OPTIONS: Readonly<SpSwHarOptions> = Object.freeze
  *
  * @example
  * ```ts ignore
- * import { loadDataset, SP_SW_HAR_EXCERPT_OPTIONS, spSwHarExcerptRoot } from "./fs.ts";
+ * import { loadDataset, SP_SW_HAR_EXCERPT_OPTIONS, spSwHarExcerptRoot } from "./files.ts";
  * const ds = await loadDataset("sp-sw-har", spSwHarExcerptRoot(), SP_SW_HAR_EXCERPT_OPTIONS);
  * ```
  */
@@ -320,7 +320,7 @@ export interface LoadedDataset extends WindowSet {
  *
  * @example
  * ```ts ignore
- * import { loadDataset } from "./fs.ts";
+ * import { loadDataset } from "./files.ts";
  * const ds = await loadDataset("sp-sw-har", "fixtures/sp-sw-har-excerpt", { overlapSeconds: 8 });
  * console.log(ds.count, ds.stats.dropped);
  * ```

@@ -26,11 +26,11 @@ export type NormMode = "train" | "eval";
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { presetConfig } from "./config.ts";
  * import { createEncoder } from "./encoder.ts";
  * import { Params } from "./params.ts";
- * import { Rng } from "./random.ts";
+ * import { Rng } from "../random.ts";
  * await initBackend("cpu");
  * const p = new Params(new Rng(0));
  * createEncoder(p, presetConfig("tiny").encoder, 3);
@@ -101,11 +101,11 @@ function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode)
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { presetConfig } from "./config.ts";
  * import { createEncoder, encoderForward } from "./encoder.ts";
  * import { Params } from "./params.ts";
- * import { Rng } from "./random.ts";
+ * import { Rng } from "../random.ts";
  * await initBackend("cpu");
  * const cfg = presetConfig("tiny").encoder;
  * const p = new Params(new Rng(0));

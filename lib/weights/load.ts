@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { FlowFM } from "./model.ts";
-import { deserializeModel } from "./weights.ts";
+import type { FlowFM } from "../model/flowfm.ts";
+import { deserializeModel } from "./model_file.ts";
 
 /** Where a model comes from: a path, a URL, or the file's bytes. */
 export type ModelSource = string | URL | Uint8Array | ArrayBuffer;
@@ -74,7 +74,7 @@ export async function readSource(
  * @throws Error naming the file and the tensor or field at fault.
  * @example
  * ```ts
- * import { FlowFM, initBackend, loadModel, presetConfig, serializeModel } from "../mod.ts";
+ * import { FlowFM, initBackend, loadModel, presetConfig, serializeModel } from "../../mod.ts";
  * await initBackend("cpu");
  * const original = new FlowFM(presetConfig("tiny"));
  * const model = await loadModel(await serializeModel(original));

@@ -7,12 +7,12 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { applyMatrices, augmentMatrices, type AugmentOptions } from "./augment.ts";
-import { DDPM_STEPS, linearSchedule, type NoiseSchedule } from "./diffusion.ts";
-import { diffusionLoss, flowMatchingLoss } from "./loss.ts";
-import type { FlowFM } from "./model.ts";
+import { DDPM_STEPS, linearSchedule, type NoiseSchedule } from "../flow/diffusion.ts";
+import { diffusionLoss, flowMatchingLoss } from "../flow/loss.ts";
+import type { FlowFM } from "../model/flowfm.ts";
 import { Adam } from "./optimizer.ts";
-import { drawTimes, type TimeSampling } from "./path.ts";
-import { Rng } from "./random.ts";
+import { drawTimes, type TimeSampling } from "../flow/path.ts";
+import { Rng } from "../random.ts";
 
 /** Training hyper-parameters. */
 export interface TrainerOptions {
@@ -118,7 +118,7 @@ export class Trainer {
    * @param options Hyper-parameters.
    * @example
    * ```ts
-   * import { FlowFM, initBackend, presetConfig, Trainer } from "../mod.ts";
+   * import { FlowFM, initBackend, presetConfig, Trainer } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
    * const trainer = new Trainer(model, { lr: 1e-3 });

@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "./random.ts";
+import type { Rng } from "../random.ts";
 
 /** Augmentation settings. */
 export interface AugmentOptions {
@@ -32,7 +32,7 @@ export interface AugmentOptions {
  * @example
  * ```ts
  * import { augmentMatrices } from "./augment.ts";
- * import { Rng } from "./random.ts";
+ * import { Rng } from "../random.ts";
  * const m = augmentMatrices(new Rng(0), 1, { maxRotationDeg: 0, scale: 0 });
  * console.assert(m[0] === 1 && m[1] === 0 && m[4] === 1);
  * ```
@@ -74,7 +74,7 @@ export function augmentMatrices(rng: Rng, n: number, options: AugmentOptions = {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { applyMatrices } from "./augment.ts";
  * await initBackend("cpu");
  * const y = applyMatrices(tf.ones([1, 2, 3]), new Float32Array([2, 0, 0, 0, 2, 0, 0, 0, 2]));

@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { FlowFM } from "./model.ts";
+import type { FlowFM } from "../model/flowfm.ts";
 import { samplePath } from "./path.ts";
 import { DDPM_STEPS, noiseData, type NoiseSchedule } from "./diffusion.ts";
 
@@ -31,7 +31,7 @@ export interface FlowMatchingBatch {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+ * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
  * import { flowMatchingLoss } from "./loss.ts";
  * await initBackend("cpu");
  * const model = new FlowFM(presetConfig("tiny"));
@@ -74,7 +74,7 @@ export interface DiffusionBatch {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { FlowFM, initBackend, presetConfig } from "../mod.ts";
+ * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
  * import { linearSchedule } from "./diffusion.ts";
  * import { diffusionLoss } from "./loss.ts";
  * await initBackend("cpu");

@@ -77,7 +77,7 @@ const conv1dValidImpl = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { conv1dValid } from "./ops.ts";
  * await initBackend("cpu");
  * const y = conv1dValid(tf.ones([1, 10, 3]), tf.ones([5, 3, 2]));
@@ -107,7 +107,7 @@ export function conv1dValid(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { circularPad } from "./ops.ts";
  * await initBackend("cpu");
  * const y = circularPad(tf.tensor3d([1, 2, 3], [1, 3, 1]), 1, 1);
@@ -136,7 +136,7 @@ export function circularPad(x: tf.Tensor3D, left: number, right: number): tf.Ten
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { conv1dSame } from "./ops.ts";
  * await initBackend("cpu");
  * console.assert(conv1dSame(tf.ones([2, 8, 3]), tf.ones([3, 3, 4]), "zeros").shape[1] === 8);
@@ -177,7 +177,7 @@ function avgPool1d(x: tf.Tensor3D, size: number, stride: number): tf.Tensor3D {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { antiAliasDownsample } from "./ops.ts";
  * await initBackend("cpu");
  * console.assert(antiAliasDownsample(tf.ones([1, 300, 2]), 2, 2).shape[1] === 150);
@@ -203,7 +203,7 @@ export function antiAliasDownsample(x: tf.Tensor3D, factor: number, order: numbe
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { groupNorm } from "./ops.ts";
  * await initBackend("cpu");
  * console.assert(groupNorm(tf.randomNormal([2, 8, 4]), 2).shape[2] === 4);
@@ -228,7 +228,7 @@ export function groupNorm(x: tf.Tensor3D, groups: number, eps = 1e-5): tf.Tensor
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { upsample2 } from "./ops.ts";
  * await initBackend("cpu");
  * console.assert(upsample2(tf.tensor3d([1, 2], [1, 2, 1])).dataSync().join() === "1,1,2,2");
@@ -247,7 +247,7 @@ export function upsample2(x: tf.Tensor3D): tf.Tensor3D {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { silu } from "./ops.ts";
  * await initBackend("cpu");
  * console.assert(silu(tf.scalar(0)).dataSync()[0] === 0);
@@ -266,7 +266,7 @@ export function silu<T extends tf.Tensor>(x: T): T {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { timeEmbedding } from "./ops.ts";
  * await initBackend("cpu");
  * console.assert(timeEmbedding(tf.tensor1d([0, 0.5]), 8).shape[1] === 8);

@@ -94,7 +94,7 @@ function step(f: VelocityFn, x: tf.Tensor, t: number, h: number, method: SolverM
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { solveOde } from "./solver.ts";
  * await initBackend("cpu");
  * // dx/dt = 1 from x(0) = 0 gives x(1) = 1 exactly with any method.
