@@ -1,7 +1,7 @@
 // deno run -A bench/datasets.ts [ROOT]
 // Parses the public data sets in ../shared/data (no cache) and prints, per data set and label
 // policy, the windows produced and dropped and the parse throughput in rows per second.
-import { loadDataset } from "../lib/io/files.ts";
+import { loadDataset } from "../lib/io/mod.ts";
 import type { LabelPolicy } from "../lib/data/windower.ts";
 
 const root = Deno.args[0] ?? "../shared/data";

@@ -106,30 +106,6 @@ export async function runMain(main: () => Promise<void>, help: string): Promise<
   }
 }
 
-/** Writes a file atomically: a temporary file beside it, then a rename over the target. */
-export async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-}
-
-/** True when a path exists. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return "--:--";
   const m = Math.floor(s / 60), sec = Math.round(s % 60);

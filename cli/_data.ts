@@ -6,7 +6,7 @@ import {
   readCsvFile,
   SP_SW_HAR_EXCERPT_OPTIONS,
   spSwHarExcerptRoot,
-} from "../lib/io/files.ts";
+} from "../lib/io/mod.ts";
 import { addStats, emptyStats } from "../lib/data/types.ts";
 import type { LabelPolicy } from "../lib/data/windower.ts";
 import { UsageError } from "./_common.ts";

@@ -11,14 +11,8 @@ import { FlowFM } from "../lib/model/flowfm.ts";
 import { Rng } from "../lib/random.ts";
 import type { SampleMethod } from "../lib/flow/sampler.ts";
 import { Trainer } from "../lib/train/trainer.ts";
-import {
-  atomicWrite,
-  backendFlag,
-  choiceFlag,
-  numberFlag,
-  parseFlags,
-  runMain,
-} from "./_common.ts";
+import { atomicWrite } from "../lib/io/mod.ts";
+import { backendFlag, choiceFlag, numberFlag, parseFlags, runMain } from "./_common.ts";
 import { DATA_OPTIONS, loadWindows } from "./_data.ts";
 
 const HELP = `Usage: deno task claims [options]

@@ -1,8 +1,8 @@
 // deno run -A cli/encode.ts --weights FILE [options] [FILE.csv ...]
 // Encodes 10 s windows into FlowFM embeddings, written as CSV with window start times and subjects.
 import { loadModel } from "../lib/weights/load.ts";
+import { atomicWrite } from "../lib/io/mod.ts";
 import {
-  atomicWrite,
   backendFlag,
   numberFlag,
   parseFlags,

@@ -7,8 +7,8 @@ import type { HeadName } from "../lib/eval/results.ts";
 import { confusionGridSvg, reportMarkdown } from "../lib/eval/report.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
+import { atomicWrite } from "../lib/io/mod.ts";
 import {
-  atomicWrite,
   backendFlag,
   choiceFlag,
   numberFlag,

@@ -5,8 +5,8 @@ import { gatherWindows } from "../lib/data/window_set.ts";
 import { loadModel } from "../lib/weights/load.ts";
 import { Rng } from "../lib/random.ts";
 import { SOLVERS } from "../lib/flow/solver.ts";
+import { atomicWrite } from "../lib/io/mod.ts";
 import {
-  atomicWrite,
   backendFlag,
   choiceFlag,
   numberFlag,

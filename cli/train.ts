@@ -7,11 +7,10 @@ import { Rng } from "../lib/random.ts";
 import { Trainer } from "../lib/train/trainer.ts";
 import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
 import type { SafetensorsTensor } from "../lib/weights/safetensors.ts";
+import { atomicWrite, exists } from "../lib/io/mod.ts";
 import {
-  atomicWrite,
   backendFlag,
   choiceFlag,
-  exists,
   numberFlag,
   parseFlags,
   Progress,

@@ -7,7 +7,7 @@ import {
   readUciHapt,
   SP_SW_HAR_EXCERPT_OPTIONS,
   spSwHarExcerptRoot,
-} from "../lib/io/files.ts";
+} from "../lib/io/mod.ts";
 import type { AccelWindow } from "../lib/data/mod.ts";
 
 async function gzip(text: string): Promise<Uint8Array> {

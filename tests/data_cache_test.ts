@@ -1,6 +1,6 @@
 // Binary window cache: format round trip, atomic writes, invalidation by source and options.
 import assert from "node:assert/strict";
-import { cachedWindowSet, loadDataset, loadWindowCache, saveWindowCache } from "../lib/io/files.ts";
+import { cachedWindowSet, loadDataset, loadWindowCache, saveWindowCache } from "../lib/io/mod.ts";
 import {
   cacheKey,
   collectWindows,

@@ -5,7 +5,7 @@
  * windows into [n, 300, 3] batches; encode/decode the binary window cache.
  *
  * Nothing here uses `Deno.*`. File access, the on-disk cache and the dataset adapters
- * (`uci-hapt`, `sp-sw-har`) live in the Deno-only module `lib/data/fs.ts`.
+ * (`uci-hapt`, `sp-sw-har`) live in the Deno-only `lib/io/mod.ts`.
  *
  * @example Windows from CSV text
  * ```ts

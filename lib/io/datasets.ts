@@ -8,7 +8,7 @@
  * - `sp-sw-har`: Matey-Sanz et al. 2023, `DATA/sNN/sNN_EE_{sp,sw}.csv[.gz]` (m/s^2, ms
  *   timestamps, ~100 Hz, label column).
  *
- * Import through `lib/data/fs.ts`.
+ * Import through `lib/io/mod.ts`.
  *
  * @module
  */
@@ -18,7 +18,8 @@ import { type CsvReaderOptions, readCsvWindows } from "../data/csv_reader.ts";
 import { type AccelWindow, addStats, emptyStats, type WindowStream } from "../data/types.ts";
 import { collectWindows, type WindowSet } from "../data/window_set.ts";
 import type { LabelPolicy } from "../data/windower.ts";
-import { cachedWindowSet, openDataFile, sourceFingerprint } from "./files.ts";
+import { exists, openDataFile, sourceFingerprint } from "./files.ts";
+import { cachedWindowSet } from "./window_cache.ts";
 
 /** Supported dataset names. */
 export type DatasetName = "uci-hapt" | "sp-sw-har";
@@ -72,15 +73,6 @@ async function listDir(dir: string): Promise<string[]> {
   return names.sort();
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const HAPT_FILE = /^acc_exp(\d+)_user(\d+)\.txt(\.gz)?$/;
 const SPSW_FILE = /^(s\d+)_(\d+)_(sp|sw)\.csv(\.gz)?$/;
 
@@ -94,7 +86,7 @@ const SPSW_FILE = /^(s\d+)_(\d+)_(sp|sw)\.csv(\.gz)?$/;
  *
  * @example
  * ```ts ignore
- * import { datasetFiles } from "./files.ts";
+ * import { datasetFiles } from "./datasets.ts";
  * const files = await datasetFiles("sp-sw-har", "fixtures/sp-sw-har-excerpt");
  * ```
  */
@@ -203,7 +195,7 @@ async function haptLabels(root: string): Promise<HaptLabels> {
  *
  * @example
  * ```ts ignore
- * import { readUciHapt } from "./files.ts";
+ * import { readUciHapt } from "./datasets.ts";
  * for await (const w of readUciHapt("/data/uci-hapt")) console.log(w.label);
  * ```
  */
@@ -250,7 +242,7 @@ export function readUciHapt(root: string, options: AdapterOptions = {}): WindowS
  *
  * @example
  * ```ts ignore
- * import { readSpSwHar } from "./files.ts";
+ * import { readSpSwHar } from "./datasets.ts";
  * const s = readSpSwHar("fixtures/sp-sw-har-excerpt", { devices: ["sw"] });
  * ```
  */
@@ -284,7 +276,7 @@ export const SP_SW_HAR_EXCERPT_OPTIONS: Readonly<SpSwHarOptions> = Object.freeze
  *
  * @example
  * ```ts ignore
- * import { loadDataset, SP_SW_HAR_EXCERPT_OPTIONS, spSwHarExcerptRoot } from "./files.ts";
+ * import { loadDataset, SP_SW_HAR_EXCERPT_OPTIONS, spSwHarExcerptRoot } from "./datasets.ts";
  * const ds = await loadDataset("sp-sw-har", spSwHarExcerptRoot(), SP_SW_HAR_EXCERPT_OPTIONS);
  * ```
  */
@@ -320,7 +312,7 @@ export interface LoadedDataset extends WindowSet {
  *
  * @example
  * ```ts ignore
- * import { loadDataset } from "./files.ts";
+ * import { loadDataset } from "./datasets.ts";
  * const ds = await loadDataset("sp-sw-har", "fixtures/sp-sw-har-excerpt", { overlapSeconds: 8 });
  * console.log(ds.count, ds.stats.dropped);
  * ```

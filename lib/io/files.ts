@@ -1,32 +1,13 @@
 /**
- * **Deno-only** file helpers of the data layer: opening (gzip) files as streams, source
- * fingerprints, the atomic on-disk window cache, and the dataset adapters (`uci-hapt`,
- * `sp-sw-har`), which take a root directory.
- *
- * This module uses `Deno.*` and is deliberately not re-exported from `lib/data/mod.ts`
- * (which stays browser-safe); import it as `lib/data/fs.ts`.
+ * **Deno-only** file helpers: atomic writes, existence checks, opening (gzip) data files as
+ * streams and source fingerprints. Everything in the library that touches `Deno.*` lives under
+ * `lib/io/`; the rest of `lib/` stays browser-safe.
  *
  * @module
  */
 
-import { cacheKey, decodeWindowCache, encodeWindowCache } from "../data/cache_format.ts";
 import { type CsvReaderOptions, readCsvWindows } from "../data/csv_reader.ts";
 import type { WindowStream } from "../data/types.ts";
-import type { WindowSet } from "../data/window_set.ts";
-
-export {
-  type AdapterOptions,
-  datasetFiles,
-  type DatasetName,
-  loadDataset,
-  type LoadDatasetOptions,
-  type LoadedDataset,
-  readSpSwHar,
-  readUciHapt,
-  SP_SW_HAR_EXCERPT_OPTIONS,
-  spSwHarExcerptRoot,
-  type SpSwHarOptions,
-} from "./datasets.ts";
 
 /** Size and modification time of one source file, for cache invalidation. */
 export interface SourceFile {
@@ -95,61 +76,27 @@ export async function sourceFingerprint(paths: readonly string[]): Promise<Sourc
 }
 
 /**
- * Loads a cache file if it exists and its header key equals `key` (Deno only).
+ * Writes a file atomically: a uniquely named temporary file beside the target, then a rename
+ * over it, so a reader never sees half a file and a crash leaves the old file intact.
+ * Parent directories are created.
  *
- * @param path Cache file.
- * @param key Expected key.
- * @returns The windows, or null when missing, stale or unreadable.
- *
- * @example
- * ```ts ignore
- * import { loadWindowCache } from "./files.ts";
- * const set = await loadWindowCache(".cache/x.ffmwin", "abc");
- * ```
- */
-export async function loadWindowCache(path: string, key: string): Promise<WindowSet | null> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-  try {
-    const c = decodeWindowCache(bytes, path);
-    return c.key === key ? c.set : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Writes a cache file atomically: a temporary file in the same directory, then a rename
- * (Deno only). Parent directories are created.
- *
- * @param path Cache file.
- * @param set Windows to store.
- * @param key Cache key stored in the header.
- * @param info Extra JSON for the header.
+ * @param path Target file.
+ * @param data Bytes or text.
  * @returns Resolves when the file is in place.
  *
  * @example
  * ```ts ignore
- * import { saveWindowCache } from "./files.ts";
- * await saveWindowCache(".cache/x.ffmwin", set, "abc");
+ * import { atomicWrite } from "./files.ts";
+ * await atomicWrite("runs/x/log.jsonl", "");
  * ```
  */
-export async function saveWindowCache(
-  path: string,
-  set: WindowSet,
-  key: string,
-  info: unknown = null,
-): Promise<void> {
+export async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
   const slash = path.lastIndexOf("/");
   if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
   try {
-    await Deno.writeFile(tmp, encodeWindowCache(set, key, info));
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+    else await Deno.writeFile(tmp, data);
     await Deno.rename(tmp, path);
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});
@@ -158,33 +105,23 @@ export async function saveWindowCache(
 }
 
 /**
- * Returns the cached window set for `keyParts`, or builds it with `build` and caches it
- * (Deno only). The key is the SHA-256 of `keyParts` (put options and the source
- * fingerprint in it).
+ * True when a path exists; other errors (a missing permission, say) are thrown.
  *
- * @param path Cache file.
- * @param keyParts JSON value identifying the content.
- * @param build Produces the set on a miss.
- * @returns The set and whether it came from the cache.
+ * @param path File or directory.
+ * @returns Whether it exists.
  *
  * @example
  * ```ts ignore
- * import { cachedWindowSet, sourceFingerprint } from "./files.ts";
- * const { set, fromCache } = await cachedWindowSet(".cache/w.ffmwin", {
- *   options: {},
- *   files: await sourceFingerprint(["a.csv"]),
- * }, build);
+ * import { exists } from "./files.ts";
+ * if (await exists("runs/x/checkpoint.safetensors")) console.log("resumable");
  * ```
  */
-export async function cachedWindowSet(
-  path: string,
-  keyParts: unknown,
-  build: () => Promise<WindowSet>,
-): Promise<{ set: WindowSet; fromCache: boolean }> {
-  const key = await cacheKey(keyParts);
-  const hit = await loadWindowCache(path, key);
-  if (hit) return { set: hit, fromCache: true };
-  const set = await build();
-  await saveWindowCache(path, set, key, keyParts);
-  return { set, fromCache: false };
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
 }

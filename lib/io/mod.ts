@@ -1,0 +1,17 @@
+/**
+ * **Deno-only** input and output: atomic writes, data files as streams, the on-disk window cache
+ * and the dataset adapters (`uci-hapt`, `sp-sw-har`). This is the one place in the library that
+ * uses `Deno.*`; `cli/`, `bench/` and the tests import it, the browser-safe modules never do.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { exists } from "./mod.ts";
+ * assert.equal(await exists("no/such/file"), false);
+ * ```
+ *
+ * @module
+ */
+export * from "./files.ts";
+export * from "./window_cache.ts";
+export * from "./datasets.ts";
