@@ -12,6 +12,7 @@
  *
  * @example Encode windows with a model
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FlowFM, initBackend, loadModel, presetConfig, serializeModel } from "./mod.ts";
  *
  * await initBackend("cpu"); // or "auto": WebGPU on a real GPU, else wasm
@@ -19,11 +20,11 @@
  * const model = await loadModel(await serializeModel(new FlowFM(presetConfig("tiny"))));
  * const windows = new Float32Array(4 * 300 * 3); // 4 windows, [n, 300, 3], in g
  * const { data, count, dim } = await model.encode(windows);
- * console.assert(count === 4 && data.length === 4 * dim);
+ * assert(count === 4 && data.length === 4 * dim);
  *
  * // Reconstruct the windows from their representations with 4 midpoint steps.
  * const generated = await model.sample({ windows, method: "midpoint", steps: 4, seed: 1 });
- * console.assert(generated.data.length === windows.length);
+ * assert(generated.data.length === windows.length);
  * model.dispose();
  * ```
  *
@@ -31,6 +32,7 @@
  */
 export {
   type AdapterInfo,
+  BACKEND_NAMES,
   type BackendInfo,
   type BackendName,
   type BackendOptions,
@@ -45,6 +47,8 @@ export {
   FORMAT_VERSION,
   type GeneratorConfig,
   type Objective,
+  OBJECTIVE_NAMES,
+  PRESET_NAMES,
   presetConfig,
   type PresetName,
   validateConfig,
@@ -56,7 +60,22 @@ export {
   type InterpolateOptions,
   type ParameterCounts,
 } from "./lib/model/flowfm.ts";
-export { type SampleMethod, type SampleOptions, type Windows } from "./lib/flow/sampler.ts";
+export {
+  type ConditionalGenerator,
+  generate,
+  type SampleMethod,
+  type SampleOptions,
+  type Windows,
+} from "./lib/flow/sampler.ts";
+export {
+  checkSampleMethod,
+  type ObjectiveBatch,
+  OBJECTIVES,
+  type ObjectiveSampling,
+  type ObjectiveSpec,
+  objectiveSpec,
+  SAMPLE_METHODS,
+} from "./lib/flow/objective.ts";
 export {
   ancestralSample,
   ddimSample,
@@ -80,6 +99,7 @@ export {
   diffusionLoss,
   type FlowMatchingBatch,
   flowMatchingLoss,
+  type JointModel,
 } from "./lib/flow/loss.ts";
 export {
   type StepResult,

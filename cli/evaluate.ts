@@ -1,10 +1,11 @@
 // deno run -A cli/evaluate.ts (--weights FILE | --random-init) [options] [FILE.csv ...]
-// Downstream evaluation (FLOWFM.md section 2): subject-wise folds, linear probe, fine-tuning,
+// Downstream evaluation (SSL-Wearables protocol): subject-wise folds, linear probe, fine-tuning,
 // from-scratch and handcrafted baselines; macro F1 per test subject, Cohen's kappa.
 import { presetConfig } from "../lib/model/config.ts";
 import { type EvalProgress, evaluate, HEAD_NAMES } from "../lib/eval/protocol.ts";
 import type { HeadName } from "../lib/eval/results.ts";
-import { confusionGridSvg, reportMarkdown } from "../lib/eval/report.ts";
+import { reportMarkdown } from "../lib/eval/report.ts";
+import { confusionGridSvg } from "./_svg.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
 import { atomicWrite } from "../lib/io/mod.ts";

@@ -1,254 +1,148 @@
 // deno run -A cli/train.ts [options] [FILE.csv ...]
-// Pretrains FlowFM (joint encoder + flow-matching generator) on accelerometer windows.
-import { presetConfig, type PresetName } from "../lib/model/config.ts";
-import { gatherWindows } from "../lib/data/window_set.ts";
+// Pretrains FlowFM (joint encoder + flow-matching generator) on accelerometer windows: a thin
+// shell over train() from lib/train/run.ts.
+import { OBJECTIVE_NAMES, PRESET_NAMES, presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
-import { Rng } from "../lib/random.ts";
-import { Trainer } from "../lib/train/trainer.ts";
-import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
-import type { SafetensorsTensor } from "../lib/weights/safetensors.ts";
+import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
+import { train, type TrainOptions, type TrainStepRecord } from "../lib/train/run.ts";
+import { loadCheckpoint } from "../lib/train/checkpoint.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
 import { atomicWrite, exists } from "../lib/io/mod.ts";
-import {
-  backendFlag,
-  choiceFlag,
-  numberFlag,
-  parseFlags,
-  Progress,
-  runMain,
-  startBackend,
-  UsageError,
-} from "./_common.ts";
+import * as cli from "./_common.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 import { lineChart } from "./_svg.ts";
 
 const HELP = `Usage: deno run -A cli/train.ts [options] [FILE.csv ...]
 
-Pretrains a FlowFM model. With no arguments it trains the small preset for 60 steps on the
+Pretrains a FlowFM model. With no arguments it trains the ${D.preset} preset for ${D.steps} steps on the
 bundled sp-sw-har excerpt (a few minutes on a 2-core CPU).
 
 Model and optimisation:
-  --preset NAME             base | small | tiny (default small)
+  --preset NAME             ${PRESET_NAMES.join(" | ")} (default ${D.preset})
   --objective NAME          fm (FlowFM) | ddpm (the diffusion baseline: epsilon prediction, T = 1000)
-  --steps N                 optimisation steps (default 60, or --epochs)
+  --steps N                 optimisation steps (default ${D.steps}, or --epochs)
   --epochs N                passes over the windows (overrides --steps)
-  --batch N                 windows per step (default 32)
+  --batch N                 windows per step (default ${D.batch})
   --micro-batch N           accumulate gradients over micro-batches of N windows (saves memory;
                             wasm has a 2 GB heap: use 16 for the base preset)
-  --lr X                    Adam learning rate (default 5e-4)
-  --clip-norm X             global gradient-norm clip, 0 = off (default 1)
+  --lr X                    Adam learning rate (default ${D.lr.toExponential()})
+  --clip-norm X             global gradient-norm clip, 0 = off (default ${D.clipNorm})
   --augment                 encoder sees a view with a small rotation (<= 10 deg) and scaling (±10 %)
-  --seed N                  seed of weights, noise and batch order (default 0)
-  --backend NAME            auto | webgpu | wasm | cpu (default auto)
+  --seed N                  seed of weights, noise and batch order (default ${D.seed})
+  --backend NAME            ${cli.BACKENDS.join(" | ")} (default auto)
 
 Output:
   --out DIR                 output folder (default runs/flowfm)
-  --checkpoint-every N      write a checkpoint every N steps (default 20)
+  --checkpoint-every N      write a checkpoint every N steps (default ${D.checkpointEvery})
   --resume                  continue from DIR/checkpoint.safetensors (weights, optimizer, RNG, step);
                             with --steps or --epochs, extend the run to that length
 
 ${DATA_HELP}
 
 Writes DIR/model.safetensors, DIR/checkpoint.safetensors, DIR/log.jsonl and DIR/loss.svg.
+Ctrl-C (or SIGTERM) stops after the current step, writes a checkpoint and prints how to resume.
 Minimal permissions: --allow-read=.,DATA --allow-write=DIR,.cache (see README).`;
 
+const str = { type: "string" } as const, bool = { type: "boolean" } as const;
+const STRINGS = "preset objective steps epochs batch micro-batch lr clip-norm seed backend out";
 const OPTIONS = {
   ...DATA_OPTIONS,
-  preset: { type: "string" },
-  objective: { type: "string" },
-  steps: { type: "string" },
-  epochs: { type: "string" },
-  batch: { type: "string" },
-  "micro-batch": { type: "string" },
-  lr: { type: "string" },
-  "clip-norm": { type: "string" },
-  augment: { type: "boolean" },
-  seed: { type: "string" },
-  backend: { type: "string" },
-  out: { type: "string" },
-  "checkpoint-every": { type: "string" },
-  resume: { type: "boolean" },
+  ...Object.fromEntries(`${STRINGS} checkpoint-every`.split(" ").map((k) => [k, str])),
+  augment: bool,
+  resume: bool,
   help: { type: "boolean", short: "h" },
 } as const;
+const CHART = { xLabel: "step", yLabel: "loss (log scale)", logY: true };
 
-/** Settings saved in the checkpoint, so --resume continues the same run. */
-interface RunState {
-  preset: PresetName;
-  totalSteps: number;
-  batch: number;
-  lr: number;
-  clipNorm: number;
-  augment: boolean;
-  seed: number;
-  windows: number;
-  rng: number[];
-}
-
-/** Indices of the windows of step `s` (0-based): a fresh seeded permutation each epoch. */
-function batchIndices(s: number, n: number, batch: number, seed: number): Int32Array {
-  const perEpoch = Math.floor(n / batch);
-  const epoch = Math.floor(s / perEpoch), pos = s % perEpoch;
-  const perm = new Rng(seed * 7919 + epoch + 1).permutation(n);
-  return perm.subarray(pos * batch, (pos + 1) * batch);
-}
+/** A shell word that pastes back as the same argument. */
+const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseFlags(Deno.args, OPTIONS);
+  const { values, positionals } = cli.parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
   const out = (values.out as string | undefined) ?? "runs/flowfm";
-  const ckptPath = `${out}/checkpoint.safetensors`;
-  const every = numberFlag(values, "checkpoint-every", 20, { min: 1, integer: true });
-  backendFlag(values); // fail fast on a bad --backend, before reading data
-  const microBatch = numberFlag(values, "micro-batch", 0, { min: 0, integer: true });
-
+  const ckptPath = `${out}/checkpoint.safetensors`, modelPath = `${out}/model.safetensors`;
+  const logPath = `${out}/log.jsonl`;
+  const num = (name: string, fallback: number, min?: number, integer = true) =>
+    cli.numberFlag(values, name, fallback, { min, integer });
+  const given = (name: string) => values[name] === undefined ? undefined : num(name, 0, 1);
+  cli.backendFlag(values); // fail fast on a bad flag, before reading data
+  if (values.resume && !(await exists(ckptPath))) {
+    throw new cli.UsageError(`--resume: no checkpoint at ${ckptPath}`);
+  }
+  // With --resume, only the length of the run may change; other settings come from the checkpoint.
+  const opts: TrainOptions = {
+    steps: given("steps"),
+    epochs: given("epochs"),
+    microBatch: num("micro-batch", D.microBatch, 0),
+    checkpointEvery: num("checkpoint-every", D.checkpointEvery, 1),
+    ...(values.resume ? {} : {
+      batch: num("batch", D.batch, 2),
+      seed: num("seed", D.seed),
+      lr: num("lr", D.lr, 0, false),
+      clipNorm: num("clip-norm", D.clipNorm, 0, false),
+      augment: values.augment === true,
+    }),
+  };
+  const preset = cli.choiceFlag(values, "preset", PRESET_NAMES, D.preset);
+  const objective = cli.choiceFlag(values, "objective", OBJECTIVE_NAMES, D.objective);
   const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
   reportData(set, description);
-  await startBackend(values);
-
-  let model: FlowFM, trainer: Trainer, state: RunState;
-  if (values.resume) {
-    if (!(await exists(ckptPath))) throw new UsageError(`--resume: no checkpoint at ${ckptPath}`);
-    const loaded = deserializeModel(await Deno.readFile(ckptPath), ckptPath);
-    if (loaded.kind !== "checkpoint") {
-      throw new Error(`${ckptPath} is a model file, not a checkpoint`);
-    }
-    state = JSON.parse(loaded.extras.metadata.trainer ?? "null") as RunState;
-    if (!state) throw new Error(`${ckptPath}: __metadata__.trainer is missing`);
-    model = loaded.model;
-    trainer = new Trainer(model, {
-      lr: state.lr,
-      clipNorm: state.clipNorm,
-      augment: state.augment ? {} : null,
-      microBatch,
-    });
-    const moments = new Map(
-      [...loaded.extras.tensors].map(([k, t]) => [k, { shape: t.shape, data: t.data }]),
-    );
-    trainer.optimizer.load(moments, model.config.step);
-    trainer.rng = Rng.fromState(state.rng);
-    if (set.count !== state.windows) {
-      console.error(
-        `warning: the data now has ${set.count} windows, the run started with ${state.windows}`,
-      );
-    }
-    // --steps / --epochs on resume extend (or shorten) the run; other settings come from the checkpoint.
-    if (values.epochs !== undefined) {
-      const epochs = numberFlag(values, "epochs", 1, { min: 1, integer: true });
-      state.totalSteps = epochs * Math.floor(set.count / Math.min(state.batch, set.count));
-    } else if (values.steps !== undefined) {
-      state.totalSteps = numberFlag(values, "steps", 60, { min: 1, integer: true });
-    }
-    console.error(`resuming at step ${trainer.steps} of ${state.totalSteps}`);
-  } else {
-    const preset = choiceFlag(values, "preset", ["base", "small", "tiny"] as const, "small");
-    const batch = numberFlag(values, "batch", 32, { min: 2, integer: true });
-    const seed = numberFlag(values, "seed", 0, { integer: true });
-    const epochs = values.epochs === undefined
-      ? 0
-      : numberFlag(values, "epochs", 1, { min: 1, integer: true });
-    const totalSteps = epochs > 0
-      ? epochs * Math.floor(set.count / Math.min(batch, set.count))
-      : numberFlag(values, "steps", 60, { min: 1, integer: true });
-    state = {
-      preset,
-      totalSteps,
-      batch,
-      lr: numberFlag(values, "lr", 5e-4, { min: 0 }),
-      clipNorm: numberFlag(values, "clip-norm", 1, { min: 0 }),
-      augment: values.augment === true,
-      seed,
-      windows: set.count,
-      rng: [],
-    };
-    const objective = choiceFlag(values, "objective", ["fm", "ddpm"] as const, "fm");
-    model = new FlowFM(presetConfig(preset, { seed, objective }));
-    trainer = new Trainer(model, {
-      lr: state.lr,
-      clipNorm: state.clipNorm,
-      augment: state.augment ? {} : null,
-      seed,
-      microBatch,
-    });
+  await cli.startBackend(values);
+  const loaded = values.resume ? loadCheckpoint(await Deno.readFile(ckptPath), ckptPath) : null;
+  const model = loaded?.model ?? new FlowFM(presetConfig(preset, { seed: opts.seed, objective }));
+  opts.resume = loaded?.state;
+  const was = loaded?.state.schedule.windows ?? set.count;
+  if (set.count !== was) {
+    console.error(`warning: the data now has ${set.count} windows, the run started with ${was}`);
   }
-  const batch = Math.min(state.batch, set.count);
-  if (set.count < 2) {
-    throw new Error(`need at least 2 windows to train, the data gave ${set.count}`);
+  const ac = new AbortController(); // Ctrl-C: checkpoint and stop after this step; twice: quit
+  const stop = (sig: Deno.Signal) => () => ac.signal.aborted ? Deno.exit(130) : ac.abort(sig);
+  Deno.addSignalListener("SIGINT", stop("SIGINT"));
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop("SIGTERM"));
+  const log: TrainStepRecord[] = [], enc = new TextEncoder();
+  let logFile: Deno.FsFile | undefined, progress: cli.Progress | undefined;
+  const result = await train(model, set, opts, {
+    signal: ac.signal,
+    onStart: async ({ startStep, totalSteps }) => {
+      if (values.resume) console.error(`resuming at step ${startStep} of ${totalSteps}`);
+      await Deno.mkdir(out, { recursive: true });
+      // On resume keep the log up to the checkpoint; steps after it are about to be redone.
+      const old = values.resume && (await exists(logPath)) ? await Deno.readTextFile(logPath) : "";
+      const kept = old.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+      log.push(...kept.filter((r) => r.step <= startStep));
+      await atomicWrite(logPath, log.map((r) => JSON.stringify(r) + "\n").join(""));
+      logFile = await Deno.open(logPath, { append: true });
+      progress = new cli.Progress(totalSteps, startStep);
+    },
+    onStep: async (r) => {
+      log.push(r);
+      await logFile!.write(enc.encode(JSON.stringify(r) + "\n"));
+      progress!.update(r.step, `loss ${r.loss.toFixed(4)} | ${r.windowsPerSec.toFixed(1)} win/s`);
+    },
+    onCheckpoint: async (bytes) => {
+      await atomicWrite(ckptPath, bytes);
+      const points = log.map((r): [number, number] => [r.step, r.loss]);
+      const title = `${model.config.objective} ${model.config.preset} training loss`;
+      const series = [{ name: "flow-matching loss", color: "#1f77b4", points }];
+      await atomicWrite(`${out}/loss.svg`, lineChart(series, { ...CHART, title }));
+    },
+  });
+  logFile?.close();
+  if (result.stopped) {
+    console.error(`\n${ac.signal.reason}: stopped at step ${result.steps}, wrote ${ckptPath}`);
+    const args = Deno.args.filter((a) => a !== "--resume").concat("--resume").map(quote);
+    console.log(`resume: deno run -A cli/train.ts ${args.join(" ")}`);
+    Deno.exit(ac.signal.reason === "SIGTERM" ? 143 : 130);
   }
-  await Deno.mkdir(out, { recursive: true });
-
-  const logPath = `${out}/log.jsonl`;
-  const log: { step: number; loss: number }[] = [];
-  if (values.resume && (await exists(logPath))) {
-    // Keep the log up to the checkpoint; steps after it are about to be redone.
-    const kept = (await Deno.readTextFile(logPath)).split("\n").filter((l) => l.trim())
-      .map((l) => JSON.parse(l)).filter((r) => r.step <= trainer.steps);
-    log.push(...kept);
-    await atomicWrite(logPath, kept.map((r) => JSON.stringify(r) + "\n").join(""));
-  } else await atomicWrite(logPath, "");
-  const logFile = await Deno.open(logPath, { append: true });
-
-  const save = async () => {
-    const tensors = new Map<string, SafetensorsTensor>();
-    for (const [k, v] of trainer.optimizer.state()) {
-      tensors.set(k, { dtype: "F32", shape: v.shape, data: new Float32Array(await v.data()) });
-    }
-    const meta = { trainer: JSON.stringify({ ...state, rng: trainer.rng.state() }) };
-    await atomicWrite(
-      ckptPath,
-      await serializeModel(model, { step: trainer.steps, checkpoint: { tensors, metadata: meta } }),
-    );
-    await atomicWrite(
-      `${out}/loss.svg`,
-      lineChart([{
-        name: "flow-matching loss",
-        color: "#1f77b4",
-        points: log.map((r) => [r.step, r.loss]),
-      }], {
-        title: `${model.config.objective} ${state.preset} training loss`,
-        xLabel: "step",
-        yLabel: "loss (log scale)",
-        logY: true,
-      }),
-    );
-  };
-
-  const progress = new Progress(state.totalSteps, trainer.steps);
-  const t0 = performance.now();
-  let windowsSeen = 0;
-  const xb = new Float32Array(batch * 900);
-  while (trainer.steps < state.totalSteps) {
-    const idx = batchIndices(trainer.steps, set.count, batch, state.seed);
-    gatherWindows(set.data, idx, xb);
-    const r = await trainer.step(xb);
-    windowsSeen += batch;
-    const secs = (performance.now() - t0) / 1000;
-    const rec = {
-      step: r.step,
-      loss: r.loss,
-      gradNorm: r.gradNorm,
-      windowsPerSec: windowsSeen / secs,
-      elapsedSec: secs,
-    };
-    log.push(rec);
-    await logFile.write(new TextEncoder().encode(JSON.stringify(rec) + "\n"));
-    progress.update(r.step, `loss ${r.loss.toFixed(4)} | ${rec.windowsPerSec.toFixed(1)} win/s`);
-    if (r.step % every === 0 && r.step < state.totalSteps) await save();
-  }
-  logFile.close();
-  await save();
-  await atomicWrite(
-    `${out}/model.safetensors`,
-    await serializeModel(model, { step: trainer.steps }),
-  );
-  const last = log.slice(-Math.min(10, log.length));
-  const meanLoss = last.reduce((a, r) => a + r.loss, 0) / Math.max(1, last.length);
-  console.error(
-    `done: ${trainer.steps} steps, final loss ${meanLoss.toFixed(4)} (mean of last ${last.length})`,
-  );
-  console.log(`weights: ${out}/model.safetensors
-sample from them: deno run -A cli/sample.ts --weights ${out}/model.safetensors --count 8 --out ${out}/samples
-encode windows:   deno run -A cli/encode.ts --weights ${out}/model.safetensors --out ${out}/embeddings.csv`);
-  trainer.dispose();
+  await atomicWrite(modelPath, await serializeModel(model, { step: result.steps }));
+  const last = log.slice(-10).map((r) => r.loss), n = Math.max(1, last.length);
+  const mean = (last.reduce((a, b) => a + b, 0) / n).toFixed(4);
+  console.error(`done: ${result.steps} steps, final loss ${mean} (mean of last ${last.length})`);
+  console.log(`weights: ${modelPath}
+sample from them: deno run -A cli/sample.ts --weights ${modelPath} --count 8 --out ${out}/samples
+encode windows:   deno run -A cli/encode.ts --weights ${modelPath} --out ${out}/embeddings.csv`);
   model.dispose();
 }
 
-if (import.meta.main) await runMain(main, HELP);
+if (import.meta.main) await cli.runMain(main, HELP);

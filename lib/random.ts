@@ -16,9 +16,10 @@ export class Rng {
    * @param seed The seed.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Rng } from "./random.ts";
    * const a = new Rng(1), b = new Rng(1);
-   * console.assert(a.uniform() === b.uniform());
+   * assert(a.uniform() === b.uniform());
    * ```
    */
   constructor(seed: number) {
@@ -40,8 +41,9 @@ export class Rng {
    * @returns An integer in [0, 2^32).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Rng } from "./random.ts";
-   * console.assert(new Rng(3).nextU32() >= 0);
+   * assert(new Rng(3).nextU32() >= 0);
    * ```
    */
   nextU32(): number {
@@ -62,9 +64,10 @@ export class Rng {
    * @returns A number in [0, 1).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Rng } from "./random.ts";
    * const u = new Rng(3).uniform();
-   * console.assert(u >= 0 && u < 1);
+   * assert(u >= 0 && u < 1);
    * ```
    */
   uniform(): number {
@@ -76,8 +79,9 @@ export class Rng {
    * @returns A sample of N(0, 1).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Rng } from "./random.ts";
-   * console.assert(Number.isFinite(new Rng(3).normal()));
+   * assert(Number.isFinite(new Rng(3).normal()));
    * ```
    */
   normal(): number {
@@ -100,8 +104,9 @@ export class Rng {
    * @returns An integer in [0, n).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Rng } from "./random.ts";
-   * console.assert(new Rng(3).int(10) < 10);
+   * assert(new Rng(3).int(10) < 10);
    * ```
    */
   int(n: number): number {
@@ -115,8 +120,9 @@ export class Rng {
    * @returns A new Float32Array.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Rng } from "./random.ts";
-   * console.assert(new Rng(3).normals(4).length === 4);
+   * assert(new Rng(3).normals(4).length === 4);
    * ```
    */
   normals(length: number, scale = 1): Float32Array {
@@ -131,8 +137,9 @@ export class Rng {
    * @returns The permutation.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Rng } from "./random.ts";
-   * console.assert(new Rng(3).permutation(5).length === 5);
+   * assert(new Rng(3).permutation(5).length === 5);
    * ```
    */
   permutation(n: number): Int32Array {
@@ -152,10 +159,11 @@ export class Rng {
    * @returns Four 32-bit words.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Rng } from "./random.ts";
    * const a = new Rng(5); a.uniform();
    * const b = Rng.fromState(a.state());
-   * console.assert(a.uniform() === b.uniform());
+   * assert(a.uniform() === b.uniform());
    * ```
    */
   state(): number[] {
@@ -168,8 +176,9 @@ export class Rng {
    * @returns The generator.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Rng } from "./random.ts";
-   * console.assert(Rng.fromState([1, 2, 3, 4]).uniform() >= 0);
+   * assert(Rng.fromState([1, 2, 3, 4]).uniform() >= 0);
    * ```
    */
   static fromState(state: number[]): Rng {

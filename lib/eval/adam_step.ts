@@ -15,6 +15,7 @@ import type { Adam } from "../train/optimizer.ts";
  * @returns The loss before the update (the caller disposes it).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { Adam } from "../train/optimizer.ts";
@@ -26,7 +27,7 @@ import type { Adam } from "../train/optimizer.ts";
  * const w = p.create("w", [1], { kind: "ones" });
  * const opt = new Adam(p, { lr: 0.1 });
  * const l = adamStep(p.vars, opt, () => tf.sum(tf.square(w)));
- * console.assert(l.dataSync()[0] === 1 && w.dataSync()[0] < 1);
+ * assert(l.dataSync()[0] === 1 && w.dataSync()[0] < 1);
  * l.dispose(); opt.dispose(); p.dispose();
  * ```
  */

@@ -15,12 +15,13 @@ import * as tf from "@tensorflow/tfjs-core";
  * @returns A scalar tensor (differentiable in `logits`).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { weightedCrossEntropy } from "./cross_entropy.ts";
  * await initBackend("cpu");
  * const l = weightedCrossEntropy(tf.zeros([2, 4]), Int32Array.from([0, 3]), new Float32Array(4).fill(1));
- * console.assert(Math.abs(l.dataSync()[0] - Math.log(4)) < 1e-5);
+ * assert(Math.abs(l.dataSync()[0] - Math.log(4)) < 1e-5);
  * l.dispose();
  * ```
  */

@@ -25,7 +25,7 @@ import { classWeights } from "./labels.ts";
 export interface FinetuneAugment extends AugmentOptions {
   /**
    * SD in g of Gaussian noise added to every sample.
-   * @default 0.01
+   * @default {0.01}
    */
   jitter?: number;
 }
@@ -44,37 +44,37 @@ export interface EpochRecord {
 export interface FinetuneOptions {
   /**
    * Adam learning rate (encoder and head).
-   * @default 1e-4
+   * @default {1e-4}
    */
   lr?: number;
   /**
    * Most epochs.
-   * @default 20
+   * @default {20}
    */
   maxEpochs?: number;
   /**
    * Stop after this many epochs without a lower validation loss.
-   * @default 5
+   * @default {5}
    */
   patience?: number;
   /**
    * Windows per step.
-   * @default 64
+   * @default {64}
    */
   batchSize?: number;
   /**
    * Width of the head's hidden layer.
-   * @default 512
+   * @default {512}
    */
   hidden?: number;
   /**
    * Augmentation of training windows; `null` for none.
-   * @default null
+   * @default {null}
    */
   augment?: FinetuneAugment | null;
   /**
    * Seed of the head's initial weights, batch order and augmentation.
-   * @default 0
+   * @default {0}
    */
   seed?: number;
   /** Called after every epoch (e.g. for progress output). */
@@ -126,6 +126,7 @@ function headForward(store: Params, z: tf.Tensor2D): tf.Tensor2D {
  * @returns Test predictions and the training history.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FlowFM, initBackend, presetConfig, serializeModel } from "../../mod.ts";
  * import { fineTune } from "./finetune.ts";
  * await initBackend("cpu");
@@ -133,7 +134,7 @@ function headForward(store: Params, z: tf.Tensor2D): tf.Tensor2D {
  * const rows = Int32Array.from([0, 1, 2, 3]);
  * const r = await fineTune(bytes, new Float32Array(4 * 900), Int32Array.from([0, 1, 0, 1]), 2,
  *   { train: rows, val: rows, test: rows }, { maxEpochs: 1, batchSize: 4, hidden: 8 });
- * console.assert(r.predictions.length === 4 && r.history.length === 1);
+ * assert(r.predictions.length === 4 && r.history.length === 1);
  * ```
  */
 export async function fineTune(

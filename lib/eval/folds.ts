@@ -28,7 +28,7 @@ export interface Fold {
 export interface FoldOptions {
   /**
    * Seed of the subject shuffle and of the validation draw.
-   * @default 0
+   * @default {0}
    */
   seed?: number;
   /**
@@ -38,7 +38,7 @@ export interface FoldOptions {
   folds?: number;
   /**
    * Fraction of each fold's training subjects held out for validation.
-   * @default 0.125
+   * @default {0.125}
    */
   valFraction?: number;
 }
@@ -58,9 +58,10 @@ function distinct(subjects: readonly (string | null)[]): string[] {
  * @returns The folds; within each, `train`, `val` and `test` are disjoint and cover all subjects.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { subjectFolds } from "./folds.ts";
  * const folds = subjectFolds(["a", "b", "c", "d"], { seed: 1 });
- * console.assert(folds.length === 4 && folds[0].test.length === 1 && folds[0].val.length === 1);
+ * assert(folds.length === 4 && folds[0].test.length === 1 && folds[0].val.length === 1);
  * ```
  */
 export function subjectFolds(
@@ -125,9 +126,10 @@ export interface FoldIndices {
  * @returns Indices in ascending order.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { foldIndices } from "./folds.ts";
  * const ix = foldIndices(["a", "b", "a"], { index: 0, train: ["a"], val: [], test: ["b"] });
- * console.assert(ix.train.length === 2 && ix.test[0] === 1);
+ * assert(ix.train.length === 2 && ix.test[0] === 1);
  * ```
  */
 export function foldIndices(

@@ -89,12 +89,13 @@ function spectral(sig: Float64Array, out: Float32Array, o: number, power: Float6
  * @returns Features `[n, dim]` (row-major) with their names.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HANDCRAFTED_FEATURE_NAMES, handcraftedFeatures } from "./handcrafted.ts";
  * const w = new Float32Array(900);
  * for (let t = 0; t < 300; t++) w[t * 3] = Math.sin(2 * Math.PI * 2 * t / 30); // 2 Hz on x
  * const f = handcraftedFeatures(w);
- * console.assert(f.dim === HANDCRAFTED_FEATURE_NAMES.length);
- * console.assert(f.data[HANDCRAFTED_FEATURE_NAMES.indexOf("x.domFreq")] === 2);
+ * assert(f.dim === HANDCRAFTED_FEATURE_NAMES.length);
+ * assert(f.data[HANDCRAFTED_FEATURE_NAMES.indexOf("x.domFreq")] === 2);
  * ```
  */
 export function handcraftedFeatures(

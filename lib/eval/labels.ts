@@ -19,9 +19,10 @@ export interface EncodedLabels {
  * @returns Sorted class names and per-window indices.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeLabels } from "./labels.ts";
  * const { classes, y } = encodeLabels(["walk", null, "sit", "walk"]);
- * console.assert(classes.join() === "sit,walk" && y.join() === "1,-1,0,1");
+ * assert(classes.join() === "sit,walk" && y.join() === "1,-1,0,1");
  * ```
  */
 export function encodeLabels(labels: readonly (string | null)[]): EncodedLabels {
@@ -42,9 +43,10 @@ export function encodeLabels(labels: readonly (string | null)[]): EncodedLabels 
  * @returns One weight per class (balanced data gives all ones).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classWeights } from "./labels.ts";
  * const w = classWeights(Int32Array.from([0, 0, 0, 1]), Int32Array.from([0, 1, 2, 3]), 3);
- * console.assert(Math.abs(w[0] - 2 / 3) < 1e-6 && w[1] === 2 && w[2] === 0);
+ * assert(Math.abs(w[0] - 2 / 3) < 1e-6 && w[1] === 2 && w[2] === 0);
  * ```
  */
 export function classWeights(y: Int32Array, indices: Int32Array, classes: number): Float32Array {

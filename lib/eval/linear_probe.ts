@@ -29,37 +29,37 @@ export interface FeatureMatrix {
 export interface ProbeOptions {
   /**
    * L2 strength (on the weights, not the bias), or a grid to choose from by validation loss.
-   * @default [1e-4, 1e-3, 1e-2]
+   * @default {[1e-4, 1e-3, 1e-2]}
    */
   l2?: number | number[];
   /**
    * Adam learning rate.
-   * @default 0.02
+   * @default {0.02}
    */
   lr?: number;
   /**
    * Most full-batch iterations per L2 value.
-   * @default 500
+   * @default {500}
    */
   maxIterations?: number;
   /**
    * Validation loss is checked every this many iterations.
-   * @default 10
+   * @default {10}
    */
   evalEvery?: number;
   /**
    * Stop after this many checks without improvement.
-   * @default 5
+   * @default {5}
    */
   patience?: number;
   /**
    * A check improves when the validation loss falls by more than this fraction of the best.
-   * @default 1e-3
+   * @default {1e-3}
    */
   tolerance?: number;
   /**
    * `"balanced"`: class-inverse-frequency weighted cross-entropy; `"none"`: plain mean.
-   * @default "balanced"
+   * @default {"balanced"}
    */
   classWeighting?: "balanced" | "none";
 }
@@ -152,6 +152,7 @@ function standardised(x: FeatureMatrix, rows: Int32Array, mean: Float32Array, sd
  * @returns The fitted probe.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initBackend } from "../runtime/backend.ts";
  * import { trainLinearProbe } from "./linear_probe.ts";
  * await initBackend("cpu");
@@ -159,7 +160,7 @@ function standardised(x: FeatureMatrix, rows: Int32Array, mean: Float32Array, sd
  * const y = Int32Array.from([0, 0, 1, 1]);
  * const rows = Int32Array.from([0, 1, 2, 3]);
  * const probe = await trainLinearProbe(x, y, 2, { train: rows, val: rows }, { l2: 0 });
- * console.assert(probe.predict(x).join() === "0,0,1,1");
+ * assert(probe.predict(x).join() === "0,0,1,1");
  * ```
  */
 export async function trainLinearProbe(

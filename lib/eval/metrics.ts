@@ -21,9 +21,10 @@ export type ConfusionMatrix = number[][];
  * @returns `classes x classes` counts, `[true][pred]`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { confusionMatrix } from "./metrics.ts";
  * const cm = confusionMatrix([0, 1, 1], [0, 1, 0], 2);
- * console.assert(cm[1][0] === 1 && cm[1][1] === 1);
+ * assert(cm[1][0] === 1 && cm[1][1] === 1);
  * ```
  */
 export function confusionMatrix(
@@ -53,8 +54,9 @@ export function confusionMatrix(
  * @returns The element-wise sum.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { addConfusion } from "./metrics.ts";
- * console.assert(addConfusion([[[1]], [[2]]], 1)[0][0] === 3);
+ * assert(addConfusion([[[1]], [[2]]], 1)[0][0] === 3);
  * ```
  */
 export function addConfusion(matrices: ConfusionMatrix[], classes: number): ConfusionMatrix {
@@ -72,9 +74,10 @@ export function addConfusion(matrices: ConfusionMatrix[], classes: number): Conf
  * @returns One F1 per class.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { perClassF1 } from "./metrics.ts";
  * const f = perClassF1([[1, 0], [0, 0]]);
- * console.assert(f[0] === 1 && Number.isNaN(f[1]));
+ * assert(f[0] === 1 && Number.isNaN(f[1]));
  * ```
  */
 export function perClassF1(cm: ConfusionMatrix): number[] {
@@ -100,8 +103,9 @@ export function perClassF1(cm: ConfusionMatrix): number[] {
  * @returns The mean F1 of the present classes.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { macroF1 } from "./metrics.ts";
- * console.assert(macroF1([[2, 0], [0, 3]]) === 1);
+ * assert(macroF1([[2, 0], [0, 3]]) === 1);
  * ```
  */
 export function macroF1(cm: ConfusionMatrix): number {
@@ -116,8 +120,9 @@ export function macroF1(cm: ConfusionMatrix): number {
  * @returns Accuracy in [0, 1].
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { accuracy } from "./metrics.ts";
- * console.assert(accuracy([[1, 1], [0, 2]]) === 0.75);
+ * assert(accuracy([[1, 1], [0, 2]]) === 0.75);
  * ```
  */
 export function accuracy(cm: ConfusionMatrix): number {
@@ -134,8 +139,9 @@ export function accuracy(cm: ConfusionMatrix): number {
  * @returns Kappa in [-1, 1].
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cohensKappa } from "./metrics.ts";
- * console.assert(cohensKappa([[5, 0], [0, 5]]) === 1);
+ * assert(cohensKappa([[5, 0], [0, 5]]) === 1);
  * ```
  */
 export function cohensKappa(cm: ConfusionMatrix): number {
@@ -174,9 +180,10 @@ export interface MeanSd {
  * @returns Mean, SD and count.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { meanSd } from "./metrics.ts";
  * const { mean, sd } = meanSd([1, 3, NaN]);
- * console.assert(mean === 2 && Math.abs(sd - Math.SQRT2) < 1e-12);
+ * assert(mean === 2 && Math.abs(sd - Math.SQRT2) < 1e-12);
  * ```
  */
 export function meanSd(values: readonly number[]): MeanSd {

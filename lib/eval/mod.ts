@@ -5,6 +5,7 @@
  *
  * @example Evaluate handcrafted features on labelled windows
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initBackend } from "../runtime/backend.ts";
  * import { evaluate, reportMarkdown } from "./mod.ts";
  * await initBackend("cpu");
@@ -16,7 +17,7 @@
  *   { windows, labels: [..."abababab"], subjects: [..."ppqqrrss"] },
  *   { heads: ["handcrafted"], probe: { maxIterations: 20 } },
  * );
- * console.assert(reportMarkdown(report, "demo").includes("| handcrafted |"));
+ * assert(reportMarkdown(report, "demo").includes("| handcrafted |"));
  * ```
  *
  * @module
@@ -72,4 +73,4 @@ export type {
   SubjectResult,
 } from "./results.ts";
 export type { AugmentOptions } from "../train/augment.ts";
-export { confusionGridSvg, confusionSvg, reportMarkdown } from "./report.ts";
+export { reportMarkdown } from "./report.ts";

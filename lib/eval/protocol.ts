@@ -1,6 +1,10 @@
 /**
- * The downstream evaluation protocol (FLOWFM.md section 2): subject-wise folds, one or more
- * heads trained per fold on the same folds, and per-subject metrics.
+ * The downstream evaluation protocol of SSL-Wearables (so numbers are comparable with it):
+ * recordings resampled to 30 Hz and cut into 10 s windows with 5 s overlap, in g clipped to ±3 g;
+ * folds by subject, never by window (leave-one-subject-out for <= 10 subjects, otherwise 5 seeded
+ * 80/20 subject splits, with 12.5 % of the training subjects held out for validation / early
+ * stopping); one or more heads trained per fold on the same folds; macro F1 per test subject
+ * (mean ± SD over subjects) and Cohen's kappa.
  *
  * Heads:
  * - `probe`: logistic regression on the frozen model's embeddings;
@@ -75,7 +79,7 @@ export interface EvaluateOptions {
   model?: Uint8Array;
   /**
    * Seed of folds, validation subjects, heads and the scratch baselines' weights.
-   * @default 0
+   * @default {0}
    */
   seed?: number;
   /** Number of folds (default: leave-one-subject-out for <= 10 subjects, else 5). */
@@ -88,7 +92,7 @@ export interface EvaluateOptions {
   finetune?: Omit<FinetuneOptions, "seed" | "onEpoch">;
   /**
    * Batch size when encoding windows for the probe.
-   * @default 64
+   * @default {64}
    */
   encodeBatchSize?: number;
   /** Called as work progresses. */
@@ -133,6 +137,7 @@ async function scratchBytes(model: Uint8Array, seed: number): Promise<Uint8Array
  * @returns Per-fold, per-subject and summary results of every head.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initBackend } from "../runtime/backend.ts";
  * import { evaluate } from "./protocol.ts";
  * await initBackend("cpu");
@@ -142,7 +147,7 @@ async function scratchBytes(model: Uint8Array, seed: number): Promise<Uint8Array
  *   { windows, labels: [..."abababab"], subjects: [..."ppqqrrss"] },
  *   { heads: ["handcrafted"], probe: { maxIterations: 20 } },
  * );
- * console.assert(r.folds.length === 4 && r.heads[0].subjects.length === 4);
+ * assert(r.folds.length === 4 && r.heads[0].subjects.length === 4);
  * ```
  */
 export async function evaluate(data: EvalData, options: EvaluateOptions): Promise<EvalReport> {

@@ -31,9 +31,10 @@ export interface NoiseSchedule {
  * @returns Betas and cumulative alpha products.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { linearSchedule } from "./diffusion.ts";
  * const s = linearSchedule();
- * console.assert(s.betas.length === 1000 && s.alphaBars[999] < 1e-4);
+ * assert(s.betas.length === 1000 && s.alphaBars[999] < 1e-4);
  * ```
  */
 export function linearSchedule(
@@ -61,13 +62,14 @@ export function linearSchedule(
  * @returns `x_t`, same shape.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { linearSchedule, noiseData } from "./diffusion.ts";
  * await initBackend("cpu");
  * const s = linearSchedule();
  * const xt = noiseData(tf.ones([1, 2]), tf.zeros([1, 2]), [0], s);
- * console.assert(Math.abs(xt.dataSync()[0] - Math.sqrt(s.alphaBars[0])) < 1e-6);
+ * assert(Math.abs(xt.dataSync()[0] - Math.sqrt(s.alphaBars[0])) < 1e-6);
  * ```
  */
 export function noiseData(
@@ -122,13 +124,14 @@ function predictX0(x: tf.Tensor, e: tf.Tensor, ab: number, clip: number): tf.Ten
  * @returns The sample, a new tensor.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { ddimSample, linearSchedule } from "./diffusion.ts";
  * await initBackend("cpu");
  * // A predictor that always says "all of x_t is noise" returns data 0.
  * const x = ddimSample((x) => tf.div(x, 1), tf.ones([1, 1]), 10, linearSchedule());
- * console.assert(Number.isFinite(x.dataSync()[0]));
+ * assert(Number.isFinite(x.dataSync()[0]));
  * ```
  */
 export function ddimSample(
@@ -180,13 +183,14 @@ export function ddimSample(
  * @returns The sample, a new tensor.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { ancestralSample, linearSchedule } from "./diffusion.ts";
  * import { Rng } from "../random.ts";
  * await initBackend("cpu");
  * const x = ancestralSample((x) => tf.zerosLike(x), tf.ones([1, 1]), linearSchedule(10), new Rng(0));
- * console.assert(Number.isFinite(x.dataSync()[0]));
+ * assert(Number.isFinite(x.dataSync()[0]));
  * ```
  */
 export function ancestralSample(

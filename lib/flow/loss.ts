@@ -6,9 +6,20 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { FlowFM } from "../model/flowfm.ts";
+import type { NormMode } from "../model/encoder.ts";
 import { samplePath } from "./path.ts";
 import { DDPM_STEPS, noiseData, type NoiseSchedule } from "./diffusion.ts";
+
+/**
+ * What the losses use of a model: the encoder and the velocity network, both tensor-level. A
+ * `FlowFM` is one; the losses take this instead so that `lib/flow/` does not import the model class.
+ */
+export interface JointModel {
+  /** The encoder `E(x) -> z`, shape `[batch, embeddingDim]`. */
+  embed(x: tf.Tensor3D, mode: NormMode): tf.Tensor2D;
+  /** The velocity (or, for DDPM, noise) network `v(x_t, t, z)`. */
+  velocity(xt: tf.Tensor3D, t: tf.Tensor1D, z: tf.Tensor2D): tf.Tensor3D;
+}
 
 /** Inputs of one loss evaluation. */
 export interface FlowMatchingBatch {
@@ -30,6 +41,7 @@ export interface FlowMatchingBatch {
  * @returns Scalar loss.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
  * import { flowMatchingLoss } from "./loss.ts";
@@ -37,11 +49,11 @@ export interface FlowMatchingBatch {
  * const model = new FlowFM(presetConfig("tiny"));
  * const x1 = tf.zeros([2, 300, 3]) as tf.Tensor3D;
  * const loss = flowMatchingLoss(model, { x1, x0: tf.ones([2, 300, 3]) as tf.Tensor3D, t: tf.tensor1d([0.2, 0.7]) });
- * console.assert(loss.rank === 0);
+ * assert(loss.rank === 0);
  * model.dispose();
  * ```
  */
-export function flowMatchingLoss(model: FlowFM, batch: FlowMatchingBatch): tf.Scalar {
+export function flowMatchingLoss(model: JointModel, batch: FlowMatchingBatch): tf.Scalar {
   return tf.tidy(() => {
     const z = model.embed(batch.view ?? batch.x1, "train");
     const { xt, target } = samplePath(batch.x0, batch.x1, batch.t);
@@ -73,6 +85,7 @@ export interface DiffusionBatch {
  * @returns Scalar loss.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
  * import { linearSchedule } from "./diffusion.ts";
@@ -80,12 +93,12 @@ export interface DiffusionBatch {
  * await initBackend("cpu");
  * const model = new FlowFM(presetConfig("tiny", { objective: "ddpm" }));
  * const data = tf.zeros([2, 300, 3]) as tf.Tensor3D, eps = tf.ones([2, 300, 3]) as tf.Tensor3D;
- * console.assert(diffusionLoss(model, { data, eps, steps: [3, 500] }, linearSchedule()).rank === 0);
+ * assert(diffusionLoss(model, { data, eps, steps: [3, 500] }, linearSchedule()).rank === 0);
  * model.dispose();
  * ```
  */
 export function diffusionLoss(
-  model: FlowFM,
+  model: JointModel,
   batch: DiffusionBatch,
   schedule: NoiseSchedule,
 ): tf.Scalar {

@@ -25,12 +25,13 @@ export interface PathSample {
  * @returns `x_t` and the target velocity.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { samplePath } from "./path.ts";
  * await initBackend("cpu");
  * const { xt } = samplePath(tf.zeros([1, 2, 1]), tf.ones([1, 2, 1]), tf.tensor1d([0.25]));
- * console.assert(xt.dataSync()[0] === 0.25);
+ * assert(xt.dataSync()[0] === 0.25);
  * ```
  */
 export function samplePath(x0: tf.Tensor3D, x1: tf.Tensor3D, t: tf.Tensor1D): PathSample {
@@ -56,9 +57,10 @@ export type TimeSampling = "uniform" | "logit-normal";
  * @returns `n` times in [0, 1).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { drawTimes } from "./path.ts";
  * import { Rng } from "../random.ts";
- * console.assert(drawTimes(new Rng(0), 3, "uniform").length === 3);
+ * assert(drawTimes(new Rng(0), 3, "uniform").length === 3);
  * ```
  */
 export function drawTimes(rng: Rng, n: number, kind: TimeSampling): Float32Array {

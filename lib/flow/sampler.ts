@@ -5,64 +5,89 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { FlowFM } from "../model/flowfm.ts";
+import type { Objective } from "../model/config.ts";
 import { Rng } from "../random.ts";
-import { solveOde, type SolverMethod, SOLVERS } from "./solver.ts";
-import { ancestralSample, ddimSample, DDPM_STEPS, linearSchedule } from "./diffusion.ts";
+import { checkSampleMethod, objectiveSpec, type SampleMethod } from "./objective.ts";
 import type { WindowsInput } from "../model/windows.ts";
+
+export type { SampleMethod };
 
 /** Generated windows. */
 export interface Windows {
-  /** Values laid out `[count, 300, 3]`, in g. */
+  /** Values laid out `[count, windowLength, channels]` (`[count, 300, 3]` for FlowFM), in g. */
   data: Float32Array;
   /** Number of windows. */
   count: number;
 }
 
-/** How to sample: an ODE solver for flow matching, `ddim` or `ancestral` for DDPM. */
-export type SampleMethod = SolverMethod | "ddim" | "ancestral";
+/**
+ * What {@link generate} needs of a model, as flow_matching's `ODESolver(velocity_model)` takes
+ * only the velocity model: the objective, the window geometry and the conditional network.
+ * `FlowFM.sample` passes one; any object with these members can be sampled.
+ */
+export interface ConditionalGenerator {
+  /** Objective the network was trained with; it decides how to sample (see `OBJECTIVES`). */
+  readonly objective: Objective;
+  /** Samples per window. */
+  readonly windowLength: number;
+  /** Channels per sample. */
+  readonly channels: number;
+  /** Data range in g: DDPM sampling clips its clean-data predictions to `±clip`. */
+  readonly clip: number;
+  /** Width of the representation `z`. */
+  readonly embeddingDim: number;
+  /**
+   * The network `v(x_t, t, z)`, shapes `[n, windowLength, channels]`, `[n]`, `[n, embeddingDim]`
+   * (for DDPM the noise prediction, with `t = step / T`).
+   */
+  velocity(xt: tf.Tensor3D, t: tf.Tensor1D, z: tf.Tensor2D): tf.Tensor3D;
+  /** Encodes reference windows into `z`; needed only for {@link SampleOptions.windows}. */
+  encode?(windows: WindowsInput, options: { batchSize: number }): Promise<{ data: Float32Array }>;
+}
 
 /** Options for `FlowFM.sample`. Give exactly one of `z` and `windows`. */
 export interface SampleOptions {
   /**
    * Representations to condition on, `n x embeddingDim` (flat, or one array per window).
-   * @default undefined
+   * @default {undefined}
    */
   z?: Float32Array | ArrayLike<ArrayLike<number>>;
   /**
    * Reference windows: they are encoded and their `z` conditions the generation (reconstruction).
-   * @default undefined
+   * @default {undefined}
    */
   windows?: WindowsInput;
   /**
    * Flow-matching models: an ODE solver (`euler`, `midpoint`, `heun`, `rk4`). DDPM models:
-   * `ddim` (deterministic, `steps` steps) or `ancestral` (always all 1000 steps).
-   * @default "midpoint" for flow matching, "ddim" for DDPM
+   * `ddim` (deterministic, `steps` steps) or `ancestral` (always all 1000 steps). When omitted:
+   * `midpoint` for flow matching, `ddim` for DDPM.
+   * @default {undefined}
    */
   method?: SampleMethod;
   /**
    * Number of solver steps (network evaluations = steps x 1, 2 or 4 for the ODE solvers).
-   * @default 10 for flow matching, 50 for DDIM
+   * When omitted: 10 for flow matching, 50 for DDIM.
+   * @default {undefined}
    */
   steps?: number;
   /**
    * Seed of the starting noise; equal seeds give equal windows.
-   * @default 0
+   * @default {0}
    */
   seed?: number;
   /**
    * Windows generated per batch.
-   * @default 64
+   * @default {64}
    */
   batchSize?: number;
   /**
    * Start every window from the same noise (useful for interpolation).
-   * @default false
+   * @default {false}
    */
   sameNoise?: boolean;
   /**
    * Called after each finished batch with (windows done, windows total).
-   * @default undefined
+   * @default {undefined}
    */
   onProgress?: (done: number, total: number) => void;
 }
@@ -85,34 +110,38 @@ function flattenZ(z: Float32Array | ArrayLike<ArrayLike<number>>, dim: number): 
 }
 
 /**
- * Generates windows with a model; see {@link SampleOptions}. `FlowFM.sample` calls this.
+ * Generates windows with a conditional generator; see {@link SampleOptions}. `FlowFM.sample`
+ * calls this with the model's networks and geometry.
  *
- * @param model The model.
+ * @param model The objective, geometry and network (see {@link ConditionalGenerator}).
  * @param options Conditioning, solver and seed.
  * @returns The generated windows.
  * @example
  * ```ts
- * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
- * import { generate } from "./sampler.ts";
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend } from "../runtime/backend.ts";
+ * import { type ConditionalGenerator, generate } from "./sampler.ts";
  * await initBackend("cpu");
- * const model = new FlowFM(presetConfig("tiny"));
- * const out = await generate(model, { z: new Float32Array(32), steps: 1 });
- * console.assert(out.count === 1);
- * model.dispose();
+ * // A constant velocity of 1: one Euler step moves the noise by exactly 1.
+ * const model: ConditionalGenerator = {
+ *   objective: "fm", windowLength: 4, channels: 3, clip: 3, embeddingDim: 2,
+ *   velocity: (xt) => tf.onesLike(xt),
+ * };
+ * const a = await generate(model, { z: new Float32Array(2), steps: 1, method: "euler" });
+ * const b = await generate(model, { z: new Float32Array(2), steps: 1, method: "rk4" });
+ * assert.equal(a.count, 1);
+ * assert.ok(a.data.every((v, i) => Math.abs(v - b.data[i]) < 1e-6));
  * ```
  */
-export async function generate(model: FlowFM, options: SampleOptions): Promise<Windows> {
-  const ddpm = model.config.objective === "ddpm";
-  const { method = ddpm ? "ddim" : "midpoint", steps = ddpm ? 50 : 10, seed = 0, batchSize = 64 } =
-    options;
-  const allowed: readonly string[] = ddpm ? ["ddim", "ancestral"] : SOLVERS;
-  if (!allowed.includes(method)) {
-    throw new Error(
-      `sample: method "${method}" does not apply to a ${model.config.objective} model; use one of ${
-        allowed.join(", ")
-      }`,
-    );
-  }
+export async function generate(
+  model: ConditionalGenerator,
+  options: SampleOptions,
+): Promise<Windows> {
+  const spec = objectiveSpec(model.objective);
+  const { seed = 0, batchSize = 64 } = options;
+  const method = checkSampleMethod(spec, options.method ?? spec.defaultMethod, "sample");
+  const steps = options.steps ?? spec.defaultSteps;
   if (!Number.isInteger(steps) || steps < 1) {
     throw new Error(`sample: steps must be an integer >= 1, got ${steps}`);
   }
@@ -124,19 +153,21 @@ export async function generate(model: FlowFM, options: SampleOptions): Promise<W
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new Error(`sample: batchSize must be an integer >= 1, got ${batchSize}`);
   }
+  if (options.windows !== undefined && !model.encode) {
+    throw new Error("sample: `windows` needs a generator with an encoder; give `z` instead");
+  }
   const dim = model.embeddingDim;
   const z = options.z !== undefined
     ? flattenZ(options.z, dim)
-    : (await model.encode(options.windows!, { batchSize })).data;
+    : (await model.encode!(options.windows!, { batchSize })).data;
   for (let i = 0; i < z.length; i++) {
     if (!Number.isFinite(z[i])) {
       throw new Error(`sample: z[${Math.floor(i / dim)}][${i % dim}] is ${z[i]}`);
     }
   }
   const count = z.length / dim;
-  const len = model.config.windowLength, ch = model.config.channels, per = len * ch;
+  const len = model.windowLength, ch = model.channels, per = len * ch;
   const rng = new Rng(seed);
-  const schedule = linearSchedule();
   const stepRng = new Rng(seed + 1); // ancestral sampling's per-step noise
   // All noise is drawn up front, so the result does not depend on batchSize.
   const noise = options.sameNoise ? rng.normals(per) : rng.normals(count * per);
@@ -150,11 +181,7 @@ export async function generate(model: FlowFM, options: SampleOptions): Promise<W
         : tf.tensor3d(noise.subarray(i * per, (i + n) * per), [n, len, ch]);
       const f = (x: tf.Tensor, t: number) =>
         model.velocity(x as tf.Tensor3D, tf.fill([n], t) as tf.Tensor1D, zb);
-      if (!ddpm) return solveOde(f, x0, { method: method as SolverMethod, steps });
-      const eps = (x: tf.Tensor, step: number) => f(x, step / DDPM_STEPS);
-      return method === "ddim"
-        ? ddimSample(eps, x0, steps, schedule, model.config.clip)
-        : ancestralSample(eps, x0, schedule, stepRng, model.config.clip);
+      return spec.sample(f, x0, { method, steps, clip: model.clip, rng: stepRng });
     });
     try {
       out.set(await x1.data(), i * per);

@@ -20,24 +20,24 @@ export const SOLVERS: readonly SolverMethod[] = ["euler", "midpoint", "heun", "r
 export interface SolveOptions {
   /**
    * Integration scheme.
-   * @default "euler"
+   * @default {"euler"}
    */
   method?: SolverMethod;
   /** Number of steps (required, >= 1). */
   steps: number;
   /**
    * Start time.
-   * @default 0
+   * @default {0}
    */
   t0?: number;
   /**
    * End time.
-   * @default 1
+   * @default {1}
    */
   t1?: number;
   /**
    * Called after each step with (step, steps).
-   * @default undefined
+   * @default {undefined}
    */
   onStep?: (step: number, steps: number) => void;
 }
@@ -49,8 +49,9 @@ export interface SolveOptions {
  * @returns 1 for Euler, 2 for midpoint and Heun, 4 for RK4.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluationsPerStep } from "./solver.ts";
- * console.assert(evaluationsPerStep("rk4") === 4);
+ * assert(evaluationsPerStep("rk4") === 4);
  * ```
  */
 export function evaluationsPerStep(method: SolverMethod): number {
@@ -93,13 +94,14 @@ function step(f: VelocityFn, x: tf.Tensor, t: number, h: number, method: SolverM
  * @returns State at `t1`, a new tensor shaped like `x0`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { solveOde } from "./solver.ts";
  * await initBackend("cpu");
  * // dx/dt = 1 from x(0) = 0 gives x(1) = 1 exactly with any method.
  * const x = solveOde((x) => tf.onesLike(x), tf.zeros([2]), { method: "rk4", steps: 3 });
- * console.assert(Math.abs(x.dataSync()[0] - 1) < 1e-6);
+ * assert(Math.abs(x.dataSync()[0] - 1) < 1e-6);
  * ```
  */
 export function solveOde(f: VelocityFn, x0: tf.Tensor, options: SolveOptions): tf.Tensor {

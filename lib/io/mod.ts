@@ -14,4 +14,12 @@
  */
 export * from "./files.ts";
 export * from "./window_cache.ts";
+export {
+  type AdapterOptions,
+  datasetFiles,
+  type DatasetName,
+  type SpSwHarOptions,
+} from "./dataset_files.ts";
+export * from "./uci_hapt.ts";
+export * from "./sp_sw_har.ts";
 export * from "./datasets.ts";

@@ -27,9 +27,10 @@ import { sqrtPsd } from "./symmetric_eigen.ts";
  * @returns The squared Fréchet distance (>= 0).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frechetDistanceFromStatistics } from "./frechet_distance.ts";
  * const d = frechetDistanceFromStatistics([0], [1], [3], [4], 1); // 9 + (1 + 4 - 2 * 2)
- * console.assert(Math.abs(d - 10) < 1e-12);
+ * assert(Math.abs(d - 10) < 1e-12);
  * ```
  */
 export function frechetDistanceFromStatistics(
@@ -96,10 +97,11 @@ function matMul(a: Float64Array, b: Float64Array, n: number): Float64Array {
  * @returns The squared Fréchet distance (>= 0; 0 for identical sets).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frechetDistance } from "./frechet_distance.ts";
  * const a = new Float64Array([0, 0, 2, 2]); // 2 points in 2-D
  * const b = new Float64Array([1, 0, 3, 2]); // shifted by (1, 0)
- * console.assert(Math.abs(frechetDistance(a, b, 2) - 1) < 1e-12);
+ * assert(Math.abs(frechetDistance(a, b, 2) - 1) < 1e-12);
  * ```
  */
 export function frechetDistance(a: NumericArray, b: NumericArray, dim: number): number {

@@ -11,7 +11,7 @@ import { powerSpectrumDistance } from "./power_spectrum_distance.ts";
 import { reconstructionError } from "./reconstruction_error.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { SampleOptions } from "../flow/sampler.ts";
-import { evaluationsPerStep, type SolverMethod } from "../flow/solver.ts";
+import { objectiveSpec } from "../flow/objective.ts";
 
 /** Quality of generated windows against the real windows they were conditioned on. */
 export interface QualityReport {
@@ -35,13 +35,15 @@ export interface QualityReport {
  * @param model The model (its objective decides the defaults).
  * @param options Method and steps.
  * @returns NFE.
+ * @throws Error when the method does not apply to the model's objective.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
  * import { samplingNfe } from "./generative_quality.ts";
  * await initBackend("cpu");
  * const m = new FlowFM(presetConfig("tiny"));
- * console.assert(samplingNfe(m, { method: "rk4", steps: 5 }) === 20);
+ * assert(samplingNfe(m, { method: "rk4", steps: 5 }) === 20);
  * m.dispose();
  * ```
  */
@@ -49,11 +51,8 @@ export function samplingNfe(
   model: FlowFM,
   options: Pick<SampleOptions, "method" | "steps">,
 ): number {
-  const ddpm = model.config.objective === "ddpm";
-  const method = options.method ?? (ddpm ? "ddim" : "midpoint");
-  if (method === "ancestral") return 1000;
-  const steps = options.steps ?? (ddpm ? 50 : 10);
-  return method === "ddim" ? steps : steps * evaluationsPerStep(method as SolverMethod);
+  const spec = objectiveSpec(model.config.objective);
+  return spec.evaluations(options.method ?? spec.defaultMethod, options.steps ?? spec.defaultSteps);
 }
 
 /**
@@ -66,13 +65,14 @@ export function samplingNfe(
  * @returns The scores.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
  * import { generativeQuality } from "./generative_quality.ts";
  * await initBackend("cpu");
  * const m = new FlowFM(presetConfig("tiny"));
  * const real = new Float32Array(4 * 900).map((_, i) => Math.sin(i / 9));
  * const q = await generativeQuality(m, m, real, { steps: 1, method: "euler" });
- * console.assert(q.nfe === 1 && Number.isFinite(q.frechet));
+ * assert(q.nfe === 1 && Number.isFinite(q.frechet));
  * m.dispose();
  * ```
  */
@@ -116,13 +116,14 @@ export interface ConditioningReport {
  * @returns The two errors and their ratio.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
  * import { conditioningGap } from "./generative_quality.ts";
  * await initBackend("cpu");
  * const m = new FlowFM(presetConfig("tiny"));
  * const real = new Float32Array(3 * 900).map((_, i) => Math.sin(i / (5 + (i % 7))));
  * const r = await conditioningGap(m, real, { steps: 1, method: "euler" });
- * console.assert(r.rightZ > 0 && Number.isFinite(r.ratio));
+ * assert(r.rightZ > 0 && Number.isFinite(r.ratio));
  * m.dispose();
  * ```
  */

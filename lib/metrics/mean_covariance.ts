@@ -26,9 +26,10 @@ export interface MeanCovariance {
  * @returns The mean, the covariance and the sizes.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { meanAndCovariance } from "./mean_covariance.ts";
  * const { mean, covariance } = meanAndCovariance(new Float64Array([0, 0, 2, 4]), 2);
- * console.assert(mean[1] === 2 && covariance[0] === 2 && covariance[1] === 4);
+ * assert(mean[1] === 2 && covariance[0] === 2 && covariance[1] === 4);
  * ```
  */
 export function meanAndCovariance(data: NumericArray, dim: number): MeanCovariance {

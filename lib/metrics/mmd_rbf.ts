@@ -58,10 +58,11 @@ export interface MmdRbfResult {
  * @returns Both estimates, the bandwidth and the row counts used.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mmdRbf } from "./mmd_rbf.ts";
  * const x = new Float64Array([0, 1, 2, 3]);
  * const r = mmdRbf(x, x, { dim: 1, bandwidth: 1 });
- * console.assert(r.biased === 0 && r.unbiased < 0);
+ * assert(r.biased === 0 && r.unbiased < 0);
  * ```
  */
 export function mmdRbf(

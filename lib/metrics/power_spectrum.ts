@@ -73,12 +73,13 @@ function dftTables(length: number): DftTables {
  * @returns Frequencies (bins 1 .. length / 2) and the mean density per axis.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { meanPowerSpectrum } from "./power_spectrum.ts";
  * const w = new Float64Array(300 * 3);
  * for (let i = 0; i < 300; i++) w[i * 3] = Math.sin((2 * Math.PI * 3 * i) / 30); // 3 Hz on x
  * const { frequencies, perAxis } = meanPowerSpectrum(w);
  * const peak = perAxis[0].indexOf(Math.max(...perAxis[0]));
- * console.assert(frequencies[peak] === 3);
+ * assert(frequencies[peak] === 3);
  * ```
  */
 export function meanPowerSpectrum(

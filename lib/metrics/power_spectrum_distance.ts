@@ -40,12 +40,13 @@ export interface PowerSpectrumDistance {
  * @returns The distance per axis and its mean.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { powerSpectrumDistance } from "./power_spectrum_distance.ts";
  * const real = new Float64Array(900);
  * for (let i = 0; i < 900; i++) real[i] = Math.sin(i * 0.37) + Math.cos(i * 1.3);
  * const loud = real.map((v) => 10 * v); // 10x amplitude: 100x power, 2 decades
  * const { mean } = powerSpectrumDistance(real, loud, { eps: 0 });
- * console.assert(Math.abs(mean - 2) < 1e-9);
+ * assert(Math.abs(mean - 2) < 1e-9);
  * ```
  */
 export function powerSpectrumDistance(

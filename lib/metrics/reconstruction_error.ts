@@ -26,9 +26,10 @@ export interface ReconstructionError {
  * @returns MSE, RMSE and RMSE per axis.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reconstructionError } from "./reconstruction_error.ts";
  * const r = reconstructionError(new Float32Array([0, 0, 0]), new Float32Array([1, 2, 2]));
- * console.assert(r.mse === 3 && r.perAxisRmse[1] === 2);
+ * assert(r.mse === 3 && r.perAxisRmse[1] === 2);
  * ```
  */
 export function reconstructionError(

@@ -19,8 +19,9 @@ export type NumericArray = Float32Array | Float64Array;
  * @returns The number of rows, `data.length / width`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rowCount } from "./rows.ts";
- * console.assert(rowCount("f", "a", new Float32Array(6), 3, 1) === 2);
+ * assert(rowCount("f", "a", new Float32Array(6), 3, 1) === 2);
  * ```
  */
 export function rowCount(

@@ -19,9 +19,10 @@
  * @returns `rows` singular values, descending (pass the transpose when `rows > cols`).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { singularValues } from "./singular_values.ts";
  * const s = singularValues([3, 0, 0, -4], 2, 2);
- * console.assert(Math.abs(s[0] - 4) < 1e-12 && Math.abs(s[1] - 3) < 1e-12);
+ * assert(Math.abs(s[0] - 4) < 1e-12 && Math.abs(s[1] - 3) < 1e-12);
  * ```
  */
 export function singularValues(
@@ -113,8 +114,9 @@ function dot(x: Float64Array, y: Float64Array, n: number): number {
  * @returns The sum of the singular values.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nuclearNorm } from "./singular_values.ts";
- * console.assert(Math.abs(nuclearNorm([0, 2, -3, 0], 2) - 5) < 1e-12);
+ * assert(Math.abs(nuclearNorm([0, 2, -3, 0], 2) - 5) < 1e-12);
  * ```
  */
 export function nuclearNorm(matrix: ArrayLike<number>, dim: number): number {

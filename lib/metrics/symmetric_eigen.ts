@@ -52,9 +52,10 @@ function checkSquare(fn: string, matrix: ArrayLike<number>, dim: number): void {
  * @returns Ascending eigenvalues and the matching orthonormal eigenvectors (as columns).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { symmetricEigen } from "./symmetric_eigen.ts";
  * const { values } = symmetricEigen([2, 1, 1, 2], 2);
- * console.assert(Math.abs(values[0] - 1) < 1e-12 && Math.abs(values[1] - 3) < 1e-12);
+ * assert(Math.abs(values[0] - 1) < 1e-12 && Math.abs(values[1] - 3) < 1e-12);
  * ```
  */
 export function symmetricEigen(matrix: ArrayLike<number>, dim: number): SymmetricEigen {
@@ -253,9 +254,10 @@ function tql2(V: Float64Array[], d: Float64Array, e: Float64Array, n: number): v
  * @returns The square root, `dim x dim` row-major, exactly symmetric.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sqrtPsd } from "./symmetric_eigen.ts";
  * const r = sqrtPsd([4, 0, 0, 9], 2);
- * console.assert(Math.abs(r[0] - 2) < 1e-12 && Math.abs(r[3] - 3) < 1e-12);
+ * assert(Math.abs(r[0] - 2) < 1e-12 && Math.abs(r[3] - 3) < 1e-12);
  * ```
  */
 export function sqrtPsd(matrix: ArrayLike<number>, dim: number): Float64Array {

@@ -39,11 +39,23 @@ export interface GeneratorConfig {
   kernel: number;
 }
 
+/**
+ * Every training objective, by name: conditional flow matching (`fm`, the method) and the
+ * representation-conditional DDPM baseline (`ddpm`). `lib/flow/objective.ts` holds what each does.
+ */
+export const OBJECTIVE_NAMES = ["fm", "ddpm"] as const;
+
 /** Training objective: conditional flow matching, or the representation-conditional DDPM baseline. */
-export type Objective = "fm" | "ddpm";
+export type Objective = (typeof OBJECTIVE_NAMES)[number];
+
+/**
+ * Every built-in size preset, largest first: `base` (harnet10 encoder, 1024-d z), `small` (the CPU
+ * default, 512-d z) and `tiny` (for tests, 32-d z). CLI choice lists and help text use this list.
+ */
+export const PRESET_NAMES = ["base", "small", "tiny"] as const;
 
 /** Name of a built-in size preset. */
-export type PresetName = "base" | "small" | "tiny";
+export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** Everything needed to rebuild a model, stored in the weights file's `__metadata__`. */
 export interface FlowFMConfig {
@@ -132,17 +144,18 @@ const GENERATORS: Record<PresetName, GeneratorConfig> = {
  * @returns A fresh config object.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { presetConfig } from "./config.ts";
  * const c = presetConfig("small");
- * console.assert(c.windowLength === 300 && c.encoder.stages.at(-1)!.channels === 512);
+ * assert(c.windowLength === 300 && c.encoder.stages.at(-1)!.channels === 512);
  * ```
  */
 export function presetConfig(
   preset: PresetName,
   overrides: Partial<FlowFMConfig> = {},
 ): FlowFMConfig {
-  if (!(preset in ENCODERS)) {
-    throw new Error(`unknown preset "${preset}": expected one of ${Object.keys(ENCODERS)}`);
+  if (!(PRESET_NAMES as readonly string[]).includes(preset)) {
+    throw new Error(`unknown preset "${preset}": expected one of ${PRESET_NAMES.join(", ")}`);
   }
   const base: FlowFMConfig = {
     formatVersion: FORMAT_VERSION,
@@ -169,8 +182,9 @@ export function presetConfig(
  * @returns The width of `z`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { embeddingDim, presetConfig } from "./config.ts";
- * console.assert(embeddingDim(presetConfig("base")) === 1024);
+ * assert(embeddingDim(presetConfig("base")) === 1024);
  * ```
  */
 export function embeddingDim(config: FlowFMConfig): number {
@@ -191,9 +205,10 @@ const isPosInt = (v: unknown): v is number => Number.isInteger(v) && (v as numbe
  * @returns The validated configuration.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { presetConfig, validateConfig } from "./config.ts";
  * const c = validateConfig(JSON.parse(JSON.stringify(presetConfig("tiny"))));
- * console.assert(c.preset === "tiny");
+ * assert(c.preset === "tiny");
  * ```
  */
 export function validateConfig(raw: unknown): FlowFMConfig {
@@ -207,9 +222,11 @@ export function validateConfig(raw: unknown): FlowFMConfig {
     }, this library reads ${FORMAT_VERSION}`,
   );
   need(
-    c.objective === "fm" || c.objective === "ddpm",
+    (OBJECTIVE_NAMES as readonly unknown[]).includes(c.objective),
     "objective",
-    `unsupported objective ${JSON.stringify(c.objective)}, expected "fm" or "ddpm"`,
+    `unsupported objective ${JSON.stringify(c.objective)}, expected one of ${
+      OBJECTIVE_NAMES.map((o) => `"${o}"`).join(", ")
+    }`,
   );
   need(c.units === "g", "units", `expected "g", got ${JSON.stringify(c.units)}`);
   for (const f of ["sampleRate", "windowSeconds", "windowLength", "channels"] as const) {

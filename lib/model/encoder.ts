@@ -25,6 +25,7 @@ export type NormMode = "train" | "eval";
  * @param inChannels Channels of the input (3).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { presetConfig } from "./config.ts";
@@ -34,7 +35,7 @@ export type NormMode = "train" | "eval";
  * await initBackend("cpu");
  * const p = new Params(new Rng(0));
  * createEncoder(p, presetConfig("tiny").encoder, 3);
- * console.assert(p.count("encoder.") > 0);
+ * assert(p.count("encoder.") > 0);
  * p.dispose();
  * ```
  */
@@ -100,6 +101,7 @@ function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode)
  * @returns `z`, shape `[batch, lastStageChannels]`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { presetConfig } from "./config.ts";
@@ -111,7 +113,7 @@ function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode)
  * const p = new Params(new Rng(0));
  * createEncoder(p, cfg, 3);
  * const z = encoderForward(p, cfg, tf.zeros([2, 300, 3]), "eval");
- * console.assert(z.shape[0] === 2 && z.shape[1] === 32);
+ * assert(z.shape[0] === 2 && z.shape[1] === 32);
  * p.dispose();
  * ```
  */

@@ -11,7 +11,12 @@ import { createEncoder, encoderForward, type NormMode } from "./encoder.ts";
 import { createGenerator, velocityForward } from "./generator.ts";
 import { Params } from "./params.ts";
 import { Rng } from "../random.ts";
-import { generate, type SampleOptions, type Windows } from "../flow/sampler.ts";
+import {
+  type ConditionalGenerator,
+  generate,
+  type SampleOptions,
+  type Windows,
+} from "../flow/sampler.ts";
 import { readWindows, type WindowsInput } from "./windows.ts";
 
 /** Embeddings of a batch of windows. */
@@ -28,7 +33,7 @@ export interface Embeddings {
 export interface EncodeOptions {
   /**
    * Windows per forward pass; large inputs are split into batches of this size.
-   * @default 64
+   * @default {64}
    */
   batchSize?: number;
 }
@@ -37,7 +42,7 @@ export interface EncodeOptions {
 export interface InterpolateOptions extends Omit<SampleOptions, "z" | "windows"> {
   /**
    * Mixing weights: window `i` is generated from `(1 - a_i) z_A + a_i z_B`.
-   * @default [0, 0.25, 0.5, 0.75, 1]
+   * @default {[0, 0.25, 0.5, 0.75, 1]}
    */
   alphas?: number[];
 }
@@ -65,10 +70,11 @@ export class FlowFM {
    * @param config A configuration, e.g. from `presetConfig("small")`.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny", { seed: 1 }));
-   * console.assert(model.embeddingDim === 32);
+   * assert(model.embeddingDim === 32);
    * model.dispose();
    * ```
    */
@@ -89,10 +95,11 @@ export class FlowFM {
    * @returns Encoder, generator and total counts.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
-   * console.assert(model.parameterCounts().total > 0);
+   * assert(model.parameterCounts().total > 0);
    * model.dispose();
    * ```
    */
@@ -138,11 +145,12 @@ export class FlowFM {
    * @returns The embeddings, `n x embeddingDim`.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
    * const { count, dim } = await model.encode(new Float32Array(2 * 300 * 3));
-   * console.assert(count === 2 && dim === 32);
+   * assert(count === 2 && dim === 32);
    * model.dispose();
    * ```
    */
@@ -161,7 +169,7 @@ export class FlowFM {
         const x = tf.tensor3d(data.subarray(i * per, (i + n) * per), [
           n,
           this.config.windowLength,
-          3,
+          this.config.channels,
         ]);
         return this.embed(x, "eval");
       });
@@ -182,16 +190,17 @@ export class FlowFM {
    * @returns Generated windows `[n, 300, 3]` in g.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
    * const out = await model.sample({ windows: new Float32Array(300 * 3), steps: 2, method: "heun" });
-   * console.assert(out.count === 1 && out.data.length === 900);
+   * assert(out.count === 1 && out.data.length === 900);
    * model.dispose();
    * ```
    */
   sample(options: SampleOptions): Promise<Windows> {
-    return generate(this, options);
+    return generate(this.#generator(), options);
   }
 
   /**
@@ -203,12 +212,13 @@ export class FlowFM {
    * @returns One generated window per weight.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
    * const w = new Float32Array(900);
    * const out = await model.interpolate(w, w, { alphas: [0, 1], steps: 1 });
-   * console.assert(out.count === 2);
+   * assert(out.count === 2);
    * model.dispose();
    * ```
    */
@@ -226,7 +236,7 @@ export class FlowFM {
     alphas.forEach((al, i) => {
       for (let j = 0; j < za.dim; j++) z[i * za.dim + j] = (1 - al) * za.data[j] + al * zb.data[j];
     });
-    return generate(this, { ...options, z, sameNoise: options.sameNoise ?? true });
+    return generate(this.#generator(), { ...options, z, sameNoise: options.sameNoise ?? true });
   }
 
   /**
@@ -250,6 +260,20 @@ export class FlowFM {
   /** Frees all weights. The model cannot be used afterwards. */
   dispose(): void {
     this.params.dispose();
+  }
+
+  /** This model as the sampler sees it: objective, geometry, velocity network and encoder. */
+  #generator(): ConditionalGenerator {
+    const { objective, windowLength, channels, clip } = this.config;
+    return {
+      objective,
+      windowLength,
+      channels,
+      clip,
+      embeddingDim: this.embeddingDim,
+      velocity: (xt, t, z) => this.velocity(xt, t, z),
+      encode: (windows, options) => this.encode(windows, options),
+    };
   }
 
   #checkShape(caller: string, x: tf.Tensor): void {

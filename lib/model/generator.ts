@@ -55,6 +55,7 @@ function blockSpecs(
  * @param zDim Width of the encoder's `z`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { presetConfig } from "./config.ts";
@@ -64,7 +65,7 @@ function blockSpecs(
  * await initBackend("cpu");
  * const p = new Params(new Rng(0));
  * createGenerator(p, presetConfig("tiny").generator, 3, 32);
- * console.assert(p.count("generator.") > 0);
+ * assert(p.count("generator.") > 0);
  * p.dispose();
  * ```
  */
@@ -158,6 +159,7 @@ function avgPool2(x: tf.Tensor3D): tf.Tensor3D {
  * @returns Velocities, shape `[batch, 300, 3]`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { presetConfig } from "./config.ts";
@@ -169,7 +171,7 @@ function avgPool2(x: tf.Tensor3D): tf.Tensor3D {
  * const p = new Params(new Rng(0));
  * createGenerator(p, cfg, 3, 32);
  * const v = velocityForward(p, cfg, tf.zeros([2, 300, 3]), tf.tensor1d([0.1, 0.9]), tf.zeros([2, 32]));
- * console.assert(v.shape.join() === "2,300,3");
+ * assert(v.shape.join() === "2,300,3");
  * p.dispose();
  * ```
  */

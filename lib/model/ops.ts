@@ -4,7 +4,7 @@
  *
  * tfjs-backend-wasm has no `Conv2DBackpropFilter` kernel (and tfjs-backend-cpu's is very slow),
  * so {@link conv1d} carries its own gradient through `tf.customGrad` instead of registering one
- * globally: the filter gradient is im2col + one matMul (`dy^T . patches`), the input gradient a
+ * globally: the filter gradient is one conv2d with `dy` as the filter, the input gradient a
  * forward convolution of the padded `dy` with the flipped, transposed filter. Nothing in tfjs's
  * global gradient registry is changed, so other tfjs code in the same process is unaffected.
  *
@@ -22,7 +22,7 @@ function checkRank(name: string, x: tf.Tensor, rank: number, what: string): void
 
 /**
  * Filter gradient of a stride-1 valid conv1d, `dW[j, ci, co] = sum_{b,l} x[b,l+j,ci] dy[b,l,co]`,
- * as im2col + one matMul (`dy^T . patches`).
+ * computed as one conv2d in which `dy` is the filter.
  *
  * @param x Input, shape `[batch, length, inChannels]`.
  * @param dy Output gradient, shape `[batch, length - k + 1, outChannels]`.
@@ -30,14 +30,22 @@ function checkRank(name: string, x: tf.Tensor, rank: number, what: string): void
  * @returns Shape `[k, inChannels, outChannels]`.
  */
 export function conv1dFilterGrad(x: tf.Tensor3D, dy: tf.Tensor3D, k: number): tf.Tensor3D {
-  const [b, , cin] = x.shape;
+  const [b, lin, cin] = x.shape;
   const [, lout, cout] = dy.shape;
-  const slices: tf.Tensor3D[] = [];
-  for (let j = 0; j < k; j++) slices.push(tf.slice(x, [0, j, 0], [b, lout, cin]));
-  const patches = k === 1 ? slices[0] : tf.concat(slices, 2); // [b, lout, k*cin]
-  const dyT = tf.transpose(tf.reshape(dy, [b * lout, cout])); // [cout, b*lout]
-  const m = tf.matMul(dyT, tf.reshape(patches, [b * lout, k * cin])); // [cout, k*cin]
-  return tf.reshape(tf.transpose(m), [k, cin, cout]);
+  if (lin - lout + 1 !== k) {
+    throw new Error(
+      `conv1dFilterGrad: input shape [${x.shape}] and output gradient shape [${dy.shape}] ` +
+        `do not fit kernel width ${k}`,
+    );
+  }
+  // A correlation over the length axis, summed over the batch, is itself a convolution: the
+  // input channels become the batch, the batch becomes the channels, and `dy` is the filter
+  // (width lout). One conv2d (XNNPACK on wasm) replaces k slices + concat + transpose + matMul,
+  // 2.7-4x faster on the small preset's layers.
+  const xi = tf.reshape(tf.transpose(x, [2, 1, 0]), [cin, 1, lin, b]) as tf.Tensor4D;
+  const f = tf.reshape(tf.transpose(dy, [1, 0, 2]), [1, lout, b, cout]) as tf.Tensor4D;
+  const o = tf.conv2d(xi, f, 1, "valid"); // [cin, 1, k, cout]
+  return tf.transpose(tf.reshape(o, [cin, k, cout]), [1, 0, 2]);
 }
 
 /**
@@ -76,12 +84,13 @@ const conv1dValidImpl = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
  * @returns Output, shape `[batch, length - kernel + 1, outChannels]`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { conv1dValid } from "./ops.ts";
  * await initBackend("cpu");
  * const y = conv1dValid(tf.ones([1, 10, 3]), tf.ones([5, 3, 2]));
- * console.assert(y.shape[1] === 6 && y.shape[2] === 2);
+ * assert(y.shape[1] === 6 && y.shape[2] === 2);
  * ```
  */
 export function conv1dValid(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
@@ -106,12 +115,13 @@ export function conv1dValid(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
  * @returns Shape `[batch, length + left + right, channels]`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { circularPad } from "./ops.ts";
  * await initBackend("cpu");
  * const y = circularPad(tf.tensor3d([1, 2, 3], [1, 3, 1]), 1, 1);
- * console.assert(y.dataSync().join() === "3,1,2,3,1");
+ * assert(y.dataSync().join() === "3,1,2,3,1");
  * ```
  */
 export function circularPad(x: tf.Tensor3D, left: number, right: number): tf.Tensor3D {
@@ -135,11 +145,12 @@ export function circularPad(x: tf.Tensor3D, left: number, right: number): tf.Ten
  * @returns Shape `[batch, length, outChannels]`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { conv1dSame } from "./ops.ts";
  * await initBackend("cpu");
- * console.assert(conv1dSame(tf.ones([2, 8, 3]), tf.ones([3, 3, 4]), "zeros").shape[1] === 8);
+ * assert(conv1dSame(tf.ones([2, 8, 3]), tf.ones([3, 3, 4]), "zeros").shape[1] === 8);
  * ```
  */
 export function conv1dSame(
@@ -176,11 +187,12 @@ function avgPool1d(x: tf.Tensor3D, size: number, stride: number): tf.Tensor3D {
  * @returns Shape `[batch, floor((length + 2*pad - (order+1)*(factor-1) - 1) / factor) + 1, channels]`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { antiAliasDownsample } from "./ops.ts";
  * await initBackend("cpu");
- * console.assert(antiAliasDownsample(tf.ones([1, 300, 2]), 2, 2).shape[1] === 150);
+ * assert(antiAliasDownsample(tf.ones([1, 300, 2]), 2, 2).shape[1] === 150);
  * ```
  */
 export function antiAliasDownsample(x: tf.Tensor3D, factor: number, order: number): tf.Tensor3D {
@@ -202,11 +214,12 @@ export function antiAliasDownsample(x: tf.Tensor3D, factor: number, order: numbe
  * @returns Normalised tensor of the same shape.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { groupNorm } from "./ops.ts";
  * await initBackend("cpu");
- * console.assert(groupNorm(tf.randomNormal([2, 8, 4]), 2).shape[2] === 4);
+ * assert(groupNorm(tf.randomNormal([2, 8, 4]), 2).shape[2] === 4);
  * ```
  */
 export function groupNorm(x: tf.Tensor3D, groups: number, eps = 1e-5): tf.Tensor3D {
@@ -227,11 +240,12 @@ export function groupNorm(x: tf.Tensor3D, groups: number, eps = 1e-5): tf.Tensor
  * @returns Shape `[batch, 2 * length, channels]`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { upsample2 } from "./ops.ts";
  * await initBackend("cpu");
- * console.assert(upsample2(tf.tensor3d([1, 2], [1, 2, 1])).dataSync().join() === "1,1,2,2");
+ * assert(upsample2(tf.tensor3d([1, 2], [1, 2, 1])).dataSync().join() === "1,1,2,2");
  * ```
  */
 export function upsample2(x: tf.Tensor3D): tf.Tensor3D {
@@ -246,11 +260,12 @@ export function upsample2(x: tf.Tensor3D): tf.Tensor3D {
  * @returns Same shape.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { silu } from "./ops.ts";
  * await initBackend("cpu");
- * console.assert(silu(tf.scalar(0)).dataSync()[0] === 0);
+ * assert(silu(tf.scalar(0)).dataSync()[0] === 0);
  * ```
  */
 export function silu<T extends tf.Tensor>(x: T): T {
@@ -265,11 +280,12 @@ export function silu<T extends tf.Tensor>(x: T): T {
  * @returns Shape `[batch, dim]`: `[sin(1000 t f_i), cos(1000 t f_i)]`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { timeEmbedding } from "./ops.ts";
  * await initBackend("cpu");
- * console.assert(timeEmbedding(tf.tensor1d([0, 0.5]), 8).shape[1] === 8);
+ * assert(timeEmbedding(tf.tensor1d([0, 0.5]), 8).shape[1] === 8);
  * ```
  */
 export function timeEmbedding(t: tf.Tensor1D, dim: number): tf.Tensor2D {

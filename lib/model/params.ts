@@ -27,6 +27,7 @@ export class Params {
    * @param rng Draws the initial values, so equal seeds give equal weights on every backend.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import * as tf from "@tensorflow/tfjs-core";
    * import { initBackend } from "../runtime/backend.ts";
    * import { Params } from "./params.ts";
@@ -34,7 +35,7 @@ export class Params {
    * await initBackend("cpu");
    * const p = new Params(new Rng(0));
    * p.create("w", [2, 2], { kind: "uniform", fanIn: 2 });
-   * console.assert(p.get("w").shape[0] === 2);
+   * assert(p.get("w").shape[0] === 2);
    * p.dispose();
    * ```
    */

@@ -80,9 +80,10 @@ function fromNested(
  * @throws Error naming the window, sample and axis of a wrong shape or a NaN/Infinity.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readWindows } from "./windows.ts";
  * const b = await readWindows([[[0, 0, 5]]], { length: 1, channels: 3, clip: 3, caller: "demo" });
- * console.assert(b.count === 1 && b.data[2] === 3);
+ * assert(b.count === 1 && b.data[2] === 3);
  * ```
  */
 export async function readWindows(input: WindowsInput, spec: WindowSpec): Promise<WindowBatch> {

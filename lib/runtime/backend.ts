@@ -9,8 +9,14 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
+/**
+ * Every backend name {@link initBackend} accepts, `auto` first: `auto` picks for the machine,
+ * `webgpu`, `wasm` and `cpu` force one. CLI choice lists and help text use this list.
+ */
+export const BACKEND_NAMES = ["auto", "webgpu", "wasm", "cpu"] as const;
+
 /** Name of a backend that {@link initBackend} accepts. `auto` picks for the machine. */
-export type BackendName = "auto" | "webgpu" | "wasm" | "cpu";
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** Description of the WebGPU adapter that was found, if any. */
 export interface AdapterInfo {
@@ -41,7 +47,7 @@ export interface BackendOptions {
   /**
    * Where to find the tfjs-backend-wasm `.wasm` files (a directory URL ending in `/`), for
    * browsers that cannot resolve them next to the script. Deno finds them on its own.
-   * @default undefined
+   * @default {undefined}
    */
   wasmPaths?: string;
 }
@@ -152,17 +158,20 @@ async function useWasm(options: BackendOptions): Promise<void> {
  * @throws Error when a forced backend cannot start (e.g. `webgpu` with no adapter).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initBackend } from "./backend.ts";
  * const info = await initBackend("cpu");
- * console.assert(info.backend === "cpu");
+ * assert(info.backend === "cpu");
  * ```
  */
 export async function initBackend(
   requested: BackendName = "auto",
   options: BackendOptions = {},
 ): Promise<BackendInfo> {
-  if (!["auto", "webgpu", "wasm", "cpu"].includes(requested)) {
-    throw new Error(`unknown backend "${requested}": expected auto, webgpu, wasm or cpu`);
+  if (!(BACKEND_NAMES as readonly string[]).includes(requested)) {
+    throw new Error(
+      `unknown backend "${requested}": expected one of ${BACKEND_NAMES.join(", ")}`,
+    );
   }
   await ensureTfjs();
   const adapter = requested === "auto" || requested === "webgpu" ? await requestAdapter() : null;
@@ -206,9 +215,10 @@ export async function initBackend(
  * @returns A line such as `backend wasm (no WebGPU adapter found)`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeBackend } from "./backend.ts";
  * const line = describeBackend({ backend: "cpu", requested: "cpu", adapter: null, reason: "forced" });
- * console.assert(line.startsWith("backend cpu"));
+ * assert(line.startsWith("backend cpu"));
  * ```
  */
 export function describeBackend(info: BackendInfo): string {

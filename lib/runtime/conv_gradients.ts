@@ -12,13 +12,14 @@ let registered = false;
 
 /**
  * Registers a `Conv2D` gradient that computes 1-D convolutions (filter height 1, input height 1,
- * stride 1, dilation 1, NHWC, `valid` or `same` padding with an odd kernel) as im2col + one
- * matMul for the filter and a forward convolution for the input, so they train on
+ * stride 1, dilation 1, NHWC, `valid` or `same` padding with an odd kernel) with one conv2d
+ * (`dy` as the filter) for the filter and a forward convolution for the input, so they train on
  * tfjs-backend-wasm. Every other `Conv2D` keeps tfjs's own gradient. Idempotent.
  *
  * @returns Nothing; the change is global to the tfjs instance.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "./backend.ts";
  * import { registerConvGradients } from "./conv_gradients.ts";
@@ -26,7 +27,7 @@ let registered = false;
  * registerConvGradients();
  * const x = tf.ones([1, 8, 2]) as tf.Tensor3D;
  * const g = tf.grad((w: tf.Tensor) => tf.sum(tf.conv1d(x, w as tf.Tensor3D, 1, "same")));
- * console.assert(g(tf.ones([3, 2, 4])).shape.join() === "3,2,4");
+ * assert(g(tf.ones([3, 2, 4])).shape.join() === "3,2,4");
  * ```
  */
 export function registerConvGradients(): void {

@@ -16,13 +16,13 @@ import type { WorkerReply, WorkerRequest } from "./encode_worker.ts";
 /** Options for {@link EncoderPool.create}. */
 export interface EncoderPoolOptions {
   /**
-   * Number of workers.
-   * @default navigator.hardwareConcurrency (at least 1)
+   * Number of workers; when omitted, `navigator.hardwareConcurrency` (at least 1).
+   * @default {undefined}
    */
   workers?: number;
   /**
    * Backend each worker uses.
-   * @default "wasm"
+   * @default {"wasm"}
    */
   backend?: BackendName;
 }
@@ -57,12 +57,13 @@ export class EncoderPool {
    * @returns The ready pool.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { EncoderPool, FlowFM, initBackend, presetConfig, serializeModel } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
    * const pool = await EncoderPool.create(await serializeModel(model), { workers: 2 });
    * const z = await pool.encode(new Float32Array(4 * 900));
-   * console.assert(z.count === 4 && z.dim === 32);
+   * assert(z.count === 4 && z.dim === 32);
    * pool.dispose();
    * model.dispose();
    * ```

@@ -1,7 +1,8 @@
 /**
  * Augmented views for the encoder input: a small random 3-D rotation and a random scaling, per
- * window. Full random rotation erases the gravity direction that wrist activities depend on, so
- * the default angle is small (see FLOWFM.md).
+ * window. Full random rotation erases the gravity direction that wrist activities depend on:
+ * measured on a wrist data set, it cut a from-scratch CNN's macro F1 from .79 to .46. So the
+ * default angle is small.
  *
  * @module
  */
@@ -12,12 +13,12 @@ import type { Rng } from "../random.ts";
 export interface AugmentOptions {
   /**
    * Largest rotation angle in degrees, about a uniformly random axis.
-   * @default 10
+   * @default {10}
    */
   maxRotationDeg?: number;
   /**
    * Scaling factor drawn uniformly from `[1 - scale, 1 + scale]`.
-   * @default 0.1
+   * @default {0.1}
    */
   scale?: number;
 }
@@ -31,10 +32,11 @@ export interface AugmentOptions {
  * @returns Row-major matrices, length `9 n`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { augmentMatrices } from "./augment.ts";
  * import { Rng } from "../random.ts";
  * const m = augmentMatrices(new Rng(0), 1, { maxRotationDeg: 0, scale: 0 });
- * console.assert(m[0] === 1 && m[1] === 0 && m[4] === 1);
+ * assert(m[0] === 1 && m[1] === 0 && m[4] === 1);
  * ```
  */
 export function augmentMatrices(rng: Rng, n: number, options: AugmentOptions = {}): Float32Array {
@@ -73,12 +75,13 @@ export function augmentMatrices(rng: Rng, n: number, options: AugmentOptions = {
  * @returns Augmented windows, same shape.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
  * import { applyMatrices } from "./augment.ts";
  * await initBackend("cpu");
  * const y = applyMatrices(tf.ones([1, 2, 3]), new Float32Array([2, 0, 0, 0, 2, 0, 0, 0, 2]));
- * console.assert(y.dataSync()[0] === 2);
+ * assert(y.dataSync()[0] === 2);
  * ```
  */
 export function applyMatrices(x: tf.Tensor3D, matrices: Float32Array): tf.Tensor3D {

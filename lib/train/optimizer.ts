@@ -6,27 +6,28 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Params } from "../model/params.ts";
+import { TRAIN_DEFAULTS } from "./defaults.ts";
 
 /** Adam hyper-parameters. */
 export interface AdamOptions {
   /**
    * Learning rate.
-   * @default 5e-4
+   * @default {5e-4}
    */
   lr?: number;
   /**
    * First-moment decay.
-   * @default 0.9
+   * @default {0.9}
    */
   beta1?: number;
   /**
    * Second-moment decay.
-   * @default 0.999
+   * @default {0.999}
    */
   beta2?: number;
   /**
    * Added to the denominator.
-   * @default 1e-8
+   * @default {1e-8}
    */
   eps?: number;
 }
@@ -50,6 +51,7 @@ export class Adam {
    * @param options Hyper-parameters.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import * as tf from "@tensorflow/tfjs-core";
    * import { initBackend } from "../runtime/backend.ts";
    * import { Adam } from "./optimizer.ts";
@@ -60,12 +62,12 @@ export class Adam {
    * p.create("w", [1], { kind: "ones" });
    * const opt = new Adam(p, { lr: 0.1 });
    * opt.apply(new Map([["w", tf.ones([1])]]));
-   * console.assert(Math.abs(p.get("w").dataSync()[0] - 0.9) < 1e-5);
+   * assert(Math.abs(p.get("w").dataSync()[0] - 0.9) < 1e-5);
    * opt.dispose(); p.dispose();
    * ```
    */
   constructor(params: Params, options: AdamOptions = {}) {
-    this.lr = options.lr ?? 5e-4;
+    this.lr = options.lr ?? TRAIN_DEFAULTS.lr;
     this.#beta1 = options.beta1 ?? 0.9;
     this.#beta2 = options.beta2 ?? 0.999;
     this.#eps = options.eps ?? 1e-8;

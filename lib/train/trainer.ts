@@ -1,51 +1,53 @@
 /**
  * One optimisation step of joint FlowFM training: draw noise, times and (optionally) augmented
- * views from a seeded generator, compute the flow-matching loss, clip the global gradient norm,
- * stop on a NaN or Inf loss, and apply Adam.
+ * views from a seeded generator, compute the objective's loss (flow matching or the DDPM baseline,
+ * see `lib/flow/objective.ts`), clip the global gradient norm, stop on a NaN or Inf loss, and apply
+ * Adam.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { applyMatrices, augmentMatrices, type AugmentOptions } from "./augment.ts";
-import { DDPM_STEPS, linearSchedule, type NoiseSchedule } from "../flow/diffusion.ts";
-import { diffusionLoss, flowMatchingLoss } from "../flow/loss.ts";
+import { type ObjectiveSpec, objectiveSpec } from "../flow/objective.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import { Adam } from "./optimizer.ts";
-import { drawTimes, type TimeSampling } from "../flow/path.ts";
+import { TRAIN_DEFAULTS } from "./defaults.ts";
+import type { TimeSampling } from "../flow/path.ts";
 import { Rng } from "../random.ts";
 
 /** Training hyper-parameters. */
 export interface TrainerOptions {
   /**
    * Adam learning rate.
-   * @default 5e-4
+   * @default {5e-4}
    */
   lr?: number;
   /**
    * Clip the global gradient norm to this value; `0` disables clipping.
-   * @default 1
+   * @default {1}
    */
   clipNorm?: number;
   /**
    * How flow times are drawn (flow matching only; DDPM draws steps uniformly in [0, T)).
-   * @default "uniform"
+   * @default {"uniform"}
    */
   timeSampling?: TimeSampling;
   /**
    * Augmented encoder views (small rotation + scaling); `null` feeds the encoder `x_1` itself.
-   * @default null
+   * @default {null}
    */
   augment?: AugmentOptions | null;
   /**
    * Split each batch into micro-batches of this many windows and accumulate their gradients
    * (same update, less memory; batch-norm statistics are then per micro-batch); `0` = no split.
    * tfjs-backend-wasm has a 2 GB heap: the `base` preset needs micro-batches of 16 there.
-   * @default 0
+   * @default {0}
    */
   microBatch?: number;
   /**
-   * Seed of noise, times and augmentations (the model's weights use `config.seed`).
-   * @default the model's config.seed
+   * Seed of noise, times and augmentations (the model's weights use `config.seed`); when
+   * omitted, the model's `config.seed`.
+   * @default {undefined}
    */
   seed?: number;
 }
@@ -106,7 +108,7 @@ export class Trainer {
   readonly optimizer: Adam;
   /** Noise, time and augmentation draws. */
   rng: Rng;
-  readonly #schedule: NoiseSchedule | null;
+  readonly #objective: ObjectiveSpec;
   readonly #options: Required<Omit<TrainerOptions, "seed" | "augment">> & {
     augment: AugmentOptions | null;
   };
@@ -118,12 +120,13 @@ export class Trainer {
    * @param options Hyper-parameters.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { FlowFM, initBackend, presetConfig, Trainer } from "../../mod.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
    * const trainer = new Trainer(model, { lr: 1e-3 });
    * const r = await trainer.step(new Float32Array(4 * 300 * 3));
-   * console.assert(r.step === 1 && Number.isFinite(r.loss));
+   * assert(r.step === 1 && Number.isFinite(r.loss));
    * trainer.dispose(); model.dispose();
    * ```
    */
@@ -135,15 +138,15 @@ export class Trainer {
     }
     this.model = model;
     this.#options = {
-      lr: options.lr ?? 5e-4,
-      clipNorm: options.clipNorm ?? 1,
+      lr: options.lr ?? TRAIN_DEFAULTS.lr,
+      clipNorm: options.clipNorm ?? TRAIN_DEFAULTS.clipNorm,
       timeSampling: options.timeSampling ?? "uniform",
       augment: options.augment ?? null,
-      microBatch: options.microBatch ?? 0,
+      microBatch: options.microBatch ?? TRAIN_DEFAULTS.microBatch,
     };
     this.optimizer = new Adam(model.params, { lr: this.#options.lr });
     this.rng = new Rng(options.seed ?? model.config.seed);
-    this.#schedule = model.config.objective === "ddpm" ? linearSchedule() : null;
+    this.#objective = objectiveSpec(model.config.objective);
   }
 
   /** Steps completed so far. */
@@ -166,10 +169,8 @@ export class Trainer {
       throw new Error(`train step: need at least 2 windows of [${len}, ${ch}] per batch, got ${n}`);
     }
     const noiseData = this.rng.normals(n * per);
-    const schedule = this.#schedule;
-    const tData = schedule
-      ? Float32Array.from({ length: n }, () => this.rng.int(DDPM_STEPS))
-      : drawTimes(this.rng, n, this.#options.timeSampling);
+    const objective = this.#objective;
+    const tData = objective.drawTimes(this.rng, n, this.#options.timeSampling);
     const aug = this.#options.augment ? augmentMatrices(this.rng, n, this.#options.augment) : null;
     const trainable = [...this.model.params.trainable];
     const vars = trainable.map((k) => this.model.params.get(k));
@@ -182,9 +183,7 @@ export class Trainer {
         const noise = tf.tensor3d(noiseData.subarray(start * per, (start + m) * per), [m, len, ch]);
         const tc = tData.subarray(start, start + m);
         const view = aug ? applyMatrices(x1, aug.subarray(start * 9, (start + m) * 9)) : undefined;
-        const loss = schedule
-          ? () => diffusionLoss(this.model, { data: x1, eps: noise, steps: tc, view }, schedule)
-          : () => flowMatchingLoss(this.model, { x1, x0: noise, t: tf.tensor1d(tc), view });
+        const loss = () => objective.loss(this.model, { data: x1, noise, times: tc, view });
         const r = tf.variableGrads(loss, vars);
         // Weight each micro-batch by its share of the batch, so the sum is the batch mean.
         return m === n ? r : {

@@ -33,9 +33,10 @@ function isPermissionError(e: unknown): boolean {
  * @returns The bytes and a name for messages.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readSource } from "./load.ts";
  * const { bytes } = await readSource(new Uint8Array([1, 2]));
- * console.assert(bytes.length === 2);
+ * assert(bytes.length === 2);
  * ```
  */
 export async function readSource(
@@ -74,11 +75,12 @@ export async function readSource(
  * @throws Error naming the file and the tensor or field at fault.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FlowFM, initBackend, loadModel, presetConfig, serializeModel } from "../../mod.ts";
  * await initBackend("cpu");
  * const original = new FlowFM(presetConfig("tiny"));
  * const model = await loadModel(await serializeModel(original));
- * console.assert(model.embeddingDim === 32);
+ * assert(model.embeddingDim === 32);
  * original.dispose(); model.dispose();
  * ```
  */

@@ -57,11 +57,12 @@ export class WeightsError extends Error {
  * @returns The file's bytes.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FlowFM, initBackend, presetConfig, serializeModel } from "../../mod.ts";
  * await initBackend("cpu");
  * const model = new FlowFM(presetConfig("tiny"));
  * const bytes = await serializeModel(model);
- * console.assert(bytes.length > 1000);
+ * assert(bytes.length > 1000);
  * model.dispose();
  * ```
  */
@@ -117,9 +118,10 @@ export interface LoadedWeights {
  * @throws WeightsError naming the metadata field at fault.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { presetConfig, readWeightsMetadata } from "../../mod.ts";
  * const md = { format: "flowfm", kind: "model", config: JSON.stringify(presetConfig("tiny")) };
- * console.assert(readWeightsMetadata(md, "demo").config.preset === "tiny");
+ * assert(readWeightsMetadata(md, "demo").config.preset === "tiny");
  * ```
  */
 export function readWeightsMetadata(
@@ -157,11 +159,12 @@ export function readWeightsMetadata(
  * @throws WeightsError or SafetensorsError naming the field or tensor at fault.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { deserializeModel, FlowFM, initBackend, presetConfig, serializeModel } from "../../mod.ts";
  * await initBackend("cpu");
  * const a = new FlowFM(presetConfig("tiny"));
  * const { model } = deserializeModel(await serializeModel(a), "memory");
- * console.assert(model.config.preset === "tiny");
+ * assert(model.config.preset === "tiny");
  * a.dispose(); model.dispose();
  * ```
  */

@@ -3,18 +3,25 @@
  * uint64 header length N, N bytes of UTF-8 JSON header, then the data buffer. Runs in
  * browsers and Deno alike: pure bytes, no runtime APIs, no tfjs.
  *
+ * The decoder lives here; the encoder is in `safetensors_encode.ts` and the shared types and
+ * helpers in `safetensors_format.ts`, all re-exported from this module.
+ *
  * @module
  */
 
-/** A single F32 tensor: row-major data whose length equals the product of `shape`. */
-export interface SafetensorsTensor {
-  /** Element type; only `"F32"` is supported. */
-  dtype: "F32";
-  /** Dimensions (non-negative integers); `[]` is a scalar. */
-  shape: number[];
-  /** Row-major element data. */
-  data: Float32Array;
-}
+import {
+  checkShape,
+  isPlainObject,
+  ITEM_SIZE,
+  LITTLE_ENDIAN_HOST,
+  MAX_HEADER,
+  q,
+  SafetensorsError,
+  type SafetensorsTensor,
+} from "./safetensors_format.ts";
+
+export { SafetensorsError, type SafetensorsTensor } from "./safetensors_format.ts";
+export { encodeSafetensors } from "./safetensors_encode.ts";
 
 /** Result of {@linkcode decodeSafetensors}. */
 export interface DecodedSafetensors {
@@ -30,63 +37,6 @@ export interface DecodeSafetensorsOptions {
   source?: string;
 }
 
-/**
- * Error thrown for any malformed safetensors input or invalid encoder argument.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const err = new SafetensorsError("bad", { tensor: "w", field: "shape" });
- * assert.equal(err.name, "SafetensorsError");
- * assert.equal(err.tensor, "w");
- * ```
- */
-export class SafetensorsError extends Error {
-  /** Name of the tensor at fault, when there is one. */
-  readonly tensor?: string;
-  /** Header field at fault (e.g. `"dtype"`, `"data_offsets"`, `"__metadata__"`). */
-  readonly field?: string;
-  /**
-   * Creates the error.
-   *
-   * @param message Full error message.
-   * @param where Optional tensor name and field at fault.
-   */
-  constructor(message: string, where: { tensor?: string; field?: string } = {}) {
-    super(message);
-    this.name = "SafetensorsError";
-    if (where.tensor !== undefined) this.tensor = where.tensor;
-    if (where.field !== undefined) this.field = where.field;
-  }
-}
-
-// deno-fmt-ignore
-const ITEM_SIZE: Record<string, number> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2,
-  I32: 4, U32: 4, F32: 4, I64: 8, U64: 8, F64: 8,
-};
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-const MAX_HEADER = 100_000_000;
-const q = (s: string): string => JSON.stringify(s);
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Element count of a validated shape, or an error string. */
-function checkShape(shape: unknown): number | string {
-  if (!Array.isArray(shape)) return "must be an array of integers";
-  let n = 1;
-  for (const d of shape) {
-    if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
-      return `dimension ${JSON.stringify(d)} is not a non-negative integer`;
-    }
-    n *= d;
-    if (!Number.isSafeInteger(n * 4)) return "element count overflows";
-  }
-  return n;
-}
-
 /** Copies `count` little-endian u32 words from `src` at `offset` into a fresh Float32Array. */
 function readF32(src: Uint8Array, offset: number, count: number): Float32Array {
   const out = new Float32Array(count);
@@ -96,92 +46,6 @@ function readF32(src: Uint8Array, offset: number, count: number): Float32Array {
     const view = new DataView(src.buffer, src.byteOffset + offset, count * 4);
     const bits = new Uint32Array(out.buffer);
     for (let i = 0; i < count; i++) bits[i] = view.getUint32(i * 4, true);
-  }
-  return out;
-}
-
-/**
- * Encodes F32 tensors (and optional string metadata) as safetensors bytes. Output is
- * deterministic: tensors and metadata keys are sorted by name, the header is space-padded so
- * the data buffer starts at an 8-byte aligned offset, and values are written little-endian
- * bit-exactly (NaN payloads, -0 and subnormals are preserved).
- *
- * @param tensors Tensors by name, as a record or a Map.
- * @param metadata Optional `__metadata__` map; every value must be a string.
- * @returns The encoded file bytes.
- * @throws {SafetensorsError} On a shape/data length mismatch, non-F32 dtype, bad name or metadata.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const bytes = encodeSafetensors({ w: { dtype: "F32", shape: [2], data: new Float32Array([1, 2]) } });
- * const { tensors } = decodeSafetensors(bytes);
- * assert.deepEqual(Array.from(tensors.get("w")!.data), [1, 2]);
- * ```
- */
-export function encodeSafetensors(
-  tensors: Record<string, SafetensorsTensor> | Map<string, SafetensorsTensor>,
-  metadata?: Record<string, string>,
-): Uint8Array {
-  const entries = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const header: Record<string, unknown> = {};
-  if (metadata !== undefined) {
-    if (!isPlainObject(metadata)) {
-      throw new SafetensorsError("safetensors: metadata must be an object of strings", {
-        field: "__metadata__",
-      });
-    }
-    const meta: Record<string, string> = {};
-    for (const key of Object.keys(metadata).sort()) {
-      const v: unknown = metadata[key];
-      if (typeof v !== "string") {
-        throw new SafetensorsError(
-          `safetensors: metadata value for ${q(key)} must be a string, got ${typeof v}`,
-          { field: `__metadata__.${key}` },
-        );
-      }
-      meta[key] = v;
-    }
-    header.__metadata__ = meta;
-  }
-  let offset = 0;
-  for (const [name, t] of entries) {
-    const fail = (msg: string, field?: string): never => {
-      throw new SafetensorsError(`safetensors: tensor ${q(name)}: ${msg}`, { tensor: name, field });
-    };
-    if (typeof name !== "string" || name === "" || name === "__metadata__") {
-      fail("invalid tensor name");
-    }
-    if (t?.dtype !== "F32") fail(`dtype ${String(t?.dtype)} not supported, expected F32`, "dtype");
-    if (!(t.data instanceof Float32Array)) fail("data must be a Float32Array", "data");
-    const shapeCheck = checkShape(t.shape);
-    const n = typeof shapeCheck === "string" ? fail(`shape ${shapeCheck}`, "shape") : shapeCheck;
-    if (n !== t.data.length) {
-      fail(
-        `shape ${JSON.stringify(t.shape)} has ${n} elements but data has ${t.data.length}`,
-        "shape",
-      );
-    }
-    header[name] = { dtype: "F32", shape: [...t.shape], data_offsets: [offset, offset + n * 4] };
-    offset += n * 4;
-  }
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const headerLen = Math.ceil(json.length / 8) * 8;
-  const out = new Uint8Array(8 + headerLen + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerLen), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.length, 8 + headerLen);
-  let pos = 8 + headerLen;
-  for (const [, t] of entries) {
-    if (LITTLE_ENDIAN_HOST) {
-      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
-    } else {
-      const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
-      for (let i = 0; i < bits.length; i++) view.setUint32(pos + i * 4, bits[i], true);
-    }
-    pos += t.data.byteLength;
   }
   return out;
 }

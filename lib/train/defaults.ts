@@ -1,0 +1,29 @@
+/**
+ * The training defaults, in one place: the library (`Trainer`, `Adam`, `train`) and
+ * `cli/train.ts` (its flags and help text) all read them from here.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TRAIN_DEFAULTS } from "./defaults.ts";
+ * assert.equal(TRAIN_DEFAULTS.lr, 5e-4);
+ * assert.equal(TRAIN_DEFAULTS.preset, "small");
+ * ```
+ *
+ * @module
+ */
+import type { Objective, PresetName } from "../model/config.ts";
+
+/** Default training settings (nanoGPT style: one block, one line per setting). */
+export const TRAIN_DEFAULTS = {
+  lr: 5e-4, // Adam learning rate
+  clipNorm: 1, // global gradient-norm clip; 0 turns clipping off
+  batch: 32, // windows per optimisation step
+  microBatch: 0, // accumulate gradients over micro-batches of this many windows; 0 = whole batch
+  steps: 60, // optimisation steps of a run (unless epochs are given)
+  checkpointEvery: 20, // emit a checkpoint every this many steps
+  augment: false, // encoder sees a slightly rotated and scaled view of each window
+  seed: 0, // seed of weights, noise, times, augmentations and batch order
+  preset: "small" as PresetName, // model size of a new run: base | small | tiny
+  objective: "fm" as Objective, // fm (flow matching) | ddpm (the diffusion baseline)
+} as const;

@@ -1,0 +1,279 @@
+/**
+ * The training loop: seeded batches, {@link Trainer} steps, periodic checkpoints, a clean stop on
+ * an `AbortSignal`, and exact resumption from a checkpoint (same weights, bit for bit, as a run
+ * that was never interrupted, on the same backend). Files are the caller's business: the loop
+ * hands out checkpoint bytes and step records through hooks.
+ *
+ * @module
+ */
+import { gatherWindows } from "../data/window_set.ts";
+import { WINDOW_VALUES } from "../data/types.ts";
+import type { FlowFM } from "../model/flowfm.ts";
+import { Rng } from "../random.ts";
+import { batchIndices, type BatchSchedule, stepsForEpochs } from "./batches.ts";
+import { encodeCheckpoint, type RunConfig, type RunState } from "./checkpoint.ts";
+import { TRAIN_DEFAULTS } from "./defaults.ts";
+import { Trainer } from "./trainer.ts";
+
+/** Windows to train on: `count` windows `[count, 300, 3]`, row-major, in g (a `WindowSet` fits). */
+export interface TrainWindows {
+  /** The values, `count * 900` of them. */
+  data: Float32Array;
+  /** Number of windows. */
+  count: number;
+}
+
+/** Settings of {@link train}. With `resume`, a setting left out keeps the checkpoint's value. */
+export interface TrainOptions {
+  /**
+   * Steps of the whole run, counted from step 0 (with `resume`: extends or shortens the run).
+   * @default {60} (with `resume`: the checkpoint's)
+   */
+  steps?: number;
+  /**
+   * Passes over the windows; when given it sets `steps` (a partial last batch is dropped).
+   * @default {undefined}
+   */
+  epochs?: number;
+  /**
+   * Windows per step (at most the number of windows).
+   * @default {32}
+   */
+  batch?: number;
+  /**
+   * Adam learning rate.
+   * @default {5e-4}
+   */
+  lr?: number;
+  /**
+   * Global gradient-norm clip; `0` disables clipping.
+   * @default {1}
+   */
+  clipNorm?: number;
+  /**
+   * Feed the encoder a slightly rotated (<= 10 deg) and scaled (±10 %) view of each window.
+   * @default {false}
+   */
+  augment?: boolean;
+  /**
+   * Seed of noise, times, augmentations and batch order.
+   * @default {model.config.seed}
+   */
+  seed?: number;
+  /**
+   * Accumulate gradients over micro-batches of this many windows; `0` = the whole batch at once.
+   * @default {0}
+   */
+  microBatch?: number;
+  /**
+   * Emit a checkpoint through `onCheckpoint` every this many steps (and always at the end).
+   * @default {20}
+   */
+  checkpointEvery?: number;
+  /**
+   * Run state from `loadCheckpoint`, to continue that run (train the model it returned).
+   * @default {undefined}
+   */
+  resume?: RunState;
+}
+
+/** One step's record (what `cli/train.ts` writes to `log.jsonl`). */
+export interface TrainStepRecord {
+  /** Steps completed, including this one. */
+  step: number;
+  /** Loss before the update. */
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Windows per second since this call started. */
+  windowsPerSec: number;
+  /** Seconds since this call started. */
+  elapsedSec: number;
+}
+
+/** The run as resolved, before its first step. */
+export interface TrainStart {
+  /** Steps already completed (non-zero when resuming). */
+  startStep: number;
+  /** Steps of the whole run. */
+  totalSteps: number;
+  /** Windows per step actually used. */
+  batch: number;
+}
+
+/** Callbacks and the stop signal of {@link train}; every hook may be async (it is awaited). */
+export interface TrainHooks {
+  /** Called once, before the first step. */
+  onStart?: (start: TrainStart) => void | Promise<void>;
+  /** Called after every step. */
+  onStep?: (record: TrainStepRecord) => void | Promise<void>;
+  /** Receives checkpoint bytes (for `loadCheckpoint`) and the step they hold. */
+  onCheckpoint?: (bytes: Uint8Array, step: number) => void | Promise<void>;
+  /** Stops the run after the current step; a final checkpoint is still emitted. */
+  signal?: AbortSignal;
+}
+
+/** What {@link train} did. */
+export interface TrainResult {
+  /** Steps completed in all (including those before a resume). */
+  steps: number;
+  /** Mean loss of the last (up to) 10 steps of this call; `NaN` when it took none. */
+  finalLoss: number;
+  /** How many steps `finalLoss` averages. */
+  finalLossSteps: number;
+  /** Windows this call trained on. */
+  windowsSeen: number;
+  /** Seconds this call took. */
+  seconds: number;
+  /** True when `signal` stopped the run before `totalSteps`. */
+  stopped: boolean;
+}
+
+function check(name: string, v: number | undefined, min: number, integer = true): void {
+  if (v !== undefined && !(Number.isFinite(v) && v >= min && (!integer || Number.isInteger(v)))) {
+    throw new RangeError(
+      `train: options.${name} must be ${integer ? "an integer" : "a number"} >= ${min}, got ${v}`,
+    );
+  }
+}
+
+/** The run's schedule and settings: the options', else the checkpoint's, else the defaults. */
+function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
+  for (const k of ["steps", "epochs", "checkpointEvery"] as const) check(k, o[k], 1);
+  check("batch", o.batch, 2);
+  check("microBatch", o.microBatch, 0);
+  check("seed", o.seed, -(2 ** 53));
+  check("lr", o.lr, 0, false);
+  check("clipNorm", o.clipNorm, 0, false);
+  if (!(Number.isInteger(w.count) && w.data.length === w.count * WINDOW_VALUES)) {
+    throw new RangeError(
+      `train: windows hold ${w.data.length} values, expected count (${w.count}) * ${WINDOW_VALUES}`,
+    );
+  }
+  if (w.count < 2) throw new Error(`need at least 2 windows to train, the data gave ${w.count}`);
+  const r = o.resume, D = TRAIN_DEFAULTS;
+  const batch = o.batch ?? r?.schedule.batch ?? D.batch;
+  const schedule: BatchSchedule = {
+    batch,
+    seed: o.seed ?? r?.schedule.seed ?? model.config.seed,
+    totalSteps: o.epochs !== undefined
+      ? stepsForEpochs(o.epochs, w.count, batch)
+      : o.steps ?? r?.schedule.totalSteps ?? D.steps,
+    windows: r?.schedule.windows ?? w.count,
+  };
+  const config: RunConfig = {
+    preset: model.config.preset,
+    lr: o.lr ?? r?.config.lr ?? D.lr,
+    clipNorm: o.clipNorm ?? r?.config.clipNorm ?? D.clipNorm,
+    augment: o.augment ?? r?.config.augment ?? D.augment,
+    objective: model.config.objective,
+  };
+  return { schedule, config };
+}
+
+/** The trainer's current run state (moments copied out of the backend). */
+async function snapshot(t: Trainer, schedule: BatchSchedule, config: RunConfig): Promise<RunState> {
+  const moments = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [k, v] of t.optimizer.state()) {
+    moments.set(k, { shape: v.shape.slice(), data: new Float32Array(await v.data()) });
+  }
+  return { step: t.steps, rng: t.rng.state(), moments, schedule, config };
+}
+
+/**
+ * Trains `model` in place on `windows` until `totalSteps`: step `s` uses the windows the seeded
+ * schedule gives it, a checkpoint is emitted every `checkpointEvery` steps and at the end, and
+ * an aborted `signal` ends the run after the current step with a final checkpoint.
+ *
+ * @param model The model to train (with `resume`: the one `loadCheckpoint` returned).
+ * @param windows The training windows.
+ * @param options Run settings.
+ * @param hooks Progress, checkpoint and stop hooks.
+ * @returns Steps taken, final loss and throughput.
+ * @throws TrainingDivergedError when the loss or gradients stop being finite.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
+ * import { loadCheckpoint } from "./checkpoint.ts";
+ * import { train } from "./run.ts";
+ * await initBackend("cpu");
+ * const windows = { data: new Float32Array(8 * 900).map((_, i) => Math.sin(i / 9)), count: 8 };
+ * const model = new FlowFM(presetConfig("tiny"));
+ * let saved = new Uint8Array();
+ * const r = await train(model, windows, { steps: 2, batch: 4 }, {
+ *   onCheckpoint: (bytes) => { saved = bytes; },
+ * });
+ * assert.equal(r.steps, 2);
+ * model.dispose();
+ * const resumed = loadCheckpoint(saved, "memory");
+ * const more = await train(resumed.model, windows, { steps: 3, resume: resumed.state });
+ * assert.equal(more.steps, 3);
+ * resumed.model.dispose();
+ * ```
+ */
+export async function train(
+  model: FlowFM,
+  windows: TrainWindows,
+  options: TrainOptions = {},
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
+  const { schedule, config } = resolve(model, windows, options);
+  const every = options.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery;
+  const trainer = new Trainer(model, {
+    lr: config.lr,
+    clipNorm: config.clipNorm,
+    augment: config.augment ? {} : null,
+    seed: schedule.seed,
+    microBatch: options.microBatch ?? TRAIN_DEFAULTS.microBatch,
+  });
+  try {
+    if (options.resume) {
+      trainer.optimizer.load(options.resume.moments, options.resume.step);
+      trainer.rng = Rng.fromState(options.resume.rng);
+    }
+    const batch = Math.min(schedule.batch, windows.count), total = schedule.totalSteps;
+    await hooks.onStart?.({ startStep: trainer.steps, totalSteps: total, batch });
+    let saved = -1;
+    const emit = async () => {
+      if (!hooks.onCheckpoint || saved === trainer.steps) return;
+      saved = trainer.steps;
+      const bytes = await encodeCheckpoint(model, await snapshot(trainer, schedule, config));
+      await hooks.onCheckpoint(bytes, trainer.steps);
+    };
+    const t0 = performance.now(), xb = new Float32Array(batch * WINDOW_VALUES), last: number[] = [];
+    let seen = 0, stopped = false;
+    while (trainer.steps < total) {
+      // Let timers and signal handlers (e.g. Ctrl-C) run between steps.
+      if (hooks.signal) await new Promise((done) => setTimeout(done, 0));
+      if (hooks.signal?.aborted) {
+        stopped = true;
+        break;
+      }
+      gatherWindows(
+        windows.data,
+        batchIndices(trainer.steps, windows.count, batch, schedule.seed),
+        xb,
+      );
+      const r = await trainer.step(xb);
+      seen += batch;
+      last.push(r.loss);
+      if (last.length > 10) last.shift();
+      const elapsedSec = (performance.now() - t0) / 1000;
+      const { step, loss, gradNorm } = r;
+      await hooks.onStep?.({ step, loss, gradNorm, windowsPerSec: seen / elapsedSec, elapsedSec });
+      if (r.step % every === 0 && r.step < total) await emit();
+    }
+    await emit();
+    return {
+      steps: trainer.steps,
+      finalLoss: last.length ? last.reduce((a, b) => a + b, 0) / last.length : NaN,
+      finalLossSteps: last.length,
+      windowsSeen: seen,
+      seconds: (performance.now() - t0) / 1000,
+      stopped,
+    };
+  } finally {
+    trainer.dispose();
+  }
+}

@@ -1,0 +1,101 @@
+// Documentation hygiene, checked on the source tree (mod.ts and every .ts file under lib/):
+// doc examples assert with a throwing assertion (`console.assert` only prints, so an example
+// using it tests nothing), and every JSDoc `@default` tag uses the `@default {value}` form that
+// JSR renders.
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../", import.meta.url);
+
+async function tsFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(new URL(dir, ROOT))) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory) out.push(...await tsFiles(p));
+    else if (e.name.endsWith(".ts")) out.push(p);
+  }
+  return out.sort();
+}
+
+/** `file:line: text` for every line of `src` that uses `console.assert`. */
+function consoleAsserts(file: string, src: string): string[] {
+  const out: string[] = [];
+  src.split("\n").forEach((line, i) => {
+    if (/\bconsole\s*\.\s*assert\b/.test(line)) out.push(`${file}:${i + 1}: ${line.trim()}`);
+  });
+  return out;
+}
+
+/** Whether `rest` (the text after `@default`) starts with a `{value}` whose braces balance. */
+function bracedValue(rest: string): boolean {
+  const m = /^\s+\{/.exec(rest);
+  if (!m) return false;
+  let depth = 0;
+  for (let i = m[0].length - 1; i < rest.length; i++) {
+    if (rest[i] === "{") depth++;
+    else if (rest[i] === "}" && --depth === 0) return true;
+  }
+  return false;
+}
+
+/** `file:line: text` for every JSDoc `@default` tag of `src` not in the `@default {value}` form. */
+function badDefaults(file: string, src: string): string[] {
+  const out: string[] = [];
+  src.split("\n").forEach((line, i) => {
+    const m = /^\s*(?:\/\*\*|\*)\s*@default(?![\w-])(.*)$/.exec(line);
+    if (m && !bracedValue(m[1].replace(/\s*\*\/\s*$/, ""))) {
+      out.push(`${file}:${i + 1}: ${line.trim()}`);
+    }
+  });
+  return out;
+}
+
+const files = ["mod.ts", ...await tsFiles("lib")];
+const sources = new Map<string, string>();
+for (const f of files) sources.set(f, await Deno.readTextFile(new URL(f, ROOT)));
+
+Deno.test("doc hygiene: the checks flag what they should", () => {
+  assert.deepEqual(consoleAsserts("a.ts", "/**\n * console.assert(x === 1);\n */"), [
+    "a.ts:2: * console.assert(x === 1);",
+  ]);
+  assert.deepEqual(consoleAsserts("a.ts", ' * import assert from "node:assert/strict";\n'), []);
+  const bad = [
+    "   * @default 5e-4",
+    '   * @default "uniform"',
+    "   * @default the model's config.seed",
+    "   * @default",
+    "   * @default {5e-4",
+    "  /** @default 64 */",
+  ];
+  const good = [
+    "   * @default {5e-4}",
+    '   * @default {"uniform"}',
+    "   * @default {{}}",
+    "   * @default {[0, 0.5, 1]}",
+    "   * @default {60} (with `resume`: the checkpoint's)",
+    "  /** @default {64} */",
+    "   * @defaultValue is not this tag",
+    "// @default 5 outside a JSDoc block",
+  ];
+  assert.equal(badDefaults("a.ts", bad.join("\n")).length, bad.length);
+  assert.deepEqual(badDefaults("a.ts", good.join("\n")), []);
+});
+
+Deno.test("doc hygiene: no console.assert in mod.ts or lib/ (doc examples must assert)", () => {
+  const offenders = files.flatMap((f) => consoleAsserts(f, sources.get(f)!));
+  assert.deepEqual(
+    offenders,
+    [],
+    `console.assert only prints; use node:assert/strict instead:\n${offenders.join("\n")}`,
+  );
+});
+
+Deno.test("doc hygiene: every @default tag in mod.ts and lib/ is `@default {value}`", () => {
+  const offenders = files.flatMap((f) => badDefaults(f, sources.get(f)!));
+  assert.deepEqual(
+    offenders,
+    [],
+    `write @default {value} (prose defaults: @default {undefined}, prose in the description):\n${
+      offenders.join("\n")
+    }`,
+  );
+});

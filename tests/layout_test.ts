@@ -1,0 +1,95 @@
+// The library's layout rules, checked on the source tree: no import cycles, `Deno.*` only under
+// lib/io/, no library file over 300 lines, and the CLI's train command a thin shell.
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../", import.meta.url);
+
+async function tsFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(new URL(dir, ROOT))) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory) out.push(...await tsFiles(p));
+    else if (e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")) out.push(p);
+  }
+  return out.sort();
+}
+
+/** Code without comments, so doc examples and prose do not count as imports or `Deno.` uses. */
+function stripComments(src: string): string {
+  return src.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+}
+
+function normalise(path: string): string {
+  const parts: string[] = [];
+  for (const p of path.split("/")) {
+    if (p === "..") parts.pop();
+    else if (p !== ".") parts.push(p);
+  }
+  return parts.join("/");
+}
+
+/** Relative imports (static, type-only and re-exports) of one file, as repository paths. */
+function importsOf(file: string, src: string): string[] {
+  const dir = file.slice(0, file.lastIndexOf("/") + 1);
+  const re =
+    /(?:import|export)\s[^"';]*?from\s*["'](\.{1,2}\/[^"']+)["']|import\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
+  return [...stripComments(src).matchAll(re)].map((m) => normalise(dir + (m[1] ?? m[2])));
+}
+
+const files = ["mod.ts", ...await tsFiles("lib")];
+const sources = new Map<string, string>();
+for (const f of files) sources.set(f, await Deno.readTextFile(new URL(f, ROOT)));
+
+Deno.test("layout: the library's import graph has no cycles", () => {
+  const graph = new Map(files.map((f) => [f, importsOf(f, sources.get(f)!)]));
+  const state = new Map<string, "active" | "done">();
+  const stack: string[] = [];
+  const visit = (f: string): void => {
+    if (state.get(f) === "done" || !graph.has(f)) return;
+    if (state.get(f) === "active") {
+      const cycle = [...stack.slice(stack.indexOf(f)), f].join(" -> ");
+      throw new assert.AssertionError({ message: `import cycle: ${cycle}` });
+    }
+    state.set(f, "active");
+    stack.push(f);
+    for (const g of graph.get(f)!) visit(g);
+    stack.pop();
+    state.set(f, "done");
+  };
+  for (const f of files) visit(f);
+});
+
+Deno.test("layout: Deno.* is used only under lib/io/", () => {
+  const offenders = files.filter((f) => !f.startsWith("lib/io/"))
+    .filter((f) => /\bDeno\./.test(stripComments(sources.get(f)!)));
+  assert.deepEqual(offenders, []);
+});
+
+Deno.test("layout: browser-safe modules never import lib/io/", () => {
+  const offenders = files.filter((f) => !f.startsWith("lib/io/"))
+    .filter((f) => importsOf(f, sources.get(f)!).some((i) => i.startsWith("lib/io/")));
+  assert.deepEqual(offenders, []);
+});
+
+Deno.test("layout: no library file is over 300 lines, cli/train.ts at most 150", async () => {
+  const long = files.map((f) => [f, sources.get(f)!.split("\n").length - 1] as const)
+    .filter(([, n]) => n > 300);
+  assert.deepEqual(long, []);
+  const train = await Deno.readTextFile(new URL("cli/train.ts", ROOT));
+  assert.ok(
+    train.split("\n").length - 1 <= 150,
+    `cli/train.ts has ${train.split("\n").length - 1} lines`,
+  );
+});
+
+Deno.test("layout: the import scanner sees static, type and dynamic imports", () => {
+  const src =
+    `import { a } from "./a.ts";\nimport type { B } from "../b.ts";\nexport * from "./c.ts";\n` +
+    `// import { x } from "./commented.ts";\nconst m = await import("./d.ts");\n`;
+  assert.deepEqual(importsOf("lib/x/y.ts", src), [
+    "lib/x/a.ts",
+    "lib/b.ts",
+    "lib/x/c.ts",
+    "lib/x/d.ts",
+  ]);
+});
