@@ -109,6 +109,25 @@ export {
 } from "./lib/train/trainer.ts";
 export { Adam, type AdamOptions } from "./lib/train/optimizer.ts";
 export { type AugmentOptions } from "./lib/train/augment.ts";
+// The training loop, its run state and its defaults.
+export {
+  train,
+  type TrainHooks,
+  type TrainOptions,
+  type TrainResult,
+  type TrainStart,
+  type TrainStepRecord,
+  type TrainWindows,
+} from "./lib/train/run.ts";
+export {
+  encodeCheckpoint,
+  loadCheckpoint,
+  type MomentTensor,
+  type RunConfig,
+  type RunState,
+} from "./lib/train/checkpoint.ts";
+export { batchIndices, type BatchSchedule, stepsForEpochs } from "./lib/train/batches.ts";
+export { TRAIN_DEFAULTS } from "./lib/train/defaults.ts";
 export { Rng } from "./lib/random.ts";
 export { type WindowsInput } from "./lib/model/windows.ts";
 export {

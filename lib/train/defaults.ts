@@ -2,6 +2,13 @@
  * The training defaults, in one place: the library (`Trainer`, `Adam`, `train`) and
  * `cli/train.ts` (its flags and help text) all read them from here.
  *
+ * @module
+ */
+import type { Objective, PresetName } from "../model/config.ts";
+
+/**
+ * Default training settings (nanoGPT style: one block, one line per setting).
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -9,12 +16,7 @@
  * assert.equal(TRAIN_DEFAULTS.lr, 5e-4);
  * assert.equal(TRAIN_DEFAULTS.preset, "small");
  * ```
- *
- * @module
  */
-import type { Objective, PresetName } from "../model/config.ts";
-
-/** Default training settings (nanoGPT style: one block, one line per setting). */
 export const TRAIN_DEFAULTS = {
   lr: 5e-4, // Adam learning rate
   clipNorm: 1, // global gradient-norm clip; 0 turns clipping off

@@ -200,7 +200,7 @@ async function snapshot(t: Trainer, schedule: BatchSchedule, config: RunConfig):
  * await initBackend("cpu");
  * const windows = { data: new Float32Array(8 * 900).map((_, i) => Math.sin(i / 9)), count: 8 };
  * const model = new FlowFM(presetConfig("tiny"));
- * let saved = new Uint8Array();
+ * let saved: Uint8Array = new Uint8Array();
  * const r = await train(model, windows, { steps: 2, batch: 4 }, {
  *   onCheckpoint: (bytes) => { saved = bytes; },
  * });
