@@ -3,6 +3,7 @@
 // against shuffled z (same noise). A ratio near 1 means z is ignored.
 import { initBackend } from "../lib/runtime/backend.ts";
 import { conditioningGap } from "../lib/metrics/generative_quality.ts";
+import { OBJECTIVES } from "../lib/flow/objective.ts";
 import { gatherWindows } from "../lib/data/window_set.ts";
 import { loadModel } from "../lib/weights/load.ts";
 import { Rng } from "../lib/random.ts";
@@ -28,9 +29,8 @@ async function main(): Promise<void> {
   const idx = new Rng(5).permutation(set.count).subarray(0, count);
   const real = gatherWindows(set.data, idx);
   const model = await loadModel(positionals[0]);
-  const ddpm = model.config.objective === "ddpm";
   const r = await conditioningGap(model, real, {
-    method: ddpm ? "ddim" : "midpoint",
+    method: OBJECTIVES[model.config.objective].defaultMethod,
     steps,
     seed: 1,
   });

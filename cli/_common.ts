@@ -1,7 +1,13 @@
 // Shared CLI plumbing: exit codes, usage errors, permission messages, atomic writes, progress.
 // Deno-only (CLI code stays out of the library core).
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { type BackendInfo, describeBackend, initBackend } from "../lib/runtime/backend.ts";
+import {
+  BACKEND_NAMES,
+  type BackendInfo,
+  type BackendName,
+  describeBackend,
+  initBackend,
+} from "../lib/runtime/backend.ts";
 
 /** Exit code for a usage error (bad or missing flag). */
 export const EXIT_USAGE = 2;
@@ -145,11 +151,16 @@ export class Progress {
   }
 }
 
-/** The --backend choices. */
-export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
+/** The --backend choices: the library's {@link BACKEND_NAMES}. */
+export const BACKENDS: readonly BackendName[] = BACKEND_NAMES;
+
+/** Choices as help text lists them: `a | b | c`. */
+export function choiceList(choices: readonly string[]): string {
+  return choices.join(" | ");
+}
 
 /** Reads --backend (default auto). */
-export function backendFlag(values: Record<string, unknown>): (typeof BACKENDS)[number] {
+export function backendFlag(values: Record<string, unknown>): BackendName {
   return choiceFlag(values, "backend", BACKENDS, "auto");
 }
 
@@ -158,4 +169,12 @@ export async function startBackend(values: Record<string, unknown>): Promise<Bac
   const info = await initBackend(backendFlag(values));
   console.error(describeBackend(info));
   return info;
+}
+
+/** A shell word that pastes back as the same argument. */
+const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
+
+/** The `deno run -A` command line that runs `script` with `args`, each quoted for a shell. */
+export function shellCommand(script: string, args: readonly string[]): string {
+  return `deno run -A ${script} ${args.map(quote).join(" ")}`;
 }

@@ -7,7 +7,7 @@ import {
   SP_SW_HAR_EXCERPT_OPTIONS,
   spSwHarExcerptRoot,
 } from "../lib/io/mod.ts";
-import { addStats, emptyStats } from "../lib/data/types.ts";
+import { addStats, emptyStats, WINDOW_VALUES } from "../lib/data/types.ts";
 import type { LabelPolicy } from "../lib/data/windower.ts";
 import { UsageError } from "./_common.ts";
 
@@ -107,7 +107,7 @@ export async function loadWindows(
 /** Concatenates window sets (e.g. several files or data sets). */
 export function concatSets(sets: WindowSet[]): WindowSet {
   const count = sets.reduce((n, s) => n + s.count, 0);
-  const data = new Float32Array(count * 900);
+  const data = new Float32Array(count * WINDOW_VALUES);
   const starts = new Float64Array(count);
   const out: WindowSet = {
     count,
@@ -120,7 +120,7 @@ export function concatSets(sets: WindowSet[]): WindowSet {
   };
   let i = 0;
   for (const s of sets) {
-    data.set(s.data, i * 900);
+    data.set(s.data, i * WINDOW_VALUES);
     starts.set(s.starts, i);
     out.labels.push(...s.labels);
     out.subjects.push(...s.subjects);

@@ -3,27 +3,36 @@
 // (ddpm) with equal budgets on real data, records the training wall time each needs to reach the
 // same Fréchet distance, then compares generation quality against network evaluations (NFE).
 import { describeBackend, initBackend } from "../lib/runtime/backend.ts";
-import { type Objective, presetConfig } from "../lib/model/config.ts";
+import { type Objective, PRESET_NAMES, presetConfig } from "../lib/model/config.ts";
 import { generativeQuality, type QualityReport } from "../lib/metrics/generative_quality.ts";
 import { gatherWindows } from "../lib/data/window_set.ts";
 import { loadModel } from "../lib/weights/load.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { Rng } from "../lib/random.ts";
-import type { SampleMethod } from "../lib/flow/sampler.ts";
+import { OBJECTIVE_NAMES, OBJECTIVES, type SampleMethod } from "../lib/flow/objective.ts";
+import { DDPM_STEPS } from "../lib/flow/diffusion.ts";
 import { Trainer } from "../lib/train/trainer.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
-import { backendFlag, choiceFlag, numberFlag, parseFlags, runMain } from "./_common.ts";
+import {
+  backendFlag,
+  BACKENDS,
+  choiceFlag,
+  choiceList,
+  numberFlag,
+  parseFlags,
+  runMain,
+} from "./_common.ts";
 import { DATA_OPTIONS, loadWindows } from "./_data.ts";
 
 const HELP = `Usage: deno task claims [options]
 
-  --preset NAME       tiny | small | base (default tiny)
+  --preset NAME       ${choiceList(PRESET_NAMES)} (default tiny)
   --steps N           training steps per objective (default 600)
   --eval-every N      steps between quality checks (default 100)
   --batch N           windows per step (default 32)
   --eval-count N      held-out windows for the quality checks (default 256)
   --seed N            seed (default 0)
-  --backend NAME      auto | webgpu | wasm | cpu (default auto)
+  --backend NAME      ${choiceList(BACKENDS)} (default auto)
   --reference FILE    fixed reference encoder (default fixtures/reference-encoder.safetensors)
   --out DIR           results folder (default runs/claims)
   --dataset NAMES     data (default uci-hapt,sp-sw-har from ../shared/data)`;
@@ -42,11 +51,11 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** The sampler each objective is checked with during training. */
-const CHECK: Record<Objective, { method: SampleMethod; steps: number }> = {
-  fm: { method: "midpoint", steps: 10 },
-  ddpm: { method: "ddim", steps: 50 },
-};
+/** The sampler each objective is checked with during training: its default. */
+const CHECK = (o: Objective): { method: SampleMethod; steps: number } => ({
+  method: OBJECTIVES[o].defaultMethod,
+  steps: OBJECTIVES[o].defaultSteps,
+});
 
 const SWEEP: Record<Objective, { method: SampleMethod; steps: number }[]> = {
   fm: [1, 2, 5, 10, 20].map((steps): { method: SampleMethod; steps: number } => ({
@@ -61,7 +70,7 @@ const SWEEP: Record<Objective, { method: SampleMethod; steps: number }[]> = {
     steps,
   })).concat([{
     method: "ancestral",
-    steps: 1000,
+    steps: DDPM_STEPS,
   }]),
 };
 
@@ -74,7 +83,7 @@ interface Checkpoint {
 async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
-  const preset = choiceFlag(values, "preset", ["tiny", "small", "base"] as const, "tiny");
+  const preset = choiceFlag(values, "preset", PRESET_NAMES, "tiny");
   const steps = numberFlag(values, "steps", 600, { min: 1, integer: true });
   const every = numberFlag(values, "eval-every", 100, { min: 1, integer: true });
   const batch = numberFlag(values, "batch", 32, { min: 2, integer: true });
@@ -100,7 +109,7 @@ async function main(): Promise<void> {
 
   const curves: Record<string, Checkpoint[]> = {};
   const models: Record<string, FlowFM> = {};
-  for (const objective of ["fm", "ddpm"] as Objective[]) {
+  for (const objective of OBJECTIVE_NAMES) {
     const model = new FlowFM(presetConfig(preset, { seed, objective }));
     const trainer = new Trainer(model, { seed, microBatch: preset === "base" ? 16 : 0 });
     const rng = new Rng(seed + 1);
@@ -114,7 +123,7 @@ async function main(): Promise<void> {
       trainSeconds += (performance.now() - t0) / 1000;
       if (s % every === 0 || s === steps) {
         const quality = await generativeQuality(model, reference, real, {
-          ...CHECK[objective],
+          ...CHECK(objective),
           seed,
         });
         curves[objective].push({ step: s, trainSeconds, quality });
@@ -137,7 +146,7 @@ async function main(): Promise<void> {
   const firstCheck = (o: string) => curves[o][0].quality.frechet <= target;
 
   const sweep: Record<string, { method: string; steps: number; quality: QualityReport }[]> = {};
-  for (const objective of ["fm", "ddpm"] as Objective[]) {
+  for (const objective of OBJECTIVE_NAMES) {
     sweep[objective] = [];
     for (const s of SWEEP[objective]) {
       const quality = await generativeQuality(models[objective], reference, real, { ...s, seed });
@@ -189,7 +198,7 @@ async function main(): Promise<void> {
     "| objective | sampler | NFE | Fréchet distance | spectrum distance | MMD² | recon. RMSE (g) | time (s) |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
-  for (const o of ["fm", "ddpm"]) {
+  for (const o of OBJECTIVE_NAMES) {
     for (const s of sweep[o]) {
       const q = s.quality;
       rows.push(

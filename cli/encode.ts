@@ -4,6 +4,8 @@ import { loadModel } from "../lib/weights/load.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
+  BACKENDS,
+  choiceList,
   numberFlag,
   parseFlags,
   Progress,
@@ -19,7 +21,7 @@ Encodes every 10 s window of the data into an embedding z.
 
   --weights FILE            model.safetensors from cli/train.ts (required)
   --batch N                 windows per forward pass (default 64)
-  --backend NAME            auto | webgpu | wasm | cpu (default auto)
+  --backend NAME            ${choiceList(BACKENDS)} (default auto)
   --out FILE                output CSV (default embeddings.csv)
 
 ${DATA_HELP}
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
   await startBackend(values);
   const model = await loadModel(values.weights as string);
   const dim = model.embeddingDim;
+  const per = model.config.windowLength * model.config.channels;
   const rows = [
     ["source", "subject", "label", "start_s", ...Array.from({ length: dim }, (_, j) => `z${j}`)]
       .join(","),
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   for (let i = 0; i < set.count; i += batch) {
     const n = Math.min(batch, set.count - i);
-    const z = await model.encode(set.data.subarray(i * 900, (i + n) * 900), { batchSize: batch });
+    const z = await model.encode(set.data.subarray(i * per, (i + n) * per), { batchSize: batch });
     for (let k = 0; k < n; k++) {
       const w = i + k;
       const zs = Array.from(z.data.subarray(k * dim, (k + 1) * dim), (v) => v.toPrecision(6));

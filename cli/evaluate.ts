@@ -1,7 +1,7 @@
 // deno run -A cli/evaluate.ts (--weights FILE | --random-init) [options] [FILE.csv ...]
 // Downstream evaluation (SSL-Wearables protocol): subject-wise folds, linear probe, fine-tuning,
 // from-scratch and handcrafted baselines; macro F1 per test subject, Cohen's kappa.
-import { presetConfig } from "../lib/model/config.ts";
+import { PRESET_NAMES, presetConfig } from "../lib/model/config.ts";
 import { type EvalProgress, evaluate, HEAD_NAMES } from "../lib/eval/protocol.ts";
 import type { HeadName } from "../lib/eval/results.ts";
 import { reportMarkdown } from "../lib/eval/report.ts";
@@ -11,7 +11,9 @@ import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
+  BACKENDS,
   choiceFlag,
+  choiceList,
   numberFlag,
   parseFlags,
   Progress,
@@ -32,7 +34,7 @@ without a label or subject, and windows spanning two labels, are left out.
 Model:
   --weights FILE            a FlowFM model or checkpoint (.safetensors)
   --random-init             a randomly initialised encoder instead (the "from scratch" baseline)
-  --preset NAME             base | small | tiny, with --random-init (default small)
+  --preset NAME             ${choiceList(PRESET_NAMES)}, with --random-init (default small)
 
 Heads (all on the same folds):
   --heads LIST              comma-separated, default probe,finetune,handcrafted:
@@ -51,7 +53,7 @@ Heads (all on the same folds):
   --augment                 fine-tuning: small rotations (<= 10 deg), scaling (±10 %), jitter
   --probe-lr X              probe: Adam learning rate (default 0.02)
   --probe-iterations N      probe: most full-batch iterations (default 500)
-  --backend NAME            auto | webgpu | wasm | cpu (default auto)
+  --backend NAME            ${choiceList(BACKENDS)} (default auto)
 
 Output:
   --out DIR                 output folder (default runs/eval)
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
     modelInfo = { source: weights, preset: model.config.preset, step: model.config.step };
     model.dispose();
   } else if (randomInit) {
-    const preset = choiceFlag(values, "preset", ["base", "small", "tiny"] as const, "small");
+    const preset = choiceFlag(values, "preset", PRESET_NAMES, "small");
     const model = new FlowFM(presetConfig(preset, { seed }));
     bytes = await serializeModel(model);
     model.dispose();

@@ -4,11 +4,13 @@
 import { gatherWindows } from "../lib/data/window_set.ts";
 import { loadModel } from "../lib/weights/load.ts";
 import { Rng } from "../lib/random.ts";
-import { SOLVERS } from "../lib/flow/solver.ts";
+import { OBJECTIVE_NAMES, OBJECTIVES, SAMPLE_METHODS } from "../lib/flow/objective.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
+  BACKENDS,
   choiceFlag,
+  choiceList,
   numberFlag,
   parseFlags,
   Progress,
@@ -19,6 +21,14 @@ import {
 import { DATA_HELP, DATA_OPTIONS, loadWindows } from "./_data.ts";
 import { grid, lineChart } from "./_svg.ts";
 
+const METHOD_HELP = OBJECTIVE_NAMES.map((o) => {
+  const spec = OBJECTIVES[o];
+  const fixed = spec.methods.filter((m) => spec.stepsTaken(m, 1) !== 1)
+    .map((m) => `; ${m} runs all ${spec.stepsTaken(m, 1)} steps`).join("");
+  return `${o} models: ${choiceList(spec.methods)} (default ${spec.defaultMethod}${fixed})`;
+}).join("\n                            ");
+const STEPS_HELP = OBJECTIVE_NAMES.map((o) => `${OBJECTIVES[o].defaultSteps} for ${o}`).join(", ");
+
 const HELP = `Usage: deno run -A cli/sample.ts --weights FILE [options] [FILE.csv ...]
 
 Encodes reference windows and generates new windows from their representations
@@ -26,12 +36,13 @@ Encodes reference windows and generates new windows from their representations
 
   --weights FILE            model.safetensors (or checkpoint.safetensors) from cli/train.ts (required)
   --count N                 reference windows to use, drawn at random (default 8)
-  --method NAME             fm models: euler | midpoint | heun | rk4 (default midpoint)
-                            ddpm models: ddim | ancestral (default ddim; ancestral runs all 1000 steps)
-  --objective NAME          fm | ddpm: check that the weights were trained with this objective
-  --steps N                 solver steps (default 10 for fm, 50 for ddim)
+  --method NAME             ${METHOD_HELP}
+  --objective NAME          ${
+  choiceList(OBJECTIVE_NAMES)
+}: check that the weights were trained with this objective
+  --steps N                 solver steps (default ${STEPS_HELP})
   --seed N                  seed of the reference choice and the starting noise (default 0)
-  --backend NAME            auto | webgpu | wasm | cpu (default auto)
+  --backend NAME            ${choiceList(BACKENDS)} (default auto)
   --out DIR                 output folder (default runs/samples)
 
 ${DATA_HELP}
@@ -52,11 +63,11 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-function toCsv(data: Float32Array, count: number, rate: number): string {
+function toCsv(data: Float32Array, count: number, len: number, rate: number): string {
   const rows = ["window,t,x,y,z"];
   for (let w = 0; w < count; w++) {
-    for (let s = 0; s < 300; s++) {
-      const o = (w * 300 + s) * 3;
+    for (let s = 0; s < len; s++) {
+      const o = (w * len + s) * 3;
       rows.push(
         `${w},${(s / rate).toFixed(4)},${data[o].toFixed(5)},${data[o + 1].toFixed(5)},${
           data[o + 2].toFixed(5)
@@ -78,7 +89,8 @@ async function main(): Promise<void> {
   const seed = numberFlag(values, "seed", 0, { integer: true });
   const methodFlag = values.method === undefined
     ? undefined
-    : choiceFlag(values, "method", [...SOLVERS, "ddim", "ancestral"] as const, "midpoint");
+    : choiceFlag(values, "method", SAMPLE_METHODS, OBJECTIVES.fm.defaultMethod);
+  if (values.objective !== undefined) choiceFlag(values, "objective", OBJECTIVE_NAMES, "fm");
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "runs/samples";
 
@@ -86,17 +98,19 @@ async function main(): Promise<void> {
   if (set.count === 0) throw new Error(`no windows in ${description}`);
   await startBackend(values);
   const model = await loadModel(values.weights as string);
-  const ddpm = model.config.objective === "ddpm";
+  const spec = OBJECTIVES[model.config.objective];
   if (values.objective !== undefined && values.objective !== model.config.objective) {
     throw new UsageError(
       `--objective ${values.objective}: ${values.weights} was trained with ${model.config.objective}`,
     );
   }
-  const method = methodFlag ?? (ddpm ? "ddim" : "midpoint");
-  const steps = method === "ancestral" ? 1000 : stepsFlag ?? (ddpm ? 50 : 10);
-  if (ddpm !== (method === "ddim" || method === "ancestral")) {
-    throw new UsageError(`--method ${method} does not apply to a ${model.config.objective} model`);
+  const method = methodFlag ?? spec.defaultMethod;
+  if (!spec.methods.includes(method)) {
+    throw new UsageError(
+      `--method ${method} does not apply to a ${spec.name} model; use ${choiceList(spec.methods)}`,
+    );
   }
+  const steps = spec.stepsTaken(method, stepsFlag ?? spec.defaultSteps);
   const n = Math.min(count, set.count);
   const pick = new Rng(seed).permutation(set.count).subarray(0, n);
   const real = gatherWindows(set.data, pick);
@@ -111,14 +125,14 @@ async function main(): Promise<void> {
     onProgress: (d) => progress.update(d, "windows"),
   });
   await Deno.mkdir(out, { recursive: true });
-  const rate = model.config.sampleRate;
-  await atomicWrite(`${out}/generated.csv`, toCsv(gen.data, n, rate));
-  await atomicWrite(`${out}/real.csv`, toCsv(real, n, rate));
+  const { sampleRate: rate, windowLength: len, channels: ch } = model.config;
+  await atomicWrite(`${out}/generated.csv`, toCsv(gen.data, n, len, rate));
+  await atomicWrite(`${out}/real.csv`, toCsv(real, n, len, rate));
   const shown = Math.min(n, 4), charts: string[] = [];
-  for (let axis = 0; axis < 3; axis++) {
+  for (let axis = 0; axis < ch; axis++) {
     for (let w = 0; w < shown; w++) {
       const series = (d: Float32Array): [number, number][] =>
-        Array.from({ length: 300 }, (_, s) => [s / rate, d[(w * 300 + s) * 3 + axis]]);
+        Array.from({ length: len }, (_, s) => [s / rate, d[(w * len + s) * ch + axis]]);
       charts.push(
         lineChart([{ name: "real", color: "#1f77b4", points: series(real) }, {
           name: "generated",

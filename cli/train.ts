@@ -1,6 +1,4 @@
-// deno run -A cli/train.ts [options] [FILE.csv ...]
-// Pretrains FlowFM (joint encoder + flow-matching generator) on accelerometer windows: a thin
-// shell over train() from lib/train/run.ts.
+// deno run -A cli/train.ts [options] [FILE.csv ...]: a thin shell over train() (lib/train/run.ts).
 import { OBJECTIVE_NAMES, PRESET_NAMES, presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
@@ -30,6 +28,7 @@ Model and optimisation:
   --augment                 encoder sees a view with a small rotation (<= 10 deg) and scaling (±10 %)
   --seed N                  seed of weights, noise and batch order (default ${D.seed})
   --backend NAME            ${cli.BACKENDS.join(" | ")} (default auto)
+  --workers N               data-parallel workers (default: every core on wasm, else 1)
 
 Output:
   --out DIR                 output folder (default runs/flowfm)
@@ -44,7 +43,8 @@ Ctrl-C (or SIGTERM) stops after the current step, writes a checkpoint and prints
 Minimal permissions: --allow-read=.,DATA --allow-write=DIR,.cache (see README).`;
 
 const str = { type: "string" } as const, bool = { type: "boolean" } as const;
-const STRINGS = "preset objective steps epochs batch micro-batch lr clip-norm seed backend out";
+const STRINGS =
+  "preset objective steps epochs batch micro-batch lr clip-norm seed backend out workers";
 const OPTIONS = {
   ...DATA_OPTIONS,
   ...Object.fromEntries(`${STRINGS} checkpoint-every`.split(" ").map((k) => [k, str])),
@@ -53,9 +53,6 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 const CHART = { xLabel: "step", yLabel: "loss (log scale)", logY: true };
-
-/** A shell word that pastes back as the same argument. */
-const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
 
 async function main(): Promise<void> {
   const { values, positionals } = cli.parseFlags(Deno.args, OPTIONS);
@@ -75,6 +72,7 @@ async function main(): Promise<void> {
     steps: given("steps"),
     epochs: given("epochs"),
     microBatch: num("micro-batch", D.microBatch, 0),
+    workers: given("workers"),
     checkpointEvery: num("checkpoint-every", D.checkpointEvery, 1),
     ...(values.resume ? {} : {
       batch: num("batch", D.batch, 2),
@@ -104,8 +102,9 @@ async function main(): Promise<void> {
   let logFile: Deno.FsFile | undefined, progress: cli.Progress | undefined;
   const result = await train(model, set, opts, {
     signal: ac.signal,
-    onStart: async ({ startStep, totalSteps }) => {
+    onStart: async ({ startStep, totalSteps, workers }) => {
       if (values.resume) console.error(`resuming at step ${startStep} of ${totalSteps}`);
+      console.error(`training with ${workers} worker${workers > 1 ? "s" : " (this thread)"}`);
       await Deno.mkdir(out, { recursive: true });
       // On resume keep the log up to the checkpoint; steps after it are about to be redone.
       const old = values.resume && (await exists(logPath)) ? await Deno.readTextFile(logPath) : "";
@@ -131,8 +130,11 @@ async function main(): Promise<void> {
   logFile?.close();
   if (result.stopped) {
     console.error(`\n${ac.signal.reason}: stopped at step ${result.steps}, wrote ${ckptPath}`);
-    const args = Deno.args.filter((a) => a !== "--resume").concat("--resume").map(quote);
-    console.log(`resume: deno run -A cli/train.ts ${args.join(" ")}`);
+    console.log(
+      `resume: ${
+        cli.shellCommand("cli/train.ts", [...Deno.args.filter((a) => a !== "--resume"), "--resume"])
+      }`,
+    );
     Deno.exit(ac.signal.reason === "SIGTERM" ? 143 : 130);
   }
   await atomicWrite(modelPath, await serializeModel(model, { step: result.steps }));

@@ -163,7 +163,8 @@ export async function fineTune(
   const trainVars = new Map([...store.trainable].map((n) => [n, store.get(n)]));
   const opt = new Adam(store, { lr });
   const weights = classWeights(y, split.train, classes);
-  const per = 900;
+  const { windowLength: len, channels: ch } = model.config;
+  const per = len * ch;
   let snapshot: Map<string, tf.Tensor> | null = null;
   const takeSnapshot = () => {
     if (snapshot) tf.dispose([...snapshot.values()]);
@@ -185,7 +186,7 @@ export async function fineTune(
       const j = Math.min(rows.length, i + batchSize);
       const xb = gather(rows, i, j);
       const l = tf.tidy(() =>
-        headForward(store, model.embed(tf.tensor3d(xb, [j - i, 300, 3]), "eval"))
+        headForward(store, model.embed(tf.tensor3d(xb, [j - i, len, ch]), "eval"))
       );
       out.set(await l.data(), i * classes);
       l.dispose();
@@ -218,9 +219,9 @@ export async function fineTune(
         const aug = options.augment ? augmentMatrices(rng, n, options.augment) : null;
         const noise = options.augment ? rng.normals(n * per, options.augment.jitter ?? 0.01) : null;
         const loss = adamStep(trainVars, opt, () => {
-          let x = tf.tensor3d(xb, [n, 300, 3]);
+          let x = tf.tensor3d(xb, [n, len, ch]);
           if (aug) {
-            const moved = tf.add(applyMatrices(x, aug), tf.tensor3d(noise!, [n, 300, 3]));
+            const moved = tf.add(applyMatrices(x, aug), tf.tensor3d(noise!, [n, len, ch]));
             x = tf.clipByValue(moved, -model.config.clip, model.config.clip) as tf.Tensor3D;
           }
           return weightedCrossEntropy(headForward(store, model.embed(x, "train")), yb, weights);

@@ -6,9 +6,10 @@
  *
  * @module
  */
+import { CHANNELS, SAMPLE_RATE_HZ, WINDOW_SAMPLES, WINDOW_VALUES } from "../data/types.ts";
 
-const LENGTH = 300;
-const RATE = 30;
+const LENGTH = WINDOW_SAMPLES;
+const RATE = SAMPLE_RATE_HZ;
 const STATS = ["mean", "sd", "min", "max", "p10", "p25", "p50", "p75", "p90"];
 const PERCENTILES = [0.1, 0.25, 0.5, 0.75, 0.9];
 /** Band edges in Hz; each band is [lo, hi), the last one includes 15 Hz. */
@@ -101,7 +102,7 @@ function spectral(sig: Float64Array, out: Float32Array, o: number, power: Float6
 export function handcraftedFeatures(
   windows: Float32Array,
 ): { data: Float32Array; count: number; dim: number; names: readonly string[] } {
-  const per = LENGTH * 3;
+  const per = WINDOW_VALUES;
   if (windows.length % per !== 0) {
     throw new Error(`handcraftedFeatures: length ${windows.length} is not a multiple of ${per}`);
   }
@@ -113,7 +114,7 @@ export function handcraftedFeatures(
   for (let i = 0; i < n; i++) {
     const w = windows.subarray(i * per, (i + 1) * per);
     for (let t = 0; t < LENGTH; t++) {
-      const x = w[3 * t], y = w[3 * t + 1], z = w[3 * t + 2];
+      const x = w[CHANNELS * t], y = w[CHANNELS * t + 1], z = w[CHANNELS * t + 2];
       sig[0][t] = x;
       sig[1][t] = y;
       sig[2][t] = z;

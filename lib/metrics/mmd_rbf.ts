@@ -5,6 +5,7 @@
  * @module
  */
 import { Rng } from "../random.ts";
+import { WINDOW_VALUES } from "../data/types.ts";
 import { type NumericArray, rowCount } from "./rows.ts";
 
 /** Options of {@link mmdRbf}. */
@@ -70,7 +71,7 @@ export function mmdRbf(
   generated: NumericArray,
   options: MmdRbfOptions = {},
 ): MmdRbfResult {
-  const dim = options.dim ?? 900;
+  const dim = options.dim ?? WINDOW_VALUES;
   const maxSamples = options.maxSamples ?? 1000;
   const bandwidthOption = options.bandwidth ?? "median";
   if (!Number.isInteger(maxSamples) || maxSamples < 2) {

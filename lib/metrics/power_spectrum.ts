@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { CHANNELS, SAMPLE_RATE_HZ, WINDOW_SAMPLES } from "../data/types.ts";
 import { type NumericArray, rowCount } from "./rows.ts";
 
 /** Layout of a window set. Defaults fit FlowFM windows `[n, 300, 3]` at 30 Hz. */
@@ -130,9 +131,9 @@ function resolveLayout(
   fn: string,
   layout: WindowLayout,
 ): Required<WindowLayout> {
-  const length = layout.length ?? 300;
-  const channels = layout.channels ?? 3;
-  const sampleRate = layout.sampleRate ?? 30;
+  const length = layout.length ?? WINDOW_SAMPLES;
+  const channels = layout.channels ?? CHANNELS;
+  const sampleRate = layout.sampleRate ?? SAMPLE_RATE_HZ;
   if (!Number.isInteger(length) || length < 2) {
     throw new RangeError(`${fn}: length must be an integer >= 2, got ${length}`);
   }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { CHANNELS } from "../data/types.ts";
 import { type NumericArray, rowCount } from "./rows.ts";
 
 /** Result of {@link reconstructionError}. */
@@ -37,7 +38,7 @@ export function reconstructionError(
   generated: NumericArray,
   options: { channels?: number } = {},
 ): ReconstructionError {
-  const channels = options.channels ?? 3;
+  const channels = options.channels ?? CHANNELS;
   if (!Number.isInteger(channels) || channels < 1) {
     throw new RangeError(
       `reconstructionError: channels must be a positive integer, got ${channels}`,

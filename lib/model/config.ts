@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { CHANNELS, SAMPLE_RATE_HZ, WINDOW_SAMPLES } from "../data/types.ts";
 
 /** One encoder stage: conv -> resblocks -> BN -> ReLU -> anti-aliased downsampling. */
 export interface EncoderStage {
@@ -163,10 +164,10 @@ export function presetConfig(
     objective: "fm",
     encoder: structuredClone(ENCODERS[preset]),
     generator: structuredClone(GENERATORS[preset]),
-    sampleRate: 30, // Hz, SSL-Wearables convention
-    windowSeconds: 10, // s
-    windowLength: 300, // samples = 30 Hz x 10 s
-    channels: 3, // x, y, z
+    sampleRate: SAMPLE_RATE_HZ, // 30 Hz, SSL-Wearables convention
+    windowSeconds: WINDOW_SAMPLES / SAMPLE_RATE_HZ, // 10 s
+    windowLength: WINDOW_SAMPLES, // 300 samples = 30 Hz x 10 s
+    channels: CHANNELS, // x, y, z
     units: "g",
     clip: 3, // g
     step: 0,
@@ -237,7 +238,7 @@ export function validateConfig(raw: unknown): FlowFMConfig {
     "windowLength",
     `${c.windowLength} != sampleRate ${c.sampleRate} x windowSeconds ${c.windowSeconds}`,
   );
-  need(c.channels === 3, "channels", `expected 3, got ${c.channels}`);
+  need(c.channels === CHANNELS, "channels", `expected ${CHANNELS}, got ${c.channels}`);
   need(typeof c.clip === "number" && c.clip > 0, "clip", `expected > 0, got ${c.clip}`);
   need(Number.isInteger(c.step) && c.step >= 0, "step", `expected an integer >= 0`);
   need(Number.isInteger(c.seed), "seed", `expected an integer, got ${JSON.stringify(c.seed)}`);

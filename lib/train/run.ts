@@ -12,122 +12,31 @@ import type { FlowFM } from "../model/flowfm.ts";
 import { Rng } from "../random.ts";
 import { batchIndices, type BatchSchedule, stepsForEpochs } from "./batches.ts";
 import { encodeCheckpoint, type RunConfig, type RunState } from "./checkpoint.ts";
+import type { TrainHooks, TrainOptions, TrainResult, TrainWindows } from "./run_options.ts";
 import { TRAIN_DEFAULTS } from "./defaults.ts";
+import * as tf from "@tensorflow/tfjs-core";
+import type { BackendName } from "../runtime/backend.ts";
+import { DataParallelTrainer } from "./data_parallel.ts";
 import { Trainer } from "./trainer.ts";
 
-/** Windows to train on: `count` windows `[count, 300, 3]`, row-major, in g (a `WindowSet` fits). */
-export interface TrainWindows {
-  /** The values, `count * 900` of them. */
-  data: Float32Array;
-  /** Number of windows. */
-  count: number;
+/** What the loop needs of a trainer: {@link Trainer} or {@link DataParallelTrainer}. */
+type StepTrainer = Pick<Trainer, "steps" | "optimizer" | "rng" | "dispose"> & {
+  step(batch: Float32Array): ReturnType<Trainer["step"]>;
+};
+
+/** Workers when `options.workers` is not given: every core on wasm, else this thread only. */
+function defaultWorkers(): number {
+  return tf.getBackend() === "wasm" ? globalThis.navigator?.hardwareConcurrency || 1 : 1;
 }
 
-/** Settings of {@link train}. With `resume`, a setting left out keeps the checkpoint's value. */
-export interface TrainOptions {
-  /**
-   * Steps of the whole run, counted from step 0 (with `resume`: extends or shortens the run).
-   * @default {60} (with `resume`: the checkpoint's)
-   */
-  steps?: number;
-  /**
-   * Passes over the windows; when given it sets `steps` (a partial last batch is dropped).
-   * @default {undefined}
-   */
-  epochs?: number;
-  /**
-   * Windows per step (at most the number of windows).
-   * @default {32}
-   */
-  batch?: number;
-  /**
-   * Adam learning rate.
-   * @default {5e-4}
-   */
-  lr?: number;
-  /**
-   * Global gradient-norm clip; `0` disables clipping.
-   * @default {1}
-   */
-  clipNorm?: number;
-  /**
-   * Feed the encoder a slightly rotated (<= 10 deg) and scaled (±10 %) view of each window.
-   * @default {false}
-   */
-  augment?: boolean;
-  /**
-   * Seed of noise, times, augmentations and batch order.
-   * @default {model.config.seed}
-   */
-  seed?: number;
-  /**
-   * Accumulate gradients over micro-batches of this many windows; `0` = the whole batch at once.
-   * @default {0}
-   */
-  microBatch?: number;
-  /**
-   * Emit a checkpoint through `onCheckpoint` every this many steps (and always at the end).
-   * @default {20}
-   */
-  checkpointEvery?: number;
-  /**
-   * Run state from `loadCheckpoint`, to continue that run (train the model it returned).
-   * @default {undefined}
-   */
-  resume?: RunState;
-}
-
-/** One step's record (what `cli/train.ts` writes to `log.jsonl`). */
-export interface TrainStepRecord {
-  /** Steps completed, including this one. */
-  step: number;
-  /** Loss before the update. */
-  loss: number;
-  /** Global gradient norm before clipping. */
-  gradNorm: number;
-  /** Windows per second since this call started. */
-  windowsPerSec: number;
-  /** Seconds since this call started. */
-  elapsedSec: number;
-}
-
-/** The run as resolved, before its first step. */
-export interface TrainStart {
-  /** Steps already completed (non-zero when resuming). */
-  startStep: number;
-  /** Steps of the whole run. */
-  totalSteps: number;
-  /** Windows per step actually used. */
-  batch: number;
-}
-
-/** Callbacks and the stop signal of {@link train}; every hook may be async (it is awaited). */
-export interface TrainHooks {
-  /** Called once, before the first step. */
-  onStart?: (start: TrainStart) => void | Promise<void>;
-  /** Called after every step. */
-  onStep?: (record: TrainStepRecord) => void | Promise<void>;
-  /** Receives checkpoint bytes (for `loadCheckpoint`) and the step they hold. */
-  onCheckpoint?: (bytes: Uint8Array, step: number) => void | Promise<void>;
-  /** Stops the run after the current step; a final checkpoint is still emitted. */
-  signal?: AbortSignal;
-}
-
-/** What {@link train} did. */
-export interface TrainResult {
-  /** Steps completed in all (including those before a resume). */
-  steps: number;
-  /** Mean loss of the last (up to) 10 steps of this call; `NaN` when it took none. */
-  finalLoss: number;
-  /** How many steps `finalLoss` averages. */
-  finalLossSteps: number;
-  /** Windows this call trained on. */
-  windowsSeen: number;
-  /** Seconds this call took. */
-  seconds: number;
-  /** True when `signal` stopped the run before `totalSteps`. */
-  stopped: boolean;
-}
+export type {
+  TrainHooks,
+  TrainOptions,
+  TrainResult,
+  TrainStart,
+  TrainStepRecord,
+  TrainWindows,
+} from "./run_options.ts";
 
 function check(name: string, v: number | undefined, min: number, integer = true): void {
   if (v !== undefined && !(Number.isFinite(v) && v >= min && (!integer || Number.isInteger(v)))) {
@@ -142,6 +51,7 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
   for (const k of ["steps", "epochs", "checkpointEvery"] as const) check(k, o[k], 1);
   check("batch", o.batch, 2);
   check("microBatch", o.microBatch, 0);
+  check("workers", o.workers, 1);
   check("seed", o.seed, -(2 ** 53));
   check("lr", o.lr, 0, false);
   check("clipNorm", o.clipNorm, 0, false);
@@ -172,7 +82,11 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
 }
 
 /** The trainer's current run state (moments copied out of the backend). */
-async function snapshot(t: Trainer, schedule: BatchSchedule, config: RunConfig): Promise<RunState> {
+async function snapshot(
+  t: StepTrainer,
+  schedule: BatchSchedule,
+  config: RunConfig,
+): Promise<RunState> {
   const moments = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [k, v] of t.optimizer.state()) {
     moments.set(k, { shape: v.shape.slice(), data: new Float32Array(await v.data()) });
@@ -220,20 +134,28 @@ export async function train(
 ): Promise<TrainResult> {
   const { schedule, config } = resolve(model, windows, options);
   const every = options.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery;
-  const trainer = new Trainer(model, {
+  const settings = {
     lr: config.lr,
     clipNorm: config.clipNorm,
     augment: config.augment ? {} : null,
     seed: schedule.seed,
     microBatch: options.microBatch ?? TRAIN_DEFAULTS.microBatch,
-  });
+  };
+  const workers = options.workers ?? defaultWorkers();
+  const trainer: StepTrainer = workers > 1
+    ? await DataParallelTrainer.create(model, {
+      ...settings,
+      workers,
+      backend: tf.getBackend() as BackendName,
+    })
+    : new Trainer(model, settings);
   try {
     if (options.resume) {
       trainer.optimizer.load(options.resume.moments, options.resume.step);
       trainer.rng = Rng.fromState(options.resume.rng);
     }
     const batch = Math.min(schedule.batch, windows.count), total = schedule.totalSteps;
-    await hooks.onStart?.({ startStep: trainer.steps, totalSteps: total, batch });
+    await hooks.onStart?.({ startStep: trainer.steps, totalSteps: total, batch, workers });
     let saved = -1;
     const emit = async () => {
       if (!hooks.onCheckpoint || saved === trainer.steps) return;

@@ -7,7 +7,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { applyMatrices, augmentMatrices, type AugmentOptions } from "./augment.ts";
+import type { AugmentOptions } from "./augment.ts";
+import { batchGradients, clipGradients, drawStep, type StepDraws } from "./gradients.ts";
 import { type ObjectiveSpec, objectiveSpec } from "../flow/objective.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import { Adam } from "./optimizer.ts";
@@ -84,22 +85,6 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-/** Turns tfjs-backend-wasm's out-of-memory crash into an error that says what to do. */
-function explainWasmOom(e: unknown, n: number, micro: number): unknown {
-  if (
-    e instanceof Error &&
-    /memory access out of bounds|Out of memory|Cannot enlarge memory/i.test(e.message)
-  ) {
-    return new Error(
-      `train step: the backend ran out of memory on ${micro} windows at once (batch ${n}); ` +
-        `use micro-batches (microBatch / --micro-batch ${
-          Math.max(1, Math.floor(micro / 2))
-        }) or a smaller batch`,
-    );
-  }
-  return e;
-}
-
 /** Trains a {@link FlowFM} model in place. Call {@link Trainer.dispose} when done. */
 export class Trainer {
   /** The model being trained. */
@@ -168,70 +153,72 @@ export class Trainer {
     if (!Number.isInteger(n) || n < 2) {
       throw new Error(`train step: need at least 2 windows of [${len}, ${ch}] per batch, got ${n}`);
     }
-    const noiseData = this.rng.normals(n * per);
-    const objective = this.#objective;
-    const tData = objective.drawTimes(this.rng, n, this.#options.timeSampling);
-    const aug = this.#options.augment ? augmentMatrices(this.rng, n, this.#options.augment) : null;
-    const trainable = [...this.model.params.trainable];
-    const vars = trainable.map((k) => this.model.params.get(k));
-    const names = new Map(vars.map((v, i) => [v.name, trainable[i]]));
-    const micro = Math.min(n, this.#options.microBatch || n);
-    const chunkGrads = (start: number, m: number) =>
-      tf.tidy(() => {
-        const all = batch instanceof Float32Array ? tf.tensor3d(batch, [n, len, ch]) : batch;
-        const x1 = m === n ? all : tf.slice(all, [start, 0, 0], [m, len, ch]);
-        const noise = tf.tensor3d(noiseData.subarray(start * per, (start + m) * per), [m, len, ch]);
-        const tc = tData.subarray(start, start + m);
-        const view = aug ? applyMatrices(x1, aug.subarray(start * 9, (start + m) * 9)) : undefined;
-        const loss = () => objective.loss(this.model, { data: x1, noise, times: tc, view });
-        const r = tf.variableGrads(loss, vars);
-        // Weight each micro-batch by its share of the batch, so the sum is the batch mean.
-        return m === n ? r : {
-          value: tf.mul(r.value, m / n) as tf.Scalar,
-          grads: Object.fromEntries(Object.entries(r.grads).map(([k, g]) => [k, tf.mul(g, m / n)])),
-        };
-      });
-    let value: tf.Scalar | undefined, grads: Record<string, tf.Tensor> = {};
+    const draws = drawStep(
+      this.rng,
+      n,
+      per,
+      this.#objective,
+      this.#options.timeSampling,
+      this.#options.augment,
+    );
+    const data = batch instanceof Float32Array ? batch : await batch.data() as Float32Array;
+    const { value, grads } = batchGradients(this.model, this.#objective, data, draws, {
+      microBatch: this.#options.microBatch,
+    });
     try {
-      ({ value, grads } = chunkGrads(0, micro));
-      for (let start = micro; start < n; start += micro) {
-        const next = chunkGrads(start, Math.min(micro, n - start));
-        const summed = tf.tidy(() => ({
-          value: tf.add(value!, next.value) as tf.Scalar,
-          grads: Object.fromEntries(
-            Object.entries(grads).map(([k, g]) => [k, tf.add(g, next.grads[k])]),
-          ),
-        }));
-        tf.dispose([value!, next.value, ...Object.values(grads), ...Object.values(next.grads)]);
-        ({ value, grads } = summed);
-      }
-    } catch (e) {
-      tf.dispose([...(value ? [value] : []), ...Object.values(grads)]);
-      throw explainWasmOom(e, n, micro);
-    }
-    const step = this.steps + 1;
-    try {
-      const loss = (await value!.data())[0];
-      if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, `loss is ${loss}`);
-      const sq = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
-      const gradNorm = Math.sqrt((await sq.data())[0]);
-      sq.dispose();
-      if (!Number.isFinite(gradNorm)) {
-        throw new TrainingDivergedError(step, `gradient norm is ${gradNorm}`);
-      }
-      const clip = this.#options.clipNorm;
-      const scale = clip > 0 && gradNorm > clip ? clip / gradNorm : 1;
-      const named = new Map<string, tf.Tensor>();
-      for (const [tfName, g] of Object.entries(grads)) {
-        named.set(names.get(tfName)!, scale === 1 ? g : tf.mul(g, scale));
-      }
-      this.optimizer.apply(named);
-      if (scale !== 1) { for (const g of named.values()) g.dispose(); }
-      return { step, loss, gradNorm };
+      return await this.applyGradients((await value.data())[0], grads);
     } finally {
-      value!.dispose();
-      tf.dispose(Object.values(grads));
+      value.dispose();
+      tf.dispose([...grads.values()]);
     }
+  }
+
+  /**
+   * Checks, clips and applies gradients of the whole batch: the second half of {@link step},
+   * used alone by data-parallel training, where workers compute the gradients.
+   *
+   * @param loss The batch's loss.
+   * @param grads Gradients by parameter name (not disposed).
+   * @returns Step number, loss and gradient norm.
+   * @throws TrainingDivergedError when the loss or gradient norm is NaN or infinite; then
+   *   nothing is updated.
+   */
+  async applyGradients(loss: number, grads: Map<string, tf.Tensor>): Promise<StepResult> {
+    const step = this.steps + 1;
+    if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, `loss is ${loss}`);
+    const clipped = await clipGradients(grads, this.#options.clipNorm);
+    try {
+      if (!Number.isFinite(clipped.norm)) {
+        throw new TrainingDivergedError(step, `gradient norm is ${clipped.norm}`);
+      }
+      this.optimizer.apply(clipped.grads);
+      return { step, loss, gradNorm: clipped.norm };
+    } finally {
+      if (clipped.scaled) tf.dispose([...clipped.grads.values()]);
+    }
+  }
+
+  /**
+   * Draws the next step's noise, times and views for `n` windows (advancing {@link rng}).
+   *
+   * @param n Windows in the batch.
+   * @returns The draws.
+   */
+  draw(n: number): StepDraws {
+    const { windowLength: len, channels: ch } = this.model.config;
+    return drawStep(
+      this.rng,
+      n,
+      len * ch,
+      this.#objective,
+      this.#options.timeSampling,
+      this.#options.augment,
+    );
+  }
+
+  /** The objective being trained. */
+  get objective(): ObjectiveSpec {
+    return this.#objective;
   }
 
   /** Frees the optimizer state (not the model). */

@@ -1,0 +1,124 @@
+/**
+ * Web Worker of data-parallel training (see `lib/train/data_parallel.ts`): holds one replica of the
+ * model, computes the loss and gradients of its shard of each batch, and takes the weights the
+ * main thread broadcasts after each update. Messages are handled one at a time, in order.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { type BackendName, initBackend } from "./backend.ts";
+import { objectiveSpec } from "../flow/objective.ts";
+import type { FlowFM } from "../model/flowfm.ts";
+import type { NormMode } from "../model/encoder.ts";
+import { batchGradients } from "../train/gradients.ts";
+import { deserializeModel } from "../weights/model_file.ts";
+
+/** Messages the main thread sends to a training worker. */
+export type TrainWorkerRequest =
+  | {
+    kind: "init";
+    weights: Uint8Array;
+    backend: BackendName;
+    microBatch: number;
+    norm: NormMode;
+  }
+  | {
+    kind: "grad";
+    step: number;
+    x: Float32Array;
+    noise: Float32Array;
+    times: Float32Array;
+    aug: Float32Array | null;
+    weight: number;
+  }
+  | { kind: "set"; values: Float32Array }
+  | { kind: "memory" };
+
+/** Messages a training worker sends back. */
+export type TrainWorkerReply =
+  | { kind: "ready"; backend: string; trainable: string[]; buffers: string[] }
+  | { kind: "grads"; step: number; loss: number; grads: Float32Array; buffers: Float32Array }
+  | { kind: "set" }
+  | { kind: "memory"; numTensors: number; numBytes: number }
+  | { kind: "error"; message: string };
+
+let model: FlowFM | null = null;
+let settings = { microBatch: 0, norm: "train" as NormMode };
+let trainable: string[] = [], buffers: string[] = [];
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent<TrainWorkerRequest>) => void) | null;
+  postMessage(msg: TrainWorkerReply, transfer?: Transferable[]): void;
+};
+
+/** Concatenates tensors' values, in order, into one array. */
+async function flat(ts: tf.Tensor[]): Promise<Float32Array> {
+  const out = new Float32Array(ts.reduce((a, t) => a + t.size, 0));
+  let o = 0;
+  for (const t of ts) {
+    out.set(await t.data() as Float32Array, o);
+    o += t.size;
+  }
+  return out;
+}
+
+async function handle(msg: TrainWorkerRequest): Promise<void> {
+  if (msg.kind === "init") {
+    const info = await initBackend(msg.backend);
+    model = deserializeModel(msg.weights, "training worker weights").model;
+    settings = { microBatch: msg.microBatch, norm: msg.norm };
+    trainable = [...model.params.trainable];
+    buffers = [...model.params.vars.keys()].filter((k) => !model!.params.trainable.has(k));
+    scope.postMessage({ kind: "ready", backend: info.backend, trainable, buffers });
+    return;
+  }
+  if (msg.kind === "memory") {
+    const m = tf.memory();
+    scope.postMessage({ kind: "memory", numTensors: m.numTensors, numBytes: m.numBytes });
+    return;
+  }
+  if (!model) throw new Error("not initialised");
+  if (msg.kind === "set") {
+    let o = 0;
+    for (const k of [...trainable, ...buffers]) {
+      const v = model.params.get(k);
+      tf.tidy(() => v.assign(tf.tensor(msg.values.subarray(o, o + v.size), v.shape)));
+      o += v.size;
+    }
+    if (o !== msg.values.length) {
+      throw new Error(`set: got ${msg.values.length} values for ${o} weights`);
+    }
+    scope.postMessage({ kind: "set" });
+    return;
+  }
+  const objective = objectiveSpec(model.config.objective);
+  const { value, grads } = batchGradients(model, objective, msg.x, {
+    noise: msg.noise,
+    times: msg.times,
+    aug: msg.aug,
+  }, { microBatch: settings.microBatch, weight: msg.weight, norm: settings.norm });
+  try {
+    const loss = (await value.data())[0];
+    const g = await flat(trainable.map((k) => grads.get(k)!));
+    const b = await flat(buffers.map((k) => model!.params.get(k)));
+    scope.postMessage({ kind: "grads", step: msg.step, loss, grads: g, buffers: b }, [
+      g.buffer as ArrayBuffer,
+      b.buffer as ArrayBuffer,
+    ]);
+  } finally {
+    value.dispose();
+    tf.dispose([...grads.values()]);
+  }
+}
+
+let queue: Promise<void> = Promise.resolve();
+scope.onmessage = (e: MessageEvent<TrainWorkerRequest>) => {
+  const msg = e.data;
+  queue = queue.then(() => handle(msg)).catch((err) => {
+    scope.postMessage({
+      kind: "error",
+      message: `${msg.kind}${msg.kind === "grad" ? ` (step ${msg.step})` : ""}: ${
+        String((err as Error)?.message ?? err)
+      }`,
+    });
+  });
+};

@@ -1,0 +1,287 @@
+/**
+ * Data-parallel training over Web Workers, one model replica each (tfjs-backend-wasm's own threads
+ * do not start under Deno, so this is how a step uses every core).
+ *
+ * Each step the main thread draws the whole batch's noise, times and views from the run's
+ * generator, splits the batch into contiguous shards, and each worker returns the loss and
+ * gradients of its shard, weighted by its share. The main thread sums them in worker order (so a
+ * run is reproducible bit for bit for a given worker count and seed), clips, applies Adam to its
+ * own copy of the model, and broadcasts the new weights.
+ *
+ * Batch norm: each replica normalises with its own shard's statistics, as PyTorch DDP without
+ * SyncBN; the running statistics kept are worker 0's, broadcast to all (DDP's
+ * `broadcast_buffers`). A run resumed with another worker count therefore continues correctly but
+ * is not bit-identical to an uninterrupted one.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { BackendName } from "../runtime/backend.ts";
+import type { TrainWorkerReply, TrainWorkerRequest } from "../runtime/train_worker.ts";
+import type { FlowFM } from "../model/flowfm.ts";
+import type { NormMode } from "../model/encoder.ts";
+import type { Adam } from "./optimizer.ts";
+import type { Rng } from "../random.ts";
+import { serializeModel } from "../weights/model_file.ts";
+import { type StepResult, Trainer, type TrainerOptions } from "./trainer.ts";
+
+/** Options of {@link DataParallelTrainer.create}: the trainer's, plus the workers'. */
+export interface DataParallelOptions extends TrainerOptions {
+  /**
+   * Number of workers; each step uses at most `floor(batch / 2)` of them.
+   * @default {navigator.hardwareConcurrency}
+   */
+  workers?: number;
+  /**
+   * Backend of each worker.
+   * @default {"wasm"}
+   */
+  backend?: BackendName;
+  /**
+   * Encoder batch norm in the workers: `"train"` (shard statistics) or `"eval"` (frozen running
+   * statistics, so the summed gradient equals the single-process one).
+   * @default {"train"}
+   */
+  norm?: NormMode;
+}
+
+/** Parameter names in the order weights and gradients travel. */
+interface ParamKeys {
+  trainable: string[];
+  buffers: string[];
+}
+
+interface Slot {
+  worker: Worker;
+  index: number;
+  last: string;
+  waiting: { resolve: (r: TrainWorkerReply) => void; reject: (e: Error) => void } | null;
+  dead: Error | null;
+}
+
+/** Sends one request to a worker and waits for its reply; a dead worker rejects at once. */
+function ask(
+  slot: Slot,
+  msg: TrainWorkerRequest,
+  transfer: Transferable[] = [],
+): Promise<TrainWorkerReply> {
+  if (slot.dead) return Promise.reject(slot.dead);
+  return new Promise((resolve, reject) => {
+    slot.waiting = { resolve, reject };
+    slot.worker.postMessage(msg, transfer);
+  });
+}
+
+function fail(slot: Slot, message: string): Error {
+  const e = new Error(
+    `training worker ${slot.index} failed: ${message} (its last message: ${slot.last})`,
+  );
+  slot.dead = e;
+  slot.waiting?.reject(e);
+  slot.waiting = null;
+  return e;
+}
+
+/**
+ * A {@link Trainer} whose gradients are computed by workers. Same `step`, `steps`, `optimizer` and
+ * `rng`; checkpoints are the same. Call {@link DataParallelTrainer.dispose} to stop the workers.
+ */
+export class DataParallelTrainer {
+  /** The model the updates are applied to (the workers hold copies). */
+  readonly model: FlowFM;
+  readonly #trainer: Trainer;
+  readonly #slots: Slot[];
+  readonly #keys: ParamKeys;
+
+  private constructor(model: FlowFM, trainer: Trainer, slots: Slot[], keys: ParamKeys) {
+    this.model = model;
+    this.#trainer = trainer;
+    this.#slots = slots;
+    this.#keys = keys;
+  }
+
+  /**
+   * Starts the workers, each with a copy of `model`.
+   *
+   * @param model The model to train (updated in place, on the main thread's backend).
+   * @param options Trainer settings, worker count and backend.
+   * @returns The ready trainer.
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
+   * import { DataParallelTrainer } from "./data_parallel.ts";
+   * await initBackend("cpu");
+   * const model = new FlowFM(presetConfig("tiny"));
+   * const dp = await DataParallelTrainer.create(model, { workers: 2, backend: "cpu" });
+   * const r = await dp.step(new Float32Array(4 * 900).map((_, i) => Math.sin(i)));
+   * assert.equal(r.step, 1);
+   * dp.dispose(); model.dispose();
+   * ```
+   */
+  static async create(
+    model: FlowFM,
+    options: DataParallelOptions = {},
+  ): Promise<DataParallelTrainer> {
+    const n = Math.max(1, options.workers ?? (globalThis.navigator?.hardwareConcurrency || 1));
+    if (!Number.isInteger(n)) {
+      throw new Error(`workers must be a whole number, got ${options.workers}`);
+    }
+    const trainer = new Trainer(model, options);
+    const weights = await serializeModel(model);
+    const slots: Slot[] = [];
+    for (let index = 0; index < n; index++) {
+      const worker = new Worker(new URL("../runtime/train_worker.ts", import.meta.url), {
+        type: "module",
+      });
+      const slot: Slot = { worker, index, last: "none yet", waiting: null, dead: null };
+      worker.onmessage = (e: MessageEvent<TrainWorkerReply>) => {
+        const m = e.data;
+        slot.last = m.kind === "grads" ? `gradients of step ${m.step}` : m.kind;
+        if (m.kind === "error") return void fail(slot, m.message);
+        const w = slot.waiting;
+        slot.waiting = null;
+        w?.resolve(m);
+      };
+      worker.onerror = (e) => {
+        e.preventDefault();
+        fail(slot, e.message);
+      };
+      worker.onmessageerror = () => void fail(slot, "a message could not be decoded");
+      slots.push(slot);
+    }
+    const dp = new DataParallelTrainer(model, trainer, slots, { trainable: [], buffers: [] });
+    try {
+      const replies = await Promise.all(slots.map((s) =>
+        ask(s, {
+          kind: "init",
+          weights: weights.slice(),
+          backend: options.backend ?? "wasm",
+          microBatch: options.microBatch ?? 0,
+          norm: options.norm ?? "train",
+        })
+      ));
+      const r = replies[0] as Extract<TrainWorkerReply, { kind: "ready" }>;
+      dp.#keys.trainable = r.trainable;
+      dp.#keys.buffers = r.buffers;
+    } catch (e) {
+      dp.dispose();
+      throw e;
+    }
+    return dp;
+  }
+
+  /** Number of workers. */
+  get workers(): number {
+    return this.#slots.length;
+  }
+
+  /** Steps completed so far. */
+  get steps(): number {
+    return this.#trainer.steps;
+  }
+
+  /** The optimizer (its state goes into checkpoints). */
+  get optimizer(): Adam {
+    return this.#trainer.optimizer;
+  }
+
+  /** Noise, time and augmentation draws (of the whole batch, on the main thread). */
+  get rng(): Rng {
+    return this.#trainer.rng;
+  }
+  set rng(r: Rng) {
+    this.#trainer.rng = r;
+  }
+
+  /**
+   * One data-parallel step on a batch of windows (already clipped, in g).
+   *
+   * @param batch Windows `[batch, windowLength, channels]`, flat.
+   * @returns Step number, loss and gradient norm.
+   * @throws TrainingDivergedError when the loss or gradient norm is not finite (nothing updated).
+   */
+  async step(batch: Float32Array): Promise<StepResult> {
+    const { windowLength: len, channels: ch } = this.model.config;
+    const per = len * ch, n = batch.length / per;
+    if (!Number.isInteger(n) || n < 2) {
+      throw new Error(`train step: need at least 2 windows of [${len}, ${ch}] per batch, got ${n}`);
+    }
+    const draws = this.#trainer.draw(n);
+    const used = this.#slots.slice(0, Math.max(1, Math.min(this.#slots.length, Math.floor(n / 2))));
+    const step = this.steps + 1;
+    const replies = await Promise.all(used.map((slot, i) => {
+      const a = Math.floor((i * n) / used.length), b = Math.floor(((i + 1) * n) / used.length);
+      return ask(slot, {
+        kind: "grad",
+        step,
+        x: batch.slice(a * per, b * per),
+        noise: draws.noise.slice(a * per, b * per),
+        times: draws.times.slice(a, b),
+        aug: draws.aug ? draws.aug.slice(a * 9, b * 9) : null,
+        weight: (b - a) / n,
+      });
+    })) as Extract<TrainWorkerReply, { kind: "grads" }>[];
+    // Sum in worker order: the same order every step, so runs are reproducible.
+    let loss = 0;
+    const sum = new Float32Array(replies[0].grads.length);
+    for (const r of replies) {
+      loss += r.loss;
+      for (let i = 0; i < sum.length; i++) sum[i] += r.grads[i];
+    }
+    const grads = new Map<string, tf.Tensor>();
+    let o = 0;
+    for (const k of this.#keys.trainable) {
+      const v = this.model.params.get(k);
+      grads.set(k, tf.tensor(sum.subarray(o, o + v.size), v.shape));
+      o += v.size;
+    }
+    let result: StepResult;
+    try {
+      result = await this.#trainer.applyGradients(loss, grads);
+    } finally {
+      tf.dispose([...grads.values()]);
+    }
+    // Worker 0's batch-norm running statistics become everyone's, then all weights go out.
+    o = 0;
+    for (const k of this.#keys.buffers) {
+      const v = this.model.params.get(k);
+      tf.tidy(() => v.assign(tf.tensor(replies[0].buffers.subarray(o, o + v.size), v.shape)));
+      o += v.size;
+    }
+    const keys = [...this.#keys.trainable, ...this.#keys.buffers];
+    const values = new Float32Array(keys.reduce((a, k) => a + this.model.params.get(k).size, 0));
+    o = 0;
+    for (const k of keys) {
+      const v = this.model.params.get(k);
+      values.set(await v.data() as Float32Array, o);
+      o += v.size;
+    }
+    await Promise.all(this.#slots.map((s) => ask(s, { kind: "set", values })));
+    return result;
+  }
+
+  /**
+   * Live tensors in each worker (for leak checks).
+   *
+   * @returns One `tf.memory()` summary per worker.
+   */
+  async workerMemory(): Promise<{ numTensors: number; numBytes: number }[]> {
+    const r = await Promise.all(this.#slots.map((s) => ask(s, { kind: "memory" })));
+    return (r as Extract<TrainWorkerReply, { kind: "memory" }>[]).map((m) => ({
+      numTensors: m.numTensors,
+      numBytes: m.numBytes,
+    }));
+  }
+
+  /** Stops every worker and frees the optimizer state (not the model). */
+  dispose(): void {
+    for (const s of this.#slots) {
+      s.worker.terminate();
+      if (!s.dead) s.dead = new Error(`training worker ${s.index}: stopped (trainer disposed)`);
+      s.waiting?.reject(s.dead);
+      s.waiting = null;
+    }
+    this.#trainer.dispose();
+  }
+}

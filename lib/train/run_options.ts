@@ -1,0 +1,129 @@
+/**
+ * The options, hooks and result records of `train` (in `./run.ts`).
+ *
+ * @module
+ */
+import type { RunState } from "./checkpoint.ts";
+
+/** Windows to train on: `count` windows `[count, 300, 3]`, row-major, in g (a `WindowSet` fits). */
+export interface TrainWindows {
+  /** The values, `count * 900` of them. */
+  data: Float32Array;
+  /** Number of windows. */
+  count: number;
+}
+
+/** Settings of `train`. With `resume`, a setting left out keeps the checkpoint's value. */
+export interface TrainOptions {
+  /**
+   * Steps of the whole run, counted from step 0 (with `resume`: extends or shortens the run).
+   * @default {60} (with `resume`: the checkpoint's)
+   */
+  steps?: number;
+  /**
+   * Passes over the windows; when given it sets `steps` (a partial last batch is dropped).
+   * @default {undefined}
+   */
+  epochs?: number;
+  /**
+   * Windows per step (at most the number of windows).
+   * @default {32}
+   */
+  batch?: number;
+  /**
+   * Adam learning rate.
+   * @default {5e-4}
+   */
+  lr?: number;
+  /**
+   * Global gradient-norm clip; `0` disables clipping.
+   * @default {1}
+   */
+  clipNorm?: number;
+  /**
+   * Feed the encoder a slightly rotated (<= 10 deg) and scaled (±10 %) view of each window.
+   * @default {false}
+   */
+  augment?: boolean;
+  /**
+   * Seed of noise, times, augmentations and batch order.
+   * @default {model.config.seed}
+   */
+  seed?: number;
+  /**
+   * Accumulate gradients over micro-batches of this many windows; `0` = the whole batch at once.
+   * @default {0}
+   */
+  microBatch?: number;
+  /**
+   * Emit a checkpoint through `onCheckpoint` every this many steps (and always at the end).
+   * @default {20}
+   */
+  checkpointEvery?: number;
+  /**
+   * Data-parallel workers, each a Web Worker with a model replica on the active backend, each
+   * computing the gradients of its shard of every batch; `1` trains in this thread. Batch-norm
+   * statistics are then per shard; a resume with another count continues, not bit-identically.
+   * @default {undefined} navigator.hardwareConcurrency on the wasm backend, else 1
+   */
+  workers?: number;
+  /**
+   * Run state from `loadCheckpoint`, to continue that run (train the model it returned).
+   * @default {undefined}
+   */
+  resume?: RunState;
+}
+
+/** One step's record (what `cli/train.ts` writes to `log.jsonl`). */
+export interface TrainStepRecord {
+  /** Steps completed, including this one. */
+  step: number;
+  /** Loss before the update. */
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Windows per second since this call started. */
+  windowsPerSec: number;
+  /** Seconds since this call started. */
+  elapsedSec: number;
+}
+
+/** The run as resolved, before its first step. */
+export interface TrainStart {
+  /** Steps already completed (non-zero when resuming). */
+  startStep: number;
+  /** Steps of the whole run. */
+  totalSteps: number;
+  /** Windows per step actually used. */
+  batch: number;
+  /** Data-parallel workers (1: this thread). */
+  workers: number;
+}
+
+/** Callbacks and the stop signal of `train`; every hook may be async (it is awaited). */
+export interface TrainHooks {
+  /** Called once, before the first step. */
+  onStart?: (start: TrainStart) => void | Promise<void>;
+  /** Called after every step. */
+  onStep?: (record: TrainStepRecord) => void | Promise<void>;
+  /** Receives checkpoint bytes (for `loadCheckpoint`) and the step they hold. */
+  onCheckpoint?: (bytes: Uint8Array, step: number) => void | Promise<void>;
+  /** Stops the run after the current step; a final checkpoint is still emitted. */
+  signal?: AbortSignal;
+}
+
+/** What `train` did. */
+export interface TrainResult {
+  /** Steps completed in all (including those before a resume). */
+  steps: number;
+  /** Mean loss of the last (up to) 10 steps of this call; `NaN` when it took none. */
+  finalLoss: number;
+  /** How many steps `finalLoss` averages. */
+  finalLossSteps: number;
+  /** Windows this call trained on. */
+  windowsSeen: number;
+  /** Seconds this call took. */
+  seconds: number;
+  /** True when `signal` stopped the run before `totalSteps`. */
+  stopped: boolean;
+}
