@@ -21,6 +21,7 @@ export type TrainWorkerRequest =
     backend: BackendName;
     microBatch: number;
     norm: NormMode;
+    faultAtStep: number;
   }
   | {
     kind: "grad";
@@ -43,7 +44,7 @@ export type TrainWorkerReply =
   | { kind: "error"; message: string };
 
 let model: FlowFM | null = null;
-let settings = { microBatch: 0, norm: "train" as NormMode };
+let settings = { microBatch: 0, norm: "train" as NormMode, faultAtStep: 0 };
 let trainable: string[] = [], buffers: string[] = [];
 const scope = globalThis as unknown as {
   onmessage: ((e: MessageEvent<TrainWorkerRequest>) => void) | null;
@@ -65,7 +66,7 @@ async function handle(msg: TrainWorkerRequest): Promise<void> {
   if (msg.kind === "init") {
     const info = await initBackend(msg.backend);
     model = deserializeModel(msg.weights, "training worker weights").model;
-    settings = { microBatch: msg.microBatch, norm: msg.norm };
+    settings = { microBatch: msg.microBatch, norm: msg.norm, faultAtStep: msg.faultAtStep };
     trainable = [...model.params.trainable];
     buffers = [...model.params.vars.keys()].filter((k) => !model!.params.trainable.has(k));
     scope.postMessage({ kind: "ready", backend: info.backend, trainable, buffers });
@@ -90,6 +91,7 @@ async function handle(msg: TrainWorkerRequest): Promise<void> {
     scope.postMessage({ kind: "set" });
     return;
   }
+  if (msg.step === settings.faultAtStep) throw new Error("injected fault (faultAtStep)");
   const objective = objectiveSpec(model.config.objective);
   const { value, grads } = batchGradients(model, objective, msg.x, {
     noise: msg.noise,

@@ -23,6 +23,7 @@ import type { NormMode } from "../model/encoder.ts";
 import type { Adam } from "./optimizer.ts";
 import type { Rng } from "../random.ts";
 import { serializeModel } from "../weights/model_file.ts";
+import type { StepDraws } from "./gradients.ts";
 import { type StepResult, Trainer, type TrainerOptions } from "./trainer.ts";
 
 /** Options of {@link DataParallelTrainer.create}: the trainer's, plus the workers'. */
@@ -43,6 +44,11 @@ export interface DataParallelOptions extends TrainerOptions {
    * @default {"train"}
    */
   norm?: NormMode;
+  /**
+   * Testing aid: worker 0 throws at this step, as a crashed replica would.
+   * @default {0} never
+   */
+  faultAtStep?: number;
 }
 
 /** Parameter names in the order weights and gradients travel. */
@@ -159,6 +165,7 @@ export class DataParallelTrainer {
           backend: options.backend ?? "wasm",
           microBatch: options.microBatch ?? 0,
           norm: options.norm ?? "train",
+          faultAtStep: s.index === 0 ? options.faultAtStep ?? 0 : 0,
         })
       ));
       const r = replies[0] as Extract<TrainWorkerReply, { kind: "ready" }>;
@@ -208,8 +215,56 @@ export class DataParallelTrainer {
       throw new Error(`train step: need at least 2 windows of [${len}, ${ch}] per batch, got ${n}`);
     }
     const draws = this.#trainer.draw(n);
+    const { loss, grads: sum, buffers } = await this.gradients(batch, draws, this.steps + 1);
+    const grads = new Map<string, tf.Tensor>();
+    let o = 0;
+    for (const k of this.#keys.trainable) {
+      const v = this.model.params.get(k);
+      grads.set(k, tf.tensor(sum.subarray(o, o + v.size), v.shape));
+      o += v.size;
+    }
+    let result: StepResult;
+    try {
+      result = await this.#trainer.applyGradients(loss, grads);
+    } finally {
+      tf.dispose([...grads.values()]);
+    }
+    // Worker 0's batch-norm running statistics become everyone's, then all weights go out.
+    o = 0;
+    for (const k of this.#keys.buffers) {
+      const v = this.model.params.get(k);
+      tf.tidy(() => v.assign(tf.tensor(buffers.subarray(o, o + v.size), v.shape)));
+      o += v.size;
+    }
+    const keys = [...this.#keys.trainable, ...this.#keys.buffers];
+    const values = new Float32Array(keys.reduce((a, k) => a + this.model.params.get(k).size, 0));
+    o = 0;
+    for (const k of keys) {
+      const v = this.model.params.get(k);
+      values.set(await v.data() as Float32Array, o);
+      o += v.size;
+    }
+    await Promise.all(this.#slots.map((s) => ask(s, { kind: "set", values })));
+    return result;
+  }
+
+  /**
+   * Loss and gradient of a whole batch, computed by the workers on contiguous shards and summed
+   * in worker order; nothing is updated.
+   *
+   * @param batch Windows `[n, windowLength, channels]`, flat.
+   * @param draws The step's noise, times and views for all `n` windows.
+   * @param step Step number, for error messages.
+   * @returns The batch loss, the gradient of every trainable parameter (concatenated in the
+   *   order of `model.params.trainable`) and worker 0's batch-norm running statistics.
+   */
+  async gradients(
+    batch: Float32Array,
+    draws: StepDraws,
+    step = this.steps + 1,
+  ): Promise<{ loss: number; grads: Float32Array; buffers: Float32Array }> {
+    const per = this.model.config.windowLength * this.model.config.channels, n = batch.length / per;
     const used = this.#slots.slice(0, Math.max(1, Math.min(this.#slots.length, Math.floor(n / 2))));
-    const step = this.steps + 1;
     const replies = await Promise.all(used.map((slot, i) => {
       const a = Math.floor((i * n) / used.length), b = Math.floor(((i + 1) * n) / used.length);
       return ask(slot, {
@@ -229,36 +284,7 @@ export class DataParallelTrainer {
       loss += r.loss;
       for (let i = 0; i < sum.length; i++) sum[i] += r.grads[i];
     }
-    const grads = new Map<string, tf.Tensor>();
-    let o = 0;
-    for (const k of this.#keys.trainable) {
-      const v = this.model.params.get(k);
-      grads.set(k, tf.tensor(sum.subarray(o, o + v.size), v.shape));
-      o += v.size;
-    }
-    let result: StepResult;
-    try {
-      result = await this.#trainer.applyGradients(loss, grads);
-    } finally {
-      tf.dispose([...grads.values()]);
-    }
-    // Worker 0's batch-norm running statistics become everyone's, then all weights go out.
-    o = 0;
-    for (const k of this.#keys.buffers) {
-      const v = this.model.params.get(k);
-      tf.tidy(() => v.assign(tf.tensor(replies[0].buffers.subarray(o, o + v.size), v.shape)));
-      o += v.size;
-    }
-    const keys = [...this.#keys.trainable, ...this.#keys.buffers];
-    const values = new Float32Array(keys.reduce((a, k) => a + this.model.params.get(k).size, 0));
-    o = 0;
-    for (const k of keys) {
-      const v = this.model.params.get(k);
-      values.set(await v.data() as Float32Array, o);
-      o += v.size;
-    }
-    await Promise.all(this.#slots.map((s) => ask(s, { kind: "set", values })));
-    return result;
+    return { loss, grads: sum, buffers: replies[0].buffers };
   }
 
   /**
