@@ -1,43 +1,43 @@
-// One joint training step (encoder + generator, batch 64) and one velocity evaluation per
-// preset on wasm, with small as the baseline.
-//   deno bench -A bench/train_bench.ts
-import * as tf from "@tensorflow/tfjs-core";
+// Joint training throughput (encoder + generator, batch 64, wasm): one thread against data-parallel
+// workers (one per core), for tiny and small, in one run; deno bench prints the ratios.
+//   deno bench -A bench/train_bench.ts            (add --filter small to skip tiny)
+// windows/s = 64 / (time per step). The base preset: bench/train_memory.ts.
 import { initBackend } from "../lib/runtime/backend.ts";
 import { presetConfig, type PresetName } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { Trainer } from "../lib/train/trainer.ts";
+import { DataParallelTrainer } from "../lib/train/data_parallel.ts";
 
 const BATCH = 64;
 const windows = new Float32Array(BATCH * 900).map((_, i) => Math.sin(i / 17) * 0.5);
+const workers = Math.max(2, navigator.hardwareConcurrency || 1);
 await initBackend("wasm");
 
-for (const preset of ["tiny", "small", "base"] as PresetName[]) {
+for (const preset of ["tiny", "small"] as PresetName[]) {
   const model = new FlowFM(presetConfig(preset));
-  // wasm has a 2 GB heap; base needs micro-batches of 16 there.
-  const trainer = new Trainer(model, { microBatch: preset === "base" ? 16 : 0 });
-  await trainer.step(windows); // warm-up outside the measurement
+  const single = new Trainer(model);
+  const parallel = await DataParallelTrainer.create(model, { workers, backend: "wasm" });
+  await single.step(windows); // warm-up outside the measurement
+  await parallel.step(windows);
+  const n = preset === "small" ? 8 : 20;
   Deno.bench({
-    name: `train step ${preset} x${BATCH} (wasm)`,
-    group: "train-step",
-    baseline: preset === "small",
-    n: preset === "base" ? 3 : 10,
+    name: `train step ${preset} x${BATCH}, 1 thread`,
+    group: `train-${preset}`,
+    baseline: true,
+    n,
     warmup: 1,
     async fn() {
-      await trainer.step(windows);
+      await single.step(windows);
     },
   });
-  const x = tf.tensor3d(windows, [BATCH, 300, 3]);
-  const t = tf.fill([BATCH], 0.5) as tf.Tensor1D;
-  const z = tf.zeros([BATCH, model.embeddingDim]) as tf.Tensor2D;
   Deno.bench({
-    name: `velocity eval ${preset} x${BATCH} (wasm)`,
-    group: "velocity",
-    baseline: preset === "small",
-    n: preset === "base" ? 5 : 20,
+    name: `train step ${preset} x${BATCH}, ${workers} workers`,
+    group: `train-${preset}`,
+    n,
+    warmup: 1,
     async fn() {
-      const v = model.velocity(x, t, z);
-      await v.data();
-      v.dispose();
+      await parallel.step(windows);
     },
   });
+  addEventListener("unload", () => parallel.dispose());
 }

@@ -202,3 +202,54 @@ Deno.test("registerConvGradients: tf.conv1d itself trains on wasm, matching the 
     await initBackend("cpu");
   }
 });
+
+Deno.test("conv1dSame's fused gradients equal those of explicit padding + valid conv", () => {
+  const rng = new Rng(4);
+  for (const padding of ["zeros", "circular"] as const) {
+    for (const k of [3, 5]) {
+      const p = (k - 1) / 2;
+      const x = tf.tensor3d(rng.normals(2 * 9 * 3), [2, 9, 3]);
+      const w = tf.tensor3d(rng.normals(k * 3 * 4), [k, 3, 4]);
+      const g = tf.tensor3d(rng.normals(2 * 9 * 4), [2, 9, 4]);
+      const pad = (t: tf.Tensor3D) =>
+        padding === "zeros"
+          ? tf.pad(t, [[0, 0], [p, p], [0, 0]]) as tf.Tensor3D
+          : circularPad(t, p, p);
+      const fused = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(conv1dSame(a as tf.Tensor3D, b as tf.Tensor3D, padding), g))
+      )([x, w]);
+      const reference = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(conv1dValid(pad(a as tf.Tensor3D), b as tf.Tensor3D), g))
+      )([x, w]);
+      const yf = conv1dSame(x, w, padding), yr = conv1dValid(pad(x), w);
+      assert.ok(maxAbsDiff(yf.dataSync(), yr.dataSync()) < 1e-5, `${padding} k=${k} value`);
+      for (let i = 0; i < 2; i++) {
+        const err = maxAbsDiff(fused[i].dataSync(), reference[i].dataSync());
+        assert.ok(
+          err < 1e-4,
+          `${padding} k=${k} ${i ? "filter" : "input"} gradient differs by ${err}`,
+        );
+      }
+      tf.dispose([x, w, g, yf, yr, ...fused, ...reference]);
+    }
+  }
+});
+
+Deno.test("groupNorm's written-out gradient equals tfjs's autodiff of the same formula", () => {
+  const rng = new Rng(8);
+  const x = tf.tensor3d(rng.normals(2 * 6 * 8).map((v, i) => v * (1 + (i % 3))), [2, 6, 8]);
+  const g = tf.tensor3d(rng.normals(2 * 6 * 8), [2, 6, 8]);
+  const plain = (t: tf.Tensor3D) => {
+    const r = tf.reshape(t, [2, 6, 4, 2]);
+    const { mean, variance } = tf.moments(r, [1, 3], true);
+    return tf.reshape(tf.div(tf.sub(r, mean), tf.sqrt(tf.add(variance, 1e-5))), [2, 6, 8]);
+  };
+  const [fused] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(groupNorm(a as tf.Tensor3D, 4), g)))([
+    x,
+  ]);
+  const [reference] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(plain(a as tf.Tensor3D), g)))([x]);
+  assert.ok(maxAbsDiff(groupNorm(x, 4).dataSync(), plain(x).dataSync()) < 1e-5);
+  const err = maxAbsDiff(fused.dataSync(), reference.dataSync());
+  assert.ok(err < 1e-4, `gradient differs by ${err}`);
+  assert.ok(maxAbsDiff(fused.dataSync(), new Float32Array(96)) > 1e-3, "gradient is not zero");
+});

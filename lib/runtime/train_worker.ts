@@ -38,9 +38,17 @@ export type TrainWorkerRequest =
 /** Messages a training worker sends back. */
 export type TrainWorkerReply =
   | { kind: "ready"; backend: string; trainable: string[]; buffers: string[] }
-  | { kind: "grads"; step: number; loss: number; grads: Float32Array; buffers: Float32Array }
+  | {
+    kind: "grads";
+    step: number;
+    loss: number;
+    grads: Float32Array;
+    buffers: Float32Array;
+    /** Milliseconds the worker spent on this shard. */
+    ms: number;
+  }
   | { kind: "set" }
-  | { kind: "memory"; numTensors: number; numBytes: number }
+  | { kind: "memory"; numTensors: number; numBytes: number; heapBytes: number }
   | { kind: "error"; message: string };
 
 let model: FlowFM | null = null;
@@ -74,7 +82,15 @@ async function handle(msg: TrainWorkerRequest): Promise<void> {
   }
   if (msg.kind === "memory") {
     const m = tf.memory();
-    scope.postMessage({ kind: "memory", numTensors: m.numTensors, numBytes: m.numBytes });
+    // The wasm backend's linear memory (its heap grows, never shrinks); 0 on other backends.
+    const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
+    const heapBytes = wasm?.HEAPU8?.length ?? 0;
+    scope.postMessage({
+      kind: "memory",
+      numTensors: m.numTensors,
+      numBytes: m.numBytes,
+      heapBytes,
+    });
     return;
   }
   if (!model) throw new Error("not initialised");
@@ -92,6 +108,7 @@ async function handle(msg: TrainWorkerRequest): Promise<void> {
     return;
   }
   if (msg.step === settings.faultAtStep) throw new Error("injected fault (faultAtStep)");
+  const t0 = performance.now();
   const objective = objectiveSpec(model.config.objective);
   const { value, grads } = batchGradients(model, objective, msg.x, {
     noise: msg.noise,
@@ -102,7 +119,8 @@ async function handle(msg: TrainWorkerRequest): Promise<void> {
     const loss = (await value.data())[0];
     const g = await flat(trainable.map((k) => grads.get(k)!));
     const b = await flat(buffers.map((k) => model!.params.get(k)));
-    scope.postMessage({ kind: "grads", step: msg.step, loss, grads: g, buffers: b }, [
+    const ms = performance.now() - t0;
+    scope.postMessage({ kind: "grads", step: msg.step, loss, grads: g, buffers: b, ms }, [
       g.buffer as ArrayBuffer,
       b.buffer as ArrayBuffer,
     ]);

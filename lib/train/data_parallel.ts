@@ -178,6 +178,9 @@ export class DataParallelTrainer {
     return dp;
   }
 
+  /** Milliseconds each worker spent on its shard in the last step (for profiling). */
+  lastWorkerMs: number[] = [];
+
   /** Number of workers. */
   get workers(): number {
     return this.#slots.length;
@@ -284,19 +287,22 @@ export class DataParallelTrainer {
       loss += r.loss;
       for (let i = 0; i < sum.length; i++) sum[i] += r.grads[i];
     }
+    this.lastWorkerMs = replies.map((r) => r.ms);
     return { loss, grads: sum, buffers: replies[0].buffers };
   }
 
   /**
-   * Live tensors in each worker (for leak checks).
+   * Live tensors in each worker (for leak checks) and its wasm heap size.
    *
-   * @returns One `tf.memory()` summary per worker.
+   * @returns One summary per worker: `tf.memory()`'s counts and the wasm heap in bytes (0 on
+   *   other backends).
    */
-  async workerMemory(): Promise<{ numTensors: number; numBytes: number }[]> {
+  async workerMemory(): Promise<{ numTensors: number; numBytes: number; heapBytes: number }[]> {
     const r = await Promise.all(this.#slots.map((s) => ask(s, { kind: "memory" })));
     return (r as Extract<TrainWorkerReply, { kind: "memory" }>[]).map((m) => ({
       numTensors: m.numTensors,
       numBytes: m.numBytes,
+      heapBytes: m.heapBytes,
     }));
   }
 
