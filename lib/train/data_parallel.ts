@@ -17,7 +17,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendName } from "../runtime/backend.ts";
-import type { TrainWorkerReply, TrainWorkerRequest } from "../runtime/train_worker.ts";
+import type { TrainWorkerReply } from "../runtime/train_worker.ts";
+import { ask, type Slot, startWorker } from "../runtime/train_worker_slot.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { NormMode } from "../model/encoder.ts";
 import type { Adam } from "./optimizer.ts";
@@ -55,37 +56,6 @@ export interface DataParallelOptions extends TrainerOptions {
 interface ParamKeys {
   trainable: string[];
   buffers: string[];
-}
-
-interface Slot {
-  worker: Worker;
-  index: number;
-  last: string;
-  waiting: { resolve: (r: TrainWorkerReply) => void; reject: (e: Error) => void } | null;
-  dead: Error | null;
-}
-
-/** Sends one request to a worker and waits for its reply; a dead worker rejects at once. */
-function ask(
-  slot: Slot,
-  msg: TrainWorkerRequest,
-  transfer: Transferable[] = [],
-): Promise<TrainWorkerReply> {
-  if (slot.dead) return Promise.reject(slot.dead);
-  return new Promise((resolve, reject) => {
-    slot.waiting = { resolve, reject };
-    slot.worker.postMessage(msg, transfer);
-  });
-}
-
-function fail(slot: Slot, message: string): Error {
-  const e = new Error(
-    `training worker ${slot.index} failed: ${message} (its last message: ${slot.last})`,
-  );
-  slot.dead = e;
-  slot.waiting?.reject(e);
-  slot.waiting = null;
-  return e;
 }
 
 /**
@@ -136,26 +106,7 @@ export class DataParallelTrainer {
     const trainer = new Trainer(model, options);
     const weights = await serializeModel(model);
     const slots: Slot[] = [];
-    for (let index = 0; index < n; index++) {
-      const worker = new Worker(new URL("../runtime/train_worker.ts", import.meta.url), {
-        type: "module",
-      });
-      const slot: Slot = { worker, index, last: "none yet", waiting: null, dead: null };
-      worker.onmessage = (e: MessageEvent<TrainWorkerReply>) => {
-        const m = e.data;
-        slot.last = m.kind === "grads" ? `gradients of step ${m.step}` : m.kind;
-        if (m.kind === "error") return void fail(slot, m.message);
-        const w = slot.waiting;
-        slot.waiting = null;
-        w?.resolve(m);
-      };
-      worker.onerror = (e) => {
-        e.preventDefault();
-        fail(slot, e.message);
-      };
-      worker.onmessageerror = () => void fail(slot, "a message could not be decoded");
-      slots.push(slot);
-    }
+    for (let index = 0; index < n; index++) slots.push(startWorker(index));
     const dp = new DataParallelTrainer(model, trainer, slots, { trainable: [], buffers: [] });
     try {
       const replies = await Promise.all(slots.map((s) =>

@@ -1,0 +1,80 @@
+/**
+ * The main thread's handle on one training worker (`./train_worker.ts`): one request at a time,
+ * its reply or its failure. A worker that throws, crashes or sends an unreadable message is marked
+ * dead with an error naming it and its last message, and every later request fails at once, so a
+ * caller never waits on a dead worker.
+ *
+ * @module
+ */
+import type { TrainWorkerReply, TrainWorkerRequest } from "./train_worker.ts";
+
+/** One worker and its single pending request. */
+export interface Slot {
+  worker: Worker;
+  index: number;
+  last: string;
+  waiting: { resolve: (r: TrainWorkerReply) => void; reject: (e: Error) => void } | null;
+  dead: Error | null;
+}
+
+/**
+ * Sends one request to a worker and waits for its reply; a dead worker rejects at once.
+ *
+ * @param slot The worker.
+ * @param msg The request.
+ * @param transfer Buffers to transfer rather than copy.
+ * @returns The reply.
+ */
+export function ask(
+  slot: Slot,
+  msg: TrainWorkerRequest,
+  transfer: Transferable[] = [],
+): Promise<TrainWorkerReply> {
+  if (slot.dead) return Promise.reject(slot.dead);
+  return new Promise((resolve, reject) => {
+    slot.waiting = { resolve, reject };
+    slot.worker.postMessage(msg, transfer);
+  });
+}
+
+/**
+ * Marks a worker dead and rejects its pending request.
+ *
+ * @param slot The worker.
+ * @param message What went wrong.
+ * @returns The error, which names the worker and its last message.
+ */
+export function fail(slot: Slot, message: string): Error {
+  const e = new Error(
+    `training worker ${slot.index} failed: ${message} (its last message: ${slot.last})`,
+  );
+  slot.dead = e;
+  slot.waiting?.reject(e);
+  slot.waiting = null;
+  return e;
+}
+
+/**
+ * Starts training worker `index` (a module worker running `./train_worker.ts`).
+ *
+ * @param index Its number, used in error messages.
+ * @returns Its slot, not yet initialised (send an `init` request).
+ */
+export function startWorker(index: number): Slot {
+  const worker = new Worker(new URL("./train_worker.ts", import.meta.url), { type: "module" });
+  const slot: Slot = { worker, index, last: "none yet", waiting: null, dead: null };
+  worker.onmessage = (e: MessageEvent<TrainWorkerReply>) => {
+    const m = e.data;
+    slot.last = m.kind === "grads" ? `gradients of step ${m.step}` : m.kind;
+    if (m.kind === "error") return void fail(slot, m.message);
+    const w = slot.waiting;
+    slot.waiting = null;
+    w?.resolve(m);
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    fail(slot, e.message);
+  };
+  worker.onmessageerror = () => void fail(slot, "a message could not be decoded");
+  return slot;
+}
