@@ -12,6 +12,7 @@ import { decodeSafetensors } from "../lib/weights/safetensors.ts";
 import { batchGradients, drawStep } from "../lib/train/gradients.ts";
 import { DataParallelTrainer } from "../lib/train/data_parallel.ts";
 import { train } from "../lib/train/run.ts";
+import { loadCheckpoint } from "../lib/train/checkpoint.ts";
 import { syntheticWindows } from "./_helpers.ts";
 
 await initBackend("cpu");
@@ -122,4 +123,22 @@ Deno.test("data parallel: a disposed trainer fails its steps at once", async () 
   bad.dispose();
   await assert.rejects(() => bad.step(syntheticWindows(4, 2)), /training worker 0: stopped/);
   model.dispose();
+});
+
+Deno.test("data parallel: a run checkpointed with 2 workers resumes with 1 (not bit-identical)", async () => {
+  const windows = { data: syntheticWindows(8, 1), count: 8 };
+  const model = newModel();
+  let saved: Uint8Array = new Uint8Array();
+  await train(model, windows, { steps: 2, batch: 4, workers: 2 }, {
+    onCheckpoint: (bytes) => {
+      saved = bytes;
+    },
+  });
+  model.dispose();
+  const resumed = loadCheckpoint(saved, "2-worker checkpoint");
+  assert.equal(resumed.state.step, 2);
+  const r = await train(resumed.model, windows, { steps: 4, workers: 1, resume: resumed.state });
+  assert.equal(r.steps, 4);
+  assert.ok(Number.isFinite(r.finalLoss));
+  resumed.model.dispose();
 });
