@@ -10,14 +10,23 @@
  * Runs on WebGPU (real GPUs), tfjs-backend-wasm (CPUs) or tfjs-backend-cpu; importing this
  * module has no side effects and uses no `Deno.*` API, so it also runs in browsers.
  *
- * @example Encode windows with a model
+ * This entry point is what an application needs: pick a backend ({@link initBackend}), load or
+ * build a model ({@link loadModel}, {@link FlowFM}, {@link presetConfig}), encode, sample and
+ * interpolate, save it ({@link serializeModel}), train it ({@link train}, {@link loadCheckpoint})
+ * and encode on every core ({@link EncoderPool}). The building blocks underneath (tensor ops,
+ * losses, solvers, the step-level `Trainer`, `Adam`, `Rng`) are in `@flowfm/flowfm/advanced`;
+ * CSV ingestion, metrics and the evaluation protocol in `./data`, `./metrics` and `./eval`.
+ *
+ * @example Load a model, encode windows and generate from them
  * ```ts
  * import assert from "node:assert/strict";
  * import { FlowFM, initBackend, loadModel, presetConfig, serializeModel } from "./mod.ts";
  *
  * await initBackend("cpu"); // or "auto": WebGPU on a real GPU, else wasm
  * // A real program loads trained weights: await loadModel("runs/flowfm/model.safetensors")
- * const model = await loadModel(await serializeModel(new FlowFM(presetConfig("tiny"))));
+ * const fresh = new FlowFM(presetConfig("tiny"));
+ * const model = await loadModel(await serializeModel(fresh));
+ * fresh.dispose();
  * const windows = new Float32Array(4 * 300 * 3); // 4 windows, [n, 300, 3], in g
  * const { data, count, dim } = await model.encode(windows);
  * assert(count === 4 && data.length === 4 * dim);
@@ -25,11 +34,43 @@
  * // Reconstruct the windows from their representations with 4 midpoint steps.
  * const generated = await model.sample({ windows, method: "midpoint", steps: 4, seed: 1 });
  * assert(generated.data.length === windows.length);
+ * // Or generate from given representations, here halfway between two windows.
+ * const morph = await model.interpolate(windows.subarray(0, 900), windows.subarray(900, 1800), {
+ *   alphas: [0.5],
+ *   steps: 2,
+ * });
+ * assert(morph.count === 1);
  * model.dispose();
+ * ```
+ *
+ * @example Train a model, then resume from its checkpoint
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FlowFM, initBackend, loadCheckpoint, presetConfig, train } from "./mod.ts";
+ *
+ * await initBackend("cpu");
+ * // [count, 300, 3] windows in g; a WindowSet from @flowfm/flowfm/data fits.
+ * const windows = { data: new Float32Array(8 * 900).map((_, i) => Math.sin(i / 9)), count: 8 };
+ * const model = new FlowFM(presetConfig("tiny", { seed: 0 }));
+ * let checkpoint: Uint8Array = new Uint8Array();
+ * const result = await train(model, windows, { steps: 2, batch: 4 }, {
+ *   onCheckpoint: (bytes) => {
+ *     checkpoint = bytes; // a real program writes it to disk
+ *   },
+ * });
+ * assert(result.steps === 2 && Number.isFinite(result.finalLoss));
+ * model.dispose();
+ *
+ * // Weights, Adam moments, RNG and batch order: the run continues exactly where it stopped.
+ * const { model: resumed, state } = loadCheckpoint(checkpoint, "checkpoint.safetensors");
+ * assert.equal(state.step, 2);
+ * assert.equal((await train(resumed, windows, { steps: 3, resume: state })).steps, 3);
+ * resumed.dispose();
  * ```
  *
  * @module
  */
+// Backends.
 export {
   type AdapterInfo,
   BACKEND_NAMES,
@@ -39,6 +80,7 @@ export {
   describeBackend,
   initBackend,
 } from "./lib/runtime/backend.ts";
+// The model: configuration, presets, encode / sample / interpolate.
 export {
   embeddingDim,
   type EncoderConfig,
@@ -60,76 +102,12 @@ export {
   type InterpolateOptions,
   type ParameterCounts,
 } from "./lib/model/flowfm.ts";
-export {
-  type ConditionalGenerator,
-  generate,
-  type SampleMethod,
-  type SampleOptions,
-  type Windows,
-} from "./lib/flow/sampler.ts";
-export {
-  checkSampleMethod,
-  type ObjectiveBatch,
-  OBJECTIVES,
-  type ObjectiveSampling,
-  type ObjectiveSpec,
-  objectiveSpec,
-  SAMPLE_METHODS,
-} from "./lib/flow/objective.ts";
-export {
-  ancestralSample,
-  ddimSample,
-  DDPM_STEPS,
-  type EpsFn,
-  linearSchedule,
-  noiseData,
-  type NoiseSchedule,
-} from "./lib/flow/diffusion.ts";
-export {
-  evaluationsPerStep,
-  solveOde,
-  type SolveOptions,
-  type SolverMethod,
-  SOLVERS,
-  type VelocityFn,
-} from "./lib/flow/solver.ts";
-export { drawTimes, type PathSample, samplePath, type TimeSampling } from "./lib/flow/path.ts";
-export {
-  type DiffusionBatch,
-  diffusionLoss,
-  type FlowMatchingBatch,
-  flowMatchingLoss,
-  type JointModel,
-} from "./lib/flow/loss.ts";
-export {
-  type StepResult,
-  Trainer,
-  type TrainerOptions,
-  TrainingDivergedError,
-} from "./lib/train/trainer.ts";
-export { Adam, type AdamOptions } from "./lib/train/optimizer.ts";
-export { type AugmentOptions } from "./lib/train/augment.ts";
-// The training loop, its run state and its defaults.
-export {
-  train,
-  type TrainHooks,
-  type TrainOptions,
-  type TrainResult,
-  type TrainStart,
-  type TrainStepRecord,
-  type TrainWindows,
-} from "./lib/train/run.ts";
-export {
-  encodeCheckpoint,
-  loadCheckpoint,
-  type MomentTensor,
-  type RunConfig,
-  type RunState,
-} from "./lib/train/checkpoint.ts";
-export { batchIndices, type BatchSchedule, stepsForEpochs } from "./lib/train/batches.ts";
-export { TRAIN_DEFAULTS } from "./lib/train/defaults.ts";
-export { Rng } from "./lib/random.ts";
 export { type WindowsInput } from "./lib/model/windows.ts";
+export { type SampleMethod, type SampleOptions, type Windows } from "./lib/flow/sampler.ts";
+export { SAMPLE_METHODS } from "./lib/flow/objective.ts";
+export { type SolverMethod } from "./lib/flow/solver.ts";
+// Model files: load, save, inspect.
+export { loadModel, type ModelSource, readSource } from "./lib/weights/load.ts";
 export {
   type CheckpointExtras,
   deserializeModel,
@@ -140,17 +118,25 @@ export {
   WeightsError,
   type WeightsKind,
 } from "./lib/weights/model_file.ts";
-export { loadModel, type ModelSource, readSource } from "./lib/weights/load.ts";
-export { type Init, Params } from "./lib/model/params.ts";
-export { type NormMode } from "./lib/model/encoder.ts";
 export { type SafetensorsTensor } from "./lib/weights/safetensors.ts";
-export { EncoderPool, type EncoderPoolOptions } from "./lib/runtime/encoder_pool.ts";
+// Training: the loop, its options, hooks and results, checkpoints and defaults.
 export {
-  conditioningGap,
-  type ConditioningReport,
-  generativeQuality,
-  type QualityReport,
-  samplingNfe,
-} from "./lib/metrics/generative_quality.ts";
-export { registerConvGradients } from "./lib/runtime/conv_gradients.ts";
-export { conv1dFilterGrad, conv1dInputGrad, conv1dValid } from "./lib/model/ops.ts";
+  train,
+  type TrainHooks,
+  type TrainOptions,
+  type TrainResult,
+  type TrainStart,
+  type TrainStepRecord,
+  type TrainWindows,
+} from "./lib/train/run.ts";
+export {
+  loadCheckpoint,
+  type MomentTensor,
+  type RunConfig,
+  type RunState,
+} from "./lib/train/checkpoint.ts";
+export { type BatchSchedule } from "./lib/train/batches.ts";
+export { TRAIN_DEFAULTS } from "./lib/train/defaults.ts";
+export { TrainingDivergedError } from "./lib/train/trainer.ts";
+// Encoding on every CPU core.
+export { EncoderPool, type EncoderPoolOptions } from "./lib/runtime/encoder_pool.ts";

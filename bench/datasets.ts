@@ -5,7 +5,7 @@ import { loadDataset } from "../lib/io/mod.ts";
 import type { LabelPolicy } from "../lib/data/windower.ts";
 
 const root = Deno.args[0] ?? "../shared/data";
-for (const name of ["uci-hapt", "sp-sw-har"] as const) {
+for (const name of ["uci-hapt", "sp-sw-har", "sisfall", "fallalld"] as const) {
   for (const labelPolicy of ["drop-mixed", "ignore"] as LabelPolicy[]) {
     const t0 = performance.now();
     const ds = await loadDataset(name, `${root}/${name}`, { labelPolicy, cacheDir: null });

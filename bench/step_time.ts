@@ -1,6 +1,8 @@
 // deno run -A bench/step_time.ts [--root DIR] [--preset small] [--batch 64] [--steps 5] [--workers 1]
-// Times training steps of the tree at DIR (default: this one) on wasm and prints one JSON line
-// with windows/s. Works on older trees (lib/trainer.ts) and this one (lib/train/), so
+//   [--backend wasm|webgpu|cpu]
+// Times training steps of the tree at DIR (default: this one) on a backend (default wasm) and
+// prints one JSON line with windows/s, the backend and, where one was seen, the WebGPU adapter
+// (bench/gpu.sh reads it). Works on older trees (lib/trainer.ts) and this one (lib/train/), so
 // bench/compare_baseline.ts can time a baseline commit and this tree in one run.
 import { parseArgs } from "node:util";
 
@@ -12,6 +14,7 @@ const { values } = parseArgs({
     batch: { type: "string", default: "64" },
     steps: { type: "string", default: "5" },
     workers: { type: "string", default: "1" },
+    backend: { type: "string", default: "wasm" },
   },
 });
 const root = values.root!.replace(/\/?$/, "/");
@@ -21,14 +24,15 @@ const mod = (flat: string, next: string) => import(root + (layout === "flat" ? f
 const { initBackend } = await mod("lib/backend.ts", "lib/runtime/backend.ts");
 const { presetConfig } = await mod("lib/config.ts", "lib/model/config.ts");
 const { FlowFM } = await mod("lib/model.ts", "lib/model/flowfm.ts");
-await initBackend("wasm");
+const backend = values.backend!;
+const info = await initBackend(backend);
 const batch = Number(values.batch), workers = Number(values.workers);
 const model = new FlowFM(presetConfig(values.preset));
 const windows = new Float32Array(batch * 900).map((_, i) => Math.sin(i / 17) * 0.5);
 let trainer;
 if (workers > 1) {
   const { DataParallelTrainer } = await mod("-", "lib/train/data_parallel.ts");
-  trainer = await DataParallelTrainer.create(model, { workers, backend: "wasm" });
+  trainer = await DataParallelTrainer.create(model, { workers, backend });
 } else {
   const { Trainer } = await mod("lib/trainer.ts", "lib/train/trainer.ts");
   trainer = new Trainer(model);
@@ -46,6 +50,8 @@ console.log(JSON.stringify({
   preset: values.preset,
   batch,
   workers,
+  backend: info?.backend ?? backend,
+  ...(info?.adapter ? { adapter: info.adapter } : {}),
   secondsPerStep: sec,
   windowsPerSec: batch / sec,
   ...(workerMs.length

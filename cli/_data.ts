@@ -2,7 +2,9 @@
 import { collectWindows } from "../lib/data/window_set.ts";
 import type { WindowSet } from "../lib/data/window_set.ts";
 import {
+  type DatasetSpec,
   loadDataset,
+  parseDatasetList,
   readCsvFile,
   SP_SW_HAR_EXCERPT_OPTIONS,
   spSwHarExcerptRoot,
@@ -26,8 +28,10 @@ export const DATA_OPTIONS = {
 export const DATA_HELP =
   `Data (CSV files as arguments, or --dataset; default: the bundled sp-sw-har excerpt):
   FILE.csv[.gz] ...         CSV recordings: timestamp (s, ms or ISO), x, y, z [, label, subject]
-  --dataset NAME[,NAME]     uci-hapt | sp-sw-har (folders laid out as the public data sets)
-  --data-root DIR           root of --dataset (default ../shared/data/NAME)
+  --dataset NAME[,NAME]     uci-hapt | sp-sw-har | sisfall | fallalld[:PLACE] (folders laid out
+                            as the public data sets); PLACE is neck, wrist, waist or a list
+                            (fallalld:wrist,waist), e.g. --dataset uci-hapt,sisfall,fallalld:wrist
+  --data-root DIR           root of a single --dataset (default ../shared/data/NAME)
   --units U                 g | m/s^2 | auto (CSV files; default auto)
   --rate HZ                 sample rate of CSV files without a timestamp column
   --overlap S               window overlap in seconds (default 5; 9.5 for the bundled excerpt)
@@ -69,18 +73,13 @@ export async function loadWindows(
     }
     return { set: concatSets(sets), description: `${files.length} CSV file(s)` };
   }
-  const names = values.dataset ? String(values.dataset).split(",") : [];
-  if (names.length > 1) {
-    if (values["data-root"]) throw new UsageError("--data-root applies to a single --dataset");
-    const parts = [];
-    for (const n of names) parts.push(await loadWindows({ ...values, dataset: n }, [], extra));
-    return {
-      set: concatSets(parts.map((p) => p.set)),
-      description: parts.map((p) => p.description).join(" + "),
-    };
+  let specs: DatasetSpec[] = [];
+  try {
+    if (values.dataset) specs = parseDatasetList(String(values.dataset));
+  } catch (e) {
+    throw new UsageError(`--dataset: ${(e as Error).message}`);
   }
-  const name = names[0] ?? null;
-  if (name === null) {
+  if (specs.length === 0) {
     const set = await loadDataset("sp-sw-har", spSwHarExcerptRoot(), {
       ...SP_SW_HAR_EXCERPT_OPTIONS,
       ...(overlap !== undefined ? { overlapSeconds: overlap } : {}),
@@ -91,17 +90,31 @@ export async function loadWindows(
       description: "bundled sp-sw-har excerpt (CC BY 4.0, fixtures/sp-sw-har-excerpt)",
     };
   }
-  if (name !== "uci-hapt" && name !== "sp-sw-har") {
-    throw new UsageError(`--dataset must be uci-hapt or sp-sw-har, got "${name}"`);
+  if (specs.length > 1 && values["data-root"]) {
+    throw new UsageError("--data-root applies to a single --dataset");
   }
-  const root = (values["data-root"] as string | undefined) ?? `../shared/data/${name}`;
-  const set = await loadDataset(name, root, {
-    overlapSeconds: overlap,
-    skipBadRows,
-    cacheDir,
-    labelPolicy,
-  });
-  return { set, description: `${name} at ${root}` };
+  const parts: { set: WindowSet; description: string }[] = [];
+  for (const { name, placements } of specs) {
+    const root = (values["data-root"] as string | undefined) ?? `../shared/data/${name}`;
+    const set = await loadDataset(name, root, {
+      overlapSeconds: overlap,
+      skipBadRows,
+      cacheDir,
+      labelPolicy,
+      ...(placements ? { placements } : {}),
+    });
+    const what = placements ? `${name} (${placements.join(", ")})` : name;
+    const counted = specs.length > 1 ? `: ${set.count} windows` : "";
+    const notes = set.notes.length > 0
+      ? `; ${set.notes.length} file(s) left out: ${set.notes.join("; ")}`
+      : "";
+    parts.push({ set, description: `${what} at ${root}${counted}${notes}` });
+  }
+  if (parts.length === 1) return parts[0];
+  return {
+    set: concatSets(parts.map((p) => p.set)),
+    description: parts.map((p) => p.description).join(" + "),
+  };
 }
 
 /** Concatenates window sets (e.g. several files or data sets). */

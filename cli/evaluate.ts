@@ -9,6 +9,7 @@ import { confusionGridSvg } from "./_svg.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
+import { defaultWorkers } from "../lib/runtime/train_worker_slot.ts";
 import {
   backendFlag,
   BACKENDS,
@@ -51,6 +52,8 @@ Heads (all on the same folds):
   --lr X                    fine-tuning: Adam learning rate (default 1e-4)
   --batch N                 fine-tuning: windows per step (default 64)
   --augment                 fine-tuning: small rotations (<= 10 deg), scaling (±10 %), jitter
+  --workers N               fine-tuning: data-parallel workers, each computing the gradient of a
+                            shard of every batch (default: every core on wasm, else 1)
   --probe-lr X              probe: Adam learning rate (default 0.02)
   --probe-iterations N      probe: most full-batch iterations (default 500)
   --backend NAME            ${choiceList(BACKENDS)} (default auto)
@@ -77,6 +80,7 @@ const OPTIONS = {
   lr: { type: "string" },
   batch: { type: "string" },
   augment: { type: "boolean" },
+  workers: { type: "string" },
   "probe-lr": { type: "string" },
   "probe-iterations": { type: "string" },
   backend: { type: "string" },
@@ -113,6 +117,9 @@ async function main(): Promise<void> {
     lr: numberFlag(values, "lr", 1e-4, { min: 0 }),
     batchSize: numberFlag(values, "batch", 64, { min: 2, integer: true }),
     augment: values.augment ? { maxRotationDeg: 10, scale: 0.1, jitter: 0.01 } : null,
+    workers: values.workers === undefined
+      ? undefined
+      : numberFlag(values, "workers", 1, { min: 1, integer: true }),
   };
   const probe = {
     lr: numberFlag(values, "probe-lr", 0.02, { min: 0 }),
@@ -140,6 +147,11 @@ async function main(): Promise<void> {
   });
   reportData(set, description);
   const info = await startBackend(values);
+  finetune.workers ??= defaultWorkers(); // recorded in the report: results depend on it
+  if (heads.some((h) => h.endsWith("finetune"))) {
+    const n = finetune.workers;
+    console.error(`fine-tuning with ${n} worker${n > 1 ? "s" : " (this thread)"}`);
+  }
 
   let bytes: Uint8Array | undefined, modelInfo: Record<string, unknown> = { source: "none" };
   if (weights) {

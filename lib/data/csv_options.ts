@@ -48,6 +48,12 @@ export interface CsvReaderOptions {
    */
   units?: string;
   /**
+   * Multiplier applied to x, y and z as read, before the unit conversion (and before unit
+   * detection), e.g. `32 / 8192` for raw ADC bits of a ±16 g, 13-bit sensor with `units: "g"`.
+   * @default {1}
+   */
+  scale?: number;
+  /**
    * Steps longer than this (s) split the recording; windows never span a gap.
    * @default {1}
    */

@@ -64,6 +64,7 @@ export class CsvWindowParser {
   #pending: RawRow[] | null = [];
   #timeUnit: TimeUnit | null = null;
   #factor = 1;
+  #scale = 1;
   #row = 0;
   #prevT = -Infinity;
   #subject: string | null = null;
@@ -91,6 +92,10 @@ export class CsvWindowParser {
         this.#fail("unknown-unit", `unknown units '${options.units}' (use g or m/s^2)`, 0);
       }
       this.#factor = toGFactor(u);
+    }
+    this.#scale = options.scale ?? 1;
+    if (!(Number.isFinite(this.#scale) && this.#scale !== 0)) {
+      this.#fail("bad-option", `scale ${options.scale} must be finite and non-zero`, 0);
     }
     this.#windower = new Windower(
       { hopSamples: hop, clip: options.clipG ?? 3, labelPolicy: options.labelPolicy },
@@ -195,7 +200,12 @@ export class CsvWindowParser {
     this.#pending = null;
     const o = this.#o;
     if (o.units === undefined || o.units === "auto") {
-      const unit = detectUnit(rows.map((r) => r.x), rows.map((r) => r.y), rows.map((r) => r.z));
+      const s = this.#scale;
+      const unit = detectUnit(
+        rows.map((r) => r.x * s),
+        rows.map((r) => r.y * s),
+        rows.map((r) => r.z * s),
+      );
       if (!unit) {
         this.#fail(
           "unknown-unit",
@@ -253,7 +263,7 @@ export class CsvWindowParser {
         this.#labelIds.set(r.label, id);
       }
     }
-    const f = this.#factor;
+    const f = this.#factor * this.#scale;
     this.#resampler.push(t, r.x * f, r.y * f, r.z * f, id);
   }
 

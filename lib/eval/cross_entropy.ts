@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Scalar, Tensor2D } from "../tensors.ts";
 
 /**
  * Weighted cross-entropy of logits.
@@ -26,10 +27,10 @@ import * as tf from "@tensorflow/tfjs-core";
  * ```
  */
 export function weightedCrossEntropy(
-  logits: tf.Tensor2D,
+  logits: Tensor2D,
   y: Int32Array,
   weights: Float32Array,
-): tf.Scalar {
+): Scalar {
   const [n, k] = logits.shape;
   if (y.length !== n || weights.length !== k) {
     throw new Error(

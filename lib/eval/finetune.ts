@@ -8,17 +8,22 @@
  * modified. Optional augmentation: a small rotation and scaling (see `lib/augment.ts`) plus
  * Gaussian jitter.
  *
+ * With `workers > 1` each step's gradient is computed data-parallel by Web Workers (see
+ * `./finetune_parallel.ts`): batch norm then uses each shard's statistics while training, and the
+ * running statistics kept are worker 0's. Validation and test predictions run on this thread.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { applyMatrices, augmentMatrices, type AugmentOptions } from "../train/augment.ts";
+import { augmentMatrices, type AugmentOptions } from "../train/augment.ts";
 import type { FlowFM } from "../model/flowfm.ts";
+import type { BackendName } from "../runtime/backend.ts";
+import { defaultWorkers } from "../runtime/train_worker_slot.ts";
 import { Adam } from "../train/optimizer.ts";
-import { Params } from "../model/params.ts";
 import { Rng } from "../random.ts";
 import { deserializeModel } from "../weights/model_file.ts";
-import { adamStep } from "./adam_step.ts";
-import { weightedCrossEntropy } from "./cross_entropy.ts";
+import { finetuneGradients, finetuneStore, HEAD_PARAMS, headForward } from "./finetune_head.ts";
+import { FinetuneWorkers } from "./finetune_parallel.ts";
 import { classWeights } from "./labels.ts";
 
 /** Augmentation while fine-tuning. */
@@ -77,6 +82,13 @@ export interface FinetuneOptions {
    * @default {0}
    */
   seed?: number;
+  /**
+   * Data-parallel workers (Web Workers with a replica each, on the active backend) computing
+   * each step's gradient in shards; `1` trains in this thread. Results depend on the count
+   * (batch-norm statistics are per shard), and are reproducible for a given count and seed.
+   * @default {undefined} navigator.hardwareConcurrency on the wasm backend, else 1
+   */
+  workers?: number;
   /** Called after every epoch (e.g. for progress output). */
   onEpoch?: (record: EpochRecord) => void;
 }
@@ -93,25 +105,6 @@ export interface FinetuneResult {
   valLoss: number;
   /** Every epoch run. */
   history: EpochRecord[];
-}
-
-/** The head's weights, created in `store` (seeded by its generator). */
-function createHead(store: Params, dim: number, hidden: number, classes: number): string[] {
-  store.create("head.fc1.w", [dim, hidden], { kind: "uniform", fanIn: dim });
-  store.create("head.fc1.b", [hidden], { kind: "uniform", fanIn: dim });
-  store.create("head.fc2.w", [hidden, classes], { kind: "uniform", fanIn: hidden });
-  store.create("head.fc2.b", [classes], { kind: "uniform", fanIn: hidden });
-  return ["head.fc1.w", "head.fc1.b", "head.fc2.w", "head.fc2.b"];
-}
-
-function headForward(store: Params, z: tf.Tensor2D): tf.Tensor2D {
-  const h = tf.relu(
-    tf.add(tf.matMul(z, store.get("head.fc1.w") as tf.Tensor2D), store.get("head.fc1.b")),
-  );
-  return tf.add(
-    tf.matMul(h as tf.Tensor2D, store.get("head.fc2.w") as tf.Tensor2D),
-    store.get("head.fc2.b"),
-  );
 }
 
 /**
@@ -149,18 +142,15 @@ export async function fineTune(
   const patience = options.patience ?? 5, hidden = options.hidden ?? 512;
   const batchSize = Math.min(options.batchSize ?? 64, split.train.length);
   if (batchSize < 2) throw new Error("fineTune: need at least 2 training windows");
+  const workers = options.workers ?? defaultWorkers();
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`fineTune: options.workers must be an integer >= 1, got ${workers}`);
+  }
   const rng = new Rng(options.seed ?? 0);
   const model: FlowFM = deserializeModel(modelBytes, "fine-tuning weights").model;
-  const store = new Params(rng);
-  const headNames = createHead(store, model.embeddingDim, hidden, classes);
   // The store also refers to the encoder's variables (owned by the model), so one Adam updates
   // encoder and head; snapshots also cover the batch-norm running statistics.
-  for (const [name, v] of model.params.vars) {
-    if (!name.startsWith("encoder.")) continue;
-    store.vars.set(name, v);
-    if (model.params.trainable.has(name)) store.trainable.add(name);
-  }
-  const trainVars = new Map([...store.trainable].map((n) => [n, store.get(n)]));
+  const store = finetuneStore(model, rng, hidden, classes);
   const opt = new Adam(store, { lr });
   const weights = classWeights(y, split.train, classes);
   const { windowLength: len, channels: ch } = model.config;
@@ -207,7 +197,14 @@ export async function fineTune(
   };
   const history: EpochRecord[] = [];
   let bestEpoch = 0, bestVal = Infinity, bad = 0;
+  let pool: FinetuneWorkers | null = null;
   try {
+    if (workers > 1) {
+      pool = await FinetuneWorkers.create(
+        { modelBytes, store, hidden, classes, classWeights: weights },
+        { workers, backend: tf.getBackend() as BackendName },
+      );
+    }
     for (let epoch = 1; epoch <= maxEpochs; epoch++) {
       const perm = Array.from(rng.permutation(split.train.length), (i) => split.train[i]);
       let lossSum = 0, steps = 0;
@@ -218,16 +215,16 @@ export async function fineTune(
         const yb = Int32Array.from(perm.slice(i, j), (r) => y[r]);
         const aug = options.augment ? augmentMatrices(rng, n, options.augment) : null;
         const noise = options.augment ? rng.normals(n * per, options.augment.jitter ?? 0.01) : null;
-        const loss = adamStep(trainVars, opt, () => {
-          let x = tf.tensor3d(xb, [n, len, ch]);
-          if (aug) {
-            const moved = tf.add(applyMatrices(x, aug), tf.tensor3d(noise!, [n, len, ch]));
-            x = tf.clipByValue(moved, -model.config.clip, model.config.clip) as tf.Tensor3D;
+        if (pool) lossSum += await pool.step(xb, yb, { aug, noise }, opt);
+        else {
+          const { value, grads } = finetuneGradients(model, store, xb, yb, weights, { aug, noise });
+          try {
+            opt.apply(grads);
+            lossSum += (await value.data())[0];
+          } finally {
+            tf.dispose([value, ...grads.values()]);
           }
-          return weightedCrossEntropy(headForward(store, model.embed(x, "train")), yb, weights);
-        });
-        lossSum += (await loss.data())[0];
-        loss.dispose();
+        }
         steps++;
       }
       const valLoss = split.val.length ? await valLossOf() : NaN;
@@ -260,9 +257,10 @@ export async function fineTune(
       history,
     };
   } finally {
+    (pool as FinetuneWorkers | null)?.dispose();
     if (snapshot) tf.dispose([...(snapshot as Map<string, tf.Tensor>).values()]);
     opt.dispose();
-    for (const n of headNames) store.get(n).dispose();
+    for (const n of HEAD_PARAMS) store.get(n).dispose();
     model.dispose();
   }
 }

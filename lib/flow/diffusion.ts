@@ -9,6 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor } from "../tensors.ts";
 import type { Rng } from "../random.ts";
 
 /** Number of diffusion steps. */
@@ -73,11 +74,11 @@ export function linearSchedule(
  * ```
  */
 export function noiseData(
-  x0: tf.Tensor,
-  eps: tf.Tensor,
+  x0: Tensor,
+  eps: Tensor,
   steps: ArrayLike<number>,
   schedule: NoiseSchedule,
-): tf.Tensor {
+): Tensor {
   const b = x0.shape[0];
   if (steps.length !== b || eps.shape.join() !== x0.shape.join()) {
     throw new Error(
@@ -100,7 +101,7 @@ export function noiseData(
 }
 
 /** Predicts the noise: `eps(x_t, t)` with `t` the 0-based step index. Must not dispose `x`. */
-export type EpsFn = (x: tf.Tensor, step: number) => tf.Tensor;
+export type EpsFn = (x: Tensor, step: number) => Tensor;
 
 /**
  * The clean-data prediction `x_0 = (x_t - sqrt(1 - ab_t) eps) / sqrt(ab_t)`, clipped to the data
@@ -136,11 +137,11 @@ function predictX0(x: tf.Tensor, e: tf.Tensor, ab: number, clip: number): tf.Ten
  */
 export function ddimSample(
   eps: EpsFn,
-  xT: tf.Tensor,
+  xT: Tensor,
   steps: number,
   schedule: NoiseSchedule,
   clip = Infinity,
-): tf.Tensor {
+): Tensor {
   const T = schedule.alphaBars.length;
   if (!Number.isInteger(steps) || steps < 1 || steps > T) {
     throw new Error(`ddimSample: steps must be an integer in [1, ${T}], got ${steps}`);
@@ -195,11 +196,11 @@ export function ddimSample(
  */
 export function ancestralSample(
   eps: EpsFn,
-  xT: tf.Tensor,
+  xT: Tensor,
   schedule: NoiseSchedule,
   rng: Rng,
   clip = Infinity,
-): tf.Tensor {
+): Tensor {
   const T = schedule.alphaBars.length;
   let x = xT;
   for (let t = T - 1; t >= 0; t--) {

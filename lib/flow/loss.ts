@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Scalar, Tensor1D, Tensor2D, Tensor3D } from "../tensors.ts";
 import type { NormMode } from "../model/encoder.ts";
 import { samplePath } from "./path.ts";
 import { DDPM_STEPS, noiseData, type NoiseSchedule } from "./diffusion.ts";
@@ -16,21 +17,21 @@ import { DDPM_STEPS, noiseData, type NoiseSchedule } from "./diffusion.ts";
  */
 export interface JointModel {
   /** The encoder `E(x) -> z`, shape `[batch, embeddingDim]`. */
-  embed(x: tf.Tensor3D, mode: NormMode): tf.Tensor2D;
+  embed(x: Tensor3D, mode: NormMode): Tensor2D;
   /** The velocity (or, for DDPM, noise) network `v(x_t, t, z)`. */
-  velocity(xt: tf.Tensor3D, t: tf.Tensor1D, z: tf.Tensor2D): tf.Tensor3D;
+  velocity(xt: Tensor3D, t: Tensor1D, z: Tensor2D): Tensor3D;
 }
 
 /** Inputs of one loss evaluation. */
 export interface FlowMatchingBatch {
   /** Data windows `x_1`, shape `[batch, 300, 3]`, clipped, in g. */
-  x1: tf.Tensor3D;
+  x1: Tensor3D;
   /** Noise `x_0`, same shape. */
-  x0: tf.Tensor3D;
+  x0: Tensor3D;
   /** Times, shape `[batch]`. */
-  t: tf.Tensor1D;
+  t: Tensor1D;
   /** The encoder's input `x_1'` (an augmented view); defaults to `x1`. */
-  view?: tf.Tensor3D;
+  view?: Tensor3D;
 }
 
 /**
@@ -53,7 +54,7 @@ export interface FlowMatchingBatch {
  * model.dispose();
  * ```
  */
-export function flowMatchingLoss(model: JointModel, batch: FlowMatchingBatch): tf.Scalar {
+export function flowMatchingLoss(model: JointModel, batch: FlowMatchingBatch): Scalar {
   return tf.tidy(() => {
     const z = model.embed(batch.view ?? batch.x1, "train");
     const { xt, target } = samplePath(batch.x0, batch.x1, batch.t);
@@ -65,13 +66,13 @@ export function flowMatchingLoss(model: JointModel, batch: FlowMatchingBatch): t
 /** Inputs of one DDPM loss evaluation. */
 export interface DiffusionBatch {
   /** Data windows (DDPM's `x_0`), shape `[batch, 300, 3]`. */
-  data: tf.Tensor3D;
+  data: Tensor3D;
   /** Noise `eps`, same shape. */
-  eps: tf.Tensor3D;
+  eps: Tensor3D;
   /** 0-based diffusion step per window (`t - 1`), in [0, T). */
   steps: ArrayLike<number>;
   /** The encoder's input (an augmented view); defaults to `data`. */
-  view?: tf.Tensor3D;
+  view?: Tensor3D;
 }
 
 /**
@@ -101,7 +102,7 @@ export function diffusionLoss(
   model: JointModel,
   batch: DiffusionBatch,
   schedule: NoiseSchedule,
-): tf.Scalar {
+): Scalar {
   return tf.tidy(() => {
     const z = model.embed(batch.view ?? batch.data, "train");
     const xt = noiseData(batch.data, batch.eps, batch.steps, schedule) as tf.Tensor3D;

@@ -18,6 +18,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Scalar, Tensor, Tensor3D } from "../tensors.ts";
 import { type Objective, OBJECTIVE_NAMES } from "../model/config.ts";
 import type { Rng } from "../random.ts";
 import { drawTimes, type TimeSampling } from "./path.ts";
@@ -45,16 +46,16 @@ export type SampleMethod = SolverMethod | "ddim" | "ancestral";
 /** One training batch, as an objective's loss reads it. */
 export interface ObjectiveBatch {
   /** Data windows, shape `[batch, length, channels]`, clipped, in g. */
-  data: tf.Tensor3D;
+  data: Tensor3D;
   /** Standard normal noise, same shape (flow matching's `x_0`, DDPM's `eps`). */
-  noise: tf.Tensor3D;
+  noise: Tensor3D;
   /** What {@link ObjectiveSpec.drawTimes} drew for this batch, one value per window. */
   times: Float32Array;
   /**
    * The encoder's input (an augmented view); when omitted, `data` itself is encoded.
    * @default {undefined}
    */
-  view?: tf.Tensor3D;
+  view?: Tensor3D;
 }
 
 /** Settings of one sampling run, as {@link ObjectiveSpec.sample} reads them. */
@@ -89,12 +90,12 @@ export interface ObjectiveSpec {
    */
   drawTimes(rng: Rng, n: number, timeSampling: TimeSampling): Float32Array;
   /** The scalar training loss of a batch (gradients reach both networks). */
-  loss(model: JointModel, batch: ObjectiveBatch): tf.Scalar;
+  loss(model: JointModel, batch: ObjectiveBatch): Scalar;
   /**
    * Generates from noise `x0` (not disposed) with `velocity(x, t)`, `t` in [0, 1] (DDPM's network
    * sees `step / T`); returns a new tensor.
    */
-  sample(velocity: VelocityFn, x0: tf.Tensor, options: ObjectiveSampling): tf.Tensor;
+  sample(velocity: VelocityFn, x0: Tensor, options: ObjectiveSampling): Tensor;
   /** Steps a method actually takes when asked for `steps` (ancestral: always `T`). */
   stepsTaken(method: SampleMethod, steps: number): number;
   /** Network evaluations per generated window (NFE) of a method and step count. */

@@ -6,14 +6,15 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor1D, Tensor3D } from "../tensors.ts";
 import type { Rng } from "../random.ts";
 
 /** A point on the path and its target velocity. */
 export interface PathSample {
   /** `x_t`, shape `[batch, length, channels]`. */
-  xt: tf.Tensor3D;
+  xt: Tensor3D;
   /** Target velocity `x_1 - x_0`, same shape. */
-  target: tf.Tensor3D;
+  target: Tensor3D;
 }
 
 /**
@@ -34,7 +35,7 @@ export interface PathSample {
  * assert(xt.dataSync()[0] === 0.25);
  * ```
  */
-export function samplePath(x0: tf.Tensor3D, x1: tf.Tensor3D, t: tf.Tensor1D): PathSample {
+export function samplePath(x0: Tensor3D, x1: Tensor3D, t: Tensor1D): PathSample {
   if (x0.shape.join() !== x1.shape.join() || t.shape[0] !== x1.shape[0]) {
     throw new Error(`samplePath: x0 [${x0.shape}], x1 [${x1.shape}] and t [${t.shape}] disagree`);
   }

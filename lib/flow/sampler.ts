@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor1D, Tensor2D, Tensor3D } from "../tensors.ts";
 import type { Objective } from "../model/config.ts";
 import { Rng } from "../random.ts";
 import { checkSampleMethod, objectiveSpec, type SampleMethod } from "./objective.ts";
@@ -40,7 +41,7 @@ export interface ConditionalGenerator {
    * The network `v(x_t, t, z)`, shapes `[n, windowLength, channels]`, `[n]`, `[n, embeddingDim]`
    * (for DDPM the noise prediction, with `t = step / T`).
    */
-  velocity(xt: tf.Tensor3D, t: tf.Tensor1D, z: tf.Tensor2D): tf.Tensor3D;
+  velocity(xt: Tensor3D, t: Tensor1D, z: Tensor2D): Tensor3D;
   /** Encodes reference windows into `z`; needed only for {@link SampleOptions.windows}. */
   encode?(windows: WindowsInput, options: { batchSize: number }): Promise<{ data: Float32Array }>;
 }

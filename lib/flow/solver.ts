@@ -6,9 +6,10 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor } from "../tensors.ts";
 
 /** A velocity field: returns a new tensor shaped like `x`. It must not dispose `x`. */
-export type VelocityFn = (x: tf.Tensor, t: number) => tf.Tensor;
+export type VelocityFn = (x: Tensor, t: number) => Tensor;
 
 /** Solver name. */
 export type SolverMethod = "euler" | "midpoint" | "heun" | "rk4";
@@ -104,7 +105,7 @@ function step(f: VelocityFn, x: tf.Tensor, t: number, h: number, method: SolverM
  * assert(Math.abs(x.dataSync()[0] - 1) < 1e-6);
  * ```
  */
-export function solveOde(f: VelocityFn, x0: tf.Tensor, options: SolveOptions): tf.Tensor {
+export function solveOde(f: VelocityFn, x0: Tensor, options: SolveOptions): Tensor {
   const { method = "euler", steps, t0 = 0, t1 = 1 } = options;
   if (!SOLVERS.includes(method)) {
     throw new Error(`unknown solver "${method}": expected one of ${SOLVERS.join(", ")}`);

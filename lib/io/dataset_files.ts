@@ -1,7 +1,7 @@
 /**
- * **Deno-only** pieces shared by the dataset adapters (`uci_hapt.ts`, `sp_sw_har.ts`): the
- * dataset names and options, listing a dataset's signal files, and chaining per-file CSV
- * streams. Import through `lib/io/mod.ts`.
+ * **Deno-only** pieces shared by the dataset adapters (`uci_hapt.ts`, `sp_sw_har.ts`,
+ * `sisfall.ts`, `fallalld.ts`): the dataset names and options, listing a dataset's signal
+ * files, and chaining per-file CSV streams. Import through `lib/io/mod.ts`.
  *
  * @module
  */
@@ -11,9 +11,26 @@ import { type CsvReaderOptions, readCsvWindows } from "../data/csv_reader.ts";
 import { type AccelWindow, addStats, emptyStats, type WindowStream } from "../data/types.ts";
 import type { LabelPolicy } from "../data/windower.ts";
 import { exists, openDataFile } from "./files.ts";
+import { dropKnownDuplicates, SISFALL_DUPLICATES } from "./duplicates.ts";
 
 /** Supported dataset names. */
-export type DatasetName = "uci-hapt" | "sp-sw-har";
+export type DatasetName = "uci-hapt" | "sp-sw-har" | "sisfall" | "fallalld";
+
+/** All supported dataset names, in the order the CLI lists them. */
+export const DATASET_NAMES: readonly DatasetName[] = Object.freeze<DatasetName[]>([
+  "uci-hapt",
+  "sp-sw-har",
+  "sisfall",
+  "fallalld",
+]);
+
+/** Where a FallAllD logger was worn: `D1` neck, `D2` wrist, `D3` waist. */
+export type FallAllDPlacement = "neck" | "wrist" | "waist";
+
+/** FallAllD placements by device number (`D1`, `D2`, `D3` in the file names). */
+export const FALLALLD_PLACEMENTS: readonly FallAllDPlacement[] = Object.freeze<
+  FallAllDPlacement[]
+>(["neck", "wrist", "waist"]);
 
 /** Options shared by the dataset adapters. */
 export interface AdapterOptions {
@@ -43,7 +60,8 @@ export interface AdapterOptions {
    */
   skipBadRows?: boolean;
   /**
-   * Only these subject ids (`"user01"` for HAPT, `"s01"` for sp-sw-har); all when unset.
+   * Only these subject ids (`"user01"` for HAPT, `"s01"` for sp-sw-har, `"SA01"` for
+   * SisFall, `"S01"` for FallAllD); all when unset.
    * @default {undefined}
    */
   subjects?: string[];
@@ -58,6 +76,26 @@ export interface SpSwHarOptions extends AdapterOptions {
   devices?: ("sw" | "sp")[];
 }
 
+/** Options of the FallAllD adapter. */
+export interface FallAllDOptions extends AdapterOptions {
+  /**
+   * Logger placements to read (`neck` = D1, `wrist` = D2, `waist` = D3).
+   * @default {["neck", "wrist", "waist"]}
+   */
+  placements?: FallAllDPlacement[];
+}
+
+/** Options of any adapter: the shared ones plus each data set's own filters. */
+export interface DatasetOptions extends SpSwHarOptions, FallAllDOptions {}
+
+/** A data set's signal files plus notes on files deliberately left out. */
+export interface DatasetListing {
+  /** Paths relative to the root, sorted. */
+  files: string[];
+  /** One line per file left out and why (e.g. a byte-identical duplicate). */
+  notes: string[];
+}
+
 /** Sorted entry names of a directory. */
 async function listDir(dir: string): Promise<string[]> {
   const names: string[] = [];
@@ -69,13 +107,87 @@ async function listDir(dir: string): Promise<string[]> {
 export const HAPT_FILE = /^acc_exp(\d+)_user(\d+)\.txt(\.gz)?$/;
 /** sp-sw-har signal file name: subject, execution, device, optional gzip. */
 export const SPSW_FILE = /^(s\d+)_(\d+)_(sp|sw)\.csv(\.gz)?$/;
+/** SisFall trial file name: activity code, subject, trial, optional gzip. */
+export const SISFALL_FILE = /^([DF]\d\d)_(S[AE]\d\d)_R(\d+)\.csv(\.gz)?$/;
+/** FallAllD accelerometer file name: subject, device 1-3, activity, trial, optional gzip. */
+export const FALLALLD_FILE = /^(S\d\d)_D([123])_(A\d{3})_T(\d+)_A\.csv(\.gz)?$/;
+
+/** Files `dir/<sub>/<file>` for subject folders matching `folder` and files matching `keep`. */
+async function subjectFiles(
+  root: string,
+  folder: RegExp,
+  subjects: Set<string> | null,
+  keep: (file: string, sub: string) => boolean,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const sub of await listDir(root)) {
+    if (!folder.test(sub) || (subjects && !subjects.has(sub))) continue;
+    for (const f of await listDir(`${root}/${sub}`)) if (keep(f, sub)) out.push(`${sub}/${f}`);
+  }
+  return out;
+}
 
 /**
- * Lists the signal files of a dataset, relative to `root`, sorted.
+ * Lists the signal files of a dataset, relative to `root`, sorted, with notes on files left
+ * out (SisFall's `D02_SA01_R01`, byte-identical to `D01_SA01_R01` upstream).
  *
  * @param name Dataset.
  * @param root Dataset root (for sp-sw-har the folder holding `DATA/`, or `DATA/` itself).
- * @param options Subject / device filters.
+ * @param options Subject / device / placement filters.
+ * @returns Relative paths and notes.
+ *
+ * @example
+ * ```ts ignore
+ * import { listDataset } from "./dataset_files.ts";
+ * const { files, notes } = await listDataset("sisfall", "../shared/data/sisfall");
+ * ```
+ */
+export async function listDataset(
+  name: DatasetName,
+  root: string,
+  options: DatasetOptions = {},
+): Promise<DatasetListing> {
+  const subjects = options.subjects ? new Set(options.subjects) : null;
+  if (name === "uci-hapt") {
+    const files = (await listDir(`${root}/RawData`)).filter((f) => {
+      const m = HAPT_FILE.exec(f);
+      return m && (!subjects || subjects.has(`user${m[2]}`));
+    }).map((f) => `RawData/${f}`);
+    return { files, notes: [] };
+  }
+  if (name === "sisfall") {
+    const files = await subjectFiles(root, /^S[AE]\d\d$/, subjects, (f) => SISFALL_FILE.test(f));
+    return await dropKnownDuplicates(root, files, SISFALL_DUPLICATES);
+  }
+  if (name === "fallalld") {
+    const places = new Set(options.placements ?? FALLALLD_PLACEMENTS);
+    const files = await subjectFiles(root, /^S\d\d$/, subjects, (f) => {
+      const m = FALLALLD_FILE.exec(f);
+      return m !== null && places.has(FALLALLD_PLACEMENTS[Number(m[2]) - 1]);
+    });
+    return { files, notes: [] };
+  }
+  const data = (await exists(`${root}/DATA`)) ? "DATA/" : "";
+  const devices = new Set(options.devices ?? ["sw", "sp"]);
+  const files = await subjectFiles(
+    `${root}/${data}`.replace(/\/$/, ""),
+    /^s\d+$/,
+    subjects,
+    (f) => {
+      const m = SPSW_FILE.exec(f);
+      return m !== null && devices.has(m[3] as "sp" | "sw");
+    },
+  );
+  return { files: files.map((f) => `${data}${f}`), notes: [] };
+}
+
+/**
+ * Lists the signal files of a dataset, relative to `root`, sorted (the files of
+ * {@linkcode listDataset}, without its notes).
+ *
+ * @param name Dataset.
+ * @param root Dataset root (for sp-sw-har the folder holding `DATA/`, or `DATA/` itself).
+ * @param options Subject / device / placement filters.
  * @returns Relative paths.
  *
  * @example
@@ -87,26 +199,9 @@ export const SPSW_FILE = /^(s\d+)_(\d+)_(sp|sw)\.csv(\.gz)?$/;
 export async function datasetFiles(
   name: DatasetName,
   root: string,
-  options: SpSwHarOptions = {},
+  options: DatasetOptions = {},
 ): Promise<string[]> {
-  const subjects = options.subjects ? new Set(options.subjects) : null;
-  if (name === "uci-hapt") {
-    return (await listDir(`${root}/RawData`)).filter((f) => {
-      const m = HAPT_FILE.exec(f);
-      return m && (!subjects || subjects.has(`user${m[2]}`));
-    }).map((f) => `RawData/${f}`);
-  }
-  const data = (await exists(`${root}/DATA`)) ? "DATA/" : "";
-  const devices = new Set(options.devices ?? ["sw", "sp"]);
-  const out: string[] = [];
-  for (const sub of await listDir(`${root}/${data}`.replace(/\/$/, ""))) {
-    if (!/^s\d+$/.test(sub) || (subjects && !subjects.has(sub))) continue;
-    for (const f of await listDir(`${root}/${data}${sub}`)) {
-      const m = SPSW_FILE.exec(f);
-      if (m && devices.has(m[3] as "sp" | "sw")) out.push(`${data}${sub}/${f}`);
-    }
-  }
-  return out;
+  return (await listDataset(name, root, options)).files;
 }
 
 /**

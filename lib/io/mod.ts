@@ -1,7 +1,8 @@
 /**
  * **Deno-only** input and output: atomic writes, data files as streams, the on-disk window cache
- * and the dataset adapters (`uci-hapt`, `sp-sw-har`). This is the one place in the library that
- * uses `Deno.*`; `cli/`, `bench/` and the tests import it, the browser-safe modules never do.
+ * and the dataset adapters (`uci-hapt`, `sp-sw-har`, `sisfall`, `fallalld`). This is the one
+ * place in the library that uses `Deno.*`; `cli/`, `bench/` and the tests import it, the
+ * browser-safe modules never do.
  *
  * @example
  * ```ts
@@ -16,10 +17,20 @@ export * from "./files.ts";
 export * from "./window_cache.ts";
 export {
   type AdapterOptions,
+  DATASET_NAMES,
   datasetFiles,
+  type DatasetListing,
   type DatasetName,
+  type DatasetOptions,
+  FALLALLD_PLACEMENTS,
+  type FallAllDOptions,
+  type FallAllDPlacement,
+  listDataset,
   type SpSwHarOptions,
 } from "./dataset_files.ts";
+export * from "./duplicates.ts";
 export * from "./uci_hapt.ts";
 export * from "./sp_sw_har.ts";
+export * from "./sisfall.ts";
+export * from "./fallalld.ts";
 export * from "./datasets.ts";

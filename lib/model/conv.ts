@@ -13,6 +13,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor3D } from "../tensors.ts";
 
 function checkRank(name: string, x: tf.Tensor, rank: number, what: string): void {
   if (x.rank !== rank) {
@@ -29,7 +30,7 @@ function checkRank(name: string, x: tf.Tensor, rank: number, what: string): void
  * @param k Kernel width.
  * @returns Shape `[k, inChannels, outChannels]`.
  */
-export function conv1dFilterGrad(x: tf.Tensor3D, dy: tf.Tensor3D, k: number): tf.Tensor3D {
+export function conv1dFilterGrad(x: Tensor3D, dy: Tensor3D, k: number): Tensor3D {
   const [, lin] = x.shape;
   const [, lout] = dy.shape;
   if (lin - lout + 1 !== k) {
@@ -68,7 +69,7 @@ function filterGrad(x: tf.Tensor3D, dy: tf.Tensor3D, k: number, samePadding: boo
  * @param w Filter, shape `[k, inChannels, outChannels]`.
  * @returns Shape `[batch, outLength + k - 1, inChannels]`.
  */
-export function conv1dInputGrad(dy: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
+export function conv1dInputGrad(dy: Tensor3D, w: Tensor3D): Tensor3D {
   const k = w.shape[0];
   const flipped = tf.transpose(tf.reverse(w, 0), [0, 2, 1]) as tf.Tensor3D; // [k, cout, cin]
   const padded = k > 1 ? tf.pad(dy, [[0, 0], [k - 1, k - 1], [0, 0]]) : dy;
@@ -105,7 +106,7 @@ const conv1dValidImpl = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
  * assert(y.shape[1] === 6 && y.shape[2] === 2);
  * ```
  */
-export function conv1dValid(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
+export function conv1dValid(x: Tensor3D, w: Tensor3D): Tensor3D {
   checkRank("conv1dValid", x, 3, "input [batch, length, channels]");
   checkRank("conv1dValid", w, 3, "filter [kernel, in, out]");
   if (x.shape[2] !== w.shape[1]) {

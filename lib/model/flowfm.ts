@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor1D, Tensor2D, Tensor3D } from "../tensors.ts";
 import { embeddingDim, type FlowFMConfig, validateConfig } from "./config.ts";
 import { createEncoder, encoderForward, type NormMode } from "./encoder.ts";
 import { createGenerator, velocityForward } from "./generator.ts";
@@ -115,7 +116,7 @@ export class FlowFM {
    * @param mode `"train"` (batch statistics) or `"eval"` (running statistics).
    * @returns `z`, shape `[batch, embeddingDim]`.
    */
-  embed(x: tf.Tensor3D, mode: NormMode = "eval"): tf.Tensor2D {
+  embed(x: Tensor3D, mode: NormMode = "eval"): Tensor2D {
     this.#checkShape("embed", x);
     return encoderForward(this.params, this.config.encoder, x, mode);
   }
@@ -127,7 +128,7 @@ export class FlowFM {
    * @param z Representations, shape `[batch, embeddingDim]`.
    * @returns Velocities, shape `[batch, 300, 3]`.
    */
-  velocity(xt: tf.Tensor3D, t: tf.Tensor1D, z: tf.Tensor2D): tf.Tensor3D {
+  velocity(xt: Tensor3D, t: Tensor1D, z: Tensor2D): Tensor3D {
     this.#checkShape("velocity", xt);
     if (z.rank !== 2 || z.shape[1] !== this.embeddingDim) {
       throw new Error(

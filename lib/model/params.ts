@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Variable } from "../tensors.ts";
 import type { Rng } from "../random.ts";
 
 /** How a parameter is initialised. */
@@ -16,7 +17,7 @@ export type Init =
 /** Named tf.Variables: trainable weights and non-trainable buffers (BN running statistics). */
 export class Params {
   /** All variables by name, in creation order. */
-  readonly vars: Map<string, tf.Variable> = new Map();
+  readonly vars: Map<string, Variable> = new Map();
   /** Names of the trainable variables. */
   readonly trainable: Set<string> = new Set();
   #rng: Rng;
@@ -51,7 +52,7 @@ export class Params {
    * @param trainable False for buffers such as BN running statistics.
    * @returns The variable.
    */
-  create(name: string, shape: number[], init: Init, trainable = true): tf.Variable {
+  create(name: string, shape: number[], init: Init, trainable = true): Variable {
     if (this.vars.has(name)) throw new Error(`Params: duplicate parameter name "${name}"`);
     const size = shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(size);
@@ -71,7 +72,7 @@ export class Params {
    * @param name Its name.
    * @returns The variable.
    */
-  get(name: string): tf.Variable {
+  get(name: string): Variable {
     const v = this.vars.get(name);
     if (!v) throw new Error(`Params: no parameter named "${name}"`);
     return v;

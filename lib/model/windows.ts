@@ -5,9 +5,10 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor } from "../tensors.ts";
 
 /** Windows as a flat array (`n * 300 * 3` values), nested arrays `[n][300][3]`, or a tensor. */
-export type WindowsInput = Float32Array | ArrayLike<ArrayLike<ArrayLike<number>>> | tf.Tensor;
+export type WindowsInput = Float32Array | ArrayLike<ArrayLike<ArrayLike<number>>> | Tensor;
 
 /** Expected window geometry, and what to do with values. */
 export interface WindowSpec {

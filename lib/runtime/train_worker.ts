@@ -1,6 +1,7 @@
 /**
- * Web Worker of data-parallel training (see `lib/train/data_parallel.ts`): holds one replica of the
- * model, computes the loss and gradients of its shard of each batch, and takes the weights the
+ * Web Worker of data-parallel training (see `lib/train/data_parallel.ts`) and fine-tuning (see
+ * `lib/eval/finetune_parallel.ts`): holds one replica of the model (for fine-tuning, plus the
+ * head), computes the loss and gradients of its shard of each batch, and takes the weights the
  * main thread broadcasts after each update. Messages are handled one at a time, in order.
  *
  * @module
@@ -10,8 +11,23 @@ import { type BackendName, initBackend } from "./backend.ts";
 import { objectiveSpec } from "../flow/objective.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { NormMode } from "../model/encoder.ts";
+import type { Params } from "../model/params.ts";
+import { Rng } from "../random.ts";
 import { batchGradients } from "../train/gradients.ts";
 import { deserializeModel } from "../weights/model_file.ts";
+import { finetuneGradients, finetuneStore, HEAD_PARAMS } from "../eval/finetune_head.ts";
+
+/** What a fine-tuning worker holds beyond the model (see `lib/eval/finetune_head.ts`). */
+export interface FinetuneInit {
+  /** Width of the head's hidden layer. */
+  hidden: number;
+  /** Number of classes. */
+  classes: number;
+  /** The head's initial weights, concatenated in the order of `HEAD_PARAMS`. */
+  head: Float32Array;
+  /** Cross-entropy weight of each class. */
+  classWeights: Float32Array;
+}
 
 /** Messages the main thread sends to a training worker. */
 export type TrainWorkerRequest =
@@ -22,14 +38,27 @@ export type TrainWorkerRequest =
     microBatch: number;
     norm: NormMode;
     faultAtStep: number;
+    /** Present: a fine-tuning worker (the head and class weights); absent: pretraining. */
+    finetune?: FinetuneInit;
   }
   | {
     kind: "grad";
+    task?: "pretrain";
     step: number;
     x: Float32Array;
     noise: Float32Array;
     times: Float32Array;
     aug: Float32Array | null;
+    weight: number;
+  }
+  | {
+    kind: "grad";
+    task: "finetune";
+    step: number;
+    x: Float32Array;
+    y: Int32Array;
+    aug: Float32Array | null;
+    noise: Float32Array | null;
     weight: number;
   }
   | { kind: "set"; values: Float32Array }
@@ -52,6 +81,9 @@ export type TrainWorkerReply =
   | { kind: "error"; message: string };
 
 let model: FlowFM | null = null;
+/** `model.params` for pretraining; the head plus the encoder's variables for fine-tuning. */
+let store: Params | null = null;
+let classWeights: Float32Array | null = null;
 let settings = { microBatch: 0, norm: "train" as NormMode, faultAtStep: 0 };
 let trainable: string[] = [], buffers: string[] = [];
 const scope = globalThis as unknown as {
@@ -70,13 +102,28 @@ async function flat(ts: tf.Tensor[]): Promise<Float32Array> {
   return out;
 }
 
+/** Assigns `values` (concatenated in the order of `keys`) to the store's variables. */
+function assign(keys: readonly string[], values: Float32Array, what: string): void {
+  let o = 0;
+  for (const k of keys) {
+    const v = store!.get(k);
+    tf.tidy(() => v.assign(tf.tensor(values.subarray(o, o + v.size), v.shape)));
+    o += v.size;
+  }
+  if (o !== values.length) throw new Error(`${what}: got ${values.length} values for ${o} weights`);
+}
+
 async function handle(msg: TrainWorkerRequest): Promise<void> {
   if (msg.kind === "init") {
     const info = await initBackend(msg.backend);
     model = deserializeModel(msg.weights, "training worker weights").model;
     settings = { microBatch: msg.microBatch, norm: msg.norm, faultAtStep: msg.faultAtStep };
-    trainable = [...model.params.trainable];
-    buffers = [...model.params.vars.keys()].filter((k) => !model!.params.trainable.has(k));
+    const f = msg.finetune;
+    store = f ? finetuneStore(model, new Rng(0), f.hidden, f.classes) : model.params;
+    if (f) assign(HEAD_PARAMS, f.head, "init (head)");
+    classWeights = f ? f.classWeights : null;
+    trainable = [...store.trainable];
+    buffers = [...store.vars.keys()].filter((k) => !store!.trainable.has(k));
     scope.postMessage({ kind: "ready", backend: info.backend, trainable, buffers });
     return;
   }
@@ -95,30 +142,29 @@ async function handle(msg: TrainWorkerRequest): Promise<void> {
   }
   if (!model) throw new Error("not initialised");
   if (msg.kind === "set") {
-    let o = 0;
-    for (const k of [...trainable, ...buffers]) {
-      const v = model.params.get(k);
-      tf.tidy(() => v.assign(tf.tensor(msg.values.subarray(o, o + v.size), v.shape)));
-      o += v.size;
-    }
-    if (o !== msg.values.length) {
-      throw new Error(`set: got ${msg.values.length} values for ${o} weights`);
-    }
+    assign([...trainable, ...buffers], msg.values, "set");
     scope.postMessage({ kind: "set" });
     return;
   }
   if (msg.step === settings.faultAtStep) throw new Error("injected fault (faultAtStep)");
   const t0 = performance.now();
-  const objective = objectiveSpec(model.config.objective);
-  const { value, grads } = batchGradients(model, objective, msg.x, {
-    noise: msg.noise,
-    times: msg.times,
-    aug: msg.aug,
-  }, { microBatch: settings.microBatch, weight: msg.weight, norm: settings.norm });
+  if ((msg.task === "finetune") !== (classWeights !== null)) {
+    throw new Error(`a ${msg.task ?? "pretrain"} request to a worker started for the other task`);
+  }
+  const { value, grads } = msg.task === "finetune"
+    ? finetuneGradients(model, store!, msg.x, msg.y, classWeights!, msg, {
+      weight: msg.weight,
+      norm: settings.norm,
+    })
+    : batchGradients(model, objectiveSpec(model.config.objective), msg.x, {
+      noise: msg.noise,
+      times: msg.times,
+      aug: msg.aug,
+    }, { microBatch: settings.microBatch, weight: msg.weight, norm: settings.norm });
   try {
     const loss = (await value.data())[0];
     const g = await flat(trainable.map((k) => grads.get(k)!));
-    const b = await flat(buffers.map((k) => model!.params.get(k)));
+    const b = await flat(buffers.map((k) => store!.get(k)));
     const ms = performance.now() - t0;
     scope.postMessage({ kind: "grads", step: msg.step, loss, grads: g, buffers: b, ms }, [
       g.buffer as ArrayBuffer,

@@ -6,7 +6,26 @@
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs-core";
 import type { TrainWorkerReply, TrainWorkerRequest } from "./train_worker.ts";
+
+/**
+ * Training workers to use when none are asked for: every core on the wasm backend (its own
+ * threads do not start under Deno), else 1 (this thread; a GPU backend is not helped by more).
+ *
+ * @returns `navigator.hardwareConcurrency` on wasm, else 1.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "./backend.ts";
+ * import { defaultWorkers } from "./train_worker_slot.ts";
+ * await initBackend("cpu");
+ * assert.equal(defaultWorkers(), 1);
+ * ```
+ */
+export function defaultWorkers(): number {
+  return tf.getBackend() === "wasm" ? globalThis.navigator?.hardwareConcurrency || 1 : 1;
+}
 
 /** One worker and its single pending request. */
 export interface Slot {

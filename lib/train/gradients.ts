@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Scalar, Tensor } from "../tensors.ts";
 import { applyMatrices, augmentMatrices, type AugmentOptions } from "./augment.ts";
 import type { ObjectiveSpec } from "../flow/objective.ts";
 import type { TimeSampling } from "../flow/path.ts";
@@ -84,9 +85,9 @@ export interface BatchGradientOptions {
 /** Loss and gradients of a batch. Dispose both. */
 export interface BatchGradients {
   /** The weighted loss, a scalar tensor. */
-  value: tf.Scalar;
+  value: Scalar;
   /** Gradients by parameter name (the model's `params` keys), trainable parameters only. */
-  grads: Map<string, tf.Tensor>;
+  grads: Map<string, Tensor>;
 }
 
 /** Turns tfjs-backend-wasm's out-of-memory crash into an error that says what to do. */
@@ -215,9 +216,9 @@ export function batchGradients(
  * ```
  */
 export async function clipGradients(
-  grads: Map<string, tf.Tensor>,
+  grads: Map<string, Tensor>,
   clipNorm: number,
-): Promise<{ norm: number; grads: Map<string, tf.Tensor>; scaled: boolean }> {
+): Promise<{ norm: number; grads: Map<string, Tensor>; scaled: boolean }> {
   const sq = tf.tidy(() => tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))));
   const norm = Math.sqrt((await sq.data())[0]);
   sq.dispose();

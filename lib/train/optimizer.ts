@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor } from "../tensors.ts";
 import type { Params } from "../model/params.ts";
 import { TRAIN_DEFAULTS } from "./defaults.ts";
 
@@ -88,7 +89,7 @@ export class Adam {
    * Applies one update. Does not dispose `grads`.
    * @param grads Gradient per trainable parameter name.
    */
-  apply(grads: Map<string, tf.Tensor>): void {
+  apply(grads: Map<string, Tensor>): void {
     this.#t++;
     const b1 = this.#beta1, b2 = this.#beta2;
     const stepSize = (this.lr * Math.sqrt(1 - b2 ** this.#t)) / (1 - b1 ** this.#t);
@@ -111,7 +112,7 @@ export class Adam {
    * the optimizer.
    * @returns Moments by name.
    */
-  state(): Map<string, tf.Tensor> {
+  state(): Map<string, Tensor> {
     const out = new Map<string, tf.Tensor>();
     for (const [name, m] of this.#m) out.set(`optimizer.m.${name}`, m);
     for (const [name, v] of this.#v) out.set(`optimizer.v.${name}`, v);

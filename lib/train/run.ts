@@ -17,17 +17,13 @@ import { TRAIN_DEFAULTS } from "./defaults.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendName } from "../runtime/backend.ts";
 import { DataParallelTrainer } from "./data_parallel.ts";
+import { defaultWorkers } from "../runtime/train_worker_slot.ts";
 import { Trainer } from "./trainer.ts";
 
 /** What the loop needs of a trainer: {@link Trainer} or {@link DataParallelTrainer}. */
 type StepTrainer = Pick<Trainer, "steps" | "optimizer" | "rng" | "dispose"> & {
   step(batch: Float32Array): ReturnType<Trainer["step"]>;
 };
-
-/** Workers when `options.workers` is not given: every core on wasm, else this thread only. */
-function defaultWorkers(): number {
-  return tf.getBackend() === "wasm" ? globalThis.navigator?.hardwareConcurrency || 1 : 1;
-}
 
 export type {
   TrainHooks,

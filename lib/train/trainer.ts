@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor, Tensor3D } from "../tensors.ts";
 import type { AugmentOptions } from "./augment.ts";
 import { batchGradients, clipGradients, drawStep, type StepDraws } from "./gradients.ts";
 import { type ObjectiveSpec, objectiveSpec } from "../flow/objective.ts";
@@ -106,7 +107,8 @@ export class Trainer {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { FlowFM, initBackend, presetConfig, Trainer } from "../../mod.ts";
+   * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
+   * import { Trainer } from "../advanced.ts";
    * await initBackend("cpu");
    * const model = new FlowFM(presetConfig("tiny"));
    * const trainer = new Trainer(model, { lr: 1e-3 });
@@ -146,7 +148,7 @@ export class Trainer {
    * @returns Step number, loss and gradient norm.
    * @throws TrainingDivergedError when the loss or gradient norm is NaN or infinite.
    */
-  async step(batch: Float32Array | tf.Tensor3D): Promise<StepResult> {
+  async step(batch: Float32Array | Tensor3D): Promise<StepResult> {
     const { windowLength: len, channels: ch } = this.model.config;
     const per = len * ch;
     const n = batch instanceof Float32Array ? batch.length / per : batch.shape[0];
@@ -183,7 +185,7 @@ export class Trainer {
    * @throws TrainingDivergedError when the loss or gradient norm is NaN or infinite; then
    *   nothing is updated.
    */
-  async applyGradients(loss: number, grads: Map<string, tf.Tensor>): Promise<StepResult> {
+  async applyGradients(loss: number, grads: Map<string, Tensor>): Promise<StepResult> {
     const step = this.steps + 1;
     if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, `loss is ${loss}`);
     const clipped = await clipGradients(grads, this.#options.clipNorm);

@@ -1,0 +1,253 @@
+/**
+ * Data-parallel fine-tuning over the training workers (`lib/runtime/train_worker.ts`), as
+ * pretraining does it (`lib/train/data_parallel.ts`): each step the main thread draws the whole
+ * batch's augmentation, splits the batch into contiguous shards, and each worker returns the
+ * class-weighted cross-entropy and gradients (encoder and head) of its shard, weighted by its
+ * share of the batch's total class weight. The main thread sums them in worker order (so a run
+ * is reproducible bit for bit for a given worker count and seed), applies Adam to its own copy,
+ * and broadcasts the new weights.
+ *
+ * Batch norm: each replica normalises with its own shard's statistics (PyTorch DDP without
+ * SyncBN), so results differ from a single-process run; the running statistics kept (used for
+ * validation and test predictions) are worker 0's, broadcast to all.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { BackendName } from "../runtime/backend.ts";
+import type { TrainWorkerReply } from "../runtime/train_worker.ts";
+import { ask, type Slot, startWorker } from "../runtime/train_worker_slot.ts";
+import type { NormMode } from "../model/encoder.ts";
+import type { Params } from "../model/params.ts";
+import type { Adam } from "../train/optimizer.ts";
+import { type FinetuneDraws, HEAD_PARAMS } from "./finetune_head.ts";
+
+/** Options of {@link FinetuneWorkers.create}. */
+export interface FinetuneWorkerOptions {
+  /** Number of workers; each step uses at most `floor(batch / 2)` of them. */
+  workers: number;
+  /** Backend of each worker. */
+  backend: BackendName;
+  /**
+   * Encoder batch norm in the workers: `"train"` (shard statistics) or `"eval"` (frozen running
+   * statistics, so the summed gradient equals the single-process one).
+   * @default {"train"}
+   */
+  norm?: NormMode;
+}
+
+/** The fine-tuning problem each worker is set up with. */
+export interface FinetuneSetup {
+  /** The model's weights file (each worker builds its replica from it). */
+  modelBytes: Uint8Array;
+  /** The main thread's store (from `finetuneStore`), whose head the workers copy. */
+  store: Params;
+  /** Width of the head's hidden layer. */
+  hidden: number;
+  /** Number of classes. */
+  classes: number;
+  /** Cross-entropy weight of each class. */
+  classWeights: Float32Array;
+}
+
+/** Concatenated values of `keys` in `store`. */
+async function flatValues(store: Params, keys: readonly string[]): Promise<Float32Array> {
+  const out = new Float32Array(keys.reduce((a, k) => a + store.get(k).size, 0));
+  let o = 0;
+  for (const k of keys) {
+    out.set(await store.get(k).data() as Float32Array, o);
+    o += store.get(k).size;
+  }
+  return out;
+}
+
+/**
+ * Workers that compute fine-tuning gradients of a batch in shards. Call
+ * {@link FinetuneWorkers.dispose} to stop them.
+ */
+export class FinetuneWorkers {
+  readonly #slots: Slot[];
+  readonly #setup: FinetuneSetup;
+  #trainable: string[] = [];
+  #buffers: string[] = [];
+  #step = 0;
+
+  private constructor(slots: Slot[], setup: FinetuneSetup) {
+    this.#slots = slots;
+    this.#setup = setup;
+  }
+
+  /**
+   * Starts the workers, each with a replica of the model and of `setup.store`'s head.
+   *
+   * @param setup Model bytes, the main thread's store, head width, classes and class weights.
+   * @param options Worker count, backend and norm mode.
+   * @returns The ready workers.
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FlowFM, initBackend, presetConfig, serializeModel } from "../../mod.ts";
+   * import { Rng } from "../random.ts";
+   * import { finetuneStore } from "./finetune_head.ts";
+   * import { FinetuneWorkers } from "./finetune_parallel.ts";
+   * await initBackend("cpu");
+   * const model = new FlowFM(presetConfig("tiny"));
+   * const store = finetuneStore(model, new Rng(0), 8, 2);
+   * const pool = await FinetuneWorkers.create({ modelBytes: await serializeModel(model), store,
+   *   hidden: 8, classes: 2, classWeights: Float32Array.of(1, 1) }, { workers: 2, backend: "cpu" });
+   * const g = await pool.gradients(new Float32Array(4 * 900), Int32Array.of(0, 1, 0, 1),
+   *   { aug: null, noise: null });
+   * assert.equal(g.grads.length, [...store.trainable].reduce((a, k) => a + store.get(k).size, 0));
+   * pool.dispose(); model.dispose();
+   * ```
+   */
+  static async create(
+    setup: FinetuneSetup,
+    options: FinetuneWorkerOptions,
+  ): Promise<FinetuneWorkers> {
+    const n = options.workers;
+    if (!Number.isInteger(n) || n < 1) throw new Error(`workers must be >= 1, got ${n}`);
+    const head = await flatValues(setup.store, HEAD_PARAMS);
+    const pool = new FinetuneWorkers([], setup);
+    for (let index = 0; index < n; index++) pool.#slots.push(startWorker(index));
+    try {
+      const replies = await Promise.all(pool.#slots.map((s) =>
+        ask(s, {
+          kind: "init",
+          weights: setup.modelBytes,
+          backend: options.backend,
+          microBatch: 0,
+          norm: options.norm ?? "train",
+          faultAtStep: 0,
+          finetune: {
+            hidden: setup.hidden,
+            classes: setup.classes,
+            head,
+            classWeights: setup.classWeights,
+          },
+        })
+      ));
+      const r = replies[0] as Extract<TrainWorkerReply, { kind: "ready" }>;
+      pool.#trainable = r.trainable;
+      pool.#buffers = r.buffers;
+      const mine = new Set(setup.store.trainable);
+      if (r.trainable.length !== mine.size || r.trainable.some((k) => !mine.has(k))) {
+        throw new Error("fine-tuning workers: their trainable weights differ from this thread's");
+      }
+    } catch (e) {
+      pool.dispose();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Number of workers. */
+  get workers(): number {
+    return this.#slots.length;
+  }
+
+  /**
+   * Weighted loss and gradient of a whole batch, computed by the workers on contiguous shards and
+   * summed in worker order; nothing is updated.
+   *
+   * @param x Windows `[n, windowLength, channels]`, flat, clipped.
+   * @param y Class index of each window.
+   * @param draws The batch's augmentation, for all `n` windows.
+   * @returns The loss, the gradients of every trainable weight (concatenated in the order of the
+   *   store's `trainable`) and worker 0's batch-norm running statistics.
+   */
+  async gradients(
+    x: Float32Array,
+    y: Int32Array,
+    draws: FinetuneDraws,
+  ): Promise<{ loss: number; grads: Float32Array; buffers: Float32Array }> {
+    const n = y.length, per = x.length / n, w = this.#setup.classWeights;
+    const used = this.#slots.slice(0, Math.max(1, Math.min(this.#slots.length, Math.floor(n / 2))));
+    const bounds = used.map((
+      _,
+      i,
+    ) => [Math.floor((i * n) / used.length), Math.floor(((i + 1) * n) / used.length)]);
+    const mass = bounds.map(([a, b]) => y.subarray(a, b).reduce((s, c) => s + w[c], 0));
+    const total = mass.reduce((s, m) => s + m, 0);
+    const step = ++this.#step;
+    const replies = await Promise.all(used.map((slot, i) => {
+      const [a, b] = bounds[i];
+      const xs = x.slice(a * per, b * per);
+      const noise = draws.noise ? draws.noise.slice(a * per, b * per) : null;
+      return ask(slot, {
+        kind: "grad",
+        task: "finetune",
+        step,
+        x: xs,
+        y: y.slice(a, b),
+        aug: draws.aug ? draws.aug.slice(a * 9, b * 9) : null,
+        noise,
+        weight: total > 0 ? mass[i] / total : (b - a) / n,
+      }, noise ? [xs.buffer, noise.buffer] : [xs.buffer]);
+    })) as Extract<TrainWorkerReply, { kind: "grads" }>[];
+    // Sum in worker order: the same order every step, so runs are reproducible.
+    let loss = 0;
+    const sum = new Float32Array(replies[0].grads.length);
+    for (const r of replies) {
+      loss += r.loss;
+      for (let i = 0; i < sum.length; i++) sum[i] += r.grads[i];
+    }
+    return { loss, grads: sum, buffers: replies[0].buffers };
+  }
+
+  /**
+   * One step: the batch's gradient from the workers, Adam on the main thread's store, worker 0's
+   * batch-norm running statistics kept, and every weight broadcast back.
+   *
+   * @param x Windows `[n, windowLength, channels]`, flat, clipped.
+   * @param y Class index of each window.
+   * @param draws The batch's augmentation.
+   * @param opt Adam over the main thread's store.
+   * @returns The batch's weighted loss.
+   */
+  async step(x: Float32Array, y: Int32Array, draws: FinetuneDraws, opt: Adam): Promise<number> {
+    const store = this.#setup.store;
+    const { loss, grads: sum, buffers } = await this.gradients(x, y, draws);
+    const grads = new Map<string, tf.Tensor>();
+    let o = 0;
+    for (const k of this.#trainable) {
+      const v = store.get(k);
+      grads.set(k, tf.tensor(sum.subarray(o, o + v.size), v.shape));
+      o += v.size;
+    }
+    try {
+      opt.apply(grads);
+    } finally {
+      tf.dispose([...grads.values()]);
+    }
+    o = 0;
+    for (const k of this.#buffers) {
+      const v = store.get(k);
+      tf.tidy(() => v.assign(tf.tensor(buffers.subarray(o, o + v.size), v.shape)));
+      o += v.size;
+    }
+    const values = await flatValues(store, [...this.#trainable, ...this.#buffers]);
+    await Promise.all(this.#slots.map((s) => ask(s, { kind: "set", values })));
+    return loss;
+  }
+
+  /**
+   * Live tensors in each worker (for leak checks).
+   *
+   * @returns `tf.memory().numTensors` of each worker.
+   */
+  async workerTensors(): Promise<number[]> {
+    const r = await Promise.all(this.#slots.map((s) => ask(s, { kind: "memory" })));
+    return (r as Extract<TrainWorkerReply, { kind: "memory" }>[]).map((m) => m.numTensors);
+  }
+
+  /** Stops every worker. */
+  dispose(): void {
+    for (const s of this.#slots) {
+      s.worker.terminate();
+      if (!s.dead) s.dead = new Error(`training worker ${s.index}: stopped (fine-tuning done)`);
+      s.waiting?.reject(s.dead);
+      s.waiting = null;
+    }
+  }
+}
