@@ -74,6 +74,58 @@ Deno.test("fine-tuning, 2 workers: the summed gradient equals the whole batch's 
   }
 });
 
+Deno.test("fine-tuning, 2 workers, batch-norm on batch statistics: each shard normalised alone", async () => {
+  const { model, store, dispose } = setup();
+  const n = 6, x = syntheticWindows(n, 4, CLASSES), y = Int32Array.of(0, 1, 2, 0, 0, 1);
+  const w = classWeights(y, Int32Array.from(y.keys()), CLASSES), none = { aug: null, noise: null };
+  const pool = await FinetuneWorkers.create(
+    {
+      modelBytes: await serializeModel(model),
+      store,
+      hidden: HIDDEN,
+      classes: CLASSES,
+      classWeights: w,
+    },
+    { workers: 2, backend: "cpu" },
+  );
+  try {
+    const got = await pool.gradients(x, y, none);
+    // The same here: shard by shard in train mode, each weighted by its share of the class weight.
+    const buffers = [...store.vars.keys()].filter((k) => !store.trainable.has(k));
+    const initial = buffers.map((k) => tf.clone(store.get(k)));
+    const total = Array.from(y, (c) => w[c]).reduce((a, b) => a + b, 0);
+    const sum = new Map<string, Float32Array>();
+    let stats0: Float32Array[] = [];
+    for (const [a, b] of [[0, 3], [3, 6]]) {
+      buffers.forEach((k, i) => store.get(k).assign(initial[i]));
+      const ys = y.slice(a, b), share = Array.from(ys, (c) => w[c]).reduce((s, v) => s + v, 0);
+      const r = finetuneGradients(model, store, x.slice(a * 900, b * 900), ys, w, none, {
+        weight: share / total,
+      });
+      for (const [k, g] of r.grads) {
+        const v = await g.data() as Float32Array, acc = sum.get(k);
+        sum.set(k, acc ? acc.map((s, i) => s + v[i]) : v.slice());
+      }
+      tf.dispose([r.value, ...r.grads.values()]);
+      if (a === 0) {
+        stats0 = await Promise.all(
+          buffers.map(async (k) => await store.get(k).data() as Float32Array),
+        );
+      }
+    }
+    tf.dispose(initial);
+    const want = [...store.trainable].flatMap((k) => [...sum.get(k)!]);
+    const err = want.reduce((m, v, i) => Math.max(m, Math.abs(v - got.grads[i])), 0);
+    assert.ok(err <= 1e-5, `max |difference| ${err}`);
+    // The running statistics kept are worker 0's (its shard's update only).
+    const flat0 = stats0.flatMap((v) => [...v]);
+    assert.ok(flat0.every((v, i) => Math.abs(v - got.buffers[i]) <= 1e-6), "worker 0's statistics");
+  } finally {
+    pool.dispose();
+    dispose();
+  }
+});
+
 // 3 subjects' worth of windows, class i % 3.
 const windows = syntheticWindows(24, 21, CLASSES);
 const labels = Int32Array.from({ length: 24 }, (_, i) => i % CLASSES);
