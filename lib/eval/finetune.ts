@@ -257,7 +257,7 @@ export async function fineTune(
       history,
     };
   } finally {
-    (pool as FinetuneWorkers | null)?.dispose();
+    pool?.dispose();
     if (snapshot) tf.dispose([...(snapshot as Map<string, tf.Tensor>).values()]);
     opt.dispose();
     for (const n of HEAD_PARAMS) store.get(n).dispose();
