@@ -96,11 +96,13 @@ rm -f "$WORK"/err/*
 [[ -n "${OUT:-}" ]] && mkdir -p "$OUT"
 START=$SECONDS
 
-say() { printf '%s\n' "$*" | tee -a "$LOG"; }               # progress, log only
-md() { printf '%s\n' "$*" >>"$REPORT" && say "$*"; }         # a report line, also printed
+say() { printf '%s\n' "$*" | tee -a "$LOG"; }       # progress: printed and logged
+md() { printf '%s\n' "$*" >>"$REPORT" && say "$*"; } # a report line, also printed and logged
 sync_out() { [[ -n "${OUT:-}" ]] && cp "$REPORT" "$LOG" "$RESULTS" "$OUT/" 2>/dev/null; }
 left() { echo $((BUDGET - (SECONDS - START))); }
-has_lib() { ldconfig -p 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
+LDCACHE=$(ldconfig -p 2>/dev/null) # read once (a `| grep -q` under pipefail can fail by SIGPIPE)
+has_lib() { awk -v so="$1" '$1 == so { found = 1 } END { exit !found }' <<<"$LDCACHE"; }
+lib_path() { awk -v so="$1" '$1 == so { print $NF; exit }' <<<"$LDCACHE"; }
 
 md "# FlowFM on a GPU: webgpu vs wasm"
 md ""
@@ -139,6 +141,9 @@ if [[ -z "$DENO" ]] || ! "$DENO" --version >/dev/null 2>&1; then
   exit 1
 fi
 export NO_COLOR=1 DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1 DENO_DIR="$WORK/deno_dir"
+mkdir -p "$DENO_DIR"
+# the npm registry metadata Deno reads at run time, so that no run asks the (unreachable) registry
+[[ -f "$KIT/deno_dir_npm.tar.xz" ]] && untar_xz "$KIT/deno_dir_npm.tar.xz" "$DENO_DIR"
 md "Deno: $("$DENO" --version | head -1) ($DENO)"
 
 # npm packages ----------------------------------------------------------------------------------
@@ -157,6 +162,10 @@ if [[ -f "$KIT/node_modules.tar.xz" ]]; then
   fi
 else
   md "npm packages: the tree's own node_modules (no kit)"
+fi
+kit_lock=$(sed -nE 's/^deno.lock sha256: //p' "$KIT/MANIFEST.txt" 2>/dev/null)
+if [[ -n "$kit_lock" && "$kit_lock" != "$(sha256sum deno.lock | cut -d' ' -f1)" ]]; then
+  md "Note: .gpu-kit was built for another deno.lock: if npm dependencies changed, rebuild it (bench/gpu_kit.sh)."
 fi
 
 # Vulkan: loader, ICD, the libraries the ICD links against ----------------------------------------
@@ -177,7 +186,7 @@ for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
   [[ -d "$d" && ":$LD_LIBRARY_PATH:" != *":$d:"* ]] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$d"
 done
 if has_lib libvulkan.so.1; then
-  loader="system ($(ldconfig -p | awk '$1=="libvulkan.so.1"{print $NF; exit}'))"
+  loader="system ($(lib_path libvulkan.so.1))"
 elif [[ -e "$WORK/lib/libvulkan.so.1" ]]; then
   loader="kit (.gpu-kit/lib/libvulkan.so.1)"
 else
@@ -185,7 +194,7 @@ else
 fi
 md "Vulkan loader: $loader; from the kit: ${from_kit[*]:-nothing}"
 
-glx=$(ldconfig -p 2>/dev/null | awk '$1=="libGLX_nvidia.so.0"{print $NF; exit}')
+glx=$(lib_path libGLX_nvidia.so.0)
 [[ -z "$glx" ]] && glx=$(find /usr/local/nvidia /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib \
   -maxdepth 2 -name 'libGLX_nvidia.so.0' 2>/dev/null | head -1)
 icd_std=$(ls /etc/vulkan/icd.d/nvidia*.json /usr/share/vulkan/icd.d/nvidia*.json \
@@ -242,6 +251,7 @@ probe() { # probe BACKENDS(vulkan|all) -> JSON on stdout
   [[ $1 != all ]] && env=(DENO_WEBGPU_BACKEND="$1")
   env "${env[@]}" VK_LOADER_DEBUG=error,warn timeout 60 "$DENO" eval "$PROBE" 2>"$WORK/probe-$1.err" |
     grep '^{' | tail -1
+  cat "$WORK/probe-$1.err" >>"$LOG"
 }
 field() { # field KEY JSON: a string, number or boolean value (our own flat JSON)
   local v
@@ -273,6 +283,10 @@ if ((WEBGPU)); then
   md "initBackend: $(field describeBackend "$P")"
   [[ "$(field isFallbackAdapter "$P")" == true ]] &&
     md "Note: a software adapter: webgpu numbers here say nothing of a GPU."
+  if [[ "$(field wgpuBackends "$P")" == all ]]; then
+    vk_msgs=$(grep -hiE 'error|fail|cannot' "$WORK/probe-vulkan.err" 2>/dev/null | sort -u | head -4 | tr -s '\n ' '  ' | sed 's/ *$//')
+    md "Note: wgpu's Vulkan backend gave no adapter (loader: $loader; ICD: $icd)${vk_msgs:+: $vk_msgs}; this adapter came from another wgpu backend (GL/EGL)."
+  fi
 else
   md "**webgpu unavailable**; what is missing:"
   [[ "$P" == *'"navigatorGpu":false'* ]] && md "- navigator.gpu: missing in this Deno"
@@ -312,8 +326,8 @@ measure() {
   rc=$?
   cat "$errf" >>"$LOG"
   json=$(grep '^{' <<<"$out" | tail -1)
-  if [[ $rc == 0 && -n "$json" ]]; then
-    say "  $json ($((SECONDS - t0)) s)"
+  if [[ -n "$json" ]]; then # measured; a non-zero exit after the JSON (a slow exit) is only noted
+    say "  $json ($((SECONDS - t0)) s$( ((rc)) && echo ", then exit $rc"))"
     printf '{"label":"%s","result":%s}\n' "$label" "$json" >>"$RESULTS"
     rm -f "$errf"
   else
@@ -379,6 +393,7 @@ if ((want_profile)); then
 (profile_step failed, exit $rc: $(grep -vE '^\s+at |^$' "$WORK/err/profile.txt" | tail -3 | tr '\n' ' '))"
     fi
     PROFILE_MD="$(grep -E '^(forward|adam)' "$WORK/err/profile.txt" | sed 's/^/    /')
+
 $PROFILE_MD"
   fi
 fi
@@ -393,15 +408,16 @@ if ((WORKERS > 1)); then
 fi
 
 # Report ----------------------------------------------------------------------------------------
-fmt() { [[ -n "$1" ]] && awk -v x="$1" 'BEGIN{printf "%.1f", x}'; }
+one_decimal() { awk -v x="$1" 'BEGIN{printf "%.1f", x}'; }
 cell() { # cell LABEL: windows/s, or why there is none
   local v e
   v=$(wps "$1")
   if [[ -n "$v" ]]; then
-    fmt "$v"
+    one_decimal "$v"
   elif grep -q "\"label\":\"$1\"" "$RESULTS"; then
     e=$(sed -nE "s/.*\"label\":\"$1\",\"errorFile\":\"([^\"]+)\".*/\1/p" "$RESULTS" | tail -1)
-    echo "failed: $(tr '\n|' ' /' <"$e" | cut -c1-160)"
+    e=$(tr '\n|' ' /' <"$e" | sed 's/ *$//' | cut -c1-160)
+    [[ $e == skipped* ]] && echo "$e" || echo "failed: $e"
   else
     echo "not run"
   fi
@@ -444,7 +460,11 @@ if ((want_profile)); then
   md "$PROFILE_MD"
 elif ((WEBGPU)) && [[ -n "$ratio" ]]; then
   md ""
-  md "train $last webgpu / wasm = $ratio (profile: only below $EXPECT, or with --profile)"
+  md "train $last webgpu / wasm = $ratio (no profile: a full run profiles below $EXPECT; --profile forces one)"
+fi
+if grep -q '^Download https://' "$LOG"; then
+  md ""
+  md "Warning: Deno tried the npm registry ($(grep -c '^Download https://' "$LOG") downloads; see gpu-bench.log): the kit lacks some metadata."
 fi
 md ""
 md "Took $((SECONDS - START)) s. Raw results: results.jsonl; every line: gpu-bench.log."

@@ -9,6 +9,7 @@
 #                          "auto"), installed from deno.lock into a kit-local DENO_DIR, then pruned
 #                          to the files the bench entry points open (traced with strace) plus every
 #                          package.json and Deno's own markers, so Deno needs no registry there
+#   deno_dir_npm.tar.xz    the npm registry metadata Deno reads at run time (registry.json files)
 #   lib/*.so.*             the Vulkan loader (libvulkan.so.1, Debian's libvulkan1) and what the
 #                          NVIDIA driver's Vulkan ICD (libGLX_nvidia.so.0) links against
 #                          (libGLdispatch from libglvnd0; libX11/libXext and their deps); gpu.sh
@@ -85,7 +86,7 @@ if ! (cd "$BUILD/debs" && apt-get download -qq "${PKGS[@]}" 2>/dev/null); then
   (cd "$BUILD/debs" && apt-get download -qq "${PKGS[@]}")
 fi
 for deb in "$BUILD"/debs/*.deb; do dpkg-deb -x "$deb" "$BUILD/debroot"; done
-rm -rf "$KIT/lib"
+rm -rf "${KIT:?}/lib"
 mkdir -p "$KIT/lib"
 for so in "${SONAMES[@]}"; do
   f=$(find "$BUILD/debroot" -name "$so" | head -1)
@@ -141,23 +142,32 @@ trace 1 bench/profile_step.ts --preset tiny --batch 2
 trace 0 bench/encode_time.ts --preset tiny --batch 2 --iters 1 --backend webgpu
 NM="$TREE/node_modules"
 cat "$TRACES"/*.txt | grep -v ENOENT | sed -nE 's/.*open(at)?\([^"]*"([^"]+)".*/\2/p' |
-  grep "^$NM/" | sort -u | xargs -d '\n' realpath -e 2>/dev/null | sort -u >"$BUILD/keep.txt"
+  grep "^$NM/" | sort -u | { xargs -d '\n' realpath -e 2>/dev/null || true; } | sort -u >"$BUILD/keep.txt"
 find "$NM" -type f ! -name package.json ! -name .initialized ! -name .setup-cache.bin \
-  ! -name .deno.lock | xargs -d '\n' realpath -e | sort -u >"$BUILD/all.txt"
+  ! -name .deno.lock -exec realpath -e {} + | sort -u >"$BUILD/all.txt"
+# also every .wasm build of tfjs-backend-wasm (which one loads depends on the CPU's features)
+find "$NM"/.deno/@tensorflow+tfjs-backend-wasm@*/node_modules/@tensorflow/tfjs-backend-wasm/dist \
+  -maxdepth 1 -type f \( -name '*.wasm' -o -name '*.worker.js' \) -exec realpath -e {} + >>"$BUILD/keep.txt"
+sort -u -o "$BUILD/keep.txt" "$BUILD/keep.txt"
 comm -23 "$BUILD/all.txt" "$BUILD/keep.txt" | xargs -d '\n' rm -f
 log "kept $(wc -l <"$BUILD/keep.txt") traced npm files (of $(wc -l <"$BUILD/all.txt"))"
 tar -C "$TREE" -cf - node_modules | xz -T0 -9 >"$KIT/node_modules.tar.xz"
+# Deno also reads the registry metadata (registry.json) of the packages it resolves at run time;
+# without it there, each run would try the registry first. Ship the ones the traces opened.
+(cd "$DENO_DIR" && cat "$TRACES"/*.txt | grep -v ENOENT |
+  sed -nE 's/.*open(at)?\([^"]*"([^"]+)".*/\2/p' | grep "^$DENO_DIR/npm/.*/registry.json$" |
+  sed "s|^$DENO_DIR/||" | sort -u | tar -cf - -T - | xz -9 >"$KIT/deno_dir_npm.tar.xz")
 
 # 4. manifest and size ---------------------------------------------------------------------------
 {
   echo "FlowFM GPU kit, built $(date -u +%Y-%m-%dT%H:%M:%SZ) by bench/gpu_kit.sh; read by bench/gpu.sh"
   echo "deno: $(deno --version | tr '\n' ' ')"
   echo "deno sha256: $DENO_SUM"
-  echo "debian packages: $(cd "$BUILD/debs" && ls)"
+  echo "debian packages: $(cd "$BUILD/debs" && ls | tr '\n' ' ')"
   echo "deno.lock sha256: $(sha256sum "$ROOT/deno.lock" | cut -d' ' -f1)"
   echo "npm files kept: $(wc -l <"$BUILD/keep.txt")"
-  (cd "$KIT" && sha256sum deno.xz node_modules.tar.xz lib/*)
-  (cd "$KIT" && du -b deno.xz node_modules.tar.xz lib)
+  (cd "$KIT" && sha256sum deno.xz node_modules.tar.xz deno_dir_npm.tar.xz lib/*)
+  (cd "$KIT" && du -b deno.xz node_modules.tar.xz deno_dir_npm.tar.xz lib)
 } >"$KIT/MANIFEST.txt"
 bytes=$(du -sb "$KIT" | cut -f1)
 log "kit: $(du -sh "$KIT" | cut -f1) ($bytes bytes) in $KIT"
