@@ -16,7 +16,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendName } from "../runtime/backend.ts";
 import type { TrainWorkerReply } from "../runtime/train_worker.ts";
-import { ask, type Slot, startWorker } from "../runtime/train_worker_slot.ts";
+import { ask, type Slot, startWorker, sumReplies } from "../runtime/train_worker_slot.ts";
 import type { NormMode } from "../model/encoder.ts";
 import type { Params } from "../model/params.ts";
 import type { Adam } from "../train/optimizer.ts";
@@ -185,14 +185,7 @@ export class FinetuneWorkers {
         weight: total > 0 ? mass[i] / total : (b - a) / n,
       }, noise ? [xs.buffer, noise.buffer] : [xs.buffer]);
     })) as Extract<TrainWorkerReply, { kind: "grads" }>[];
-    // Sum in worker order: the same order every step, so runs are reproducible.
-    let loss = 0;
-    const sum = new Float32Array(replies[0].grads.length);
-    for (const r of replies) {
-      loss += r.loss;
-      for (let i = 0; i < sum.length; i++) sum[i] += r.grads[i];
-    }
-    return { loss, grads: sum, buffers: replies[0].buffers };
+    return sumReplies(replies);
   }
 
   /**

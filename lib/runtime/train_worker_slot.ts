@@ -97,3 +97,25 @@ export function startWorker(index: number): Slot {
   worker.onmessageerror = () => void fail(slot, "a message could not be decoded");
   return slot;
 }
+
+/** A worker's gradient reply. */
+export type GradReply = Extract<TrainWorkerReply, { kind: "grads" }>;
+
+/**
+ * Sums the workers' shard losses and gradients in worker order (the same order every step, so a
+ * run is reproducible bit for bit for a given worker count).
+ *
+ * @param replies One reply per worker, in worker order.
+ * @returns The batch loss, the summed gradients and worker 0's batch-norm running statistics.
+ */
+export function sumReplies(
+  replies: readonly GradReply[],
+): { loss: number; grads: Float32Array; buffers: Float32Array } {
+  let loss = 0;
+  const sum = new Float32Array(replies[0].grads.length);
+  for (const r of replies) {
+    loss += r.loss;
+    for (let i = 0; i < sum.length; i++) sum[i] += r.grads[i];
+  }
+  return { loss, grads: sum, buffers: replies[0].buffers };
+}

@@ -18,7 +18,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendName } from "../runtime/backend.ts";
 import type { TrainWorkerReply } from "../runtime/train_worker.ts";
-import { ask, type Slot, startWorker } from "../runtime/train_worker_slot.ts";
+import { ask, type Slot, startWorker, sumReplies } from "../runtime/train_worker_slot.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { NormMode } from "../model/encoder.ts";
 import type { Adam } from "./optimizer.ts";
@@ -231,15 +231,8 @@ export class DataParallelTrainer {
         weight: (b - a) / n,
       });
     })) as Extract<TrainWorkerReply, { kind: "grads" }>[];
-    // Sum in worker order: the same order every step, so runs are reproducible.
-    let loss = 0;
-    const sum = new Float32Array(replies[0].grads.length);
-    for (const r of replies) {
-      loss += r.loss;
-      for (let i = 0; i < sum.length; i++) sum[i] += r.grads[i];
-    }
     this.lastWorkerMs = replies.map((r) => r.ms);
-    return { loss, grads: sum, buffers: replies[0].buffers };
+    return sumReplies(replies);
   }
 
   /**
