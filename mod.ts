@@ -118,7 +118,7 @@ export {
   WeightsError,
   type WeightsKind,
 } from "./lib/weights/model_file.ts";
-export { type SafetensorsTensor } from "./lib/weights/safetensors.ts";
+export { type SafetensorsTensor, type StoredDtype } from "./lib/weights/safetensors.ts";
 // Training: the loop, its options, hooks and results, checkpoints and defaults.
 export {
   train,

@@ -9,7 +9,7 @@ import {
   SP_SW_HAR_EXCERPT_OPTIONS,
   spSwHarExcerptRoot,
 } from "../lib/io/mod.ts";
-import { addStats, emptyStats, WINDOW_VALUES } from "../lib/data/types.ts";
+import { addStats, emptyStats, WINDOW_SAMPLES, WINDOW_VALUES } from "../lib/data/types.ts";
 import type { LabelPolicy } from "../lib/data/windower.ts";
 import { UsageError } from "./_common.ts";
 
@@ -18,6 +18,7 @@ export const DATA_OPTIONS = {
   dataset: { type: "string" },
   "data-root": { type: "string" },
   units: { type: "string" },
+  "trust-units": { type: "boolean" },
   rate: { type: "string" },
   overlap: { type: "string" },
   "skip-bad-rows": { type: "boolean" },
@@ -32,7 +33,9 @@ export const DATA_HELP =
                             as the public data sets); PLACE is neck, wrist, waist or a list
                             (fallalld:wrist,waist), e.g. --dataset uci-hapt,sisfall,fallalld:wrist
   --data-root DIR           root of a single --dataset (default ../shared/data/NAME)
-  --units U                 g | m/s^2 | auto (CSV files; default auto)
+  --units U                 g | m/s^2 | auto (CSV files; default auto); a median vector norm that
+                            contradicts U (> 4 read as g, < 0.4 read as m/s^2) is an error
+  --trust-units             make that contradiction a warning and read the data as --units says
   --rate HZ                 sample rate of CSV files without a timestamp column
   --overlap S               window overlap in seconds (default 5; 9.5 for the bundled excerpt)
   --skip-bad-rows           skip malformed CSV rows (counted) instead of failing
@@ -63,6 +66,7 @@ export async function loadWindows(
         await collectWindows(
           readCsvFile(f, {
             units: values.units as string | undefined,
+            trustUnits: values["trust-units"] === true,
             sampleRate: rate,
             overlapSeconds: overlap,
             skipBadRows,
@@ -144,11 +148,19 @@ export function concatSets(sets: WindowSet[]): WindowSet {
   return out;
 }
 
-/** Prints how many windows were read from where, and how many were dropped, on stderr. */
+/** Prints how many windows were read from where, how many were dropped and how many samples
+ * were clipped, on stderr; warns when more than 1 % of the window samples are clipped. */
 export function reportData(set: WindowSet, description: string): void {
+  const slots = set.stats.windows * WINDOW_SAMPLES, clipped = set.stats.clippedSamples ?? 0;
+  const pct = slots > 0 ? (100 * clipped) / slots : 0;
   console.error(
     `data: ${set.count} windows from ${description} (dropped: ${
       JSON.stringify(set.stats.dropped)
-    })`,
+    }; clipped at ±3 g: ${clipped} of ${slots} window samples, ${pct.toFixed(2)} %)`,
   );
+  if (pct > 1) {
+    console.error(
+      `warning: ${pct.toFixed(1)} % of window samples are clipped at ±3 g; are the units right?`,
+    );
+  }
 }

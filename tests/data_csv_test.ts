@@ -94,11 +94,15 @@ Deno.test("units: m/s^2 detected by median norm and converted; explicit option w
   const text = csv("t,x,y,z", 600, 30, (_i, t) => `${t},0,0,${STANDARD_GRAVITY}`);
   const auto = (await windows(text)).out[0];
   assert.ok(near(auto.data[2], 1));
-  const forced = (await windows(text, { units: "g" })).out[0];
+  await assert.rejects(windows(text, { units: "g" }), /median vector norm 9\.81 read as g/);
+  const trusted = { trustUnits: true, onWarning: () => {} };
+  const forced = (await windows(text, { units: "g", ...trusted })).out[0];
   assert.equal(forced.data[2], 3); // 9.8 g, clipped at 3 g
   const gText = csv("t,x,y,z", 600, 30, (_i, t) => `${t},0.01,0,-0.99`);
   assert.ok(near((await windows(gText)).out[0].data[2], -0.99));
-  assert.ok(near((await windows(gText, { units: "m/s2" })).out[0].data[2], -0.99 / 9.80665));
+  assert.ok(
+    near((await windows(gText, { units: "m/s2", ...trusted })).out[0].data[2], -0.99 / 9.80665),
+  );
 });
 
 Deno.test("gzip input is decompressed (bytes and stream), .gz needs no flag", async () => {

@@ -84,7 +84,9 @@ Deno.test("unknown or undetectable units", async () => {
     for (let i = 1; i < l.length; i++) l[i] = l[i].replace(/,1$/, ",500");
   });
   await expectError(huge, "unknown-unit", 2, null);
-  await drain(huge, { units: "g" }); // explicit units win (values clipped)
+  // Explicit units contradicting the data fail; trusted, they win (values clipped).
+  await expectError(huge, "unit-mismatch", 0, null, { units: "g" });
+  await drain(huge, { units: "g", trustUnits: true, onWarning: () => {} });
 });
 
 Deno.test("bad timestamps", async () => {
@@ -102,4 +104,34 @@ Deno.test("skipBadRows skips and counts bad rows", async () => {
   assert.equal(n, 3);
   assert.equal(stats.skippedRows, 3);
   assert.equal(stats.rows, 600);
+});
+
+Deno.test("units that contradict the median norm fail naming the file and the norm", async () => {
+  const ms2 = good((l) => l.forEach((_, i) => i > 0 && (l[i] = l[i].replace(/,1$/, ",9.81"))));
+  await expectError(ms2, "unit-mismatch", 0, null, { units: "g" });
+  await assert.rejects(drain(ms2, { units: "g" }), /bad\.csv: median vector norm 9\.81 read as g/);
+  const g = good((l) => l.forEach((_, i) => i > 0 && (l[i] = l[i].replace(/,1$/, ",0.1"))));
+  await assert.rejects(drain(g, { units: "m/s^2" }), /median vector norm 0\.1 read as m\/s\^2/);
+  assert.equal((await drain(ms2, { units: "m/s^2" })).n, 3);
+  assert.equal((await drain(good(), { units: "g" })).stats.clippedSamples, 0);
+  // Trusted: a warning, and the clipped samples are counted and warned about.
+  const warnings: string[] = [];
+  const r = await drain(ms2, { units: "g", trustUnits: true, onWarning: (m) => warnings.push(m) });
+  assert.equal(r.n, 3);
+  assert.equal(r.stats.clippedSamples, 900);
+  assert.match(warnings[0], /^bad\.csv: median vector norm 9\.81 read as g.*\(units trusted\)$/);
+  assert.match(warnings[1], /^bad\.csv: 100\.0 % of window samples \(900 of 900\) clipped at ±3 g/);
+});
+
+Deno.test("clipped samples are counted per sample, with a warning only above 1 %", async () => {
+  const warnings: string[] = [];
+  const onWarning = (m: string) => warnings.push(m);
+  const few = good((l) => (l[5] = `${(4 / 30).toFixed(4)},5,-5,1`)); // one sample, 2 axes
+  assert.equal((await drain(few, { units: "g", onWarning })).stats.clippedSamples, 1);
+  assert.deepEqual(warnings, []);
+  const many = good((l) => {
+    for (let i = 1; i <= 10; i++) l[i] = `${((i - 1) / 30).toFixed(4)},0,0,3.5`;
+  });
+  assert.equal((await drain(many, { units: "g", onWarning })).stats.clippedSamples, 10);
+  assert.match(warnings[0], /^bad\.csv: 1\.1 % of window samples \(10 of 900\) clipped/);
 });

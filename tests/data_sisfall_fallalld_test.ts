@@ -44,7 +44,7 @@ async function sisfallTree(): Promise<string> {
   const ramp = xyz(600, (i) => `${i},-512,256`); // x = i bits = i / 256 g at i / 50 s
   await put(root, "SA01/D01_SA01_R01.csv.gz", ramp);
   await put(root, "SA01/D02_SA01_R01.csv.gz", ramp);
-  await put(root, "SA01/F01_SA01_R01.csv.gz", xyz(750, () => "256,0,1024"));
+  await put(root, "SA01/F01_SA01_R01.csv.gz", xyz(750, () => "256,0,896"));
   await put(root, "SE06/D05_SE06_R02.csv.gz", xyz(1250, () => "0,256,0"));
   await put(root, "SA02/D07_SA02_R01.csv", xyz(499, () => "0,0,256"));
   await put(root, "SA02/notes.txt", "not a trial\n");
@@ -101,7 +101,7 @@ Deno.test("sisfall: bits to g, 50 Hz by sample index, codes, subjects, duplicate
     }
     assert.ok(Math.abs(d01[1] + 2) < 1e-6 && Math.abs(d01[2] - 1) < 1e-6);
     assert.equal(ws[1].data[0], 1);
-    assert.equal(ws[1].data[2], 3); // 4 g clipped at 3 g
+    assert.equal(ws[1].data[2], 3); // 3.5 g clipped at 3 g
     assert.equal(ws[3].data[1], 1);
     assert.ok(isFallCode(ws[1].label) && !isFallCode(ws[0].label));
     // subject filter; the duplicate check only applies when both files are listed

@@ -126,8 +126,8 @@ Deno.test("encoder rejects bad shapes, dtypes and metadata", () => {
   );
   expectError(
     // deno-lint-ignore no-explicit-any
-    () => encodeSafetensors({ h: { dtype: "F16" as any, shape: [1], data: new Float32Array(1) } }),
-    { tensor: "h", field: "dtype", includes: ["F16 not supported, expected F32"] },
+    () => encodeSafetensors({ h: { dtype: "F64" as any, shape: [1], data: new Float32Array(1) } }),
+    { tensor: "h", field: "dtype", includes: ["F64 not supported, expected F32, F16 or BF16"] },
   );
   expectError(
     // deno-lint-ignore no-explicit-any
@@ -174,7 +174,7 @@ Deno.test("decoder rejects malformed tensor entries", () => {
     ['{"w": {"dtype":"F32","shape":[2]}}', "data_offsets", ['missing "data_offsets"']],
     [`{"w": {${ok},"extra":1}}`, "extra", ['"extra"']],
     ['{"w": {"dtype":32,"shape":[2],"data_offsets":[0,8]}}', "dtype", ["not a string"]],
-    ['{"w": {"dtype":"F16","shape":[4],"data_offsets":[0,8]}}', "dtype", ["F16 not supported"]],
+    ['{"w": {"dtype":"F64","shape":[1],"data_offsets":[0,8]}}', "dtype", ["F64 not supported"]],
     ['{"w": {"dtype":"Q4","shape":[2],"data_offsets":[0,8]}}', "dtype", ["Q4 not supported"]],
     ['{"w": {"dtype":"F32","shape":"2","data_offsets":[0,8]}}', "shape", ["array"]],
     ['{"w": {"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}', "shape", ["-2"]],
@@ -217,4 +217,42 @@ Deno.test("decoder rejects overlaps, gaps, trailing bytes and bad metadata", () 
       includes: ["model.safetensors", "__metadata__"],
     });
   }
+});
+
+Deno.test("safetensors: F16 and BF16 from hand-made bytes widen exactly to float32", () => {
+  // Header + little-endian data built by hand, as PyTorch would write them.
+  const header = JSON.stringify({
+    h: { dtype: "F16", shape: [5], data_offsets: [0, 10] },
+    b: { dtype: "BF16", shape: [3], data_offsets: [10, 16] },
+  });
+  const json = new TextEncoder().encode(header);
+  const bytes = new Uint8Array(8 + json.length + 16);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
+  bytes.set(json, 8);
+  const view = new DataView(bytes.buffer, 8 + json.length);
+  [0x3c00, 0xc000, 0x7bff, 0x0001, 0x2e66].forEach((v, i) => view.setUint16(i * 2, v, true));
+  [0x3f80, 0xc000, 0x4049].forEach((v, i) => view.setUint16(10 + i * 2, v, true));
+  const { tensors } = decodeSafetensors(bytes, { source: "half.safetensors" });
+  assert.equal(tensors.get("h")!.dtype, "F16");
+  assert.deepEqual([...tensors.get("h")!.data], [1, -2, 65504, 2 ** -24, 0.0999755859375]);
+  assert.deepEqual([...tensors.get("b")!.data], [1, -2, 3.140625]);
+  // A span sized for F32 is rejected with the dtype named.
+  const wrong = JSON.stringify({ h: { dtype: "F16", shape: [2], data_offsets: [0, 8] } });
+  const wj = new TextEncoder().encode(wrong);
+  const wb = new Uint8Array(8 + wj.length + 8);
+  new DataView(wb.buffer).setBigUint64(0, BigInt(wj.length), true);
+  wb.set(wj, 8);
+  assert.throws(() => decodeSafetensors(wb, { source: "w.safetensors" }), /x 2 bytes \(F16\)/);
+});
+
+Deno.test("safetensors: F16 storage rounds to nearest and halves the data", () => {
+  const data = new Float32Array([0.1, -3.14159, 1e-8, 70000, 0]);
+  const f32 = encodeSafetensors({ w: { dtype: "F32", shape: [5], data } });
+  const f16 = encodeSafetensors({ w: { dtype: "F16", shape: [5], data } });
+  assert.equal(f32.length - f16.length >= 10 - 8, true); // 20 data bytes vs 10 (headers differ)
+  const back = decodeSafetensors(f16).tensors.get("w")!;
+  assert.equal(back.dtype, "F16");
+  assert.deepEqual([...back.data], [0.0999755859375, -3.140625, 0, Infinity, 0]);
+  const bf = decodeSafetensors(encodeSafetensors({ w: { dtype: "BF16", shape: [5], data } }));
+  assert.ok(Math.abs(bf.tensors.get("w")!.data[1] + 3.140625) < 1e-6);
 });

@@ -236,3 +236,20 @@ Deno.test("weights: loadModel fetches http: URLs (a local server) and reports HT
     m.dispose();
   }
 });
+
+Deno.test("weights: a model stored as F16 loads and encodes within half-precision error", async () => {
+  const model = new FlowFM(presetConfig("tiny", { seed: 2 }));
+  const f32 = await serializeModel(model), f16 = await serializeModel(model, { dtype: "F16" });
+  assert.ok(f16.length < 0.6 * f32.length, `F16 file ${f16.length} B vs F32 ${f32.length} B`);
+  const loaded = deserializeModel(f16, "tiny-f16.safetensors").model;
+  const x = new Float32Array(2 * 900).map((_, i) => Math.sin(i / 7));
+  const a = await model.encode(x), b = await loaded.encode(x);
+  let err = 0, scale = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    err = Math.max(err, Math.abs(a.data[i] - b.data[i]));
+    scale = Math.max(scale, Math.abs(a.data[i]));
+  }
+  assert.ok(err > 0 && err < 1e-2 * Math.max(1, scale), `max difference ${err} (scale ${scale})`);
+  model.dispose();
+  loaded.dispose();
+});

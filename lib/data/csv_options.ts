@@ -48,6 +48,17 @@ export interface CsvReaderOptions {
    */
   units?: string;
   /**
+   * With explicit units, a median vector norm that contradicts them (above 4 read as g, below
+   * 0.4 read as m/s^2) is a `unit-mismatch` `DataError`; `true` makes it a warning.
+   * @default {false}
+   */
+  trustUnits?: boolean;
+  /**
+   * Receives warnings (a unit mismatch when `trustUnits` is set), without a `warning:` prefix.
+   * @default {console.warn}
+   */
+  onWarning?: (message: string) => void;
+  /**
    * Multiplier applied to x, y and z as read, before the unit conversion (and before unit
    * detection), e.g. `32 / 8192` for raw ADC bits of a ±16 g, 13-bit sensor with `units: "g"`.
    * @default {1}

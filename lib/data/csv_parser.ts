@@ -16,7 +16,7 @@ import { DataError, type DataErrorCode } from "./errors.ts";
 import { Resampler } from "./resampler.ts";
 import { detectTimeUnit, parseTimestamp, type TimeUnit } from "./timestamps.ts";
 import { type AccelWindow, SAMPLE_RATE_HZ, WINDOW_SAMPLES, type WindowStats } from "./types.ts";
-import { detectUnit, parseUnit, toGFactor } from "./units.ts";
+import { detectUnit, medianNorm, parseUnit, toGFactor, unitMismatch } from "./units.ts";
 import { Windower } from "./windower.ts";
 import type { CsvReaderOptions } from "./csv_options.ts";
 
@@ -116,6 +116,10 @@ export class CsvWindowParser {
     );
   }
 
+  #warn(message: string): void {
+    (this.#o.onWarning ?? ((m: string) => console.warn(`warning: ${m}`)))(message);
+  }
+
   #fail(code: DataErrorCode, detail: string, line: number, field?: string): never {
     throw new DataError(code, detail, { file: this.#file, line, field });
   }
@@ -198,14 +202,14 @@ export class CsvWindowParser {
   #decide(): void {
     const rows = this.#pending!;
     this.#pending = null;
-    const o = this.#o;
-    if (o.units === undefined || o.units === "auto") {
-      const s = this.#scale;
-      const unit = detectUnit(
-        rows.map((r) => r.x * s),
-        rows.map((r) => r.y * s),
-        rows.map((r) => r.z * s),
-      );
+    const o = this.#o, s = this.#scale;
+    const xyz = [rows.map((r) => r.x * s), rows.map((r) => r.y * s), rows.map((r) => r.z * s)];
+    if (o.units !== undefined && o.units !== "auto") {
+      const bad = unitMismatch(parseUnit(o.units)!, medianNorm(xyz[0], xyz[1], xyz[2]));
+      if (bad && !o.trustUnits) this.#fail("unit-mismatch", bad, 0);
+      if (bad) this.#warn(`${this.#file}: ${bad} (units trusted)`);
+    } else {
+      const unit = detectUnit(xyz[0], xyz[1], xyz[2]);
       if (!unit) {
         this.#fail(
           "unknown-unit",

@@ -13,6 +13,7 @@ export type DataErrorCode =
   | "too-short"
   | "non-monotonic"
   | "unknown-unit"
+  | "unit-mismatch"
   | "bad-timestamp"
   | "bad-option"
   | "bad-cache";

@@ -66,6 +66,8 @@ export interface WindowStats {
   labelledWindows: number;
   /** Emitted windows without a label. */
   unlabelledWindows: number;
+  /** Samples (time points) of emitted windows with an axis clipped at the clip limit. */
+  clippedSamples: number;
   /** Windows dropped, by reason. */
   dropped: DropCounts;
 }
@@ -103,6 +105,7 @@ export function emptyStats(): WindowStats {
     windows: 0,
     labelledWindows: 0,
     unlabelledWindows: 0,
+    clippedSamples: 0,
     dropped: { nan: 0, mixedLabel: 0 },
   };
 }
@@ -128,7 +131,7 @@ export function emptyStats(): WindowStats {
  */
 export function addStats(into: WindowStats, from: WindowStats): WindowStats {
   for (const k of Object.keys(from) as (keyof WindowStats)[]) {
-    if (k !== "dropped") into[k] += from[k];
+    if (k !== "dropped") into[k] = (into[k] ?? 0) + (from[k] ?? 0); // older caches lack some
   }
   into.dropped.nan += from.dropped.nan;
   into.dropped.mixedLabel += from.dropped.mixedLabel;

@@ -56,6 +56,67 @@ export function toGFactor(unit: AccelUnit): number {
 }
 
 /**
+ * Median vector norm of the samples (samples with a NaN are ignored).
+ *
+ * @param xs X values.
+ * @param ys Y values.
+ * @param zs Z values.
+ * @returns The median norm, or NaN when there are no finite samples.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { medianNorm } from "./units.ts";
+ * assert.equal(medianNorm([3, 0, NaN], [4, 0, 0], [0, 1, 0]), 5);
+ * ```
+ */
+export function medianNorm(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  zs: ArrayLike<number>,
+): number {
+  const norms: number[] = [];
+  for (let i = 0; i < xs.length; i++) {
+    const n = Math.hypot(xs[i], ys[i], zs[i]);
+    if (Number.isFinite(n)) norms.push(n);
+  }
+  if (norms.length === 0) return NaN;
+  norms.sort((a, b) => a - b);
+  return norms[norms.length >> 1];
+}
+
+/**
+ * Checks a median vector norm against the unit it was given in: above 4 does not look like g
+ * (about 9.8 is m/s^2 read as g), below 0.4 does not look like m/s^2 (about 0.1 is g read as
+ * m/s^2).
+ *
+ * @param unit The unit the data are read in.
+ * @param median The median vector norm in that unit (after any scale).
+ * @returns What is wrong, or null when the norm fits the unit (or is NaN).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unitMismatch } from "./units.ts";
+ * assert.match(unitMismatch("g", 9.81)!, /median vector norm 9\.81 .*m\/s\^2/);
+ * assert.equal(unitMismatch("m/s^2", 9.81), null);
+ * assert.match(unitMismatch("m/s^2", 1)!, /read as m\/s\^2/);
+ * ```
+ */
+export function unitMismatch(unit: AccelUnit, median: number): string | null {
+  const m = +median.toPrecision(3);
+  if (unit === "g" && median > 4) {
+    return `median vector norm ${m} read as g (at rest it is about 1 g): the data look like ` +
+      `m/s^2 and would be clipped at 3 g; use units m/s^2 (or trust the units to go on)`;
+  }
+  if (unit === "m/s^2" && median < 0.4) {
+    return `median vector norm ${m} read as m/s^2 (at rest it is about 9.8 m/s^2): the data ` +
+      `look like g; use units g (or trust the units to go on)`;
+  }
+  return null;
+}
+
+/**
  * Guesses the unit from the median vector norm of the samples: about 1 means g, about 9.8
  * means m/s^2. Samples with a NaN are ignored.
  *
@@ -78,14 +139,7 @@ export function detectUnit(
   ys: ArrayLike<number>,
   zs: ArrayLike<number>,
 ): AccelUnit | null {
-  const norms: number[] = [];
-  for (let i = 0; i < xs.length; i++) {
-    const n = Math.hypot(xs[i], ys[i], zs[i]);
-    if (Number.isFinite(n)) norms.push(n);
-  }
-  if (norms.length === 0) return null;
-  norms.sort((a, b) => a - b);
-  const median = norms[norms.length >> 1];
+  const median = medianNorm(xs, ys, zs);
   if (median >= 0.3 && median < 3) return "g";
   if (median >= 3 && median <= 30) return "m/s^2";
   return null;

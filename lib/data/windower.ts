@@ -160,9 +160,15 @@ export class Windower {
     if (ok) {
       const out = new Float32Array(n * CHANNELS);
       const c = this.#clip;
+      let lastClipped = -1;
       for (let i = 0; i < out.length; i++) {
         const v = b[i];
-        out[i] = v > c ? c : v < -c ? -c : v;
+        if (v > c || v < -c) {
+          out[i] = v > c ? c : -c;
+          const t = (i / CHANNELS) | 0;
+          if (t !== lastClipped) stats.clippedSamples++;
+          lastClipped = t;
+        } else out[i] = v;
       }
       stats.windows++;
       if (label === 0) stats.unlabelledWindows++;

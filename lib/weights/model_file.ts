@@ -53,7 +53,9 @@ export class WeightsError extends Error {
  * Serialises a model (and, for checkpoints, extras) to safetensors bytes.
  *
  * @param model The model; its config is stored with `step` and `seed` as given.
- * @param options `step` to record, and checkpoint extras.
+ * @param options `step` to record, checkpoint extras, and `dtype`: how the weights are stored
+ *   (`"F32"`, or `"F16"` for half the size; optimizer moments stay F32). Weights are always
+ *   computed in float32.
  * @returns The file's bytes.
  * @example
  * ```ts
@@ -68,13 +70,13 @@ export class WeightsError extends Error {
  */
 export async function serializeModel(
   model: FlowFM,
-  options: { step?: number; checkpoint?: CheckpointExtras } = {},
+  options: { step?: number; checkpoint?: CheckpointExtras; dtype?: "F32" | "F16" } = {},
 ): Promise<Uint8Array> {
   const config: FlowFMConfig = { ...model.config, step: options.step ?? model.config.step };
   const tensors = new Map<string, SafetensorsTensor>();
   for (const [name, v] of model.params.vars) {
     tensors.set(name, {
-      dtype: "F32",
+      dtype: options.dtype ?? "F32",
       shape: v.shape.slice(),
       data: new Float32Array(await v.data()),
     });

@@ -1,5 +1,5 @@
 /**
- * Strict, dependency-free safetensors codec (F32 only). Layout: an 8-byte little-endian
+ * Strict, dependency-free safetensors codec (F32, and F16 / BF16 widened to float32). Layout: an 8-byte little-endian
  * uint64 header length N, N bytes of UTF-8 JSON header, then the data buffer. Runs in
  * browsers and Deno alike: pure bytes, no runtime APIs, no tfjs.
  *
@@ -18,9 +18,15 @@ import {
   q,
   SafetensorsError,
   type SafetensorsTensor,
+  type StoredDtype,
 } from "./safetensors_format.ts";
+import { bf16BitsToF32, f16BitsToF32 } from "./half_float.ts";
 
-export { SafetensorsError, type SafetensorsTensor } from "./safetensors_format.ts";
+export {
+  SafetensorsError,
+  type SafetensorsTensor,
+  type StoredDtype,
+} from "./safetensors_format.ts";
 export { encodeSafetensors } from "./safetensors_encode.ts";
 
 /** Result of {@linkcode decodeSafetensors}. */
@@ -35,6 +41,21 @@ export interface DecodedSafetensors {
 export interface DecodeSafetensorsOptions {
   /** Name of the file or URL being decoded; prefixed to every error message. */
   source?: string;
+}
+
+/** Reads `count` little-endian 16-bit words from `src` at `offset`. */
+function readU16(src: Uint8Array, offset: number, count: number): Uint16Array {
+  const out = new Uint16Array(count);
+  const view = new DataView(src.buffer, src.byteOffset + offset, count * 2);
+  for (let i = 0; i < count; i++) out[i] = view.getUint16(i * 2, true);
+  return out;
+}
+
+/** Reads `count` values stored as `dtype` into a fresh Float32Array. */
+function readValues(src: Uint8Array, offset: number, count: number, dtype: StoredDtype) {
+  if (dtype === "F16") return f16BitsToF32(readU16(src, offset, count));
+  if (dtype === "BF16") return bf16BitsToF32(readU16(src, offset, count));
+  return readF32(src, offset, count);
 }
 
 /** Copies `count` little-endian u32 words from `src` at `offset` into a fresh Float32Array. */
@@ -121,7 +142,14 @@ export function decodeSafetensors(
     }
   }
 
-  const spans: { name: string; begin: number; end: number; shape: number[]; count: number }[] = [];
+  const spans: {
+    name: string;
+    begin: number;
+    end: number;
+    shape: number[];
+    count: number;
+    dtype: StoredDtype;
+  }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === "__metadata__") continue;
     const at = (field: string) => ({ tensor: name, field });
@@ -136,10 +164,11 @@ export function decodeSafetensors(
       }
     }
     if (typeof e.dtype !== "string") fail("dtype is not a string", at("dtype"));
-    if (e.dtype !== "F32") {
+    if (e.dtype !== "F32" && e.dtype !== "F16" && e.dtype !== "BF16") {
       const known = Object.hasOwn(ITEM_SIZE, e.dtype as string) ? "" : "unknown ";
-      fail(`${known}dtype ${e.dtype} not supported, expected F32`, at("dtype"));
+      fail(`${known}dtype ${e.dtype} not supported, expected F32, F16 or BF16`, at("dtype"));
     }
+    const dtype = e.dtype as StoredDtype, size = dtype === "F32" ? 4 : 2;
     const count = checkShape(e.shape);
     if (typeof count === "string") fail(`shape ${count}`, at("shape"));
     const offs = e.data_offsets;
@@ -151,11 +180,11 @@ export function decodeSafetensors(
     }
     const [begin, end] = offs as number[];
     if (end < begin) fail(`data_offsets [${begin}, ${end}] end before begin`, at("data_offsets"));
-    const expected = (count as number) * 4;
+    const expected = (count as number) * size;
     if (end - begin !== expected) {
       fail(
         `data_offsets [${begin}, ${end}] span ${end - begin} bytes but shape ` +
-          `${JSON.stringify(e.shape)} x 4 bytes needs ${expected}`,
+          `${JSON.stringify(e.shape)} x ${size} bytes (${dtype}) needs ${expected}`,
         at("data_offsets"),
       );
     }
@@ -165,7 +194,14 @@ export function decodeSafetensors(
         at("data_offsets"),
       );
     }
-    spans.push({ name, begin, end, shape: [...(e.shape as number[])], count: count as number });
+    spans.push({
+      name,
+      begin,
+      end,
+      shape: [...(e.shape as number[])],
+      count: count as number,
+      dtype,
+    });
   }
 
   const sorted = [...spans].sort((a, b) => a.begin - b.begin || a.end - b.end);
@@ -189,9 +225,9 @@ export function decodeSafetensors(
   const tensors = new Map<string, SafetensorsTensor>();
   for (const s of spans) {
     tensors.set(s.name, {
-      dtype: "F32",
+      dtype: s.dtype,
       shape: s.shape,
-      data: readF32(bytes, dataStart + s.begin, s.count),
+      data: readValues(bytes, dataStart + s.begin, s.count, s.dtype),
     });
   }
   return { tensors, metadata };

@@ -1,5 +1,5 @@
 /**
- * Deterministic safetensors encoder (F32 only); the decoder lives in `safetensors.ts`.
+ * Deterministic safetensors encoder (F32, F16, BF16); the decoder lives in `safetensors.ts`.
  *
  * @module
  */
@@ -12,17 +12,20 @@ import {
   SafetensorsError,
   type SafetensorsTensor,
 } from "./safetensors_format.ts";
+import { f32ToBf16Bits, f32ToF16Bits } from "./half_float.ts";
 
 /**
- * Encodes F32 tensors (and optional string metadata) as safetensors bytes. Output is
- * deterministic: tensors and metadata keys are sorted by name, the header is space-padded so
- * the data buffer starts at an 8-byte aligned offset, and values are written little-endian
- * bit-exactly (NaN payloads, -0 and subnormals are preserved).
+ * Encodes float32 tensors and optional string metadata as safetensors bytes. Each tensor is
+ * stored as its `dtype` says: F32 bit-exactly (NaN payloads, -0 and subnormals preserved), or
+ * F16 / BF16 rounded to the nearest value (ties to even). Output is deterministic: tensors and
+ * metadata keys are sorted by name, the header is space-padded so the data buffer starts at an
+ * 8-byte aligned offset, and values are written little-endian.
  *
  * @param tensors Tensors by name, as a record or a Map.
  * @param metadata Optional `__metadata__` map; every value must be a string.
  * @returns The encoded file bytes.
- * @throws {SafetensorsError} On a shape/data length mismatch, non-F32 dtype, bad name or metadata.
+ * @throws {SafetensorsError} On a shape/data length mismatch, a dtype other than F32/F16/BF16, a bad
+ *   name or metadata.
  *
  * @example
  * ```ts
@@ -67,7 +70,9 @@ export function encodeSafetensors(
     if (typeof name !== "string" || name === "" || name === "__metadata__") {
       fail("invalid tensor name");
     }
-    if (t?.dtype !== "F32") fail(`dtype ${String(t?.dtype)} not supported, expected F32`, "dtype");
+    if (t?.dtype !== "F32" && t?.dtype !== "F16" && t?.dtype !== "BF16") {
+      fail(`dtype ${String(t?.dtype)} not supported, expected F32, F16 or BF16`, "dtype");
+    }
     if (!(t.data instanceof Float32Array)) fail("data must be a Float32Array", "data");
     const shapeCheck = checkShape(t.shape);
     const n = typeof shapeCheck === "string" ? fail(`shape ${shapeCheck}`, "shape") : shapeCheck;
@@ -77,8 +82,13 @@ export function encodeSafetensors(
         "shape",
       );
     }
-    header[name] = { dtype: "F32", shape: [...t.shape], data_offsets: [offset, offset + n * 4] };
-    offset += n * 4;
+    const size = t.dtype === "F32" ? 4 : 2;
+    header[name] = {
+      dtype: t.dtype,
+      shape: [...t.shape],
+      data_offsets: [offset, offset + n * size],
+    };
+    offset += n * size;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerLen = Math.ceil(json.length / 8) * 8;
@@ -89,6 +99,12 @@ export function encodeSafetensors(
   out.fill(0x20, 8 + json.length, 8 + headerLen);
   let pos = 8 + headerLen;
   for (const [, t] of entries) {
+    if (t.dtype !== "F32") {
+      const bits = t.dtype === "F16" ? f32ToF16Bits(t.data) : f32ToBf16Bits(t.data);
+      for (let i = 0; i < bits.length; i++) view.setUint16(pos + i * 2, bits[i], true);
+      pos += bits.length * 2;
+      continue;
+    }
     if (LITTLE_ENDIAN_HOST) {
       out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
     } else {

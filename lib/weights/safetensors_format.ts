@@ -6,10 +6,17 @@
  * @module
  */
 
-/** A single F32 tensor: row-major data whose length equals the product of `shape`. */
+/** Storage types the codec reads and writes; values are always computed in float32. */
+export type StoredDtype = "F32" | "F16" | "BF16";
+
+/**
+ * One tensor: row-major float32 data whose length equals the product of `shape`, and the type it
+ * is (or is to be) stored as. Decoding widens F16 and BF16 to float32 exactly; encoding as F16 or
+ * BF16 rounds to the nearest value (ties to even).
+ */
 export interface SafetensorsTensor {
-  /** Element type; only `"F32"` is supported. */
-  dtype: "F32";
+  /** Storage type: `"F32"`, or 16-bit `"F16"` / `"BF16"` (half the bytes). */
+  dtype: StoredDtype;
   /** Dimensions (non-negative integers); `[]` is a scalar. */
   shape: number[];
   /** Row-major element data. */
