@@ -62,18 +62,18 @@ export async function loadWindows(
     }
     const sets: WindowSet[] = [];
     for (const f of files) {
-      sets.push(
-        await collectWindows(
-          readCsvFile(f, {
-            units: values.units as string | undefined,
-            trustUnits: values["trust-units"] === true,
-            sampleRate: rate,
-            overlapSeconds: overlap,
-            skipBadRows,
-            labelPolicy,
-          }),
-        ),
+      const set = await collectWindows(
+        readCsvFile(f, {
+          units: values.units as string | undefined,
+          trustUnits: values["trust-units"] === true,
+          sampleRate: rate,
+          overlapSeconds: overlap,
+          skipBadRows,
+          labelPolicy,
+        }),
       );
+      warnClipped(set, f);
+      sets.push(set);
     }
     return { set: concatSets(sets), description: `${files.length} CSV file(s)` };
   }
@@ -148,19 +148,33 @@ export function concatSets(sets: WindowSet[]): WindowSet {
   return out;
 }
 
+/** Share (%) of window samples clipped at ±3 g. */
+const clippedPercent = (set: WindowSet) =>
+  (100 * (set.stats.clippedSamples ?? 0)) / Math.max(1, set.stats.windows * WINDOW_SAMPLES);
+
+/** Warns on stderr when more than 1 % of the window samples of `set` are clipped at ±3 g. */
+function warnClipped(set: WindowSet, what: string): void {
+  const pct = clippedPercent(set);
+  if (pct > 1) {
+    console.error(
+      `warning: ${what}: ${pct.toFixed(1)} % of window samples are clipped at ±3 g ` +
+        `(${set.stats.clippedSamples} of ${
+          set.stats.windows * WINDOW_SAMPLES
+        }); are the units right?`,
+    );
+  }
+}
+
 /** Prints how many windows were read from where, how many were dropped and how many samples
  * were clipped, on stderr; warns when more than 1 % of the window samples are clipped. */
 export function reportData(set: WindowSet, description: string): void {
   const slots = set.stats.windows * WINDOW_SAMPLES, clipped = set.stats.clippedSamples ?? 0;
-  const pct = slots > 0 ? (100 * clipped) / slots : 0;
   console.error(
     `data: ${set.count} windows from ${description} (dropped: ${
       JSON.stringify(set.stats.dropped)
-    }; clipped at ±3 g: ${clipped} of ${slots} window samples, ${pct.toFixed(2)} %)`,
+    }; clipped at ±3 g: ${clipped} of ${slots} window samples, ${
+      clippedPercent(set).toFixed(2)
+    } %)`,
   );
-  if (pct > 1) {
-    console.error(
-      `warning: ${pct.toFixed(1)} % of window samples are clipped at ±3 g; are the units right?`,
-    );
-  }
+  warnClipped(set, "all data");
 }

@@ -186,3 +186,44 @@ Deno.test("train does not leak memory (new run and resumed run)", async () => {
   m.dispose();
   assert.equal(tf.memory().numTensors, before, "a resumed train() left tensors behind");
 });
+
+Deno.test("loadCheckpoint: a non-finite optimizer moment is a WeightsError naming the tensor", async () => {
+  const model = newModel();
+  let bytes: Uint8Array = new Uint8Array();
+  await train(model, windows, { steps: 1, batch: 4 }, { onCheckpoint: (b) => void (bytes = b) });
+  model.dispose();
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  const v = tensors.get("optimizer.v.generator.in.w")!;
+  const data = v.data.slice();
+  data[5] = NaN;
+  const bad = new Map(tensors).set("optimizer.v.generator.in.w", { ...v, data });
+  assert.throws(
+    () => loadCheckpoint(encodeSafetensors(bad, metadata), "nan.safetensors"),
+    /^WeightsError: nan\.safetensors: optimizer tensor "optimizer\.v\.generator\.in\.w" holds NaN at index 5/,
+  );
+});
+
+Deno.test("train: options.lr applies on resume and is kept in the next checkpoint", async () => {
+  const model = newModel();
+  let bytes: Uint8Array = new Uint8Array();
+  await train(model, windows, { steps: 2, batch: 4 }, { onCheckpoint: (b) => void (bytes = b) });
+  model.dispose();
+  const { model: m, state } = loadCheckpoint(bytes, "memory");
+  assert.equal(state.config.lr, TRAIN_DEFAULTS.lr);
+  const before = await tensorsOf(m);
+  let next: Uint8Array = new Uint8Array();
+  await train(m, windows, { steps: 4, lr: 0, resume: state }, {
+    onCheckpoint: (b) => void (next = b),
+  });
+  const after = await tensorsOf(m);
+  m.dispose();
+  // lr 0: Adam moves nothing (batch-norm running statistics aside).
+  for (const [name, data] of before) {
+    if (/running|moving/.test(name)) continue;
+    assert.ok(after.get(name)!.every((x, i) => Object.is(x, data[i])), `${name} moved at lr 0`);
+  }
+  const again = loadCheckpoint(next, "memory");
+  assert.equal(again.state.config.lr, 0);
+  assert.equal(again.state.step, 4);
+  again.model.dispose();
+});

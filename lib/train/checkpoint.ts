@@ -108,7 +108,7 @@ export async function encodeCheckpoint(model: FlowFM, state: RunState): Promise<
  * @param source File name for error messages.
  * @returns The model (the caller disposes it) and the run state.
  * @throws WeightsError naming `source` for a model file (not a checkpoint), a missing or bad run
- *   state, or missing optimizer moments.
+ *   state, or missing or non-finite optimizer moments.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -185,6 +185,13 @@ export function loadCheckpoint(
           throw new WeightsError(
             source,
             `optimizer tensor "${k}" has shape [${m.shape}], expected [${shape}]`,
+          );
+        }
+        const bad = m.data.findIndex((x) => !Number.isFinite(x));
+        if (bad >= 0) {
+          throw new WeightsError(
+            source,
+            `optimizer tensor "${k}" holds ${m.data[bad]} at index ${bad}`,
           );
         }
         moments.set(k, { shape: m.shape, data: m.data });

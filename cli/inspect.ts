@@ -1,0 +1,93 @@
+// deno run --allow-read=FILE cli/inspect.ts FILE.safetensors [--json]
+// Describes a FlowFM model or checkpoint file without loading it into tfjs: its config, tensors,
+// parameter counts, storage types, size, SHA-256 checksum and provenance (training metadata).
+import { decodeSafetensors } from "../lib/weights/safetensors.ts";
+import { readWeightsMetadata } from "../lib/weights/model_file.ts";
+import { parseFlags, runMain, UsageError } from "./_common.ts";
+
+const HELP = `Usage: deno run --allow-read=FILE cli/inspect.ts FILE.safetensors [--json]
+
+Describes a FlowFM model or checkpoint file: format, kind, config (preset, window geometry, units,
+seed, step), parameter counts (encoder, generator, optimizer state), storage types, tensors, size,
+SHA-256 and the training metadata a checkpoint carries. Nothing is loaded into TensorFlow.js.
+
+  --json                    print one JSON object instead of text
+  --tensors                 list every tensor (name, dtype, shape) in the text output
+
+Minimal permissions: --allow-read=FILE.`;
+
+const OPTIONS = {
+  json: { type: "boolean" },
+  tensors: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Lowercase hex SHA-256 of some bytes. */
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseFlags(Deno.args, OPTIONS);
+  if (values.help) return console.log(HELP);
+  if (positionals.length !== 1) throw new UsageError("give exactly one .safetensors file");
+  const path = positionals[0];
+  const bytes = await Deno.readFile(path);
+  const { tensors, metadata } = decodeSafetensors(bytes, { source: path });
+  const { kind, config } = readWeightsMetadata(metadata, path);
+  const counts: Record<string, number> = { encoder: 0, generator: 0, optimizer: 0, other: 0 };
+  const dtypes: Record<string, number> = {};
+  const list: { name: string; dtype: string; shape: number[] }[] = [];
+  for (const [name, t] of tensors) {
+    const group = name.split(".")[0];
+    counts[group in counts ? group : "other"] += t.data.length;
+    dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
+    list.push({ name, dtype: t.dtype, shape: t.shape });
+  }
+  const { format: _f, kind: _k, config: _c, ...provenance } = metadata;
+  const report = {
+    file: path,
+    bytes: bytes.length,
+    sha256: await sha256(bytes),
+    kind,
+    config,
+    parameters: counts,
+    dtypes,
+    tensorCount: tensors.size,
+    provenance: Object.fromEntries(
+      Object.entries(provenance).map(([k, v]) => {
+        try {
+          return [k, JSON.parse(v)];
+        } catch {
+          return [k, v];
+        }
+      }),
+    ),
+    ...(values.tensors || values.json ? { tensors: list } : {}),
+  };
+  if (values.json) return console.log(JSON.stringify(report, null, 2));
+  const n = (x: number) => x.toLocaleString("en-US");
+  const c = config;
+  console.log(
+    `${path}: FlowFM ${kind}, ${n(bytes.length)} bytes, sha256 ${report.sha256}
+  preset ${c.preset}, objective ${c.objective}, step ${c.step}, seed ${c.seed}
+  windows ${c.windowLength} samples x ${c.channels} axes at ${c.sampleRate} Hz, in g, clipped to ±${c.clip}
+  values (weights and batch-norm statistics): encoder ${n(counts.encoder)}, generator ${
+      n(counts.generator)
+    }` +
+      (counts.optimizer ? `, optimizer state ${n(counts.optimizer)}` : "") +
+      (counts.other ? `, other ${n(counts.other)}` : "") + `
+  ${tensors.size} tensors stored as ${
+      Object.entries(dtypes).map(([d, k]) => `${d} (${k})`).join(", ")
+    }`,
+  );
+  for (const [k, v] of Object.entries(report.provenance)) {
+    console.log(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+  }
+  if (values.tensors) {
+    for (const t of list) console.log(`  ${t.name}  ${t.dtype}  [${t.shape.join(", ")}]`);
+  }
+}
+
+if (import.meta.main) await runMain(main, HELP);

@@ -1,0 +1,66 @@
+// cli/inspect.ts: describes model and checkpoint files from the file alone, with its minimal
+// permission (read of the file), and names the file when it is not a FlowFM file.
+import assert from "node:assert/strict";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
+
+const script = new URL("../cli/inspect.ts", import.meta.url).pathname;
+
+async function inspect(args: string[], perms: string[]) {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...perms, script, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}
+
+await initBackend("cpu");
+
+Deno.test("cli/inspect: config, counts, dtypes and checksum of F32 and F16 model files", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = new FlowFM(presetConfig("tiny", { seed: 4 }));
+  const counts = model.parameterCounts();
+  const f32 = await serializeModel(model, { step: 12 });
+  await Deno.writeFile(`${dir}/m32.safetensors`, f32);
+  await Deno.writeFile(`${dir}/m16.safetensors`, await serializeModel(model, { dtype: "F16" }));
+  model.dispose();
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", f32 as Uint8Array<ArrayBuffer>));
+  const hex = [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+  for (const [file, dtype] of [["m32", "F32"], ["m16", "F16"]]) {
+    const r = await inspect([`${dir}/${file}.safetensors`, "--json"], [`--allow-read=${dir}`]);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.equal(j.kind, "model");
+    assert.equal(j.config.preset, "tiny");
+    assert.equal(j.config.windowLength, 300);
+    assert.deepEqual(Object.keys(j.dtypes), [dtype]);
+    // Stored values include batch-norm running statistics, so at least the trainable count.
+    assert.ok(
+      j.parameters.encoder >= counts.encoder && j.parameters.generator === counts.generator,
+    );
+    if (dtype === "F32") {
+      assert.equal(j.sha256, hex);
+      assert.equal(j.config.step, 12);
+    }
+  }
+  const text = await inspect([`${dir}/m32.safetensors`], [`--allow-read=${dir}`]);
+  assert.match(text.out, /FlowFM model, [\d,]+ bytes, sha256 [0-9a-f]{64}/);
+  assert.match(text.out, /preset tiny, objective fm, step 12, seed 4/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli/inspect: a file that is not a FlowFM model fails naming it", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/junk.safetensors`, new Uint8Array([1, 2, 3]));
+  const r = await inspect([`${dir}/junk.safetensors`], [`--allow-read=${dir}`]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /junk\.safetensors/);
+  const usage = await inspect([], [`--allow-read=${dir}`]);
+  assert.equal(usage.code, 2);
+  await Deno.remove(dir, { recursive: true });
+});
