@@ -138,5 +138,17 @@ export {
 export { type BatchSchedule } from "./lib/train/batches.ts";
 export { TRAIN_DEFAULTS } from "./lib/train/defaults.ts";
 export { TrainingDivergedError } from "./lib/train/trainer.ts";
+// From embeddings to labels: an activity classifier on the frozen encoder, in one file.
+export {
+  ActivityClassifier,
+  type ClassifierFit,
+  type ClassifierOptions,
+  type ClassifierWindow,
+  encoderDigest,
+  fitClassifier,
+  type Predictions,
+  type PredictOptions,
+} from "./lib/eval/classifier.ts";
+export { loadClassifier, serializeClassifier } from "./lib/eval/classifier_file.ts";
 // Encoding on every CPU core.
 export { EncoderPool, type EncoderPoolOptions } from "./lib/runtime/encoder_pool.ts";

@@ -81,8 +81,9 @@ export function explainError(e: unknown): string {
   ) {
     const m = msg.match(/Requires (\w+) access to "?([^",]+)"?/);
     if (m) {
-      // A temporary file of an atomic write: name its folder, which is what the user grants.
-      if (/\.tmp-\d+$/.test(m[2])) m[2] = m[2].replace(/\/[^/]*$/, "") || ".";
+      // A temporary file of an atomic write, or a run's lock: name its folder, which is what
+      // the user grants.
+      if (/(\.tmp(-\d+)?|\/train\.lock)$/.test(m[2])) m[2] = m[2].replace(/\/[^/]*$/, "") || ".";
       const flag = {
         read: "--allow-read",
         write: "--allow-write",

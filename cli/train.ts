@@ -2,13 +2,14 @@
 import { OBJECTIVE_NAMES, PRESET_NAMES, presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
-import { train, type TrainOptions, type TrainStepRecord } from "../lib/train/run.ts";
+import { train, type TrainStepRecord } from "../lib/train/run.ts";
 import { loadCheckpoint } from "../lib/train/checkpoint.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
 import { atomicWrite, exists } from "../lib/io/mod.ts";
 import * as cli from "./_common.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 import { lineChart } from "./_svg.ts";
+import { DivergenceWatch, lockFolder, removeLeftovers, runOptions } from "./_run.ts";
 
 const HELP = `Usage: deno run -A cli/train.ts [options] [FILE.csv ...]
 
@@ -34,11 +35,13 @@ Output:
   --out DIR                 output folder (default runs/flowfm)
   --checkpoint-every N      write a checkpoint every N steps (default ${D.checkpointEvery})
   --resume                  continue from DIR/checkpoint.safetensors (weights, optimizer, RNG, step);
-                            with --steps or --epochs, extend the run to that length
+                            --steps/--epochs (extend the run), --lr, --micro-batch, --workers and
+                            --checkpoint-every apply; other settings must match the checkpoint's
 
 ${DATA_HELP}
 
 Writes DIR/model.safetensors, DIR/checkpoint.safetensors, DIR/log.jsonl and DIR/loss.svg.
+One run per DIR at a time (DIR/train.lock); temporary files of killed writes there are removed.
 Ctrl-C (or SIGTERM) stops after the current step, writes a checkpoint and prints how to resume.
 Minimal permissions: --allow-read=.,DATA --allow-write=DIR,.cache (see README).`;
 
@@ -60,62 +63,54 @@ async function main(): Promise<void> {
   const out = (values.out as string | undefined) ?? "runs/flowfm";
   const ckptPath = `${out}/checkpoint.safetensors`, modelPath = `${out}/model.safetensors`;
   const logPath = `${out}/log.jsonl`;
-  const num = (name: string, fallback: number, min?: number, integer = true) =>
-    cli.numberFlag(values, name, fallback, { min, integer });
-  const given = (name: string) => values[name] === undefined ? undefined : num(name, 0, 1);
   cli.backendFlag(values); // fail fast on a bad flag, before reading data
+  const preset = cli.choiceFlag(values, "preset", PRESET_NAMES, D.preset);
+  const objective = cli.choiceFlag(values, "objective", OBJECTIVE_NAMES, D.objective);
   if (values.resume && !(await exists(ckptPath))) {
     throw new cli.UsageError(`--resume: no checkpoint at ${ckptPath}`);
   }
-  // With --resume, only the length of the run may change; other settings come from the checkpoint.
-  const opts: TrainOptions = {
-    steps: given("steps"),
-    epochs: given("epochs"),
-    microBatch: num("micro-batch", D.microBatch, 0),
-    workers: given("workers"),
-    checkpointEvery: num("checkpoint-every", D.checkpointEvery, 1),
-    ...(values.resume ? {} : {
-      batch: num("batch", D.batch, 2),
-      seed: num("seed", D.seed),
-      lr: num("lr", D.lr, 0, false),
-      clipNorm: num("clip-norm", D.clipNorm, 0, false),
-      augment: values.augment === true,
-    }),
-  };
-  const preset = cli.choiceFlag(values, "preset", PRESET_NAMES, D.preset);
-  const objective = cli.choiceFlag(values, "objective", OBJECTIVE_NAMES, D.objective);
-  const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
-  reportData(set, description);
+  // Ctrl-C: checkpoint and stop after this step; twice, or before training: quit (lock released).
+  const ac = new AbortController(), code = (sig: Deno.Signal) => sig === "SIGTERM" ? 143 : 130;
+  let training = false;
+  const stop = (sig: Deno.Signal) => () =>
+    !training || ac.signal.aborted ? Deno.exit(code(sig)) : ac.abort(sig);
+  Deno.addSignalListener("SIGINT", stop("SIGINT"));
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop("SIGTERM"));
+  const release = await lockFolder(out); // one run per folder, released at exit
+  globalThis.addEventListener("unload", release);
+  await removeLeftovers(out);
   await cli.startBackend(values);
   const loaded = values.resume ? loadCheckpoint(await Deno.readFile(ckptPath), ckptPath) : null;
+  const opts = runOptions(values, loaded ? { ...loaded, path: ckptPath } : undefined);
+  const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
+  reportData(set, description);
   const model = loaded?.model ?? new FlowFM(presetConfig(preset, { seed: opts.seed, objective }));
   opts.resume = loaded?.state;
   const was = loaded?.state.schedule.windows ?? set.count;
   if (set.count !== was) {
     console.error(`warning: the data now has ${set.count} windows, the run started with ${was}`);
   }
-  const ac = new AbortController(); // Ctrl-C: checkpoint and stop after this step; twice: quit
-  const stop = (sig: Deno.Signal) => () => ac.signal.aborted ? Deno.exit(130) : ac.abort(sig);
-  Deno.addSignalListener("SIGINT", stop("SIGINT"));
-  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop("SIGTERM"));
-  const log: TrainStepRecord[] = [], enc = new TextEncoder();
+  const log: TrainStepRecord[] = [], enc = new TextEncoder(), watch = new DivergenceWatch();
   let logFile: Deno.FsFile | undefined, progress: cli.Progress | undefined;
   const result = await train(model, set, opts, {
     signal: ac.signal,
     onStart: async ({ startStep, totalSteps, workers }) => {
+      training = true;
       if (values.resume) console.error(`resuming at step ${startStep} of ${totalSteps}`);
       console.error(`training with ${workers} worker${workers > 1 ? "s" : " (this thread)"}`);
-      await Deno.mkdir(out, { recursive: true });
       // On resume keep the log up to the checkpoint; steps after it are about to be redone.
       const old = values.resume && (await exists(logPath)) ? await Deno.readTextFile(logPath) : "";
       const kept = old.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
       log.push(...kept.filter((r) => r.step <= startStep));
+      for (const r of log) watch.update(r.step, r.loss);
       await atomicWrite(logPath, log.map((r) => JSON.stringify(r) + "\n").join(""));
       logFile = await Deno.open(logPath, { append: true });
       progress = new cli.Progress(totalSteps, startStep);
     },
     onStep: async (r) => {
       log.push(r);
+      const warning = watch.update(r.step, r.loss);
+      if (warning) console.error(warning);
       await logFile!.write(enc.encode(JSON.stringify(r) + "\n"));
       progress!.update(r.step, `loss ${r.loss.toFixed(4)} | ${r.windowsPerSec.toFixed(1)} win/s`);
     },
@@ -135,7 +130,7 @@ async function main(): Promise<void> {
         cli.shellCommand("cli/train.ts", [...Deno.args.filter((a) => a !== "--resume"), "--resume"])
       }`,
     );
-    Deno.exit(ac.signal.reason === "SIGTERM" ? 143 : 130);
+    Deno.exit(code(ac.signal.reason));
   }
   await atomicWrite(modelPath, await serializeModel(model, { step: result.steps }));
   const last = log.slice(-10).map((r) => r.loss), n = Math.max(1, last.length);

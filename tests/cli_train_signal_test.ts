@@ -39,6 +39,8 @@ Deno.test({
     assert.equal(await logLines(), step);
     assert.ok((await Deno.stat(`${dir}/checkpoint.safetensors`)).size > 1000);
     await assert.rejects(() => Deno.stat(`${dir}/model.safetensors`), Deno.errors.NotFound);
+    // The run's lock on the folder is released on the way out.
+    await assert.rejects(() => Deno.stat(`${dir}/train.lock`), Deno.errors.NotFound);
     await Deno.remove(dir, { recursive: true });
   },
 });

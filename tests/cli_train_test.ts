@@ -91,9 +91,17 @@ Deno.test("cli/train: a run killed with SIGKILL resumes from its checkpoint and 
     false,
   );
 
+  // A write killed midway leaves its temporary file; the kill left the lock behind.
+  const tmp = "loss.svg.0b7d7d3e-2f7c-4c1e-9d7e-1a2b3c4d5e6f.tmp";
+  await Deno.writeTextFile(`${dir}/killed/${tmp}`, "<svg");
+  assert.ok((await Deno.stat(`${dir}/killed/train.lock`)).isFile);
   const resumed = await run([...common, "--out", `${dir}/killed`, "--resume"]);
   assert.equal(resumed.code, 0, resumed.err);
   assert.match(resumed.err, /resuming at step (4|8|12|16|20) of 24/);
+  assert.match(resumed.err, /warning: taking over the stale lock .*killed\/train\.lock \(pid \d+/);
+  assert.match(resumed.err, new RegExp(`note: removed 1 temporary file\\(s\\) .*: ${tmp}\n`));
+  assert.equal(await Deno.stat(`${dir}/killed/${tmp}`).then(() => true, () => false), false);
+  assert.equal(await Deno.stat(`${dir}/killed/train.lock`).then(() => true, () => false), false);
   const [a, b] = [
     await Deno.readFile(`${dir}/full/model.safetensors`),
     await Deno.readFile(`${dir}/killed/model.safetensors`),
@@ -107,15 +115,30 @@ Deno.test("cli/train: a run killed with SIGKILL resumes from its checkpoint and 
   const model = await loadModel(`${dir}/killed/model.safetensors`);
   assert.equal(model.config.step, 24);
   model.dispose();
-  // --resume with a larger --steps extends the finished run.
+  // --resume with flags that disagree with the checkpoint fails and lists them.
+  const clash = await run([
+    ...common.map((a) => (a === "8" ? "4" : a === "3" ? "5" : a)),
+    "--out",
+    `${dir}/killed`,
+    "--resume",
+  ]);
+  assert.equal(clash.code, 2, clash.err);
+  assert.match(
+    clash.err,
+    /--resume: 2 flag\(s\) disagree with .*: --batch 4 \(the checkpoint has 8\); --seed 5 \(the checkpoint has 3\)/,
+  );
+  // --resume with a larger --steps extends the finished run; a new --lr applies.
   const more = await run([
     ...common.map((a) => (a === "24" ? "28" : a)),
     "--out",
     `${dir}/killed`,
     "--resume",
+    "--lr",
+    "2e-4",
   ]);
   assert.equal(more.code, 0, more.err);
   assert.match(more.err, /resuming at step 24 of 28/);
+  assert.match(more.err, /resume: applying --steps 28 \(was 24\), --lr 0\.0002 \(was 0\.0005\)/);
   const extended = await loadModel(`${dir}/killed/model.safetensors`);
   assert.equal(extended.config.step, 28);
   extended.dispose();
@@ -152,5 +175,42 @@ Deno.test("cli/train: a missing permission names the flag to add", async () => {
   const err = new TextDecoder().decode(r.stderr);
   assert.equal(r.code, 1, err);
   assert.match(err, /missing permission: write access to .*; add --allow-write=/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli/train: a folder another live run holds is refused, naming the holder", async () => {
+  const dir = await Deno.makeTempDir();
+  const holder = { pid: Deno.pid, host: "unknown", started: "2026-01-01T00:00:00.000Z" };
+  await Deno.writeTextFile(`${dir}/train.lock`, JSON.stringify(holder));
+  const r = await run(["--preset", "tiny", "--steps", "1", "--out", dir, "--backend", "cpu"]);
+  assert.equal(r.code, 1, r.err);
+  assert.match(
+    r.err,
+    new RegExp(`is in use by another training run \\(pid ${Deno.pid} on unknown`),
+  );
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/train.lock`)), holder);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli/train: m/s^2 data read as g fail naming the file and the median; --trust-units warns", async () => {
+  const dir = await Deno.makeTempDir();
+  const rows = ["timestamp,x,y,z"];
+  for (let i = 0; i < 1500; i++) {
+    rows.push(`${(i / 50).toFixed(3)},0.3,-0.2,${9.81 + (i % 7) / 10}`);
+  }
+  await Deno.writeTextFile(`${dir}/ms2.csv`, rows.join("\n") + "\n");
+  const args = [`${dir}/ms2.csv`, "--units", "g", "--preset", "tiny", "--steps", "1"]
+    .concat(["--batch", "2", "--backend", "cpu", "--no-cache", "--out", `${dir}/o`]);
+  const r = await run(args);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /error: .*ms2\.csv: median vector norm 10\.1 read as g/);
+  const trusted = await run([...args, "--trust-units"]);
+  assert.equal(trusted.code, 0, trusted.err);
+  assert.match(
+    trusted.err,
+    /warning: .*ms2\.csv: median vector norm 10\.1 read as g.*\(units trusted\)/,
+  );
+  assert.match(trusted.err, /clipped at ±3 g: 1500 of 1500 window samples, 100\.00 %/);
+  assert.match(trusted.err, /warning: .*ms2\.csv: 100\.0 % of window samples are clipped at ±3 g/);
   await Deno.remove(dir, { recursive: true });
 });

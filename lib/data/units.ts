@@ -100,7 +100,7 @@ export function medianNorm(
  * import { unitMismatch } from "./units.ts";
  * assert.match(unitMismatch("g", 9.81)!, /median vector norm 9\.81 .*m\/s\^2/);
  * assert.equal(unitMismatch("m/s^2", 9.81), null);
- * assert.match(unitMismatch("m/s^2", 1)!, /read as m\/s\^2/);
+ * assert.match(unitMismatch("m/s^2", 0.1)!, /0\.1 read as m\/s\^2/);
  * ```
  */
 export function unitMismatch(unit: AccelUnit, median: number): string | null {

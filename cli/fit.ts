@@ -1,0 +1,107 @@
+// deno run -A cli/fit.ts --weights MODEL [options] [--dataset NAME | FILE.csv ...]
+// Fits an activity classifier (a linear probe on the frozen encoder's z) on labelled windows and
+// saves it as one safetensors file.
+import { loadModel } from "../lib/weights/load.ts";
+import { fitClassifier } from "../lib/eval/classifier.ts";
+import { serializeClassifier } from "../lib/eval/classifier_file.ts";
+import { atomicWrite } from "../lib/io/mod.ts";
+import {
+  backendFlag,
+  BACKENDS,
+  choiceList,
+  numberFlag,
+  parseFlags,
+  runMain,
+  startBackend,
+  UsageError,
+} from "./_common.ts";
+import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
+
+const HELP = `Usage: deno run -A cli/fit.ts --weights FILE [options] [FILE.csv ...]
+
+Fits an activity classifier on labelled windows: a linear probe on the representation z of the
+frozen encoder. Windows whose samples carry two labels, and unlabelled windows, are left out.
+
+  --weights FILE            model.safetensors from cli/train.ts (required)
+  --out FILE                classifier file (default classifier.safetensors)
+  --validation F            share of each class held out for early stopping and the L2 choice
+                            (default 0.2; 0 fits on everything without early stopping)
+  --probe-iterations N      most probe iterations per L2 value (default 500)
+  --probe-lr LR             probe learning rate (default 0.02)
+  --seed N                  seed of the validation split (default 0)
+  --batch N                 windows per forward pass (default 64)
+  --backend NAME            ${choiceList(BACKENDS)} (default auto)
+
+${DATA_HELP}
+
+CSV files need a label column (label, activity, class or annotation).
+Predict with: deno run -A cli/predict.ts --weights FILE --classifier OUT [data]
+Minimal permissions: --allow-read=.,WEIGHTS,OUT[,DATA] --allow-write=OUT,.cache (OUT's folder;
+see README).`;
+
+const OPTIONS = {
+  ...DATA_OPTIONS,
+  weights: { type: "string" },
+  out: { type: "string" },
+  validation: { type: "string" },
+  "probe-iterations": { type: "string" },
+  "probe-lr": { type: "string" },
+  seed: { type: "string" },
+  batch: { type: "string" },
+  backend: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseFlags(Deno.args, OPTIONS);
+  if (values.help) return console.log(HELP);
+  if (!values.weights) throw new UsageError("--weights is required");
+  const validationFraction = numberFlag(values, "validation", 0.2, { min: 0 });
+  if (validationFraction >= 1) throw new UsageError("--validation must be in [0, 1)");
+  const probe = {
+    maxIterations: numberFlag(values, "probe-iterations", 500, { min: 1, integer: true }),
+    lr: numberFlag(values, "probe-lr", 0.02, { min: 0 }),
+  };
+  const seed = numberFlag(values, "seed", 0, { integer: true });
+  const batchSize = numberFlag(values, "batch", 64, { min: 1, integer: true });
+  backendFlag(values); // fail fast on a bad --backend, before reading data
+  const out = (values.out as string | undefined) ?? "classifier.safetensors";
+  const { set, description } = await loadWindows(values, positionals, {
+    labelPolicy: "drop-mixed",
+  });
+  reportData(set, description);
+  const labelled = set.labels.filter((l) => l !== null).length;
+  if (labelled === 0) {
+    throw new Error(`no labelled windows in ${description}; CSV files need a label column`);
+  }
+  await startBackend(values);
+  const weights = values.weights as string;
+  const model = await loadModel(weights);
+  try {
+    const t0 = performance.now();
+    const classifier = await fitClassifier(model, set.data, set.labels, {
+      probe,
+      validationFraction,
+      seed,
+      batchSize,
+    });
+    const { fit, classes } = classifier;
+    await atomicWrite(out, serializeClassifier(classifier));
+    const width = Math.max(5, ...classes.map((c) => c.length));
+    console.log(`classes (${classes.length}), labelled windows:`);
+    for (const c of classes) console.log(`  ${c.padEnd(width)}  ${fit.counts[c]}`);
+    console.log(
+      `training accuracy: ${(100 * fit.trainingAccuracy).toFixed(1)} % on ${labelled} windows ` +
+        `(L2 ${fit.l2}, iteration ${fit.iteration}, ${
+          ((performance.now() - t0) / 1000).toFixed(1)
+        } s)`,
+    );
+    console.log(`encoder: ${weights} (SHA-256 ${classifier.encoderSha256.slice(0, 12)}…)`);
+    console.log(`wrote ${out}`);
+    classifier.dispose();
+  } finally {
+    model.dispose();
+  }
+}
+
+if (import.meta.main) await runMain(main, HELP);

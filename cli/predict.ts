@@ -1,0 +1,114 @@
+// deno run -A cli/predict.ts --weights MODEL --classifier FILE [options] [--dataset NAME | FILE.csv ...]
+// Predicts an activity label for every 10 s window with a classifier from cli/fit.ts; writes a CSV
+// (one row per window) and, with --svg, a timeline of the predicted labels per source file.
+import { loadModel } from "../lib/weights/load.ts";
+import { loadClassifier } from "../lib/eval/classifier_file.ts";
+import { atomicWrite } from "../lib/io/mod.ts";
+import {
+  backendFlag,
+  BACKENDS,
+  choiceList,
+  numberFlag,
+  parseFlags,
+  runMain,
+  startBackend,
+  UsageError,
+} from "./_common.ts";
+import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
+import { timelineSvg } from "./_timeline_svg.ts";
+
+const HELP =
+  `Usage: deno run -A cli/predict.ts --weights FILE --classifier FILE [options] [FILE.csv ...]
+
+Predicts the activity of every 10 s window with a classifier from cli/fit.ts. The classifier
+only runs with the encoder it was fitted on (checked by the SHA-256 of the encoder weights).
+
+  --weights FILE            model.safetensors the classifier was fitted on (required)
+  --classifier FILE         classifier.safetensors from cli/fit.ts (required)
+  --out FILE                output CSV (default predictions.csv)
+  --svg FILE                also draw a timeline of predicted labels per source file
+  --batch N                 windows per forward pass (default 64)
+  --backend NAME            ${choiceList(BACKENDS)} (default auto)
+
+${DATA_HELP}
+
+Output columns: source,subject,start_s,label,probability (of the predicted label).
+Minimal permissions: --allow-read=.,WEIGHTS,CLASSIFIER,OUT[,SVG][,DATA]
+  --allow-write=OUT[,SVG],.cache (OUT's and SVG's folders; see README).`;
+
+const OPTIONS = {
+  ...DATA_OPTIONS,
+  weights: { type: "string" },
+  classifier: { type: "string" },
+  out: { type: "string" },
+  svg: { type: "string" },
+  batch: { type: "string" },
+  backend: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const csvField = (s: string | null) =>
+  s === null ? "" : /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseFlags(Deno.args, OPTIONS);
+  if (values.help) return console.log(HELP);
+  if (!values.weights) throw new UsageError("--weights is required");
+  if (!values.classifier) throw new UsageError("--classifier is required");
+  const batchSize = numberFlag(values, "batch", 64, { min: 1, integer: true });
+  backendFlag(values); // fail fast on a bad --backend, before reading data
+  const out = (values.out as string | undefined) ?? "predictions.csv";
+  const svg = values.svg as string | undefined;
+  const classifierFile = values.classifier as string;
+  const classifierBytes = await Deno.readFile(classifierFile);
+  const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
+  reportData(set, description);
+  if (set.count === 0) throw new Error(`no windows in ${description}`);
+  await startBackend(values);
+  const model = await loadModel(values.weights as string);
+  try {
+    const classifier = await loadClassifier(classifierBytes, classifierFile, model);
+    const p = await classifier.predict(set.data, { batchSize });
+    const k = p.classes.length;
+    const rows = ["source,subject,start_s,label,probability"];
+    const counts = new Map(p.classes.map((c) => [c, 0]));
+    for (let i = 0; i < set.count; i++) {
+      const c = p.classes.indexOf(p.labels[i]);
+      counts.set(p.labels[i], counts.get(p.labels[i])! + 1);
+      rows.push(
+        [
+          csvField(set.sources[i]),
+          csvField(set.subjects[i]),
+          set.starts[i].toFixed(3),
+          csvField(p.labels[i]),
+          p.probabilities[i * k + c].toFixed(4),
+        ].join(","),
+      );
+    }
+    await atomicWrite(out, rows.join("\n") + "\n");
+    console.log(
+      `predicted ${set.count} windows from ${description}: ` +
+        [...counts].map(([c, n]) => `${c} ${n}`).join(", "),
+    );
+    console.log(`wrote ${out}`);
+    if (svg) {
+      const windows = p.labels.map((label, i) => ({
+        source: set.sources[i],
+        start: set.starts[i],
+        label,
+      }));
+      const { length, sampleRate } = classifier.window;
+      const title = `Predicted labels (${classifierFile}) on ${description}`;
+      await atomicWrite(
+        svg,
+        timelineSvg(windows, p.classes, { title, windowSeconds: length / sampleRate }),
+      );
+      console.log(`wrote ${svg}`);
+    }
+    classifier.dispose();
+  } finally {
+    model.dispose();
+  }
+}
+
+if (import.meta.main) await runMain(main, HELP);

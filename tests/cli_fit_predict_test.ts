@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
+import { Rng } from "../lib/random.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const cli = (name: string) => `${ROOT}cli/${name}.ts`;
+
+async function run(name: string, args: string[], perms: string[]) {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...perms, cli(name), ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+  }).output();
+  return {
+    code: r.code,
+    out: new TextDecoder().decode(r.stdout),
+    err: new TextDecoder().decode(r.stderr),
+  };
+}
+
+await initBackend("wasm");
+
+const CLASSES = ["lie", "sit", "walk"];
+
+/** A labelled recording at 30 Hz in g: 30 s segments of the given classes, one after another. */
+function recording(classes: number[], subject: string, seed: number): string {
+  const rng = new Rng(seed), rows = ["x,y,z,label,subject"];
+  classes.forEach((k) => {
+    const f = 0.5 + k, amp = 0.2 + 0.3 * k;
+    for (let s = 0; s < 900; s++) {
+      const wave = amp * Math.sin(2 * Math.PI * f * (s / 30));
+      const v = [wave, 0.5 * wave, 1].map((a) => (a + 0.02 * rng.normal()).toFixed(4));
+      rows.push(`${v.join(",")},${CLASSES[k]},${subject}`);
+    }
+  });
+  return rows.join("\n") + "\n";
+}
+
+async function fixture() {
+  const dir = await Deno.makeTempDir();
+  for (const [seed, name] of [[2, "model"], [3, "other"]] as const) {
+    const model = new FlowFM(presetConfig("tiny", { seed }));
+    await Deno.writeFile(`${dir}/${name}.safetensors`, await serializeModel(model));
+    model.dispose();
+  }
+  await Deno.writeTextFile(`${dir}/a.csv`, recording([0, 1, 2, 0], "p1", 1));
+  await Deno.writeTextFile(`${dir}/b.csv`, recording([2, 1, 0, 2], "p2", 2));
+  return dir;
+}
+
+Deno.test("cli/fit + cli/predict: classifier file, predictions CSV and timeline SVG with minimal permissions", async () => {
+  const dir = await fixture();
+  const perms = [`--allow-read=.,${dir}`, `--allow-write=${dir},.cache`];
+  const data = [`${dir}/a.csv`, `${dir}/b.csv`, "--rate", "30", "--units", "g"];
+  const fit = await run("fit", [
+    "--weights",
+    `${dir}/model.safetensors`,
+    "--out",
+    `${dir}/clf.safetensors`,
+    "--probe-iterations",
+    "200",
+    "--backend",
+    "wasm",
+    ...data,
+  ], perms);
+  assert.equal(fit.code, 0, fit.err);
+  assert.match(fit.out, /classes \(3\)/);
+  // 120 s per file, 5 s hop: 23 windows; the 3 boundaries each drop the 1 window that straddles.
+  assert.match(fit.out, /lie +\d+/);
+  assert.match(fit.out, /training accuracy: [\d.]+ % on \d+ windows/);
+  assert.ok((await Deno.stat(`${dir}/clf.safetensors`)).size > 0);
+
+  const predict = await run("predict", [
+    "--weights",
+    `${dir}/model.safetensors`,
+    "--classifier",
+    `${dir}/clf.safetensors`,
+    "--out",
+    `${dir}/pred.csv`,
+    "--svg",
+    `${dir}/timeline.svg`,
+    "--backend",
+    "wasm",
+    ...data,
+  ], perms);
+  assert.equal(predict.code, 0, predict.err);
+  const lines = (await Deno.readTextFile(`${dir}/pred.csv`)).trim().split("\n");
+  assert.equal(lines[0], "source,subject,start_s,label,probability");
+  assert.equal(lines.length, 1 + 2 * 23, "every window of both files, mixed ones included");
+  const rows = lines.slice(1).map((l) => l.split(","));
+  assert.ok(rows.every((r) => r.length === 5 && CLASSES.includes(r[3])));
+  assert.ok(rows.every((r) => Number(r[4]) > 1 / 3 - 1e-3 && Number(r[4]) <= 1));
+  assert.deepEqual(rows.slice(0, 3).map((r) => [r[1], Number(r[2])]), [["p1", 0], ["p1", 5], [
+    "p1",
+    10,
+  ]]);
+  // Windows well inside a segment: mostly the segment's class.
+  const truth = (r: string[]) => {
+    const seg = Math.floor((Number(r[2]) + 5) / 30);
+    return CLASSES[(r[0].endsWith("a.csv") ? [0, 1, 2, 0] : [2, 1, 0, 2])[seg]];
+  };
+  const inside = rows.filter((r) => Number(r[2]) % 30 < 20);
+  const right = inside.filter((r) => r[3] === truth(r)).length;
+  assert.ok(right / inside.length > 0.8, `${right} of ${inside.length} right`);
+  const svg = await Deno.readTextFile(`${dir}/timeline.svg`);
+  assert.ok(svg.startsWith("<svg") && svg.includes("a.csv") && svg.includes("b.csv"));
+  for (const c of CLASSES) assert.ok(svg.includes(`>${c}</text>`), c);
+
+  // Another encoder: refused, digests shown.
+  const other = await run("predict", [
+    "--weights",
+    `${dir}/other.safetensors`,
+    "--classifier",
+    `${dir}/clf.safetensors`,
+    "--out",
+    `${dir}/other.csv`,
+    "--backend",
+    "wasm",
+    ...data,
+  ], perms);
+  assert.equal(other.code, 1);
+  assert.match(other.err, /clf\.safetensors: the classifier was fitted on another encoder/);
+  assert.match(other.err, /SHA-256 [0-9a-f]{12}…, this model's [0-9a-f]{12}…/);
+
+  // A model file where the classifier should be: named.
+  const wrong = await run("predict", [
+    "--weights",
+    `${dir}/model.safetensors`,
+    "--classifier",
+    `${dir}/model.safetensors`,
+    "--backend",
+    "wasm",
+    ...data,
+  ], perms);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.err, /model\.safetensors: .*not a FlowFM classifier file/);
+
+  // No write permission: the flag to add is named.
+  const noWrite = await run("fit", [
+    "--weights",
+    `${dir}/model.safetensors`,
+    "--out",
+    `${dir}/clf2.safetensors`,
+    "--backend",
+    "wasm",
+    ...data,
+  ], [`--allow-read=.,${dir}`]);
+  assert.equal(noWrite.code, 1);
+  assert.match(noWrite.err, /missing permission: write access/);
+
+  // --help states the README's minimal permissions.
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  for (const name of ["fit", "predict"]) {
+    const help = await run(name, ["--help"], []);
+    assert.equal(help.code, 0);
+    const row = readme.match(new RegExp(`^\\| \`cli/${name}\\.ts\` +\\| \`([^\`]+)\``, "m"));
+    assert.ok(row, `README row for cli/${name}.ts`);
+    assert.ok(help.out.replace(/\s+/g, " ").includes(`Minimal permissions: ${row[1]}`), name);
+  }
+  assert.equal((await run("fit", ["--dataset", "uci-hapt"], perms)).code, 2);
+  await Deno.remove(dir, { recursive: true });
+});
