@@ -29,7 +29,9 @@ Deno.test("cli/inspect: config, counts, dtypes and checksum of F32 and F16 model
   await Deno.writeFile(`${dir}/m32.safetensors`, f32);
   await Deno.writeFile(`${dir}/m16.safetensors`, await serializeModel(model, { dtype: "F16" }));
   model.dispose();
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", f32 as Uint8Array<ArrayBuffer>));
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", f32 as Uint8Array<ArrayBuffer>),
+  );
   const hex = [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
   for (const [file, dtype] of [["m32", "F32"], ["m16", "F16"]]) {
     const r = await inspect([`${dir}/${file}.safetensors`, "--json"], [`--allow-read=${dir}`]);
