@@ -79,6 +79,7 @@ export {
   type BackendOptions,
   describeBackend,
   initBackend,
+  type WasmBinaryName,
 } from "./lib/runtime/backend.ts";
 // The model: configuration, presets, encode / sample / interpolate.
 export {
@@ -107,7 +108,7 @@ export { type SampleMethod, type SampleOptions, type Windows } from "./lib/flow/
 export { SAMPLE_METHODS } from "./lib/flow/objective.ts";
 export { type SolverMethod } from "./lib/flow/solver.ts";
 // Model files: load, save, inspect.
-export { loadModel, type ModelSource, readSource } from "./lib/weights/load.ts";
+export { loadModel, type LoadOptions, type ModelSource, readSource } from "./lib/weights/load.ts";
 export {
   type CheckpointExtras,
   deserializeModel,

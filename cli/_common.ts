@@ -17,6 +17,30 @@ export const EXIT_FAILURE = 1;
 /** A wrong flag or argument: printed with a pointer to --help, exit code 2. */
 export class UsageError extends Error {}
 
+/**
+ * Joins `--flag -5` into `--flag=-5` for string-valued flags: node:util parseArgs reads a value
+ * that starts with "-" as a flag and calls it ambiguous. Only number-like values are joined, so
+ * `--out --help` still says that --out lacks its value.
+ */
+export function joinNegativeValues(
+  args: readonly string[],
+  options: ParseArgsConfig["options"] = {},
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i], next = args[i + 1];
+    if (a === "--") return out.concat(args.slice(i));
+    const name = /^--([^=]+)$/.exec(a)?.[1];
+    if (
+      name && options[name]?.type === "string" && next !== undefined && /^-\.?\d/.test(next)
+    ) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Parses flags with node:util parseArgs; unknown flags and bad values become UsageErrors. */
 export function parseFlags<T extends ParseArgsConfig["options"]>(
   args: string[],
@@ -24,7 +48,7 @@ export function parseFlags<T extends ParseArgsConfig["options"]>(
 ): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({
-      args,
+      args: joinNegativeValues(args, options),
       options,
       allowPositionals: true,
       strict: true,
@@ -98,14 +122,18 @@ export function explainError(e: unknown): string {
   return msg;
 }
 
-/** Runs a CLI main: prints errors on stderr and exits 0, 1 (failure) or 2 (usage). */
+/**
+ * Runs a CLI main: prints errors on stderr and exits 0, 1 (failure) or 2 (usage). A usage error
+ * prints its one-line message and a pointer to --help (the full text is `help`, shown by --help).
+ */
 export async function runMain(main: () => Promise<void>, help: string): Promise<never> {
   try {
     await main();
     Deno.exit(0);
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`error: ${e.message}\n\n${help}`);
+      const usage = /^Usage: (deno (?:task \S+|run .*?\S+\.ts))/.exec(help)?.[1] ?? "the command";
+      console.error(`error: ${e.message}\nsee --help (${usage} --help)`);
       Deno.exit(EXIT_USAGE);
     }
     console.error(`error: ${explainError(e)}`);

@@ -24,6 +24,10 @@ import {
 } from "./_common.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
+/** The data set evaluated when no data is named (several labels, unlike the bundled excerpt). */
+const DEFAULT_DATASET = "uci-hapt";
+const DEFAULT_ROOT = `../shared/data/${DEFAULT_DATASET}`;
+
 const HELP =
   `Usage: deno run -A cli/evaluate.ts (--weights FILE | --random-init) [options] [FILE.csv ...]
 
@@ -38,7 +42,8 @@ Model:
   --preset NAME             ${choiceList(PRESET_NAMES)}, with --random-init (default small)
 
 Heads (all on the same folds):
-  --heads LIST              comma-separated, default probe,finetune,handcrafted:
+  --heads LIST              comma-separated, default probe,finetune,handcrafted (handcrafted
+                            alone when neither --weights nor --random-init is given):
                               probe             logistic regression on the frozen embeddings
                               finetune          all encoder layers + MLP head (z -> 512 -> classes)
                               scratch-probe     probe on the same architecture, randomly initialised
@@ -62,6 +67,8 @@ Output:
   --out DIR                 output folder (default runs/eval)
 
 ${DATA_HELP}
+Evaluation needs at least two labels, and the bundled excerpt has one: without CSV files or
+--dataset, evaluate reads --dataset uci-hapt at --data-root (default ${DEFAULT_ROOT}).
 
 Writes DIR/report.json (per fold, per subject, summary), DIR/report.md and DIR/confusion.svg.
 Minimal permissions: --allow-read=.,WEIGHTS,DATA,DIR --allow-write=DIR,.cache (see README).`;
@@ -88,6 +95,24 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** Without CSV files or --dataset, picks uci-hapt (when present) and says so on stderr. */
+async function defaultData(values: Record<string, unknown>, files: string[]): Promise<void> {
+  if (files.length > 0 || values.dataset !== undefined) return;
+  const root = (values["data-root"] as string | undefined) ?? DEFAULT_ROOT;
+  const found = await Deno.stat(root).then((s) => s.isDirectory, () => false);
+  if (!found) {
+    throw new UsageError(
+      `no data given and ${root} is not there: give labelled CSV files, or --dataset NAME ` +
+        `(with --data-root DIR) holding at least two labels; the bundled excerpt has only one`,
+    );
+  }
+  values.dataset = DEFAULT_DATASET;
+  console.error(
+    `no data given: evaluating on --dataset ${DEFAULT_DATASET} at ${root} ` +
+      `(the bundled excerpt has one label, too few to evaluate)`,
+  );
+}
+
 function parseHeads(raw: unknown): HeadName[] {
   const list = String(raw ?? "probe,finetune,handcrafted").split(",").map((h) => h.trim())
     .filter(Boolean);
@@ -103,7 +128,16 @@ function parseHeads(raw: unknown): HeadName[] {
 async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
-  const heads = parseHeads(values.heads);
+  const noModel = values.weights === undefined && values["random-init"] !== true;
+  const heads = values.heads === undefined && noModel
+    ? ["handcrafted" as const]
+    : parseHeads(values.heads);
+  if (values.heads === undefined && noModel) {
+    console.error(
+      "no --weights or --random-init: running the handcrafted baseline only " +
+        "(give --weights FILE for the model's heads)",
+    );
+  }
   const seed = numberFlag(values, "seed", 0, { integer: true });
   const folds = values.folds === undefined
     ? undefined
@@ -142,6 +176,7 @@ async function main(): Promise<void> {
     );
   }
 
+  await defaultData(values, positionals);
   const { set, description } = await loadWindows(values, positionals, {
     labelPolicy: "drop-mixed",
   });

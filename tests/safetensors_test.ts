@@ -148,7 +148,13 @@ Deno.test("decoder rejects malformed framing and headers", () => {
     includes: ["model.safetensors", "truncated: header says 1000 bytes but file has 2"],
   });
   expectError(() => decodeSafetensors(handMade("{}", new Uint8Array(0), 1n << 63n)), {
-    includes: ["safetensors", "truncated"],
+    includes: ["safetensors", "not a safetensors file", String(1n << 63n)],
+  });
+  // Random bytes: an implausible header length and no JSON object after it.
+  const noise = new Uint8Array(64).map((_, i) => (i * 97 + 13) & 255);
+  expectError(() => decodeSafetensors(noise, src), {
+    field: "header_length",
+    includes: ["model.safetensors: not a safetensors file", 'no JSON header ("{")'],
   });
   const badUtf8 = handMade('{"a":"xx"}');
   badUtf8[14] = 0xff;

@@ -18,7 +18,7 @@ import {
   type SampleOptions,
   type Windows,
 } from "../flow/sampler.ts";
-import { readWindows, type WindowsInput } from "./windows.ts";
+import { checkAlphas, readWindows, type WindowsInput, type WindowSpec } from "./windows.ts";
 
 /** Embeddings of a batch of windows. */
 export interface Embeddings {
@@ -64,6 +64,7 @@ export class FlowFM {
   readonly config: FlowFMConfig;
   /** Named weights of both networks. */
   readonly params: Params;
+  #disposed = false;
 
   /**
    * Builds a model with freshly initialised weights (seeded by `config.seed`).
@@ -117,6 +118,7 @@ export class FlowFM {
    * @returns `z`, shape `[batch, embeddingDim]`.
    */
   embed(x: Tensor3D, mode: NormMode = "eval"): Tensor2D {
+    this.#live("embed");
     this.#checkShape("embed", x);
     return encoderForward(this.params, this.config.encoder, x, mode);
   }
@@ -129,6 +131,7 @@ export class FlowFM {
    * @returns Velocities, shape `[batch, 300, 3]`.
    */
   velocity(xt: Tensor3D, t: Tensor1D, z: Tensor2D): Tensor3D {
+    this.#live("velocity");
     this.#checkShape("velocity", xt);
     if (z.rank !== 2 || z.shape[1] !== this.embeddingDim) {
       throw new Error(
@@ -141,7 +144,8 @@ export class FlowFM {
   /**
    * Encodes windows into embeddings. Values are checked (finite) and clipped to `±clip` g.
    *
-   * @param windows `[n, 300, 3]` windows in g at 30 Hz: a flat Float32Array, nested arrays or a tensor.
+   * @param windows `[n, 300, 3]` windows in g at 30 Hz: a flat Float32Array, Float64Array or
+   *   number[], nested arrays or a tensor.
    * @param options Batch size.
    * @returns The embeddings, `n x embeddingDim`.
    * @example
@@ -156,6 +160,7 @@ export class FlowFM {
    * ```
    */
   async encode(windows: WindowsInput, options: EncodeOptions = {}): Promise<Embeddings> {
+    this.#live("encode");
     const batchSize = options.batchSize ?? 64;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new Error(`encode: batchSize must be an integer >= 1, got ${batchSize}`);
@@ -200,8 +205,9 @@ export class FlowFM {
    * model.dispose();
    * ```
    */
-  sample(options: SampleOptions): Promise<Windows> {
-    return generate(this.#generator(), options);
+  async sample(options: SampleOptions): Promise<Windows> {
+    this.#live("sample");
+    return await generate(this.#generator(), options);
   }
 
   /**
@@ -228,7 +234,8 @@ export class FlowFM {
     b: WindowsInput,
     options: InterpolateOptions,
   ): Promise<Windows> {
-    const alphas = options.alphas ?? [0, 0.25, 0.5, 0.75, 1];
+    this.#live("interpolate");
+    const alphas = checkAlphas(options.alphas ?? [0, 0.25, 0.5, 0.75, 1], "interpolate");
     const za = await this.encode(a), zb = await this.encode(b);
     if (za.count !== 1 || zb.count !== 1) {
       throw new Error(`interpolate: expected one window each, got ${za.count} and ${zb.count}`);
@@ -248,19 +255,20 @@ export class FlowFM {
   windowSpec(
     caller: string,
   ): { length: number; channels: number; clip: number; caller: string; sampleRate: number } {
-    const c = this.config;
-    return {
-      length: c.windowLength,
-      channels: c.channels,
-      clip: c.clip,
-      caller,
-      sampleRate: c.sampleRate,
-    };
+    const { windowLength: length, channels, clip, sampleRate } = this.config;
+    return { length, channels, clip, caller, sampleRate };
   }
 
-  /** Frees all weights. The model cannot be used afterwards. */
+  /** Frees all weights. The model cannot be used afterwards; a second call does nothing. */
   dispose(): void {
-    this.params.dispose();
+    if (!this.#disposed) this.params.dispose();
+    this.#disposed = true;
+  }
+
+  #live(caller: string): void {
+    if (this.#disposed) {
+      throw new Error(`${caller}: this model was disposed; load or build a new one`);
+    }
   }
 
   /** This model as the sampler sees it: objective, geometry, velocity network and encoder. */

@@ -7,8 +7,16 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor } from "../tensors.ts";
 
-/** Windows as a flat array (`n * 300 * 3` values), nested arrays `[n][300][3]`, or a tensor. */
-export type WindowsInput = Float32Array | ArrayLike<ArrayLike<ArrayLike<number>>> | Tensor;
+/**
+ * Windows as a flat `Float32Array`, `Float64Array` or `number[]` (`n * 300 * 3` values,
+ * time-major, x y z interleaved), nested arrays `[n][300][3]`, or a tensor `[n, 300, 3]`.
+ */
+export type WindowsInput =
+  | Float32Array
+  | Float64Array
+  | readonly number[]
+  | ArrayLike<ArrayLike<ArrayLike<number>>>
+  | Tensor;
 
 /** Expected window geometry, and what to do with values. */
 export interface WindowSpec {
@@ -33,6 +41,11 @@ export interface WindowBatch {
 }
 
 const AXES = ["x", "y", "z"];
+const ACCEPTED = "a flat Float32Array, Float64Array or number[], nested arrays or a tensor";
+
+/** A plain array whose first element is a number: flat values, not nested windows. */
+const isFlat = (input: unknown): input is readonly number[] =>
+  Array.isArray(input) && input.length > 0 && typeof input[0] === "number";
 
 function geometry(spec: WindowSpec): string {
   const secs = spec.sampleRate
@@ -50,7 +63,9 @@ function fromNested(
   for (let i = 0; i < input.length; i++) {
     const w = input[i];
     if (!w || typeof w.length !== "number") {
-      throw new Error(`${caller}: window ${i} is not an array; expected shape ${geometry(spec)}`);
+      throw new Error(
+        `${caller}: window ${i} is not an array; expected ${ACCEPTED} of shape ${geometry(spec)}`,
+      );
     }
     if (w.length !== len) {
       throw new Error(
@@ -97,21 +112,26 @@ export async function readWindows(input: WindowsInput, spec: WindowSpec): Promis
       throw new Error(`${caller}: expected a tensor of shape ${geometry(spec)}, got [${s}]`);
     }
     data = new Float32Array(await input.data());
-  } else if (input instanceof Float32Array) {
+  } else if (input instanceof Float32Array || input instanceof Float64Array || isFlat(input)) {
+    const what = Array.isArray(input) ? "flat array" : input.constructor.name;
     if (input.length % per !== 0) {
       throw new Error(
-        `${caller}: a Float32Array of ${input.length} values is not a whole number of windows of shape ${
+        `${caller}: a ${what} of ${input.length} values is not a whole number of windows of shape ${
           geometry(spec)
         } (${per} values each)`,
       );
     }
-    data = new Float32Array(input);
+    const bad = Array.isArray(input) ? input.findIndex((v) => typeof v !== "number") : -1;
+    if (bad >= 0) {
+      throw new Error(
+        `${caller}: element ${bad} of the flat array is ${typeof input[bad]}, not a number`,
+      );
+    }
+    data = new Float32Array(input as ArrayLike<number>);
   } else if (input && typeof (input as ArrayLike<unknown>).length === "number") {
     data = fromNested(input as ArrayLike<ArrayLike<ArrayLike<number>>>, spec);
   } else {
-    throw new Error(
-      `${caller}: expected a Float32Array, nested arrays or a tensor of shape ${geometry(spec)}`,
-    );
+    throw new Error(`${caller}: expected ${ACCEPTED} of shape ${geometry(spec)}`);
   }
   const count = data.length / per;
   if (count === 0) throw new Error(`${caller}: no windows given`);
@@ -128,4 +148,35 @@ export async function readWindows(input: WindowsInput, spec: WindowSpec): Promis
     if (spec.clip > 0) data[i] = v > spec.clip ? spec.clip : v < -spec.clip ? -spec.clip : v;
   }
   return { data, count };
+}
+
+/**
+ * Checks interpolation weights: a non-empty array of finite numbers.
+ *
+ * @param alphas The weights as given.
+ * @param caller Names the caller in error messages.
+ * @returns The weights.
+ * @throws Error naming the bad index, or saying the array is empty or not an array.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkAlphas } from "./windows.ts";
+ * assert.deepEqual(checkAlphas([0, 1], "demo"), [0, 1]);
+ * assert.throws(() => checkAlphas([0, NaN], "demo"), /alphas\[1\] is NaN/);
+ * ```
+ */
+export function checkAlphas(alphas: unknown, caller: string): number[] {
+  if (!Array.isArray(alphas)) {
+    throw new Error(`${caller}: alphas must be an array of finite numbers, got ${typeof alphas}`);
+  }
+  if (alphas.length === 0) {
+    throw new Error(`${caller}: alphas is empty; give at least one mixing weight, e.g. [0, 1]`);
+  }
+  alphas.forEach((a, i) => {
+    if (typeof a !== "number" || !Number.isFinite(a)) {
+      const shown = typeof a === "number" ? String(a) : `${JSON.stringify(a)} (${typeof a})`;
+      throw new Error(`${caller}: alphas[${i}] is ${shown}; each alpha must be a finite number`);
+    }
+  });
+  return alphas;
 }

@@ -42,14 +42,24 @@ export interface BackendInfo {
   reason: string;
 }
 
+/** File names of tfjs-backend-wasm's three binaries: the keys of a `wasmPaths` map. */
+export type WasmBinaryName =
+  | "tfjs-backend-wasm.wasm"
+  | "tfjs-backend-wasm-simd.wasm"
+  | "tfjs-backend-wasm-threaded-simd.wasm";
+
 /** Options for {@link initBackend}. */
 export interface BackendOptions {
   /**
-   * Where to find the tfjs-backend-wasm `.wasm` files (a directory URL ending in `/`), for
-   * browsers that cannot resolve them next to the script. Deno finds them on its own.
+   * Where tfjs-backend-wasm fetches its `.wasm` files (passed to its `setWasmPaths`): a directory
+   * URL ending in `/` that serves all three {@link WasmBinaryName} files, or a map from each file
+   * name to its URL. Unset, browsers look next to the script that contains this module (for a
+   * bundle such as `web/flowfm.js`, `web/`), not next to the page as tfjs-backend-wasm alone
+   * would; Deno and Node read the files from the installed npm package. Only the first start of
+   * the wasm backend in a page or process uses it.
    * @default {undefined}
    */
-  wasmPaths?: string;
+  wasmPaths?: string | Record<WasmBinaryName, string>;
 }
 
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|softpipe/i;
@@ -100,12 +110,32 @@ function silenceCpuBanner(): void {
   if (cpu && "firstUse" in cpu) cpu.firstUse = false;
 }
 
-/**
- * Loads the tfjs union package, which registers the cpu backend and every op's gradient
- * (tfjs-core alone registers no gradients).
- */
+/** True in Deno and Node, which load tfjs's CommonJS builds from the npm packages. */
+function isNodeLike(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
+  return typeof proc?.versions?.node === "string";
+}
+
+/** Registers tfjs-core's gradient of every op (tfjs-core alone registers none). */
+async function registerGradients(): Promise<void> {
+  try {
+    // tfjs-core's ES module build, which bundlers use: the gradients and nothing else.
+    await import("@tensorflow/tfjs-core/dist/register_all_gradients");
+  } catch (e) {
+    if (!isNodeLike()) throw e;
+    // Deno and Node cannot resolve the extension-less imports of those ES module files; the union
+    // package's Node build registers the same gradients. The specifier is computed so that
+    // bundlers leave the union package (webgl, layers, converter, data) out of browser bundles;
+    // the `npm:` form (same version as tfjs-core) serves Deno without this package's import map.
+    const union = ["@tensorflow", "tfjs"].join("/");
+    await import(union).catch(() => import(`npm:${union}@${tf.version_core}`));
+  }
+}
+
+/** Registers the cpu backend and the op gradients, once. */
 async function ensureTfjs(): Promise<void> {
-  await import("@tensorflow/tfjs");
+  await import("@tensorflow/tfjs-backend-cpu");
+  if (!tf.getGradient("Add")) await registerGradients();
   if (!tf.findBackendFactory("cpu")) throw new Error("tfjs-backend-cpu did not register");
 }
 
@@ -139,9 +169,36 @@ async function useWebGpu(adapter: GpuAdapterLike): Promise<void> {
   await activate("webgpu");
 }
 
+/**
+ * The default `wasmPaths`: in browsers the directory of the script that contains this module (a
+ * bundle's own URL); in Deno and Node none, as tfjs-backend-wasm finds its npm package's files.
+ */
+function defaultWasmPaths(): string | undefined {
+  if (isNodeLike()) return undefined;
+  try {
+    return new URL("./", import.meta.url).href;
+  } catch {
+    return undefined;
+  }
+}
+
 async function useWasm(options: BackendOptions): Promise<void> {
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
-  if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths);
+  const paths = options.wasmPaths ?? defaultWasmPaths();
+  const where = paths === undefined ? "the tfjs-backend-wasm npm package" : JSON.stringify(paths);
+  try {
+    // Has no effect once wasm started; throws after a failed start.
+    if (paths !== undefined) wasm.setWasmPaths(paths);
+    if (!(await tf.setBackend("wasm"))) throw new Error("tfjs-backend-wasm did not start");
+  } catch (e) {
+    const msg = (e as Error).message;
+    const why = /already initialized/.test(msg) ? "an earlier start failed in this process" : msg;
+    throw new Error(
+      `backend wasm failed to initialise (${why}): looked for its .wasm files ` +
+        `at ${where}; serve tfjs-backend-wasm.wasm, tfjs-backend-wasm-simd.wasm and ` +
+        "tfjs-backend-wasm-threaded-simd.wasm there, or set initBackend's wasmPaths option",
+    );
+  }
   await activate("wasm");
 }
 
@@ -149,13 +206,16 @@ async function useWasm(options: BackendOptions): Promise<void> {
  * Selects and initialises the tfjs backend.
  *
  * `auto` uses WebGPU when `navigator.gpu` offers a real (hardware) adapter, and otherwise, with
- * no adapter or only a software fallback one, tfjs-backend-wasm with SIMD. `webgpu`, `wasm` and
- * `cpu` force a backend; a forced `webgpu` also runs on a software adapter.
+ * no adapter or only a software fallback one, tfjs-backend-wasm with SIMD; when wasm cannot
+ * start (its `.wasm` files not found, see {@link BackendOptions.wasmPaths}) it falls back to
+ * tfjs-backend-cpu and the returned reason says why. `webgpu`, `wasm` and `cpu` force a
+ * backend; a forced `webgpu` also runs on a software adapter.
  *
  * @param requested Which backend to use.
  * @param options Extra settings, see {@link BackendOptions}.
  * @returns What was chosen, with the adapter seen and the reason.
- * @throws Error when a forced backend cannot start (e.g. `webgpu` with no adapter).
+ * @throws Error when a forced backend cannot start (e.g. `webgpu` with no adapter, or `wasm`
+ * without its `.wasm` files: the message then names the `wasmPaths` option).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -201,11 +261,14 @@ export async function initBackend(
     await useWebGpu(adapter);
     return done("webgpu", "hardware WebGPU adapter found");
   }
-  await useWasm(options);
-  return done(
-    "wasm",
-    adapter ? "only a software WebGPU adapter found" : "no WebGPU adapter found",
-  );
+  const why = adapter ? "only a software WebGPU adapter found" : "no WebGPU adapter found";
+  try {
+    await useWasm(options);
+  } catch (e) {
+    await activate("cpu");
+    return done("cpu", `${why}; ${(e as Error).message}`);
+  }
+  return done("wasm", why);
 }
 
 /**

@@ -10,13 +10,29 @@ import { deserializeModel } from "./model_file.ts";
 /** Where a model comes from: a path, a URL, or the file's bytes. */
 export type ModelSource = string | URL | Uint8Array | ArrayBuffer;
 
-async function toUrl(source: string): Promise<URL> {
+/** Options for {@link loadModel} and {@link readSource}. */
+export interface LoadOptions {
+  /** Cancels reading a path or URL; the promise then rejects with an error naming the source. */
+  signal?: AbortSignal;
+  /**
+   * Most milliseconds that reading a path or URL (answer and body) may take before it is
+   * given up with an error naming the source; `0` waits forever. Bytes need no time.
+   * @default {60000}
+   */
+  timeoutMs?: number;
+}
+
+function toUrl(source: string): URL {
   if (/^[a-z][a-z0-9+.-]+:/i.test(source)) return new URL(source); // already a URL
   const loc = (globalThis as { location?: { href: string } }).location;
   if (loc) return new URL(source, loc.href);
-  // Deno and Node without a location: resolve against the working directory.
-  const { cwd } = await import("node:process");
-  const base = cwd().replace(/\\/g, "/");
+  // Deno and Node without a location: resolve against the working directory. Feature-detected
+  // (no `node:` import), so browser bundles carry nothing Node-only.
+  const proc = (globalThis as { process?: { cwd?: () => string } }).process;
+  if (typeof proc?.cwd !== "function") {
+    throw new Error(`${source}: a relative path needs a page location or a working directory`);
+  }
+  const base = proc.cwd().replace(/\\/g, "/");
   return new URL(source, `file://${base.startsWith("/") ? "" : "/"}${base}/`);
 }
 
@@ -30,7 +46,9 @@ function isPermissionError(e: unknown): boolean {
  * Fetches the bytes of a model source.
  *
  * @param source Path, URL or bytes.
+ * @param options A signal to cancel, and a timeout (60 s unless given).
  * @returns The bytes and a name for messages.
+ * @throws Error naming the source when it cannot be read, times out or is aborted.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -41,17 +59,42 @@ function isPermissionError(e: unknown): boolean {
  */
 export async function readSource(
   source: ModelSource,
+  options: LoadOptions = {},
 ): Promise<{ bytes: Uint8Array; name: string }> {
+  const { signal, timeoutMs = 60_000 } = options;
+  if (!(timeoutMs >= 0)) throw new Error(`loadModel: timeoutMs must be >= 0, got ${timeoutMs}`);
   if (source instanceof Uint8Array) return { bytes: source, name: "weights bytes" };
   if (source instanceof ArrayBuffer) {
     return { bytes: new Uint8Array(source), name: "weights bytes" };
   }
-  const url = source instanceof URL ? source : await toUrl(source);
+  const url = source instanceof URL ? source : toUrl(source);
   const name = url.protocol === "file:" ? decodeURIComponent(url.pathname) : url.href;
-  let res: Response;
+  const ctl = new AbortController();
+  let timedOut = false;
+  const timer = timeoutMs > 0 && Number.isFinite(timeoutMs)
+    ? setTimeout(() => (timedOut = true, ctl.abort()), timeoutMs)
+    : undefined;
+  const onAbort = () => ctl.abort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  if (signal?.aborted) ctl.abort();
+  let httpFailure = false;
   try {
-    res = await fetch(url);
+    const res = await fetch(url, { signal: ctl.signal });
+    if (!res.ok) {
+      await res.body?.cancel();
+      httpFailure = true;
+      throw new Error(`${name}: fetch failed with HTTP ${res.status} ${res.statusText}`);
+    }
+    return { bytes: new Uint8Array(await res.arrayBuffer()), name };
   } catch (e) {
+    if (httpFailure) throw e;
+    if (timedOut) {
+      throw new Error(`${name}: no complete answer within ${timeoutMs} ms; gave up (timeoutMs)`);
+    }
+    if (signal?.aborted) {
+      const why = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+      throw new Error(`${name}: loading was aborted (${why})`);
+    }
     if (isPermissionError(e)) {
       throw new Error(
         `${name}: no permission to read it; run Deno with --allow-read=${name}` +
@@ -59,18 +102,17 @@ export async function readSource(
       );
     }
     throw new Error(`${name}: could not be read: ${(e as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
   }
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new Error(`${name}: fetch failed with HTTP ${res.status} ${res.statusText}`);
-  }
-  return { bytes: new Uint8Array(await res.arrayBuffer()), name };
 }
 
 /**
  * Loads a FlowFM model (or the model inside a training checkpoint) and validates it fully.
  *
  * @param source A path (relative to the working directory), a `file:`/`http:`/`https:` URL, or bytes.
+ * @param options `signal` to cancel, `timeoutMs` to give up on a path or URL (default 60 s).
  * @returns The model; call `model.dispose()` when done.
  * @throws Error naming the file and the tensor or field at fault.
  * @example
@@ -84,7 +126,10 @@ export async function readSource(
  * original.dispose(); model.dispose();
  * ```
  */
-export async function loadModel(source: ModelSource): Promise<FlowFM> {
-  const { bytes, name } = await readSource(source);
+export async function loadModel(
+  source: ModelSource,
+  options: LoadOptions = {},
+): Promise<FlowFM> {
+  const { bytes, name } = await readSource(source, options);
   return deserializeModel(bytes, name).model;
 }

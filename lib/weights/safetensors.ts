@@ -111,13 +111,21 @@ export function decodeSafetensors(
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);
+  // A real header is a JSON object ("{...}") of plausible length; random bytes give neither.
+  const noJson = bytes.length > 8 && bytes[8] !== 0x7b;
+  if (n < 2n || n > BigInt(MAX_HEADER) || (noJson && n > BigInt(bytes.length - 8))) {
+    fail(
+      `not a safetensors file: its first 8 bytes give a header length of ${n}` +
+        (noJson ? ` and no JSON header ("{") follows` : ""),
+      { field: "header_length" },
+    );
+  }
   if (n > BigInt(bytes.length - 8)) {
     fail(`truncated: header says ${n} bytes but file has ${bytes.length - 8} after the prefix`, {
       field: "header_length",
     });
   }
   const headerLen = Number(n);
-  if (headerLen > MAX_HEADER) fail(`header of ${headerLen} bytes is too large`);
   let parsed: unknown;
   try {
     const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));

@@ -1,0 +1,92 @@
+// CLI faults get one clear line: negative numbers reach the check that names the bound, a usage
+// error prints its message and a pointer to --help (not the whole help), and evaluate without
+// data flags picks a data set with several labels or names the flag to give.
+import assert from "node:assert/strict";
+import { joinNegativeValues, parseFlags } from "../cli/_common.ts";
+import { DATA_OPTIONS } from "../cli/_data.ts";
+
+const cli = new URL("../cli/evaluate.ts", import.meta.url).pathname;
+const config = new URL("../deno.json", import.meta.url).pathname;
+
+async function run(args: string[], cwd?: string) {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", config, cli, ...args],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}
+
+Deno.test("parseFlags: `--flag -5` reads -5 for string flags; `--out --help` still fails", () => {
+  const opts = { ...DATA_OPTIONS, out: { type: "string" }, help: { type: "boolean" } } as const;
+  assert.deepEqual(
+    joinNegativeValues(["--rate", "-5", "--overlap", "-.5", "a.csv", "--", "--rate", "-1"], opts),
+    ["--rate=-5", "--overlap=-.5", "a.csv", "--", "--rate", "-1"],
+  );
+  const { values, positionals } = parseFlags(["--rate", "-5", "x.csv"], opts);
+  assert.equal(values.rate, "-5");
+  assert.deepEqual(positionals, ["x.csv"]);
+  assert.throws(() => parseFlags(["--out", "--help"], opts), /--out/);
+  assert.throws(() => parseFlags(["--no-cache", "-5"], opts), /Unknown option '-5'/);
+});
+
+/** A UCI-HAPT-like tree: three users, three activities of 40 s each at 50 Hz, in g. */
+async function haptTree(root: string): Promise<void> {
+  await Deno.mkdir(`${root}/RawData`, { recursive: true });
+  await Deno.writeTextFile(`${root}/activity_labels.txt`, "1 WALKING\n4 SITTING\n5 STANDING\n");
+  const labels: string[] = [];
+  for (let u = 1; u <= 3; u++) {
+    const rows: string[] = [];
+    [1, 4, 5].forEach((act, a) => {
+      labels.push(`${u} ${u} ${act} ${a * 2000 + 1} ${(a + 1) * 2000}`);
+      for (let i = 0; i < 2000; i++) {
+        const w = (0.2 + a) * 0.3 * Math.sin(2 * Math.PI * (0.5 + a) * (i / 50) + u);
+        rows.push(`${w.toFixed(5)} ${(0.5 * w).toFixed(5)} 0.98`);
+      }
+    });
+    const id = String(u).padStart(2, "0");
+    await Deno.writeTextFile(`${root}/RawData/acc_exp${id}_user${id}.txt`, rows.join("\n") + "\n");
+  }
+  await Deno.writeTextFile(`${root}/RawData/labels.txt`, labels.join("\n") + "\n");
+}
+
+Deno.test("cli/evaluate: a usage error is one line and a pointer to --help", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a.csv`, "x,y,z\n0,0,1\n");
+    const r = await run([`${dir}/a.csv`, "--rate", "-5", "--out", `${dir}/o`]);
+    assert.equal(r.code, 2, r.err);
+    const lines = r.err.trim().split("\n").filter((l) => !l.startsWith("no --weights"));
+    assert.deepEqual(lines, [
+      'error: --rate must be > 0 Hz, got "-5"',
+      "see --help (deno run -A cli/evaluate.ts --help)",
+    ]);
+    assert.doesNotMatch(r.err, /Usage:|ambiguous/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli/evaluate: without data flags, uci-hapt when present, else a message naming --dataset", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/work`);
+    const missing = await run(["--out", `${dir}/o`], `${dir}/work`);
+    assert.equal(missing.code, 2, missing.err);
+    assert.match(missing.err, /no data given and \.\.\/shared\/data\/uci-hapt is not there/);
+    assert.match(missing.err, /--dataset NAME .*at least two labels/);
+    await haptTree(`${dir}/hapt`);
+    const r = await run(["--data-root", `${dir}/hapt`, "--no-cache", "--out", `${dir}/o`]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /no --weights or --random-init: running the handcrafted baseline only/);
+    assert.match(r.err, /no data given: evaluating on --dataset uci-hapt at .*hapt/);
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/o/report.json`));
+    assert.deepEqual(report.heads.map((h: { head: string }) => h.head), ["handcrafted"]);
+    assert.ok(report.classes.length >= 2, JSON.stringify(report.classes));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
