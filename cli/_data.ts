@@ -4,6 +4,7 @@ import type { WindowSet } from "../lib/data/window_set.ts";
 import {
   type DatasetSpec,
   loadDataset,
+  type LoadedDataset,
   parseDatasetList,
   readCsvFile,
   SP_SW_HAR_EXCERPT_OPTIONS,
@@ -12,6 +13,7 @@ import {
 import { addStats, emptyStats, WINDOW_SAMPLES, WINDOW_VALUES } from "../lib/data/types.ts";
 import type { LabelPolicy } from "../lib/data/windower.ts";
 import { UsageError } from "./_common.ts";
+import { DataError } from "../lib/data/errors.ts";
 
 /** Flags shared by every command that reads windows. */
 export const DATA_OPTIONS = {
@@ -22,6 +24,7 @@ export const DATA_OPTIONS = {
   rate: { type: "string" },
   overlap: { type: "string" },
   "skip-bad-rows": { type: "boolean" },
+  "skip-bad-files": { type: "boolean" },
   "no-cache": { type: "boolean" },
 } as const;
 
@@ -39,6 +42,8 @@ export const DATA_HELP =
   --rate HZ                 sample rate of CSV files without a timestamp column
   --overlap S               window overlap in seconds (default 5; 9.5 for the bundled excerpt)
   --skip-bad-rows           skip malformed CSV rows (counted) instead of failing
+  --skip-bad-files          skip a file that is unreadable, corrupt or too short (named on
+                            stderr) instead of failing
   --no-cache                do not read or write the window cache (.cache/flowfm-data)`;
 
 /** Loads windows as the flags say; returns them with a one-line description. */
@@ -61,21 +66,36 @@ export async function loadWindows(
       throw new UsageError(`--rate must be > 0 Hz, got "${values.rate}"`);
     }
     const sets: WindowSet[] = [];
+    const skipped: string[] = [];
     for (const f of files) {
-      const set = await collectWindows(
-        readCsvFile(f, {
-          units: values.units as string | undefined,
-          trustUnits: values["trust-units"] === true,
-          sampleRate: rate,
-          overlapSeconds: overlap,
-          skipBadRows,
-          labelPolicy,
-        }),
-      );
+      let set: WindowSet;
+      try {
+        set = await collectWindows(
+          readCsvFile(f, {
+            units: values.units as string | undefined,
+            trustUnits: values["trust-units"] === true,
+            sampleRate: rate,
+            overlapSeconds: overlap,
+            skipBadRows,
+            labelPolicy,
+          }),
+        );
+      } catch (e) {
+        if (!(values["skip-bad-files"] === true && e instanceof DataError)) throw e;
+        console.error(`warning: skipped file ${e.message}`);
+        skipped.push(e.message);
+        continue;
+      }
       warnClipped(set, f);
       sets.push(set);
     }
-    return { set: concatSets(sets), description: `${files.length} CSV file(s)` };
+    const set = concatSets(sets);
+    set.stats.files += skipped.length; // read (or tried), as the data set adapters count
+    set.stats.skippedFiles += skipped.length;
+    const notes = skipped.length > 0
+      ? `; ${skipped.length} file(s) skipped: ${skipped.join("; ")}`
+      : "";
+    return { set, description: `${files.length} CSV file(s)${notes}` };
   }
   let specs: DatasetSpec[] = [];
   try {
@@ -88,10 +108,12 @@ export async function loadWindows(
       ...SP_SW_HAR_EXCERPT_OPTIONS,
       ...(overlap !== undefined ? { overlapSeconds: overlap } : {}),
       cacheDir,
+      cacheName: "sp-sw-har-excerpt",
     });
     return {
       set,
-      description: "bundled sp-sw-har excerpt (CC BY 4.0, fixtures/sp-sw-har-excerpt)",
+      description: "bundled sp-sw-har excerpt (CC BY 4.0, fixtures/sp-sw-har-excerpt)" +
+        fromCacheNote(set),
     };
   }
   if (specs.length > 1 && values["data-root"]) {
@@ -103,6 +125,7 @@ export async function loadWindows(
     const set = await loadDataset(name, root, {
       overlapSeconds: overlap,
       skipBadRows,
+      ...(values["skip-bad-files"] === true ? { skipBadFiles: true } : {}),
       cacheDir,
       labelPolicy,
       ...(placements ? { placements } : {}),
@@ -112,7 +135,7 @@ export async function loadWindows(
     const notes = set.notes.length > 0
       ? `; ${set.notes.length} file(s) left out: ${set.notes.join("; ")}`
       : "";
-    parts.push({ set, description: `${what} at ${root}${counted}${notes}` });
+    parts.push({ set, description: `${what} at ${root}${fromCacheNote(set)}${counted}${notes}` });
   }
   if (parts.length === 1) return parts[0];
   return {
@@ -120,6 +143,10 @@ export async function loadWindows(
     description: parts.map((p) => p.description).join(" + "),
   };
 }
+
+/** ` (read from cache FILE)` when the windows came from the window cache, else "". */
+const fromCacheNote = (set: LoadedDataset) =>
+  set.fromCache && set.cacheFile ? ` (read from cache ${set.cacheFile})` : "";
 
 /** Concatenates window sets (e.g. several files or data sets). */
 export function concatSets(sets: WindowSet[]): WindowSet {
@@ -165,16 +192,42 @@ function warnClipped(set: WindowSet, what: string): void {
   }
 }
 
-/** Prints how many windows were read from where, how many were dropped and how many samples
- * were clipped, on stderr; warns when more than 1 % of the window samples are clipped. */
+/** The data summary: files and rows read, rows skipped and windows dropped by reason, windows
+ * kept, samples clipped. */
+export function dataSummary(set: WindowSet, description: string): string {
+  const st = set.stats, slots = st.windows * WINDOW_SAMPLES, clipped = st.clippedSamples ?? 0;
+  const backward = st.backwardRows ?? 0;
+  return `data: ${set.count} windows kept from ${description}; ${st.files} file(s) and ` +
+    `${st.rows} rows read; ${st.skippedFiles ?? 0} file(s) skipped; rows skipped: ` +
+    `${st.skippedRows - backward} bad, ${st.duplicateRows ?? 0} duplicate timestamp, ` +
+    `${backward} time going backwards; ${droppedText(set)}; clipped at ±3 g: ${clipped} of ` +
+    `${slots} window samples, ${clippedPercent(set).toFixed(2)} %`;
+}
+
+/** Windows dropped by reason, as text. */
+function droppedText(set: WindowSet): string {
+  const st = set.stats;
+  return `windows dropped: ${st.dropped.nan} with NaN, ${st.dropped.mixedLabel} spanning two ` +
+    `labels, ${st.shortSegments} recording(s) or segment(s) too short for one window`;
+}
+
+/** Prints {@link dataSummary} on stderr; warns when more than 1 % of the window samples are
+ * clipped. */
 export function reportData(set: WindowSet, description: string): void {
-  const slots = set.stats.windows * WINDOW_SAMPLES, clipped = set.stats.clippedSamples ?? 0;
-  console.error(
-    `data: ${set.count} windows from ${description} (dropped: ${
-      JSON.stringify(set.stats.dropped)
-    }; clipped at ±3 g: ${clipped} of ${slots} window samples, ${
-      clippedPercent(set).toFixed(2)
-    } %)`,
-  );
+  console.error(dataSummary(set, description));
   warnClipped(set, "all data");
+}
+
+/** Throws when `set` is empty, saying why (drops by reason) and which option helps. */
+export function requireWindows(set: WindowSet, description: string, mixedHint: string): void {
+  if (set.count > 0) return;
+  const hints: string[] = [];
+  if (set.stats.dropped.mixedLabel > 0) hints.push(mixedHint);
+  if (set.stats.shortSegments > 0 || set.stats.skippedFiles > 0) {
+    hints.push("recordings need at least 10 s without gaps");
+  }
+  throw new Error(
+    `no windows in ${description} (${droppedText(set)})` +
+      (hints.length ? `; ${hints.join("; ")}` : ""),
+  );
 }

@@ -13,7 +13,7 @@ import {
   startBackend,
   UsageError,
 } from "./_common.ts";
-import { DATA_HELP, DATA_OPTIONS, loadWindows } from "./_data.ts";
+import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from "./_data.ts";
 
 const HELP = `Usage: deno run -A cli/encode.ts --weights FILE [options] [FILE.csv ...]
 
@@ -23,6 +23,8 @@ Encodes every 10 s window of the data into an embedding z.
   --batch N                 windows per forward pass (default 64)
   --backend NAME            ${choiceList(BACKENDS)} (default auto)
   --out FILE                output CSV (default embeddings.csv)
+  --ignore-labels           keep windows that span two labels (label column left empty);
+                            by default they are dropped
 
 ${DATA_HELP}
 
@@ -35,6 +37,7 @@ const OPTIONS = {
   batch: { type: "string" },
   backend: { type: "string" },
   out: { type: "string" },
+  "ignore-labels": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -49,8 +52,13 @@ async function main(): Promise<void> {
   const batch = numberFlag(values, "batch", 64, { min: 1, integer: true });
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "embeddings.csv";
-  const { set, description } = await loadWindows(values, positionals);
-  if (set.count === 0) throw new Error(`no windows in ${description}`);
+  const { set, description } = await loadWindows(
+    values,
+    positionals,
+    values["ignore-labels"] ? { labelPolicy: "ignore" } : {},
+  );
+  reportData(set, description);
+  requireWindows(set, description, "windows spanning two labels are kept with --ignore-labels");
   await startBackend(values);
   const model = await loadModel(values.weights as string);
   const dim = model.embeddingDim;

@@ -14,7 +14,7 @@ import {
   startBackend,
   UsageError,
 } from "./_common.ts";
-import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
+import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from "./_data.ts";
 import { timelineSvg } from "./_timeline_svg.ts";
 
 const HELP =
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const classifierBytes = await Deno.readFile(classifierFile);
   const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
   reportData(set, description);
-  if (set.count === 0) throw new Error(`no windows in ${description}`);
+  requireWindows(set, description, "labels are ignored here, so no window was dropped for them");
   await startBackend(values);
   const model = await loadModel(values.weights as string);
   try {

@@ -18,7 +18,7 @@ import {
   startBackend,
   UsageError,
 } from "./_common.ts";
-import { DATA_HELP, DATA_OPTIONS, loadWindows } from "./_data.ts";
+import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from "./_data.ts";
 import { grid, lineChart } from "./_svg.ts";
 
 const METHOD_HELP = OBJECTIVE_NAMES.map((o) => {
@@ -95,7 +95,8 @@ async function main(): Promise<void> {
   const out = (values.out as string | undefined) ?? "runs/samples";
 
   const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
-  if (set.count === 0) throw new Error(`no windows in ${description}`);
+  reportData(set, description);
+  requireWindows(set, description, "labels are ignored here, so no window was dropped for them");
   await startBackend(values);
   const model = await loadModel(values.weights as string);
   const spec = OBJECTIVES[model.config.objective];

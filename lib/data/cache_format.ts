@@ -4,7 +4,8 @@
  * Layout (little-endian): 8-byte magic `FFMWIN01`, u32 header length H, H bytes of UTF-8
  * JSON header (`key`, `count`, geometry, string tables, stats, `info`), zero padding to a
  * multiple of 8, then float32 window data [count, 300, 3], float64 start times, and int32
- * indices into the label, subject and source tables (-1 = null).
+ * indices into the label, subject and source tables (-1 = null). The header's `crc32` is the
+ * CRC-32 of everything after the padding; a file whose payload does not match is rejected.
  *
  * @module
  */
@@ -25,7 +26,28 @@ interface Header {
   sources: string[];
   stats: WindowStats;
   info: unknown;
+  crc32?: number;
 }
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (IEEE) of `bytes`, continuing from `crc` (0 to start). */
+function crc32(bytes: Uint8Array, crc = 0): number {
+  let c = ~crc >>> 0;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+const asBytes = (a: Float32Array | Float64Array | Int32Array) =>
+  new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 function table(values: readonly (string | null)[]): { names: string[]; idx: Int32Array } {
   const names: string[] = [];
@@ -77,6 +99,15 @@ export function encodeWindowCache(set: WindowSet, key: string, info: unknown = n
   const l = table(set.labels);
   const s = table(set.subjects);
   const src = table(set.sources);
+  const n = set.count;
+  const parts = [
+    set.data.subarray(0, n * WINDOW_VALUES),
+    set.starts.subarray(0, n),
+    l.idx,
+    s.idx,
+    src.idx,
+  ];
+  const crc = parts.reduce((c, a) => crc32(asBytes(a), c), 0);
   const header: Header = {
     key,
     count: set.count,
@@ -87,25 +118,20 @@ export function encodeWindowCache(set: WindowSet, key: string, info: unknown = n
     sources: src.names,
     stats: set.stats,
     info,
+    crc32: crc,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const dataOff = Math.ceil((12 + json.length) / 8) * 8;
-  const n = set.count;
   const total = dataOff + n * WINDOW_VALUES * 4 + n * 8 + n * 12;
   const out = new Uint8Array(total);
   out.set(new TextEncoder().encode(MAGIC), 0);
   new DataView(out.buffer).setUint32(8, json.length, true);
   out.set(json, 12);
   let o = dataOff;
-  const put = (a: Float32Array | Float64Array | Int32Array) => {
-    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), o);
+  for (const a of parts) {
+    out.set(asBytes(a), o);
     o += a.byteLength;
-  };
-  put(set.data.subarray(0, n * WINDOW_VALUES));
-  put(set.starts.subarray(0, n));
-  put(l.idx);
-  put(s.idx);
-  put(src.idx);
+  }
   return out;
 }
 
@@ -115,7 +141,8 @@ export function encodeWindowCache(set: WindowSet, key: string, info: unknown = n
  * @param bytes File contents.
  * @param file Name used in errors.
  * @returns The stored key, extra info and windows.
- * @throws {DataError} `bad-cache` when the bytes are not a valid cache file.
+ * @throws {DataError} `bad-cache` when the bytes are not a valid cache file or the payload
+ *   does not match the header's checksum.
  *
  * @example
  * ```ts
@@ -150,6 +177,8 @@ export function decodeWindowCache(
   const dataOff = Math.ceil((12 + hlen) / 8) * 8;
   if (bytes.length !== dataOff + n * WINDOW_VALUES * 4 + n * 20) throw bad("size mismatch");
   const body = bytes.slice(dataOff); // aligned copy
+  if (h.crc32 === undefined) throw bad("no checksum (cache written by an older version)");
+  if (crc32(body) !== h.crc32) throw bad("checksum mismatch (the file is corrupt)");
   const data = new Float32Array(body.buffer, 0, n * WINDOW_VALUES);
   let o = n * WINDOW_VALUES * 4;
   const starts = new Float64Array(body.buffer, o, n);

@@ -255,6 +255,7 @@ export class CsvWindowParser {
         this.#stats.duplicateRows++;
         return;
       }
+      if (this.#o.skipBadRows) this.#stats.backwardRows++;
       this.#bad("non-monotonic", `timestamp ${r.ts} goes back in time`, r.line, "timestamp");
       return;
     }

@@ -11,6 +11,7 @@
 import { type DataInput, lineChunks, toByteStream } from "./byte_source.ts";
 import type { CsvReaderOptions } from "./csv_options.ts";
 import { CsvWindowParser } from "./csv_parser.ts";
+import { DataError } from "./errors.ts";
 import { type AccelWindow, emptyStats, type WindowStats, type WindowStream } from "./types.ts";
 
 export type { CsvReaderOptions } from "./csv_options.ts";
@@ -60,15 +61,22 @@ async function* run(
   stats: WindowStats,
 ): AsyncGenerator<AccelWindow, void, undefined> {
   const parser = new CsvWindowParser(options, stats);
-  const bytes = await toByteStream(typeof input === "function" ? await input() : input);
   let lineNo = 0;
-  for await (const lines of lineChunks(bytes)) {
-    for (const line of lines) parser.line(line, ++lineNo);
-    if (parser.out.length > 0) {
-      const ready = parser.out;
-      parser.out = [];
-      yield* ready;
+  try {
+    const bytes = await toByteStream(typeof input === "function" ? await input() : input);
+    for await (const lines of lineChunks(bytes)) {
+      for (const line of lines) parser.line(line, ++lineNo);
+      if (parser.out.length > 0) {
+        const ready = parser.out;
+        parser.out = [];
+        yield* ready;
+      }
     }
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    // A directory, a missing file, a corrupt or truncated gzip stream: name the input.
+    const why = e instanceof Error ? e.message : String(e);
+    throw new DataError("unreadable", `cannot read: ${why}`, { file: options.source ?? "<input>" });
   }
   parser.finish(lineNo);
   yield* parser.out;

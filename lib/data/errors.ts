@@ -16,7 +16,8 @@ export type DataErrorCode =
   | "unit-mismatch"
   | "bad-timestamp"
   | "bad-option"
-  | "bad-cache";
+  | "bad-cache"
+  | "unreadable";
 
 /**
  * An error in input data that names the file, the line and (where known) the field.

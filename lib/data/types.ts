@@ -54,6 +54,9 @@ export interface WindowStats {
   skippedRows: number;
   /** Rows skipped because their timestamp repeated the previous one. */
   duplicateRows: number;
+  /** Rows skipped with `skipBadRows` because their timestamp went back in time (also counted
+   * in `skippedRows`). */
+  backwardRows: number;
   /** Continuous segments (recordings split at gaps). */
   segments: number;
   /** Gaps longer than the gap threshold. */
@@ -99,6 +102,7 @@ export function emptyStats(): WindowStats {
     rows: 0,
     skippedRows: 0,
     duplicateRows: 0,
+    backwardRows: 0,
     segments: 0,
     gaps: 0,
     shortSegments: 0,

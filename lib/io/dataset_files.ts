@@ -60,6 +60,12 @@ export interface AdapterOptions {
    */
   skipBadRows?: boolean;
   /**
+   * Skip a file that cannot be read or parsed (a warning on stderr names it and says why;
+   * counted in `skippedFiles`) instead of failing.
+   * @default {false}
+   */
+  skipBadFiles?: boolean;
+  /**
    * Only these subject ids (`"user01"` for HAPT, `"s01"` for sp-sw-har, `"SA01"` for
    * SisFall, `"S01"` for FallAllD); all when unset.
    * @default {undefined}
@@ -226,12 +232,15 @@ export function adapterCsvOptions(o: AdapterOptions): CsvReaderOptions {
  * @param root Dataset root the file paths are relative to.
  * @param files Lists the files (called when iteration starts).
  * @param optionsFor Reader options of one file.
+ * @param skipBadFiles Also skip (with a warning naming it) a file that fails with any
+ *   {@linkcode DataError}, not only a too-short one.
  * @returns One window stream over all files.
  */
 export function chainFiles(
   root: string,
   files: () => Promise<string[]>,
   optionsFor: (file: string) => Promise<CsvReaderOptions>,
+  skipBadFiles = false,
 ): WindowStream {
   const stats = emptyStats();
   return {
@@ -245,7 +254,8 @@ export function chainFiles(
         try {
           yield* s;
         } catch (e) {
-          if (!(e instanceof DataError && e.code === "too-short")) throw e;
+          if (!(e instanceof DataError && (skipBadFiles || e.code === "too-short"))) throw e;
+          if (e.code !== "too-short") console.error(`warning: skipped file ${e.message}`);
           stats.skippedFiles++;
         }
         addStats(stats, s.stats);

@@ -45,12 +45,20 @@ export interface LoadDatasetOptions extends DatasetOptions {
    * @default {".cache/flowfm-data"}
    */
   cacheDir?: string | null;
+  /**
+   * Cache file name without `.ffmwin`, for sets that must not share the data set's cache
+   * (e.g. the bundled excerpt).
+   * @default {name, with the placements for FallAllD}
+   */
+  cacheName?: string;
 }
 
 /** A loaded dataset: all windows plus whether they came from the cache. */
 export interface LoadedDataset extends WindowSet {
   /** True when read from the window cache. */
   fromCache: boolean;
+  /** The cache file read or written (absent without a cache), so that errors can name it. */
+  cacheFile?: string;
   /** Files left out on purpose and why (e.g. SisFall's upstream duplicate), one per line. */
   notes: string[];
 }
@@ -83,7 +91,7 @@ export async function loadDataset(
   root: string,
   options: LoadDatasetOptions = {},
 ): Promise<LoadedDataset> {
-  const { cacheDir = ".cache/flowfm-data", ...rest } = options;
+  const { cacheDir = ".cache/flowfm-data", cacheName, ...rest } = options;
   const reader = READERS[name];
   if (!reader) throw new RangeError(`unknown dataset "${name}" (use ${DATASET_NAMES.join(", ")})`);
   const { files, notes } = await listDataset(name, root, rest);
@@ -92,12 +100,13 @@ export async function loadDataset(
   const extra = name === "uci-hapt" ? ["RawData/labels.txt", "activity_labels.txt"] : [];
   const fp = await sourceFingerprint([...files, ...extra].map((f) => `${root}/${f}`));
   const places = name === "fallalld" && rest.placements ? `-${rest.placements.join("-")}` : "";
+  const cacheFile = `${cacheDir}/${cacheName ?? `${name}${places}`}.ffmwin`;
   const { set, fromCache } = await cachedWindowSet(
-    `${cacheDir}/${name}${places}.ffmwin`,
+    cacheFile,
     { adapter: name, version: 1, options: rest, files: fp },
     build,
   );
-  return { ...set, fromCache, notes };
+  return { ...set, fromCache, cacheFile, notes };
 }
 
 /** One entry of a data set list: a name and, for FallAllD, the placements to read. */

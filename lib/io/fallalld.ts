@@ -102,5 +102,5 @@ export function readFallAllD(root: string, options: FallAllDOptions = {}): Windo
       subject: m[1],
       rowLabel: () => m[3],
     });
-  });
+  }, options.skipBadFiles);
 }

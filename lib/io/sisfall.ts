@@ -75,5 +75,5 @@ export function readSisFall(root: string, options: AdapterOptions = {}): WindowS
       subject: file.slice(0, slash),
       rowLabel: () => code,
     });
-  });
+  }, options.skipBadFiles);
 }

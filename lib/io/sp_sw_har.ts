@@ -42,6 +42,7 @@ export function readSpSwHar(root: string, options: SpSwHarOptions = {}): WindowS
         columns: { x: "x_acc", y: "y_acc", z: "z_acc", timestamp: "timestamp", label: "label" },
         subject: SPSW_FILE.exec(file.slice(file.lastIndexOf("/") + 1))![1],
       }),
+    options.skipBadFiles,
   );
 }
 

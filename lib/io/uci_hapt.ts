@@ -93,5 +93,5 @@ export function readUciHapt(root: string, options: AdapterOptions = {}): WindowS
         return null;
       },
     };
-  });
+  }, options.skipBadFiles);
 }

@@ -13,7 +13,8 @@ import { atomicWrite } from "./files.ts";
  *
  * @param path Cache file.
  * @param key Expected key.
- * @returns The windows, or null when missing, stale or unreadable.
+ * @returns The windows, or null when missing, stale or unreadable (a corrupt file, e.g. one
+ *   whose checksum does not match, is also named in a warning on stderr).
  *
  * @example
  * ```ts ignore
@@ -32,7 +33,8 @@ export async function loadWindowCache(path: string, key: string): Promise<Window
   try {
     const c = decodeWindowCache(bytes, path);
     return c.key === key ? c.set : null;
-  } catch {
+  } catch (e) {
+    console.error(`warning: window cache ${(e as Error).message}; rebuilding it`);
     return null;
   }
 }
