@@ -16,7 +16,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendName } from "../runtime/backend.ts";
 import type { TrainWorkerReply } from "../runtime/train_worker.ts";
-import { ask, type Slot, startWorker, sumReplies } from "../runtime/train_worker_slot.ts";
+import {
+  ask,
+  shardCount,
+  type Slot,
+  startWorker,
+  sumReplies,
+} from "../runtime/train_worker_slot.ts";
 import type { NormMode } from "../model/encoder.ts";
 import type { Params } from "../model/params.ts";
 import type { Adam } from "../train/optimizer.ts";
@@ -24,7 +30,8 @@ import { type FinetuneDraws, HEAD_PARAMS } from "./finetune_head.ts";
 
 /** Options of {@link FinetuneWorkers.create}. */
 export interface FinetuneWorkerOptions {
-  /** Number of workers; each step uses at most `floor(batch / 2)` of them. */
+  /** Number of workers; each step uses at most one per 8 windows of the
+   * batch (at least 2 when the batch has 4), so shards keep usable batch-norm statistics. */
   workers: number;
   /** Backend of each worker. */
   backend: BackendName;
@@ -162,7 +169,7 @@ export class FinetuneWorkers {
     draws: FinetuneDraws,
   ): Promise<{ loss: number; grads: Float32Array; buffers: Float32Array }> {
     const n = y.length, per = x.length / n, w = this.#setup.classWeights;
-    const used = this.#slots.slice(0, Math.max(1, Math.min(this.#slots.length, Math.floor(n / 2))));
+    const used = this.#slots.slice(0, shardCount(this.#slots.length, n));
     const bounds = used.map((
       _,
       i,

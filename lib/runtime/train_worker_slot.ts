@@ -119,3 +119,25 @@ export function sumReplies(
   }
   return { loss, grads: sum, buffers: replies[0].buffers };
 }
+
+/**
+ * How many of `workers` a batch of `n` windows is split over: shards of at least 8 windows where
+ * the batch allows (batch-norm statistics of smaller shards are noisy), never fewer than 2 windows
+ * per shard, and at least 2 workers when there are 2 and 4 windows.
+ *
+ * @param workers Workers available.
+ * @param n Windows in the batch.
+ * @returns Workers to use (at least 1).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shardCount } from "./train_worker_slot.ts";
+ * assert.equal(shardCount(16, 64), 8); // 8 shards of 8, not 16 of 4
+ * assert.equal(shardCount(2, 64), 2);
+ * assert.equal(shardCount(2, 4), 2);
+ * assert.equal(shardCount(4, 3), 1);
+ * ```
+ */
+export function shardCount(workers: number, n: number): number {
+  return Math.max(1, Math.min(workers, Math.floor(n / 2), Math.max(2, Math.floor(n / 8))));
+}

@@ -18,7 +18,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendName } from "../runtime/backend.ts";
 import type { TrainWorkerReply } from "../runtime/train_worker.ts";
-import { ask, type Slot, startWorker, sumReplies } from "../runtime/train_worker_slot.ts";
+import {
+  ask,
+  shardCount,
+  type Slot,
+  startWorker,
+  sumReplies,
+} from "../runtime/train_worker_slot.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { NormMode } from "../model/encoder.ts";
 import type { Adam } from "./optimizer.ts";
@@ -30,7 +36,8 @@ import { type StepResult, Trainer, type TrainerOptions } from "./trainer.ts";
 /** Options of {@link DataParallelTrainer.create}: the trainer's, plus the workers'. */
 export interface DataParallelOptions extends TrainerOptions {
   /**
-   * Number of workers; each step uses at most `floor(batch / 2)` of them.
+   * Number of workers; each step uses at most one per 8 windows of the
+   * batch (at least 2 when the batch has 4), so shards keep usable batch-norm statistics.
    * @default {navigator.hardwareConcurrency}
    */
   workers?: number;
@@ -218,7 +225,7 @@ export class DataParallelTrainer {
     step = this.steps + 1,
   ): Promise<{ loss: number; grads: Float32Array; buffers: Float32Array }> {
     const per = this.model.config.windowLength * this.model.config.channels, n = batch.length / per;
-    const used = this.#slots.slice(0, Math.max(1, Math.min(this.#slots.length, Math.floor(n / 2))));
+    const used = this.#slots.slice(0, shardCount(this.#slots.length, n));
     const replies = await Promise.all(used.map((slot, i) => {
       const a = Math.floor((i * n) / used.length), b = Math.floor(((i + 1) * n) / used.length);
       return ask(slot, {
