@@ -21,8 +21,11 @@ import {
   shardCount,
   type Slot,
   startWorker,
+  stopWorkers,
   sumReplies,
+  syncWorkers,
 } from "../runtime/train_worker_slot.ts";
+import { flatten, unflatten } from "../runtime/flat_weights.ts";
 import type { NormMode } from "../model/encoder.ts";
 import type { Params } from "../model/params.ts";
 import type { Adam } from "../train/optimizer.ts";
@@ -55,17 +58,6 @@ export interface FinetuneSetup {
   classes: number;
   /** Cross-entropy weight of each class. */
   classWeights: Float32Array;
-}
-
-/** Concatenated values of `keys` in `store`. */
-async function flatValues(store: Params, keys: readonly string[]): Promise<Float32Array> {
-  const out = new Float32Array(keys.reduce((a, k) => a + store.get(k).size, 0));
-  let o = 0;
-  for (const k of keys) {
-    out.set(await store.get(k).data() as Float32Array, o);
-    o += store.get(k).size;
-  }
-  return out;
 }
 
 /**
@@ -114,7 +106,7 @@ export class FinetuneWorkers {
   ): Promise<FinetuneWorkers> {
     const n = options.workers;
     if (!Number.isInteger(n) || n < 1) throw new Error(`workers must be >= 1, got ${n}`);
-    const head = await flatValues(setup.store, HEAD_PARAMS);
+    const head = await flatten(HEAD_PARAMS.map((k) => setup.store.get(k)));
     const pool = new FinetuneWorkers([], setup);
     for (let index = 0; index < n; index++) pool.#slots.push(startWorker(index));
     try {
@@ -208,26 +200,18 @@ export class FinetuneWorkers {
   async step(x: Float32Array, y: Int32Array, draws: FinetuneDraws, opt: Adam): Promise<number> {
     const store = this.#setup.store;
     const { loss, grads: sum, buffers } = await this.gradients(x, y, draws);
-    const grads = new Map<string, tf.Tensor>();
-    let o = 0;
-    for (const k of this.#trainable) {
-      const v = store.get(k);
-      grads.set(k, tf.tensor(sum.subarray(o, o + v.size), v.shape));
-      o += v.size;
-    }
+    const grads = unflatten(store, this.#trainable, sum);
     try {
       opt.apply(grads);
     } finally {
       tf.dispose([...grads.values()]);
     }
-    o = 0;
-    for (const k of this.#buffers) {
-      const v = store.get(k);
-      tf.tidy(() => v.assign(tf.tensor(buffers.subarray(o, o + v.size), v.shape)));
-      o += v.size;
-    }
-    const values = await flatValues(store, [...this.#trainable, ...this.#buffers]);
-    await Promise.all(this.#slots.map((s) => ask(s, { kind: "set", values })));
+    await syncWorkers(
+      this.#slots,
+      store,
+      { trainable: this.#trainable, buffers: this.#buffers },
+      buffers,
+    );
     return loss;
   }
 
@@ -243,11 +227,6 @@ export class FinetuneWorkers {
 
   /** Stops every worker. */
   dispose(): void {
-    for (const s of this.#slots) {
-      s.worker.terminate();
-      if (!s.dead) s.dead = new Error(`training worker ${s.index}: stopped (fine-tuning done)`);
-      s.waiting?.reject(s.dead);
-      s.waiting = null;
-    }
+    stopWorkers(this.#slots, "fine-tuning done");
   }
 }

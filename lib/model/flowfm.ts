@@ -18,7 +18,7 @@ import {
   type SampleOptions,
   type Windows,
 } from "../flow/sampler.ts";
-import { checkAlphas, readWindows, type WindowsInput, type WindowSpec } from "./windows.ts";
+import { checkAlphas, readWindows, type WindowsInput } from "./windows.ts";
 
 /** Embeddings of a batch of windows. */
 export interface Embeddings {

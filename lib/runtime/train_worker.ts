@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { type BackendName, initBackend } from "./backend.ts";
+import { assignFlat, flatten } from "./flat_weights.ts";
 import { objectiveSpec } from "../flow/objective.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { NormMode } from "../model/encoder.ts";
@@ -91,28 +92,6 @@ const scope = globalThis as unknown as {
   postMessage(msg: TrainWorkerReply, transfer?: Transferable[]): void;
 };
 
-/** Concatenates tensors' values, in order, into one array. */
-async function flat(ts: tf.Tensor[]): Promise<Float32Array> {
-  const out = new Float32Array(ts.reduce((a, t) => a + t.size, 0));
-  let o = 0;
-  for (const t of ts) {
-    out.set(await t.data() as Float32Array, o);
-    o += t.size;
-  }
-  return out;
-}
-
-/** Assigns `values` (concatenated in the order of `keys`) to the store's variables. */
-function assign(keys: readonly string[], values: Float32Array, what: string): void {
-  let o = 0;
-  for (const k of keys) {
-    const v = store!.get(k);
-    tf.tidy(() => v.assign(tf.tensor(values.subarray(o, o + v.size), v.shape)));
-    o += v.size;
-  }
-  if (o !== values.length) throw new Error(`${what}: got ${values.length} values for ${o} weights`);
-}
-
 async function handle(msg: TrainWorkerRequest): Promise<void> {
   if (msg.kind === "init") {
     const info = await initBackend(msg.backend);
@@ -120,7 +99,7 @@ async function handle(msg: TrainWorkerRequest): Promise<void> {
     settings = { microBatch: msg.microBatch, norm: msg.norm, faultAtStep: msg.faultAtStep };
     const f = msg.finetune;
     store = f ? finetuneStore(model, new Rng(0), f.hidden, f.classes) : model.params;
-    if (f) assign(HEAD_PARAMS, f.head, "init (head)");
+    if (f) assignFlat(store!, HEAD_PARAMS, f.head, "init (head)");
     classWeights = f ? f.classWeights : null;
     trainable = [...store.trainable];
     buffers = [...store.vars.keys()].filter((k) => !store!.trainable.has(k));
@@ -142,7 +121,7 @@ async function handle(msg: TrainWorkerRequest): Promise<void> {
   }
   if (!model) throw new Error("not initialised");
   if (msg.kind === "set") {
-    assign([...trainable, ...buffers], msg.values, "set");
+    assignFlat(store!, [...trainable, ...buffers], msg.values, "set");
     scope.postMessage({ kind: "set" });
     return;
   }
@@ -163,8 +142,8 @@ async function handle(msg: TrainWorkerRequest): Promise<void> {
     }, { microBatch: settings.microBatch, weight: msg.weight, norm: settings.norm });
   try {
     const loss = (await value.data())[0];
-    const g = await flat(trainable.map((k) => grads.get(k)!));
-    const b = await flat(buffers.map((k) => store!.get(k)));
+    const g = await flatten(trainable.map((k) => grads.get(k)!));
+    const b = await flatten(buffers.map((k) => store!.get(k)));
     const ms = performance.now() - t0;
     scope.postMessage({ kind: "grads", step: msg.step, loss, grads: g, buffers: b, ms }, [
       g.buffer as ArrayBuffer,

@@ -7,6 +7,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Params } from "../model/params.ts";
+import { assignFlat, flatten } from "./flat_weights.ts";
 import type { TrainWorkerReply, TrainWorkerRequest } from "./train_worker.ts";
 
 /**
@@ -140,4 +142,41 @@ export function sumReplies(
  */
 export function shardCount(workers: number, n: number): number {
   return Math.max(1, Math.min(workers, Math.floor(n / 2), Math.max(2, Math.floor(n / 8))));
+}
+
+/**
+ * After an update on the main thread: worker 0's batch-norm running statistics become the
+ * store's, then every weight (trainable, then buffers) is sent to every worker.
+ *
+ * @param slots The workers.
+ * @param store The main thread's updated parameters.
+ * @param keys Trainable and buffer names, in the order the workers use.
+ * @param buffers Worker 0's running statistics, concatenated in the order of `keys.buffers`.
+ * @returns Resolves when every worker has its copy.
+ */
+export async function syncWorkers(
+  slots: readonly Slot[],
+  store: Params,
+  keys: { trainable: readonly string[]; buffers: readonly string[] },
+  buffers: Float32Array,
+): Promise<void> {
+  assignFlat(store, keys.buffers, buffers, "worker 0's batch-norm statistics");
+  const all = [...keys.trainable, ...keys.buffers];
+  const values = await flatten(all.map((k) => store.get(k)));
+  await Promise.all(slots.map((s) => ask(s, { kind: "set", values })));
+}
+
+/**
+ * Terminates workers; a pending or later request fails with `why`.
+ *
+ * @param slots The workers.
+ * @param why Ends the "training worker N: stopped (…)" message.
+ */
+export function stopWorkers(slots: readonly Slot[], why: string): void {
+  for (const s of slots) {
+    s.worker.terminate();
+    if (!s.dead) s.dead = new Error(`training worker ${s.index}: stopped (${why})`);
+    s.waiting?.reject(s.dead);
+    s.waiting = null;
+  }
 }

@@ -23,8 +23,11 @@ import {
   shardCount,
   type Slot,
   startWorker,
+  stopWorkers,
   sumReplies,
+  syncWorkers,
 } from "../runtime/train_worker_slot.ts";
+import { unflatten } from "../runtime/flat_weights.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { NormMode } from "../model/encoder.ts";
 import type { Adam } from "./optimizer.ts";
@@ -177,35 +180,14 @@ export class DataParallelTrainer {
     }
     const draws = this.#trainer.draw(n);
     const { loss, grads: sum, buffers } = await this.gradients(batch, draws, this.steps + 1);
-    const grads = new Map<string, tf.Tensor>();
-    let o = 0;
-    for (const k of this.#keys.trainable) {
-      const v = this.model.params.get(k);
-      grads.set(k, tf.tensor(sum.subarray(o, o + v.size), v.shape));
-      o += v.size;
-    }
+    const grads = unflatten(this.model.params, this.#keys.trainable, sum);
     let result: StepResult;
     try {
       result = await this.#trainer.applyGradients(loss, grads);
     } finally {
       tf.dispose([...grads.values()]);
     }
-    // Worker 0's batch-norm running statistics become everyone's, then all weights go out.
-    o = 0;
-    for (const k of this.#keys.buffers) {
-      const v = this.model.params.get(k);
-      tf.tidy(() => v.assign(tf.tensor(buffers.subarray(o, o + v.size), v.shape)));
-      o += v.size;
-    }
-    const keys = [...this.#keys.trainable, ...this.#keys.buffers];
-    const values = new Float32Array(keys.reduce((a, k) => a + this.model.params.get(k).size, 0));
-    o = 0;
-    for (const k of keys) {
-      const v = this.model.params.get(k);
-      values.set(await v.data() as Float32Array, o);
-      o += v.size;
-    }
-    await Promise.all(this.#slots.map((s) => ask(s, { kind: "set", values })));
+    await syncWorkers(this.#slots, this.model.params, this.#keys, buffers);
     return result;
   }
 
@@ -259,12 +241,7 @@ export class DataParallelTrainer {
 
   /** Stops every worker and frees the optimizer state (not the model). */
   dispose(): void {
-    for (const s of this.#slots) {
-      s.worker.terminate();
-      if (!s.dead) s.dead = new Error(`training worker ${s.index}: stopped (trainer disposed)`);
-      s.waiting?.reject(s.dead);
-      s.waiting = null;
-    }
+    stopWorkers(this.#slots, "trainer disposed");
     this.#trainer.dispose();
   }
 }
