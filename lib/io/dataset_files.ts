@@ -227,6 +227,38 @@ export function adapterCsvOptions(o: AdapterOptions): CsvReaderOptions {
 }
 
 /**
+ * Reader options for a headed `x,y,z` file of raw sensor counts without timestamps, as the
+ * compact SisFall and FallAllD copies are: counts times `scale` are g, samples are placed by row
+ * index at `rateHz`, and the whole file has one subject and one label.
+ *
+ * @param o Adapter options.
+ * @param scale g per count.
+ * @param rateHz Sample rate.
+ * @param subject The file's subject.
+ * @param label The file's activity code.
+ * @returns Reader options.
+ */
+export function rawCountsCsvOptions(
+  o: AdapterOptions,
+  scale: number,
+  rateHz: number,
+  subject: string,
+  label: string,
+): CsvReaderOptions {
+  return {
+    ...adapterCsvOptions(o),
+    units: "g",
+    scale,
+    sampleRate: rateHz,
+    header: true,
+    delimiter: ",",
+    columns: { x: "x", y: "y", z: "z", timestamp: null, label: null, subject: null },
+    subject,
+    rowLabel: () => label,
+  };
+}
+
+/**
  * Chains per-file streams, summing stats; too-short files are counted and skipped.
  *
  * @param root Dataset root the file paths are relative to.

@@ -10,13 +10,13 @@
 
 import type { WindowStream } from "../data/types.ts";
 import {
-  adapterCsvOptions,
   chainFiles,
   datasetFiles,
   FALLALLD_FILE,
   FALLALLD_PLACEMENTS,
   type FallAllDOptions,
   type FallAllDPlacement,
+  rawCountsCsvOptions,
 } from "./dataset_files.ts";
 
 /** FallAllD sample rate of the compact derivative (Hz). */
@@ -91,16 +91,8 @@ export function readFallAllD(root: string, options: FallAllDOptions = {}): Windo
   return chainFiles(root, () => datasetFiles("fallalld", root, options), (file) => {
     const slash = file.lastIndexOf("/");
     const m = FALLALLD_FILE.exec(file.slice(slash + 1))!;
-    return Promise.resolve({
-      ...adapterCsvOptions(options),
-      units: "g",
-      scale: FALLALLD_G_PER_BIT,
-      sampleRate: FALLALLD_RATE_HZ,
-      header: true,
-      delimiter: ",",
-      columns: { x: "x", y: "y", z: "z", timestamp: null, label: null, subject: null },
-      subject: m[1],
-      rowLabel: () => m[3],
-    });
+    return Promise.resolve(
+      rawCountsCsvOptions(options, FALLALLD_G_PER_BIT, FALLALLD_RATE_HZ, m[1], m[3]),
+    );
   }, options.skipBadFiles);
 }

@@ -10,10 +10,10 @@
 
 import type { WindowStream } from "../data/types.ts";
 import {
-  adapterCsvOptions,
   type AdapterOptions,
   chainFiles,
   datasetFiles,
+  rawCountsCsvOptions,
   SISFALL_FILE,
 } from "./dataset_files.ts";
 
@@ -64,16 +64,8 @@ export function readSisFall(root: string, options: AdapterOptions = {}): WindowS
   return chainFiles(root, () => datasetFiles("sisfall", root, options), (file) => {
     const slash = file.lastIndexOf("/");
     const code = SISFALL_FILE.exec(file.slice(slash + 1))![1];
-    return Promise.resolve({
-      ...adapterCsvOptions(options),
-      units: "g",
-      scale: SISFALL_G_PER_BIT,
-      sampleRate: SISFALL_RATE_HZ,
-      header: true,
-      delimiter: ",",
-      columns: { x: "x", y: "y", z: "z", timestamp: null, label: null, subject: null },
-      subject: file.slice(0, slash),
-      rowLabel: () => code,
-    });
+    return Promise.resolve(
+      rawCountsCsvOptions(options, SISFALL_G_PER_BIT, SISFALL_RATE_HZ, file.slice(0, slash), code),
+    );
   }, options.skipBadFiles);
 }
