@@ -1,4 +1,6 @@
 // Shared test helpers: synthetic accelerometer-like windows made from a seeded generator.
+import assert from "node:assert/strict";
+import type * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "../lib/random.ts";
 
 /**
@@ -30,4 +32,77 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** What a command run by {@link runCli} printed, and its exit code. */
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/**
+ * Runs `deno run <flags> <script> <args>` without colours or backtraces and collects its output.
+ * `flags` are Deno's (permissions, `--config`): `-A` unless given.
+ */
+export async function runCli(
+  script: string,
+  args: string[],
+  options: { flags?: string[]; cwd?: string } = {},
+): Promise<CliResult> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...(options.flags ?? ["-A"]), script, ...args],
+    cwd: options.cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}
+
+/** The repository's root folder. */
+export const REPO_ROOT: URL = new URL("../", import.meta.url);
+
+async function tsFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(new URL(dir, REPO_ROOT))) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory) out.push(...await tsFiles(p));
+    else if (e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")) out.push(p);
+  }
+  return out.sort();
+}
+
+/** Source text of `mod.ts` and every non-test `.ts` file under `lib/`, by repository path. */
+export async function librarySources(): Promise<Map<string, string>> {
+  const sources = new Map<string, string>();
+  for (const f of ["mod.ts", ...await tsFiles("lib")]) {
+    sources.set(f, await Deno.readTextFile(new URL(f, REPO_ROOT)));
+  }
+  return sources;
+}
+
+/**
+ * Asserts that gradients computed in shards by workers equal the single-process ones: within
+ * 1e-5 absolute for every value and for the loss, and not all zero.
+ */
+export async function assertSameGradient(
+  got: { loss: number; grads: Float32Array },
+  want: { value: tf.Scalar; grads: Map<string, tf.Tensor> },
+  keys: Iterable<string>,
+  label: string,
+): Promise<void> {
+  const flat: number[] = [];
+  for (const k of keys) flat.push(...await want.grads.get(k)!.data());
+  const loss = (await want.value.data())[0];
+  assert.equal(got.grads.length, flat.length);
+  let err = 0, scale = 0;
+  for (let i = 0; i < flat.length; i++) {
+    err = Math.max(err, Math.abs(got.grads[i] - flat[i]));
+    scale = Math.max(scale, Math.abs(flat[i]));
+  }
+  assert.ok(scale > 0, "the gradient is not all zero");
+  assert.ok(err <= 1e-5, `${label}max |difference| ${err} (largest gradient ${scale})`);
+  assert.ok(Math.abs(got.loss - loss) <= 1e-5, `${label}loss ${got.loss} vs ${loss}`);
 }

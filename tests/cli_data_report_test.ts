@@ -5,17 +5,12 @@ import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
+import { runCli } from "./_helpers.ts";
 
 const cli = (name: string) => new URL(`../cli/${name}.ts`, import.meta.url).pathname;
 
 async function run(name: string, args: string[]) {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cli(name), ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
-  }).output();
-  return { code: r.code, err: new TextDecoder().decode(r.stderr) };
+  return await runCli(cli(name), args);
 }
 
 await initBackend("wasm");

@@ -4,23 +4,13 @@ import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
 import { Rng } from "../lib/random.ts";
+import { runCli } from "./_helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const cli = (name: string) => `${ROOT}cli/${name}.ts`;
 
 async function run(name: string, args: string[], perms: string[]) {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...perms, cli(name), ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
-  }).output();
-  return {
-    code: r.code,
-    out: new TextDecoder().decode(r.stdout),
-    err: new TextDecoder().decode(r.stderr),
-  };
+  return await runCli(cli(name), args, { flags: perms, cwd: ROOT });
 }
 
 await initBackend("wasm");

@@ -3,22 +3,12 @@ import { initBackend } from "../lib/runtime/backend.ts";
 import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
-import { syntheticWindows } from "./_helpers.ts";
+import { runCli, syntheticWindows } from "./_helpers.ts";
 
 const cli = (name: string) => new URL(`../cli/${name}.ts`, import.meta.url).pathname;
 
 async function run(name: string, args: string[], perms = ["-A"]) {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...perms, cli(name), ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
-  }).output();
-  return {
-    code: r.code,
-    out: new TextDecoder().decode(r.stdout),
-    err: new TextDecoder().decode(r.stderr),
-  };
+  return await runCli(cli(name), args, { flags: perms });
 }
 
 await initBackend("wasm");

@@ -4,20 +4,13 @@
 import assert from "node:assert/strict";
 import { joinNegativeValues, parseFlags } from "../cli/_common.ts";
 import { DATA_OPTIONS } from "../cli/_data.ts";
+import { runCli } from "./_helpers.ts";
 
 const cli = new URL("../cli/evaluate.ts", import.meta.url).pathname;
 const config = new URL("../deno.json", import.meta.url).pathname;
 
 async function run(args: string[], cwd?: string) {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", config, cli, ...args],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+  return await runCli(cli, args, { flags: ["-A", "--config", config], cwd });
 }
 
 Deno.test("parseFlags: `--flag -5` reads -5 for string flags; `--out --help` still fails", () => {

@@ -3,18 +3,7 @@
 // using it tests nothing), and every JSDoc `@default` tag uses the `@default {value}` form that
 // JSR renders.
 import assert from "node:assert/strict";
-
-const ROOT = new URL("../", import.meta.url);
-
-async function tsFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(new URL(dir, ROOT))) {
-    const p = `${dir}/${e.name}`;
-    if (e.isDirectory) out.push(...await tsFiles(p));
-    else if (e.name.endsWith(".ts")) out.push(p);
-  }
-  return out.sort();
-}
+import { librarySources } from "./_helpers.ts";
 
 /** `file:line: text` for every line of `src` that uses `console.assert`. */
 function consoleAsserts(file: string, src: string): string[] {
@@ -49,9 +38,8 @@ function badDefaults(file: string, src: string): string[] {
   return out;
 }
 
-const files = ["mod.ts", ...await tsFiles("lib")];
-const sources = new Map<string, string>();
-for (const f of files) sources.set(f, await Deno.readTextFile(new URL(f, ROOT)));
+const sources = await librarySources();
+const files = [...sources.keys()];
 
 Deno.test("doc hygiene: the checks flag what they should", () => {
   assert.deepEqual(consoleAsserts("a.ts", "/**\n * console.assert(x === 1);\n */"), [

@@ -3,18 +3,12 @@ import { initBackend } from "../lib/runtime/backend.ts";
 import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
+import { runCli } from "./_helpers.ts";
 
 const cli = new URL("../cli/evaluate.ts", import.meta.url).pathname;
 
 async function run(args: string[]) {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cli, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+  return await runCli(cli, args);
 }
 
 await initBackend("wasm");

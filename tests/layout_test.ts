@@ -1,18 +1,7 @@
 // The library's layout rules, checked on the source tree: no import cycles, `Deno.*` only under
 // lib/io/, no library file over 300 lines, and the CLI's train command a thin shell.
 import assert from "node:assert/strict";
-
-const ROOT = new URL("../", import.meta.url);
-
-async function tsFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(new URL(dir, ROOT))) {
-    const p = `${dir}/${e.name}`;
-    if (e.isDirectory) out.push(...await tsFiles(p));
-    else if (e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")) out.push(p);
-  }
-  return out.sort();
-}
+import { librarySources, REPO_ROOT } from "./_helpers.ts";
 
 /** Code without comments, so doc examples and prose do not count as imports or `Deno.` uses. */
 function stripComments(src: string): string {
@@ -36,9 +25,8 @@ function importsOf(file: string, src: string): string[] {
   return [...stripComments(src).matchAll(re)].map((m) => normalise(dir + (m[1] ?? m[2])));
 }
 
-const files = ["mod.ts", ...await tsFiles("lib")];
-const sources = new Map<string, string>();
-for (const f of files) sources.set(f, await Deno.readTextFile(new URL(f, ROOT)));
+const sources = await librarySources();
+const files = [...sources.keys()];
 
 Deno.test("layout: the library's import graph has no cycles", () => {
   const graph = new Map(files.map((f) => [f, importsOf(f, sources.get(f)!)]));
@@ -75,7 +63,7 @@ Deno.test("layout: no library file is over 300 lines, cli/train.ts at most 150",
   const long = files.map((f) => [f, sources.get(f)!.split("\n").length - 1] as const)
     .filter(([, n]) => n > 300);
   assert.deepEqual(long, []);
-  const train = await Deno.readTextFile(new URL("cli/train.ts", ROOT));
+  const train = await Deno.readTextFile(new URL("cli/train.ts", REPO_ROOT));
   assert.ok(
     train.split("\n").length - 1 <= 150,
     `cli/train.ts has ${train.split("\n").length - 1} lines`,
