@@ -15,7 +15,7 @@ import {
   encodeWindowCache,
   readCsvWindows,
 } from "../lib/data/mod.ts";
-import { loadWindows } from "../cli/_data.ts";
+import { runCli } from "./_helpers.ts";
 
 const csv = (n: number) =>
   ["t,x,y,z", ...Array.from({ length: n }, (_, i) => `${(i / 30).toFixed(4)},0,0,1`)].join("\n");
@@ -82,18 +82,27 @@ Deno.test("a flipped payload byte fails the cache checksum; the cache is rebuilt
 });
 
 Deno.test("the bundled excerpt has its own cache file, not sp-sw-har's", async () => {
+  // Run in a child process with its own working directory: Deno.chdir here would move every
+  // test module of a --parallel run into a folder that is then deleted.
   const dir = await Deno.makeTempDir();
-  const cwd = Deno.cwd();
-  Deno.chdir(dir);
+  const data = new URL("../cli/_data.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    `${dir}/load.ts`,
+    `import { loadWindows } from ${JSON.stringify(data)};
+const first = await loadWindows({}, []);
+const names = [...Deno.readDirSync(".cache/flowfm-data")].map((e) => e.name);
+const again = await loadWindows({}, []);
+console.log(JSON.stringify({ count: first.set.count, names, description: again.description }));`,
+  );
   try {
-    const first = await loadWindows({}, []);
-    assert.ok(first.set.count > 0);
-    const names = [...Deno.readDirSync(".cache/flowfm-data")].map((e) => e.name);
-    assert.deepEqual(names, ["sp-sw-har-excerpt.ffmwin"]);
-    const again = await loadWindows({}, []);
-    assert.match(again.description, /read from cache \.cache\/flowfm-data\/sp-sw-har-excerpt/);
+    const config = new URL("../deno.json", import.meta.url).pathname;
+    const r = await runCli(`${dir}/load.ts`, [], { flags: ["-A", "--config", config], cwd: dir });
+    assert.equal(r.code, 0, r.err);
+    const got = JSON.parse(r.out.trim().split("\n").pop()!);
+    assert.ok(got.count > 0);
+    assert.deepEqual(got.names, ["sp-sw-har-excerpt.ffmwin"]);
+    assert.match(got.description, /read from cache \.cache\/flowfm-data\/sp-sw-har-excerpt/);
   } finally {
-    Deno.chdir(cwd);
     await Deno.remove(dir, { recursive: true });
   }
 });
