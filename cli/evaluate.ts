@@ -9,6 +9,7 @@ import { confusionGridSvg } from "./_svg.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
+import { isFallCode } from "../lib/io/sisfall.ts";
 import { defaultWorkers } from "../lib/runtime/train_worker_slot.ts";
 import {
   backendFlag,
@@ -27,6 +28,7 @@ import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 /** The data set evaluated when no data is named (several labels, unlike the bundled excerpt). */
 const DEFAULT_DATASET = "uci-hapt";
 const DEFAULT_ROOT = `../shared/data/${DEFAULT_DATASET}`;
+const TASKS = ["activity", "falls"] as const;
 
 const HELP =
   `Usage: deno run -A cli/evaluate.ts (--weights FILE | --random-init) [options] [FILE.csv ...]
@@ -52,7 +54,11 @@ Heads (all on the same folds):
   --folds N                 number of subject folds (default: see above)
   --max-folds K             run only the first K folds (quick checks)
   --seed N                  seed of folds, heads and random initialisations (default 0)
-  --epochs N                fine-tuning: most epochs (default 20; early stopping, patience 5)
+  --labels-per-class N      low-label setting: per fold, at most N training (and N validation)
+                            windows per class, seeded; the test subjects stay whole
+  --task NAME               activity (the labels as read, default) | falls (fall codes of
+                            SisFall / FallAllD against every other activity: fall vs adl)
+  --epochs N                fine-tuning: most epochs (default 50; early stopping, patience 5)
   --patience N              fine-tuning: epochs without a lower validation loss (default 5)
   --lr X                    fine-tuning: Adam learning rate (default 1e-4)
   --batch N                 fine-tuning: windows per step (default 64)
@@ -81,6 +87,8 @@ const OPTIONS = {
   heads: { type: "string" },
   folds: { type: "string" },
   "max-folds": { type: "string" },
+  "labels-per-class": { type: "string" },
+  task: { type: "string" },
   seed: { type: "string" },
   epochs: { type: "string" },
   patience: { type: "string" },
@@ -146,7 +154,7 @@ async function main(): Promise<void> {
     ? undefined
     : numberFlag(values, "max-folds", 1, { min: 1, integer: true });
   const finetune = {
-    maxEpochs: numberFlag(values, "epochs", 20, { min: 1, integer: true }),
+    maxEpochs: numberFlag(values, "epochs", 50, { min: 1, integer: true }),
     patience: numberFlag(values, "patience", 5, { min: 1, integer: true }),
     lr: numberFlag(values, "lr", 1e-4, { min: 0 }),
     batchSize: numberFlag(values, "batch", 64, { min: 2, integer: true }),
@@ -155,6 +163,10 @@ async function main(): Promise<void> {
       ? undefined
       : numberFlag(values, "workers", 1, { min: 1, integer: true }),
   };
+  const labelsPerClass = values["labels-per-class"] === undefined
+    ? undefined
+    : numberFlag(values, "labels-per-class", 10, { min: 1, integer: true });
+  const task = choiceFlag(values, "task", TASKS, "activity");
   const probe = {
     lr: numberFlag(values, "probe-lr", 0.02, { min: 0 }),
     maxIterations: numberFlag(values, "probe-iterations", 500, { min: 1, integer: true }),
@@ -181,6 +193,9 @@ async function main(): Promise<void> {
     labelPolicy: "drop-mixed",
   });
   reportData(set, description);
+  const labels = task === "falls"
+    ? set.labels.map((l) => (l === null ? null : isFallCode(l) ? "fall" : "adl"))
+    : set.labels;
   const info = await startBackend(values);
   finetune.workers ??= defaultWorkers(); // recorded in the report: results depend on it
   if (heads.some((h) => h.endsWith("finetune"))) {
@@ -228,8 +243,8 @@ async function main(): Promise<void> {
   };
   const t0 = performance.now();
   const report = await evaluate(
-    { windows: set.data, labels: set.labels, subjects: set.subjects },
-    { heads, model: bytes, seed, folds, maxFolds, probe, finetune, onProgress },
+    { windows: set.data, labels, subjects: set.subjects },
+    { heads, model: bytes, seed, folds, maxFolds, labelsPerClass, probe, finetune, onProgress },
   );
   for (const h of report.heads.filter((h) => h.head.endsWith("finetune"))) {
     const capped = h.folds.filter((f) => f.fit.bestEpoch === finetune.maxEpochs).length;
@@ -241,7 +256,13 @@ async function main(): Promise<void> {
     }
   }
   await Deno.mkdir(out, { recursive: true });
-  const title = `FlowFM evaluation: ${modelName} on ${description}`;
+  const setting = [
+    task === "falls" ? "falls vs activities of daily living" : "",
+    labelsPerClass ? `${labelsPerClass} labels per class` : "",
+  ].filter(Boolean).join(", ");
+  const title = `FlowFM evaluation: ${modelName} on ${description}${
+    setting ? ` (${setting})` : ""
+  }`;
   const json = {
     title,
     created: new Date().toISOString(),
@@ -254,6 +275,8 @@ async function main(): Promise<void> {
       seed,
       folds: folds ?? "default",
       maxFolds: maxFolds ?? null,
+      labelsPerClass: labelsPerClass ?? null,
+      task,
       probe,
       finetune,
     },

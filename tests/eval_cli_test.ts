@@ -18,10 +18,12 @@ await initBackend("wasm");
  * frequency and amplitude differ, so 10 s windows with a 5 s hop give 7 windows per activity
  * (the windows spanning two activities are dropped).
  */
-async function fixture(): Promise<{ dir: string; files: string[] }> {
+async function fixture(
+  names: readonly string[] = ["rest", "walk", "run"],
+): Promise<{ dir: string; files: string[] }> {
   const dir = await Deno.makeTempDir();
   const files: string[] = [];
-  const acts = [["rest", 0.5, 0.1], ["walk", 2, 0.5], ["run", 3, 1]] as const;
+  const acts = [[names[0], 0.5, 0.1], [names[1], 2, 0.5], [names[2], 3, 1]] as const;
   for (let s = 0; s < 3; s++) {
     const rows = ["x,y,z,label,subject"];
     acts.forEach(([name, f, amp], a) => {
@@ -141,5 +143,39 @@ Deno.test("cli/evaluate: --weights file, usage errors exit 2, bad files exit 1, 
   const help = await run(["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.out, /Usage: deno run -A cli\/evaluate\.ts/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli/evaluate: --labels-per-class cuts training and validation, not test; --task falls", async () => {
+  const { dir, files } = await fixture(["D01", "D07", "F03"]);
+  const base = [...files, "--rate", "30", "--units", "g", "--no-cache", "--heads", "handcrafted"];
+  const few = await run([...base, "--labels-per-class", "2", "--seed", "4", "--out", `${dir}/few`]);
+  assert.equal(few.code, 0, few.err);
+  const report = JSON.parse(await Deno.readTextFile(`${dir}/few/report.json`));
+  assert.equal(report.labelsPerClass, 2);
+  assert.equal(report.settings.labelsPerClass, 2);
+  assert.match(report.title, /2 labels per class/);
+  const [hc] = report.heads;
+  for (const f of hc.folds) {
+    assert.equal(
+      f.windows.train,
+      3 * 2,
+      "2 windows of each of 3 classes from the training subject",
+    );
+    assert.ok(f.windows.val <= 3 * 2);
+    assert.equal(f.windows.test, 21, "the test subject stays whole");
+  }
+  assert.equal(hc.confusion.flat().reduce((a: number, b: number) => a + b, 0), 63);
+  const falls = await run([...base, "--task", "falls", "--out", `${dir}/falls`]);
+  assert.equal(falls.code, 0, falls.err);
+  const fr = JSON.parse(await Deno.readTextFile(`${dir}/falls/report.json`));
+  assert.deepEqual(fr.classes, ["adl", "fall"]);
+  assert.deepEqual(fr.heads[0].confusion.map((r: number[]) => r[0] + r[1]), [42, 21]);
+  const bad = await run([...base, "--labels-per-class", "0", "--out", `${dir}/bad`]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--labels-per-class/);
+  const badTask = await run([...base, "--task", "fall", "--out", `${dir}/bad`]);
+  assert.equal(badTask.code, 2);
+  assert.match(badTask.err, /--task.*activity, falls|activity \| falls/);
   await Deno.remove(dir, { recursive: true });
 });

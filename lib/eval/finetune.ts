@@ -54,7 +54,7 @@ export interface FinetuneOptions {
   lr?: number;
   /**
    * Most epochs.
-   * @default {20}
+   * @default {50}
    */
   maxEpochs?: number;
   /**
@@ -138,7 +138,7 @@ export async function fineTune(
   split: { train: Int32Array; val: Int32Array; test: Int32Array },
   options: FinetuneOptions = {},
 ): Promise<FinetuneResult> {
-  const lr = options.lr ?? 1e-4, maxEpochs = options.maxEpochs ?? 20;
+  const lr = options.lr ?? 1e-4, maxEpochs = options.maxEpochs ?? 50;
   const patience = options.patience ?? 5, hidden = options.hidden ?? 512;
   const batchSize = Math.min(options.batchSize ?? 64, split.train.length);
   if (batchSize < 2) throw new Error("fineTune: need at least 2 training windows");

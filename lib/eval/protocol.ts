@@ -21,6 +21,7 @@ import { gatherWindows } from "../data/window_set.ts";
 import { FlowFM } from "../model/flowfm.ts";
 import { deserializeModel, serializeModel } from "../weights/model_file.ts";
 import { type EpochRecord, fineTune, type FinetuneOptions } from "./finetune.ts";
+import { fewLabels } from "./few_labels.ts";
 import { foldIndices, subjectFolds } from "./folds.ts";
 import { handcraftedFeatures } from "./handcrafted.ts";
 import { encodeLabels } from "./labels.ts";
@@ -86,6 +87,11 @@ export interface EvaluateOptions {
   folds?: number;
   /** Run only the first folds (for quick checks); default all. */
   maxFolds?: number;
+  /**
+   * Low-label setting: per fold, at most this many windows per class (seeded) from the training
+   * subjects and from the validation subjects; the test subjects stay whole. Unset: all labels.
+   */
+  labelsPerClass?: number;
   /** Linear-probe settings (also for `handcrafted`). */
   probe?: ProbeOptions;
   /** Fine-tuning settings. */
@@ -188,7 +194,10 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
       cms: ConfusionMatrix[] = [];
     for (const fold of run) {
       const tf0 = performance.now();
-      const split = foldIndices(kept.subjects, fold);
+      const all = foldIndices(kept.subjects, fold);
+      const split = options.labelsPerClass === undefined
+        ? all
+        : fewLabels(all, y, options.labelsPerClass, seed * 1000 + fold.index);
       let pred: Int32Array, fit: Record<string, number>;
       if (features) {
         const probe = await trainLinearProbe(features, y, classes.length, split, options.probe);
@@ -280,6 +289,7 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
       a.localeCompare(b, "en", { numeric: true })
     ),
     seed,
+    labelsPerClass: options.labelsPerClass ?? null,
     folds,
     heads,
   };

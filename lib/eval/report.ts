@@ -22,7 +22,7 @@ const pm = (m: MeanSd): string => `${fmt(m.mean)} ± ${fmt(m.sd)}`;
  * import assert from "node:assert/strict";
  * import { reportMarkdown } from "./report.ts";
  * const md = reportMarkdown({ classes: ["a", "b"], windows: { total: 0, evaluated: 0, unlabelled: 0, noSubject: 0 },
- *   subjects: [], seed: 0, folds: [], heads: [] }, "Eval");
+ *   subjects: [], seed: 0, labelsPerClass: null, folds: [], heads: [] }, "Eval");
  * assert(md.startsWith("# Eval"));
  * ```
  */
@@ -33,7 +33,11 @@ export function reportMarkdown(report: EvalReport, title: string): string {
     "",
     `${w.evaluated} windows of ${report.subjects.length} subjects, ${report.classes.length} classes ` +
     `(${w.unlabelled} unlabelled and ${w.noSubject} without subject left out); ` +
-    `${report.folds.length} subject-wise folds, seed ${report.seed}.`,
+    `${report.folds.length} subject-wise folds, seed ${report.seed}` +
+    (report.labelsPerClass === null
+      ? "."
+      : `; at most ${report.labelsPerClass} training and ${report.labelsPerClass} validation ` +
+        "windows per class in each fold, test subjects whole."),
     "",
     "| head | macro F1 (mean ± SD over subjects) | kappa (mean ± SD) | pooled macro F1 | pooled kappa | accuracy | subjects | folds | time (s) |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",

@@ -87,6 +87,8 @@ export interface EvalReport {
   subjects: string[];
   /** Seed of folds, heads and random initialisations. */
   seed: number;
+  /** Most training (and validation) windows per class in each fold; null: all labels. */
+  labelsPerClass: number | null;
   /** All folds (some may not have been run, see `maxFolds`). */
   folds: Fold[];
   /** One report per head, in {@link HeadName} report order. */
