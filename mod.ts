@@ -10,8 +10,9 @@
  * Runs on WebGPU (real GPUs), tfjs-backend-wasm (CPUs) or tfjs-backend-cpu; importing this
  * module has no side effects and uses no `Deno.*` API, so it also runs in browsers.
  *
- * This entry point is what an application needs: pick a backend ({@link initBackend}), load or
- * build a model ({@link loadModel}, {@link FlowFM}, {@link presetConfig}), encode, sample and
+ * This entry point is what an application needs: pick a backend ({@link initBackend}), load the
+ * shipped pretrained model ({@link loadPretrained}; its card is `weights/README.md`), load or
+ * build another ({@link loadModel}, {@link FlowFM}, {@link presetConfig}), encode, sample and
  * interpolate, save it ({@link serializeModel}), train it ({@link train}, {@link loadCheckpoint})
  * and encode on every core ({@link EncoderPool}). The building blocks underneath (tensor ops,
  * losses, solvers, the step-level `Trainer`, `Adam`, `Rng`) are in `@flowfm/flowfm/advanced`;
@@ -108,7 +109,23 @@ export { type SampleMethod, type SampleOptions, type Windows } from "./lib/flow/
 export { SAMPLE_METHODS } from "./lib/flow/objective.ts";
 export { type SolverMethod } from "./lib/flow/solver.ts";
 // Model files: load, save, inspect.
-export { loadModel, type LoadOptions, type ModelSource, readSource } from "./lib/weights/load.ts";
+export {
+  loadModel,
+  type LoadOptions,
+  type ModelSource,
+  readSource,
+  sourceUrl,
+} from "./lib/weights/load.ts";
+export {
+  loadPretrained,
+  type LoadPretrainedOptions,
+  PRETRAINED_NAMES,
+  type PretrainedName,
+  pretrainedUrl,
+  readPretrained,
+  sha256Hex,
+  verifySha256,
+} from "./lib/weights/pretrained.ts";
 export {
   type CheckpointExtras,
   deserializeModel,

@@ -1,6 +1,5 @@
-// deno run -A cli/encode.ts --weights FILE [options] [FILE.csv ...]
+// deno run -A cli/encode.ts [--weights FILE] [options] [FILE.csv ...]
 // Encodes 10 s windows into FlowFM embeddings, written as CSV with window start times and subjects.
-import { loadModel } from "../lib/weights/load.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
@@ -11,15 +10,16 @@ import {
   Progress,
   runMain,
   startBackend,
-  UsageError,
 } from "./_common.ts";
+import { loadModelFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from "./_data.ts";
 
 const HELP = `Usage: deno run -A cli/encode.ts --weights FILE [options] [FILE.csv ...]
 
 Encodes every 10 s window of the data into an embedding z.
 
-  --weights FILE            model.safetensors from cli/train.ts (required)
+  --weights FILE            model.safetensors from cli/train.ts;
+                            ${WEIGHTS_DEFAULT_HELP}
   --batch N                 windows per forward pass (default 64)
   --backend NAME            ${choiceList(BACKENDS)} (default auto)
   --out FILE                output CSV (default embeddings.csv)
@@ -48,7 +48,6 @@ const csvField = (
 async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
-  if (!values.weights) throw new UsageError("--weights is required");
   const batch = numberFlag(values, "batch", 64, { min: 1, integer: true });
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "embeddings.csv";
@@ -60,7 +59,7 @@ async function main(): Promise<void> {
   reportData(set, description);
   requireWindows(set, description, "windows spanning two labels are kept with --ignore-labels");
   await startBackend(values);
-  const model = await loadModel(values.weights as string);
+  const { model } = await loadModelFlag(values);
   const dim = model.embeddingDim;
   const per = model.config.windowLength * model.config.channels;
   const rows = [

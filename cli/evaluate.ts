@@ -1,4 +1,4 @@
-// deno run -A cli/evaluate.ts (--weights FILE | --random-init) [options] [FILE.csv ...]
+// deno run -A cli/evaluate.ts [--weights FILE | --random-init] [options] [FILE.csv ...]
 // Downstream evaluation (SSL-Wearables protocol): subject-wise folds, linear probe, fine-tuning,
 // from-scratch and handcrafted baselines; macro F1 per test subject, Cohen's kappa.
 import { PRESET_NAMES, presetConfig } from "../lib/model/config.ts";
@@ -23,6 +23,7 @@ import {
   startBackend,
   UsageError,
 } from "./_common.ts";
+import { readWeightsFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
 /** The data set evaluated when no data is named (several labels, unlike the bundled excerpt). */
@@ -31,7 +32,7 @@ const DEFAULT_ROOT = `../shared/data/${DEFAULT_DATASET}`;
 const TASKS = ["activity", "falls"] as const;
 
 const HELP =
-  `Usage: deno run -A cli/evaluate.ts (--weights FILE | --random-init) [options] [FILE.csv ...]
+  `Usage: deno run -A cli/evaluate.ts [--weights FILE | --random-init] [options] [FILE.csv ...]
 
 Evaluates a model on labelled windows with the SSL-Wearables protocol: subject-wise folds
 (leave-one-subject-out for <= 10 subjects, else 5 seeded 80/20 splits; 12.5 % of the training
@@ -39,13 +40,13 @@ subjects for validation), macro F1 per test subject (mean ± SD) and Cohen's kap
 without a label or subject, and windows spanning two labels, are left out.
 
 Model:
-  --weights FILE            a FlowFM model or checkpoint (.safetensors)
+  --weights FILE            a FlowFM model or checkpoint (.safetensors);
+                            ${WEIGHTS_DEFAULT_HELP}
   --random-init             a randomly initialised encoder instead (the "from scratch" baseline)
   --preset NAME             ${choiceList(PRESET_NAMES)}, with --random-init (default small)
 
 Heads (all on the same folds):
-  --heads LIST              comma-separated, default probe,finetune,handcrafted (handcrafted
-                            alone when neither --weights nor --random-init is given):
+  --heads LIST              comma-separated, default probe,finetune,handcrafted:
                               probe             logistic regression on the frozen embeddings
                               finetune          all encoder layers + MLP head (z -> 512 -> classes)
                               scratch-probe     probe on the same architecture, randomly initialised
@@ -136,16 +137,7 @@ function parseHeads(raw: unknown): HeadName[] {
 async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
-  const noModel = values.weights === undefined && values["random-init"] !== true;
-  const heads = values.heads === undefined && noModel
-    ? ["handcrafted" as const]
-    : parseHeads(values.heads);
-  if (values.heads === undefined && noModel) {
-    console.error(
-      "no --weights or --random-init: running the handcrafted baseline only " +
-        "(give --weights FILE for the model's heads)",
-    );
-  }
+  const heads = parseHeads(values.heads);
   const seed = numberFlag(values, "seed", 0, { integer: true });
   const folds = values.folds === undefined
     ? undefined
@@ -180,14 +172,6 @@ async function main(): Promise<void> {
     throw new UsageError("--preset applies to --random-init (a weights file has its own)");
   }
   const needsModel = heads.some((h) => h !== "handcrafted");
-  if (needsModel && !weights && !randomInit) {
-    throw new UsageError(
-      `heads ${
-        heads.filter((h) => h !== "handcrafted").join(", ")
-      } need --weights FILE or --random-init`,
-    );
-  }
-
   await defaultData(values, positionals);
   const { set, description } = await loadWindows(values, positionals, {
     labelPolicy: "drop-mixed",
@@ -204,22 +188,23 @@ async function main(): Promise<void> {
   }
 
   let bytes: Uint8Array | undefined, modelInfo: Record<string, unknown> = { source: "none" };
-  if (weights) {
-    bytes = await Deno.readFile(weights);
-    const { model } = deserializeModel(bytes, weights); // validates; errors name the file
-    modelInfo = { source: weights, preset: model.config.preset, step: model.config.step };
-    model.dispose();
-  } else if (randomInit) {
+  if (randomInit) {
     const preset = choiceFlag(values, "preset", PRESET_NAMES, "small");
     const model = new FlowFM(presetConfig(preset, { seed }));
     bytes = await serializeModel(model);
     model.dispose();
     modelInfo = { source: "random-init", preset, seed };
+  } else if (needsModel || weights) {
+    const read = await readWeightsFlag(values); // --weights FILE, else the pretrained model
+    bytes = read.bytes;
+    const { model } = deserializeModel(bytes, read.name); // validates; errors name the file
+    modelInfo = { source: read.name, preset: model.config.preset, step: model.config.step };
+    model.dispose();
   }
   const modelName = modelInfo.source === "random-init"
     ? `${modelInfo.preset} (random init, seed ${seed})`
-    : weights
-    ? `${weights} (${modelInfo.preset}, step ${modelInfo.step})`
+    : bytes
+    ? `${modelInfo.source} (${modelInfo.preset}, step ${modelInfo.step})`
     : "handcrafted only";
 
   let progress: Progress | null = null, done = 0;

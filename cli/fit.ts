@@ -1,7 +1,6 @@
 // deno run -A cli/fit.ts --weights MODEL [options] [--dataset NAME | FILE.csv ...]
 // Fits an activity classifier (a linear probe on the frozen encoder's z) on labelled windows and
 // saves it as one safetensors file.
-import { loadModel } from "../lib/weights/load.ts";
 import { fitClassifier } from "../lib/eval/classifier.ts";
 import { serializeClassifier } from "../lib/eval/classifier_file.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
@@ -15,14 +14,16 @@ import {
   startBackend,
   UsageError,
 } from "./_common.ts";
+import { loadModelFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
-const HELP = `Usage: deno run -A cli/fit.ts --weights FILE [options] [FILE.csv ...]
+const HELP = `Usage: deno run -A cli/fit.ts [--weights FILE] [options] [FILE.csv ...]
 
 Fits an activity classifier on labelled windows: a linear probe on the representation z of the
 frozen encoder. Windows whose samples carry two labels, and unlabelled windows, are left out.
 
-  --weights FILE            model.safetensors from cli/train.ts (required)
+  --weights FILE            model.safetensors from cli/train.ts;
+                            ${WEIGHTS_DEFAULT_HELP}
   --out FILE                classifier file (default classifier.safetensors)
   --validation F            share of each class held out for early stopping and the L2 choice
                             (default 0.2; 0 fits on everything without early stopping)
@@ -55,7 +56,6 @@ const OPTIONS = {
 async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
-  if (!values.weights) throw new UsageError("--weights is required");
   const validationFraction = numberFlag(values, "validation", 0.2, { min: 0 });
   if (validationFraction >= 1) throw new UsageError("--validation must be in [0, 1)");
   const probe = {
@@ -75,8 +75,7 @@ async function main(): Promise<void> {
     throw new Error(`no labelled windows in ${description}; CSV files need a label column`);
   }
   await startBackend(values);
-  const weights = values.weights as string;
-  const model = await loadModel(weights);
+  const { model, name: weights } = await loadModelFlag(values);
   try {
     const t0 = performance.now();
     const classifier = await fitClassifier(model, set.data, set.labels, {

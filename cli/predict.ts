@@ -1,7 +1,6 @@
 // deno run -A cli/predict.ts --weights MODEL --classifier FILE [options] [--dataset NAME | FILE.csv ...]
 // Predicts an activity label for every 10 s window with a classifier from cli/fit.ts; writes a CSV
 // (one row per window) and, with --svg, a timeline of the predicted labels per source file.
-import { loadModel } from "../lib/weights/load.ts";
 import { loadClassifier } from "../lib/eval/classifier_file.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
 import {
@@ -14,6 +13,7 @@ import {
   startBackend,
   UsageError,
 } from "./_common.ts";
+import { loadModelFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from "./_data.ts";
 import { timelineSvg } from "./_timeline_svg.ts";
 
@@ -23,7 +23,8 @@ const HELP =
 Predicts the activity of every 10 s window with a classifier from cli/fit.ts. The classifier
 only runs with the encoder it was fitted on (checked by the SHA-256 of the encoder weights).
 
-  --weights FILE            model.safetensors the classifier was fitted on (required)
+  --weights FILE            model.safetensors the classifier was fitted on;
+                            ${WEIGHTS_DEFAULT_HELP}
   --classifier FILE         classifier.safetensors from cli/fit.ts (required)
   --out FILE                output CSV (default predictions.csv)
   --svg FILE                also draw a timeline of predicted labels per source file
@@ -53,7 +54,6 @@ const csvField = (s: string | null) =>
 async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
-  if (!values.weights) throw new UsageError("--weights is required");
   if (!values.classifier) throw new UsageError("--classifier is required");
   const batchSize = numberFlag(values, "batch", 64, { min: 1, integer: true });
   backendFlag(values); // fail fast on a bad --backend, before reading data
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   reportData(set, description);
   requireWindows(set, description, "labels are ignored here, so no window was dropped for them");
   await startBackend(values);
-  const model = await loadModel(values.weights as string);
+  const { model } = await loadModelFlag(values);
   try {
     const classifier = await loadClassifier(classifierBytes, classifierFile, model);
     const p = await classifier.predict(set.data, { batchSize });

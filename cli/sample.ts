@@ -1,8 +1,7 @@
-// deno run -A cli/sample.ts --weights FILE [options] [FILE.csv ...]
+// deno run -A cli/sample.ts [--weights FILE] [options] [FILE.csv ...]
 // Generates windows with a trained FlowFM model, conditioned on the representations of real
 // reference windows, and plots real against generated windows per axis.
 import { gatherWindows } from "../lib/data/window_set.ts";
-import { loadModel } from "../lib/weights/load.ts";
 import { Rng } from "../lib/random.ts";
 import { OBJECTIVE_NAMES, OBJECTIVES, SAMPLE_METHODS } from "../lib/flow/objective.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
@@ -18,6 +17,7 @@ import {
   startBackend,
   UsageError,
 } from "./_common.ts";
+import { loadModelFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from "./_data.ts";
 import { grid, lineChart } from "./_svg.ts";
 
@@ -34,7 +34,8 @@ const HELP = `Usage: deno run -A cli/sample.ts --weights FILE [options] [FILE.cs
 Encodes reference windows and generates new windows from their representations
 (representation-conditional generation, i.e. reconstruction from noise).
 
-  --weights FILE            model.safetensors (or checkpoint.safetensors) from cli/train.ts (required)
+  --weights FILE            model.safetensors (or checkpoint.safetensors) from cli/train.ts;
+                            ${WEIGHTS_DEFAULT_HELP}
   --count N                 reference windows to use, drawn at random (default 8)
   --method NAME             ${METHOD_HELP}
   --objective NAME          ${
@@ -81,7 +82,6 @@ function toCsv(data: Float32Array, count: number, len: number, rate: number): st
 async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
-  if (!values.weights) throw new UsageError("--weights is required");
   const count = numberFlag(values, "count", 8, { min: 1, integer: true });
   const stepsFlag = values.steps === undefined
     ? undefined
@@ -98,11 +98,11 @@ async function main(): Promise<void> {
   reportData(set, description);
   requireWindows(set, description, "labels are ignored here, so no window was dropped for them");
   await startBackend(values);
-  const model = await loadModel(values.weights as string);
+  const { model, name: weightsName } = await loadModelFlag(values);
   const spec = OBJECTIVES[model.config.objective];
   if (values.objective !== undefined && values.objective !== model.config.objective) {
     throw new UsageError(
-      `--objective ${values.objective}: ${values.weights} was trained with ${model.config.objective}`,
+      `--objective ${values.objective}: ${weightsName} was trained with ${model.config.objective}`,
     );
   }
   const method = methodFlag ?? spec.defaultMethod;

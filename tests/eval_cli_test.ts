@@ -126,7 +126,7 @@ Deno.test("cli/evaluate: --weights file, usage errors exit 2, bad files exit 1, 
   const usage: [string[], RegExp][] = [
     [["--heads", "probe,svm", "--random-init"], /unknown head "svm"/],
     [["--weights", `${dir}/m.safetensors`, "--random-init"], /not both/],
-    [["--heads", "probe"], /need --weights FILE or --random-init/],
+    [["--random-init", "--labels-per-class", "-3"], /--labels-per-class must be an integer >= 1/],
     [["--random-init", "--epochs", "0"], /--epochs must be an integer >= 1/],
     [["--random-init", "--preset", "huge"], /--preset must be one of/],
   ];

@@ -22,7 +22,21 @@ export interface LoadOptions {
   timeoutMs?: number;
 }
 
-function toUrl(source: string): URL {
+/**
+ * URL of a path or URL string: absolute URLs as they are, relative paths against the page
+ * (browsers) or the working directory (Deno, Node).
+ *
+ * @param source A path or URL.
+ * @returns The URL.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sourceUrl } from "./load.ts";
+ * assert.equal(sourceUrl("https://example.org/m.safetensors").host, "example.org");
+ * assert.equal(sourceUrl("/tmp/m.safetensors").protocol, "file:");
+ * ```
+ */
+export function sourceUrl(source: string): URL {
   if (/^[a-z][a-z0-9+.-]+:/i.test(source)) return new URL(source); // already a URL
   const loc = (globalThis as { location?: { href: string } }).location;
   if (loc) return new URL(source, loc.href);
@@ -67,7 +81,7 @@ export async function readSource(
   if (source instanceof ArrayBuffer) {
     return { bytes: new Uint8Array(source), name: "weights bytes" };
   }
-  const url = source instanceof URL ? source : toUrl(source);
+  const url = source instanceof URL ? source : sourceUrl(source);
   const name = url.protocol === "file:" ? decodeURIComponent(url.pathname) : url.href;
   const ctl = new AbortController();
   let timedOut = false;

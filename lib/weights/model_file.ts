@@ -55,7 +55,8 @@ export class WeightsError extends Error {
  * @param model The model; its config is stored with `step` and `seed` as given.
  * @param options `step` to record, checkpoint extras, and `dtype`: how the weights are stored
  *   (`"F32"`, or `"F16"` for half the size; optimizer moments stay F32). Weights are always
- *   computed in float32.
+ *   computed in float32; `metadata`: provenance strings (data, recipe, command) that `inspect`
+ *   shows, under keys other than the reserved `format`, `kind` and `config`.
  * @returns The file's bytes.
  * @example
  * ```ts
@@ -70,7 +71,12 @@ export class WeightsError extends Error {
  */
 export async function serializeModel(
   model: FlowFM,
-  options: { step?: number; checkpoint?: CheckpointExtras; dtype?: "F32" | "F16" } = {},
+  options: {
+    step?: number;
+    checkpoint?: CheckpointExtras;
+    dtype?: "F32" | "F16";
+    metadata?: Record<string, string>;
+  } = {},
 ): Promise<Uint8Array> {
   const config: FlowFMConfig = { ...model.config, step: options.step ?? model.config.step };
   const tensors = new Map<string, SafetensorsTensor>();
@@ -86,16 +92,17 @@ export async function serializeModel(
     kind: options.checkpoint ? "checkpoint" : "model",
     config: JSON.stringify(config),
   };
+  const extra = { ...options.metadata, ...options.checkpoint?.metadata };
+  for (const [k, v] of Object.entries(extra)) {
+    if (k in metadata) throw new Error(`weights metadata key "${k}" is reserved`);
+    metadata[k] = v;
+  }
   if (options.checkpoint) {
     for (const [name, t] of options.checkpoint.tensors) {
       if (!name.startsWith("optimizer.")) {
         throw new Error(`checkpoint tensor "${name}" must start with "optimizer."`);
       }
       tensors.set(name, t);
-    }
-    for (const [k, v] of Object.entries(options.checkpoint.metadata)) {
-      if (k in metadata) throw new Error(`checkpoint metadata key "${k}" is reserved`);
-      metadata[k] = v;
     }
   }
   return encodeSafetensors(tensors, metadata);

@@ -1,0 +1,48 @@
+// The model a command works with: --weights FILE, or else the shipped pretrained model (said on
+// stderr), verified against its checksum.
+import type { FlowFM } from "../lib/model/flowfm.ts";
+import { readSource } from "../lib/weights/load.ts";
+import { deserializeModel } from "../lib/weights/model_file.ts";
+import { pretrainedUrl, readPretrained } from "../lib/weights/pretrained.ts";
+import { UsageError } from "./_common.ts";
+
+/** Where the shipped model lives, relative to the repository root (for messages). */
+export const PRETRAINED_PATH = "weights/flowfm-small.safetensors";
+
+/** One line for a command's help: what happens without --weights. */
+export const WEIGHTS_DEFAULT_HELP =
+  `default: the pretrained ${PRETRAINED_PATH} (model card: weights/README.md)`;
+
+/**
+ * Bytes and name of --weights FILE, or of the pretrained model when --weights is not given.
+ * Errors name the file; a missing pretrained file says to give --weights.
+ */
+export async function readWeightsFlag(
+  values: Record<string, unknown>,
+): Promise<{ bytes: Uint8Array; name: string; pretrained: boolean }> {
+  const path = values.weights as string | undefined;
+  if (path !== undefined) return { ...(await readSource(path)), pretrained: false };
+  const url = pretrainedUrl("small");
+  const there = await Deno.stat(url).then((s) => s.isFile, () => false);
+  if (!there) {
+    throw new UsageError(
+      `no --weights given and the pretrained model ${PRETRAINED_PATH} is not in this copy: ` +
+        "give --weights FILE (a model.safetensors from cli/train.ts)",
+    );
+  }
+  const { bytes, sha256 } = await readPretrained("small");
+  console.error(
+    `no --weights: using the pretrained model ${PRETRAINED_PATH} (SHA-256 ${
+      sha256.slice(0, 12)
+    }… verified; model card: weights/README.md)`,
+  );
+  return { bytes, name: PRETRAINED_PATH, pretrained: true };
+}
+
+/** The model of --weights FILE, or of the pretrained model; `name` is the file, for messages. */
+export async function loadModelFlag(
+  values: Record<string, unknown>,
+): Promise<{ model: FlowFM; name: string }> {
+  const { bytes, name } = await readWeightsFlag(values);
+  return { model: deserializeModel(bytes, name).model, name };
+}
