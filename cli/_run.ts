@@ -124,7 +124,7 @@ type Flags = Record<string, string | boolean | undefined>;
 
 /**
  * The train() options the flags give. With `resumed` (the checkpoint's model and state), flags
- * that disagree with the checkpoint (preset, objective, batch, seed, clip-norm, augment) are a
+ * that disagree with the checkpoint (preset, objective, batch, seed, clip-norm, augment, random-crops) are a
  * UsageError listing them; the length of the run, lr, micro-batch, checkpoint-every and workers
  * may change and are reported on stderr.
  */
@@ -149,6 +149,7 @@ export function runOptions(
     ["seed", given("seed", -(2 ** 53)), resumed?.state.schedule.seed],
     ["clip-norm", given("clip-norm", 0, false), resumed?.state.config.clipNorm],
     ["augment", values.augment ? true : undefined, resumed?.state.config.augment],
+    ["random-crops", values["random-crops"] ? true : undefined, resumed?.state.config.randomCrops],
     ["preset", values.preset, resumed?.model.config.preset],
     ["objective", values.objective, resumed?.model.config.objective],
   ];
@@ -160,6 +161,7 @@ export function runOptions(
       seed: num("seed", D.seed),
       clipNorm: num("clip-norm", D.clipNorm, 0, false),
       augment: values.augment === true,
+      randomCrops: values["random-crops"] === true,
     };
   }
   const clash = fixed.filter(([, flag, was]) => flag !== undefined && flag !== was)

@@ -27,6 +27,7 @@ Model and optimisation:
   --lr X                    Adam learning rate (default ${D.lr.toExponential()})
   --clip-norm X             global gradient-norm clip, 0 = off (default ${D.clipNorm})
   --augment                 encoder sees a view with a small rotation (<= 10 deg) and scaling (±10 %)
+  --random-crops            each epoch, windows shifted by a random offset into their recording
   --seed N                  seed of weights, noise and batch order (default ${D.seed})
   --backend NAME            ${cli.BACKENDS.join(" | ")} (default auto)
   --workers N               data-parallel workers (default: every core on wasm, else 1)
@@ -52,6 +53,7 @@ const OPTIONS = {
   ...DATA_OPTIONS,
   ...Object.fromEntries(`${STRINGS} checkpoint-every`.split(" ").map((k) => [k, str])),
   augment: bool,
+  "random-crops": bool,
   resume: bool,
   help: { type: "boolean", short: "h" },
 } as const;

@@ -91,6 +91,7 @@ export { type DataParallelOptions, DataParallelTrainer } from "./train/data_para
 export { Adam, type AdamOptions } from "./train/optimizer.ts";
 export { type AugmentOptions } from "./train/augment.ts";
 export { batchIndices, stepsForEpochs } from "./train/batches.ts";
+export { type CropPartners, cropPartners, gatherCrops } from "./train/crops.ts";
 export { encodeCheckpoint } from "./train/checkpoint.ts";
 // Model-level generative scores (they run the model; ./metrics stays plain TypeScript).
 export {

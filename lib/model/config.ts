@@ -51,9 +51,10 @@ export type Objective = (typeof OBJECTIVE_NAMES)[number];
 
 /**
  * Every built-in size preset, largest first: `base` (harnet10 encoder, 1024-d z), `small` (the CPU
- * default, 512-d z) and `tiny` (for tests, 32-d z). CLI choice lists and help text use this list.
+ * default, 512-d z), `compact` (sized for long pretraining on CPUs, 256-d z) and `tiny` (for tests,
+ * 32-d z). CLI choice lists and help text use this list.
  */
-export const PRESET_NAMES = ["base", "small", "tiny"] as const;
+export const PRESET_NAMES = ["base", "small", "compact", "tiny"] as const;
 
 /** Name of a built-in size preset. */
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -119,6 +120,17 @@ const ENCODERS: Record<PresetName, EncoderConfig> = {
       stage(512, 0, 3, 1),
     ],
   },
+  // Quarter width with two resblocks per stage (the PyTorch study's CPU encoder): about 0.66 M
+  // parameters, 256-d z, roughly half the step cost of small, for long pretraining on CPUs.
+  compact: {
+    stages: [
+      stage(16, 2, 2, 2),
+      stage(32, 2, 2, 2),
+      stage(64, 2, 5, 1),
+      stage(128, 2, 5, 1),
+      stage(256, 0, 3, 1),
+    ],
+  },
   // For tests: a few thousand parameters, 32-d z.
   tiny: {
     stages: [
@@ -134,6 +146,7 @@ const ENCODERS: Record<PresetName, EncoderConfig> = {
 const GENERATORS: Record<PresetName, GeneratorConfig> = {
   base: { channels: [64, 128, 256], blocks: 2, condDim: 256, groups: 8, kernel: 5 },
   small: { channels: [32, 64, 128], blocks: 1, condDim: 128, groups: 8, kernel: 5 },
+  compact: { channels: [32, 64, 64], blocks: 1, condDim: 128, groups: 8, kernel: 5 },
   tiny: { channels: [8, 16, 16], blocks: 1, condDim: 16, groups: 4, kernel: 3 },
 };
 

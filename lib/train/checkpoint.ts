@@ -21,6 +21,8 @@ export interface RunConfig {
   clipNorm: number;
   /** Whether the encoder sees augmented views. */
   augment: boolean;
+  /** Whether windows are randomly cropped from their recordings (absent in older checkpoints). */
+  randomCrops?: boolean;
   /** Training objective (the model's). */
   objective: Objective;
 }
@@ -89,6 +91,7 @@ export async function encodeCheckpoint(model: FlowFM, state: RunState): Promise<
     lr: c.lr,
     clipNorm: c.clipNorm,
     augment: c.augment,
+    ...(c.randomCrops ? { randomCrops: true } : {}),
     seed: s.seed,
     windows: s.windows,
     rng: state.rng,
@@ -215,6 +218,7 @@ export function loadCheckpoint(
         lr: num("lr", (v) => Number.isFinite(v) && v >= 0, "a number >= 0"),
         clipNorm: num("clipNorm", (v) => Number.isFinite(v) && v >= 0, "a number >= 0"),
         augment: t.augment,
+        randomCrops: t.randomCrops === true,
         objective: model.config.objective,
       },
     };

@@ -25,7 +25,8 @@ export const TRAIN_DEFAULTS = {
   steps: 60, // optimisation steps of a run (unless epochs are given)
   checkpointEvery: 20, // emit a checkpoint every this many steps
   augment: false, // encoder sees a slightly rotated and scaled view of each window
+  randomCrops: false, // windows shifted by a random offset into their recording each epoch
   seed: 0, // seed of weights, noise, times, augmentations and batch order
-  preset: "small" as PresetName, // model size of a new run: base | small | tiny
+  preset: "small" as PresetName, // model size of a new run: base | small | compact | tiny
   objective: "fm" as Objective, // fm (flow matching) | ddpm (the diffusion baseline)
 } as const;

@@ -11,6 +11,7 @@ import { WINDOW_VALUES } from "../data/types.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import { Rng } from "../random.ts";
 import { batchIndices, type BatchSchedule, stepsForEpochs } from "./batches.ts";
+import { cropPartners, gatherCrops } from "./crops.ts";
 import { encodeCheckpoint, type RunConfig, type RunState } from "./checkpoint.ts";
 import type { TrainHooks, TrainOptions, TrainResult, TrainWindows } from "./run_options.ts";
 import { TRAIN_DEFAULTS } from "./defaults.ts";
@@ -72,6 +73,7 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
     lr: o.lr ?? r?.config.lr ?? D.lr,
     clipNorm: o.clipNorm ?? r?.config.clipNorm ?? D.clipNorm,
     augment: o.augment ?? r?.config.augment ?? D.augment,
+    randomCrops: o.randomCrops ?? r?.config.randomCrops ?? D.randomCrops,
     objective: model.config.objective,
   };
   return { schedule, config };
@@ -129,6 +131,9 @@ export async function train(
   hooks: TrainHooks = {},
 ): Promise<TrainResult> {
   const { schedule, config } = resolve(model, windows, options);
+  if (config.randomCrops && (!windows.starts || !windows.sources)) {
+    throw new Error("train: randomCrops needs the windows' starts and sources (a WindowSet)");
+  }
   const every = options.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery;
   const settings = {
     lr: config.lr,
@@ -151,6 +156,10 @@ export async function train(
       trainer.rng = Rng.fromState(options.resume.rng);
     }
     const batch = Math.min(schedule.batch, windows.count), total = schedule.totalSteps;
+    const { sampleRate, windowLength } = model.config;
+    const partners = config.randomCrops
+      ? cropPartners(windows.starts!, windows.sources!, sampleRate, windowLength)
+      : null;
     await hooks.onStart?.({ startStep: trainer.steps, totalSteps: total, batch, workers });
     let saved = -1;
     const emit = async () => {
@@ -168,11 +177,20 @@ export async function train(
         stopped = true;
         break;
       }
-      gatherWindows(
-        windows.data,
-        batchIndices(trainer.steps, windows.count, batch, schedule.seed),
-        xb,
-      );
+      const indices = batchIndices(trainer.steps, windows.count, batch, schedule.seed);
+      if (partners) {
+        const { channels: ch } = model.config;
+        gatherCrops(
+          windows.data,
+          indices,
+          partners,
+          WINDOW_VALUES,
+          ch,
+          trainer.steps,
+          schedule.seed,
+          xb,
+        );
+      } else gatherWindows(windows.data, indices, xb);
       const r = await trainer.step(xb);
       seen += batch;
       last.push(r.loss);

@@ -11,6 +11,10 @@ export interface TrainWindows {
   data: Float32Array;
   /** Number of windows. */
   count: number;
+  /** Start of each window in seconds from the start of its recording (for `randomCrops`). */
+  starts?: ArrayLike<number>;
+  /** Recording of each window (for `randomCrops`). */
+  sources?: readonly (string | null)[];
 }
 
 /** Settings of `train`. With `resume`, a setting left out keeps the checkpoint's value. */
@@ -45,6 +49,13 @@ export interface TrainOptions {
    * @default {false}
    */
   augment?: boolean;
+  /**
+   * Random crops: each drawn window is shifted by a random offset (up to the window hop) into its
+   * recording, so every epoch sees new windows (`lib/train/crops.ts`). Needs `starts` and
+   * `sources` in the windows (a `WindowSet` has them).
+   * @default {false}
+   */
+  randomCrops?: boolean;
   /**
    * Seed of noise, times, augmentations and batch order.
    * @default {model.config.seed}
