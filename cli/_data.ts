@@ -97,6 +97,16 @@ export async function loadWindows(
       : "";
     return { set, description: `${files.length} CSV file(s)${notes}` };
   }
+  const csvOnly = ["rate", "units", "trust-units"].filter((k) => values[k] !== undefined);
+  if (csvOnly.length > 0) {
+    throw new UsageError(
+      `${csvOnly.map((k) => `--${k}`).join(", ")} appl${
+        csvOnly.length > 1 ? "y" : "ies"
+      } to CSV files; ${
+        values.dataset ? "--dataset adapters" : "the bundled excerpt"
+      } already know their sample rate and units`,
+    );
+  }
   let specs: DatasetSpec[] = [];
   try {
     if (values.dataset) specs = parseDatasetList(String(values.dataset));

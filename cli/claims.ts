@@ -22,7 +22,7 @@ import {
   parseFlags,
   runMain,
 } from "./_common.ts";
-import { DATA_OPTIONS, loadWindows } from "./_data.ts";
+import { DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
 const HELP = `Usage: deno task claims [options]
 
@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     ? values
     : { ...values, dataset: "uci-hapt,sp-sw-har" };
   const { set, description } = await loadWindows(data, positionals, { labelPolicy: "ignore" });
+  reportData(set, description);
   const info = await initBackend(backend);
   console.error(`${describeBackend(info)}; data: ${set.count} windows from ${description}`);
   const reference = await loadModel(

@@ -91,3 +91,13 @@ Deno.test("cli/evaluate: without data flags, uci-hapt when present, else a messa
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("CSV-only flags with --dataset or the bundled excerpt are usage errors, not ignored", async () => {
+  const encode = new URL("../cli/encode.ts", import.meta.url).pathname;
+  const bundled = await runCli(encode, ["--rate", "50", "--out", "/nonexistent/e.csv"]);
+  assert.equal(bundled.code, 2, bundled.err);
+  assert.match(bundled.err, /--rate applies to CSV files; the bundled excerpt already know their/);
+  const dataset = await runCli(encode, ["--dataset", "uci-hapt", "--units", "g", "--trust-units"]);
+  assert.equal(dataset.code, 2, dataset.err);
+  assert.match(dataset.err, /--units, --trust-units apply to CSV files; --dataset adapters/);
+});
