@@ -124,7 +124,7 @@ type Flags = Record<string, string | boolean | undefined>;
 
 /**
  * The train() options the flags give. With `resumed` (the checkpoint's model and state), flags
- * that disagree with the checkpoint (preset, objective, batch, seed, clip-norm, augment, random-crops) are a
+ * that disagree with the checkpoint (preset, objective, batch, seed, clip-norm, augment, random-crops, ema) are a
  * UsageError listing them; the length of the run, lr, micro-batch, checkpoint-every and workers
  * may change and are reported on stderr.
  */
@@ -136,6 +136,11 @@ export function runOptions(
     numberFlag(values, name, fallback, { min, integer });
   const given = (name: string, min: number, integer = true) =>
     values[name] === undefined ? undefined : num(name, 0, min, integer);
+  const ema = () => {
+    const d = num("ema", 0, 0, false);
+    if (d >= 1) throw new UsageError(`--ema must be in [0, 1), got "${values.ema}"`);
+    return d;
+  };
   const opts: TrainOptions = {
     steps: given("steps", 1),
     epochs: given("epochs", 1),
@@ -150,6 +155,7 @@ export function runOptions(
     ["clip-norm", given("clip-norm", 0, false), resumed?.state.config.clipNorm],
     ["augment", values.augment ? true : undefined, resumed?.state.config.augment],
     ["random-crops", values["random-crops"] ? true : undefined, resumed?.state.config.randomCrops],
+    ["ema", values.ema === undefined ? undefined : ema(), resumed?.state.config.emaDecay ?? 0],
     ["preset", values.preset, resumed?.model.config.preset],
     ["objective", values.objective, resumed?.model.config.objective],
   ];
@@ -162,6 +168,7 @@ export function runOptions(
       clipNorm: num("clip-norm", D.clipNorm, 0, false),
       augment: values.augment === true,
       randomCrops: values["random-crops"] === true,
+      emaDecay: values.ema === undefined ? D.emaDecay : ema(),
     };
   }
   const clash = fixed.filter(([, flag, was]) => flag !== undefined && flag !== was)

@@ -1,7 +1,9 @@
 // deno run --allow-read=IN --allow-write=DIR cli/export.ts IN.safetensors DIR/OUT.safetensors
 // Writes a model file for sharing: encoder and generator only (no optimizer state), stored as F16
 // by default, with provenance metadata and a sha256sum-format checksum file beside it.
+import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
+import { EMA_PREFIX } from "../lib/train/ema.ts";
 import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
 import { sha256Hex } from "../lib/weights/pretrained.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
@@ -13,7 +15,8 @@ const HELP =
   `Usage: deno run --allow-read=IN --allow-write=DIR cli/export.ts IN.safetensors DIR/OUT.safetensors [options]
 
 Exports a model or checkpoint as a model file to share or ship: the encoder and generator weights
-(batch-norm statistics included), no optimizer state. Weights are stored as F16 by default (half
+(batch-norm statistics included), no optimizer state; a checkpoint of a run with --ema gives its
+averaged encoder. Weights are stored as F16 by default (half
 the size; they are computed in float32 after loading, and F16 rounding changes embeddings by
 about 1e-3 relative). Writes OUT and OUT.sha256 (sha256sum format), both atomically; the
 checksum is what loadPretrained and 'sha256sum -c' verify.
@@ -55,11 +58,22 @@ async function main(): Promise<void> {
   const bytes = await Deno.readFile(input);
   const { model, kind, extras } = deserializeModel(bytes, input);
   try {
+    // A checkpoint of a run with --ema: the averaged encoder is what the model file stores.
+    let averaged = 0;
+    for (const [k, t] of extras.tensors) {
+      if (!k.startsWith(EMA_PREFIX)) continue;
+      tf.tidy(() =>
+        model.params.get(k.slice(EMA_PREFIX.length)).assign(tf.tensor(t.data, t.shape))
+      );
+      averaged++;
+    }
+    if (averaged) console.error(`${input}: using its EMA encoder weights (${averaged} tensors)`);
     const exportedFrom = JSON.stringify({
       file: input.split("/").pop(),
       sha256: await sha256Hex(bytes),
       kind,
       step: model.config.step,
+      emaEncoder: averaged > 0,
     });
     const out = await serializeModel(model, {
       dtype,

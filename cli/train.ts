@@ -28,6 +28,7 @@ Model and optimisation:
   --clip-norm X             global gradient-norm clip, 0 = off (default ${D.clipNorm})
   --augment                 encoder sees a view with a small rotation (<= 10 deg) and scaling (±10 %)
   --random-crops            each epoch, windows shifted by a random offset into their recording
+  --ema DECAY               keep an EMA of the encoder weights (e.g. 0.999); the model file gets it
   --seed N                  seed of weights, noise and batch order (default ${D.seed})
   --backend NAME            ${cli.BACKENDS.join(" | ")} (default auto)
   --workers N               data-parallel workers (default: every core on wasm, else 1)
@@ -54,6 +55,7 @@ const OPTIONS = {
   ...Object.fromEntries(`${STRINGS} checkpoint-every`.split(" ").map((k) => [k, str])),
   augment: bool,
   "random-crops": bool,
+  ema: { type: "string" },
   resume: bool,
   help: { type: "boolean", short: "h" },
 } as const;

@@ -114,6 +114,8 @@ Deno.test("train: an aborted signal stops after the step, emits a checkpoint, an
     lr: 2e-3,
     clipNorm: TRAIN_DEFAULTS.clipNorm,
     augment: true,
+    randomCrops: false,
+    emaDecay: 0,
     objective: "fm",
   });
   const rest = await train(m, windows, { resume: state }); // the saved length, N

@@ -7,6 +7,7 @@
  */
 import type { Objective, PresetName } from "../model/config.ts";
 import type { FlowFM } from "../model/flowfm.ts";
+import { EMA_PREFIX } from "./ema.ts";
 import { deserializeModel, serializeModel, WeightsError } from "../weights/model_file.ts";
 import type { SafetensorsTensor } from "../weights/safetensors.ts";
 import type { BatchSchedule } from "./batches.ts";
@@ -23,6 +24,8 @@ export interface RunConfig {
   augment: boolean;
   /** Whether windows are randomly cropped from their recordings (absent in older checkpoints). */
   randomCrops?: boolean;
+  /** Decay of the encoder's weight average, 0 (absent in older checkpoints) when none is kept. */
+  emaDecay?: number;
   /** Training objective (the model's). */
   objective: Objective;
 }
@@ -41,7 +44,10 @@ export interface RunState {
   step: number;
   /** State of the noise / time / augmentation generator (four 32-bit words). */
   rng: number[];
-  /** Adam moments by name (`optimizer.m.<param>`, `optimizer.v.<param>`). */
+  /**
+   * Adam moments by name (`optimizer.m.<param>`, `optimizer.v.<param>`) and, with `emaDecay`, the
+   * encoder's weight averages (`optimizer.ema.<param>`).
+   */
   moments: Map<string, MomentTensor>;
   /** The batch schedule. */
   schedule: BatchSchedule;
@@ -92,6 +98,7 @@ export async function encodeCheckpoint(model: FlowFM, state: RunState): Promise<
     clipNorm: c.clipNorm,
     augment: c.augment,
     ...(c.randomCrops ? { randomCrops: true } : {}),
+    ...(c.emaDecay ? { emaDecay: c.emaDecay } : {}),
     seed: s.seed,
     windows: s.windows,
     rng: state.rng,
@@ -176,10 +183,21 @@ export function loadCheckpoint(
         `__metadata__.trainer.augment is ${JSON.stringify(t.augment)}, expected true or false`,
       );
     }
+    const emaDecay = t.emaDecay === undefined
+      ? 0
+      : num("emaDecay", (v) => v >= 0 && v < 1, "a number in [0, 1)");
     const moments = new Map<string, MomentTensor>();
-    for (const name of model.params.trainable) {
+    const expected: [string, string[]][] = [...model.params.trainable].map((
+      name,
+    ) => [name, [`optimizer.m.${name}`, `optimizer.v.${name}`]]);
+    if (emaDecay > 0) {
+      for (const name of model.params.vars.keys()) {
+        if (name.startsWith("encoder.")) expected.push([name, [`${EMA_PREFIX}${name}`]]);
+      }
+    }
+    for (const [name, keys] of expected) {
       const shape = model.params.get(name).shape;
-      for (const k of [`optimizer.m.${name}`, `optimizer.v.${name}`]) {
+      for (const k of keys) {
         const m = extras.tensors.get(k);
         if (!m) {
           throw new WeightsError(source, `missing optimizer tensor "${k}" (shape [${shape}])`);
@@ -219,6 +237,7 @@ export function loadCheckpoint(
         clipNorm: num("clipNorm", (v) => Number.isFinite(v) && v >= 0, "a number >= 0"),
         augment: t.augment,
         randomCrops: t.randomCrops === true,
+        emaDecay,
         objective: model.config.objective,
       },
     };

@@ -12,6 +12,7 @@ import type { FlowFM } from "../model/flowfm.ts";
 import { Rng } from "../random.ts";
 import { batchIndices, type BatchSchedule, stepsForEpochs } from "./batches.ts";
 import { cropPartners, gatherCrops } from "./crops.ts";
+import { EMA_PREFIX, EncoderEma } from "./ema.ts";
 import { encodeCheckpoint, type RunConfig, type RunState } from "./checkpoint.ts";
 import type { TrainHooks, TrainOptions, TrainResult, TrainWindows } from "./run_options.ts";
 import { TRAIN_DEFAULTS } from "./defaults.ts";
@@ -52,6 +53,9 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
   check("seed", o.seed, -(2 ** 53));
   check("lr", o.lr, 0, false);
   check("clipNorm", o.clipNorm, 0, false);
+  if (o.emaDecay !== undefined && !(o.emaDecay >= 0 && o.emaDecay < 1)) {
+    throw new RangeError(`train: options.emaDecay must be in [0, 1), got ${o.emaDecay}`);
+  }
   if (!(Number.isInteger(w.count) && w.data.length === w.count * WINDOW_VALUES)) {
     throw new RangeError(
       `train: windows hold ${w.data.length} values, expected count (${w.count}) * ${WINDOW_VALUES}`,
@@ -74,6 +78,7 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
     clipNorm: o.clipNorm ?? r?.config.clipNorm ?? D.clipNorm,
     augment: o.augment ?? r?.config.augment ?? D.augment,
     randomCrops: o.randomCrops ?? r?.config.randomCrops ?? D.randomCrops,
+    emaDecay: o.emaDecay ?? r?.config.emaDecay ?? D.emaDecay,
     objective: model.config.objective,
   };
   return { schedule, config };
@@ -84,11 +89,13 @@ async function snapshot(
   t: StepTrainer,
   schedule: BatchSchedule,
   config: RunConfig,
+  ema: EncoderEma | null,
 ): Promise<RunState> {
   const moments = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [k, v] of t.optimizer.state()) {
     moments.set(k, { shape: v.shape.slice(), data: new Float32Array(await v.data()) });
   }
+  for (const [k, v] of (await ema?.state()) ?? []) moments.set(k, v);
   return { step: t.steps, rng: t.rng.state(), moments, schedule, config };
 }
 
@@ -150,9 +157,12 @@ export async function train(
       backend: tf.getBackend() as BackendName,
     })
     : new Trainer(model, settings);
+  const stored = options.resume?.moments;
+  const ema = config.emaDecay ? new EncoderEma(model, config.emaDecay, stored) : null;
   try {
     if (options.resume) {
-      trainer.optimizer.load(options.resume.moments, options.resume.step);
+      const adam = new Map([...stored!].filter(([k]) => !k.startsWith(EMA_PREFIX)));
+      trainer.optimizer.load(adam, options.resume.step);
       trainer.rng = Rng.fromState(options.resume.rng);
     }
     const batch = Math.min(schedule.batch, windows.count), total = schedule.totalSteps;
@@ -165,7 +175,7 @@ export async function train(
     const emit = async () => {
       if (!hooks.onCheckpoint || saved === trainer.steps) return;
       saved = trainer.steps;
-      const bytes = await encodeCheckpoint(model, await snapshot(trainer, schedule, config));
+      const bytes = await encodeCheckpoint(model, await snapshot(trainer, schedule, config, ema));
       await hooks.onCheckpoint(bytes, trainer.steps);
     };
     const t0 = performance.now(), xb = new Float32Array(batch * WINDOW_VALUES), last: number[] = [];
@@ -192,6 +202,7 @@ export async function train(
         );
       } else gatherWindows(windows.data, indices, xb);
       const r = await trainer.step(xb);
+      ema?.update(model);
       seen += batch;
       last.push(r.loss);
       if (last.length > 10) last.shift();
@@ -201,6 +212,7 @@ export async function train(
       if (r.step % every === 0 && r.step < total) await emit();
     }
     await emit();
+    if (ema && !stopped) ema.assignTo(model); // the model (file) gets the averaged encoder
     return {
       steps: trainer.steps,
       finalLoss: last.length ? last.reduce((a, b) => a + b, 0) / last.length : NaN,
@@ -211,5 +223,6 @@ export async function train(
     };
   } finally {
     trainer.dispose();
+    ema?.dispose();
   }
 }

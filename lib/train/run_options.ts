@@ -57,6 +57,13 @@ export interface TrainOptions {
    */
   randomCrops?: boolean;
   /**
+   * Decay of an exponential moving average of the encoder weights (`lib/train/ema.ts`), in
+   * [0, 1); `0` keeps none. With an average, the final checkpoint holds it (as
+   * `optimizer.ema.*`) and at the end of the run it replaces the model's encoder weights.
+   * @default {0}
+   */
+  emaDecay?: number;
+  /**
    * Seed of noise, times, augmentations and batch order.
    * @default {model.config.seed}
    */
