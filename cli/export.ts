@@ -1,4 +1,4 @@
-// deno run --allow-read=IN --allow-write=DIR cli/export.ts IN.safetensors DIR/OUT.safetensors
+// deno run --allow-read=IN,DIR --allow-write=DIR cli/export.ts IN.safetensors DIR/OUT.safetensors
 // Writes a model file for sharing: encoder and generator only (no optimizer state), stored as F16
 // by default, with provenance metadata and a sha256sum-format checksum file beside it.
 import * as tf from "@tensorflow/tfjs-core";
@@ -12,7 +12,7 @@ import { choiceFlag, parseFlags, runMain, UsageError } from "./_common.ts";
 const DTYPES = ["F16", "F32"] as const;
 
 const HELP =
-  `Usage: deno run --allow-read=IN --allow-write=DIR cli/export.ts IN.safetensors DIR/OUT.safetensors [options]
+  `Usage: deno run --allow-read=IN,DIR --allow-write=DIR cli/export.ts IN.safetensors DIR/OUT.safetensors [options]
 
 Exports a model or checkpoint as a model file to share or ship: the encoder and generator weights
 (batch-norm statistics included), no optimizer state; a checkpoint of a run with --ema gives its
@@ -28,7 +28,7 @@ checksum is what loadPretrained and 'sha256sum -c' verify.
                             is kept; 'exportedFrom' records its SHA-256, kind and step.
 
 Inspect the result with: deno run --allow-read=OUT cli/inspect.ts OUT
-Minimal permissions: --allow-read=IN --allow-write=DIR (the folder of OUT: the temporary files
+Minimal permissions: --allow-read=IN,DIR --allow-write=DIR (the folder of OUT: the temporary files
 of the atomic writes are created there).`;
 
 const OPTIONS = {
