@@ -106,3 +106,17 @@ export async function assertSameGradient(
   assert.ok(err <= 1e-5, `${label}max |difference| ${err} (largest gradient ${scale})`);
   assert.ok(Math.abs(got.loss - loss) <= 1e-5, `${label}loss ${got.loss} vs ${loss}`);
 }
+
+/** Whether esbuild, which `deno bundle` runs, is already in the npm cache (no network here). */
+export async function esbuildCached(): Promise<boolean> {
+  const r = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();
+  if (!r.success) return false;
+  const cache = (JSON.parse(new TextDecoder().decode(r.stdout)) as { npmCache?: string }).npmCache;
+  const os = Deno.build.os === "windows" ? "win32" : Deno.build.os;
+  const arch = Deno.build.arch === "x86_64" ? "x64" : "arm64";
+  try {
+    return (await Deno.stat(`${cache}/registry.npmjs.org/@esbuild/${os}-${arch}`)).isDirectory;
+  } catch {
+    return false;
+  }
+}

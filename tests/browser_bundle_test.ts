@@ -2,6 +2,7 @@
 // with `deno bundle --platform browser` without the tfjs union package (webgl, layers, converter,
 // data).
 import assert from "node:assert/strict";
+import { esbuildCached } from "./_helpers.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const DENO = Deno.execPath();
@@ -29,20 +30,6 @@ Deno.test("browser: mod.ts's module graph has no node: import (static or dynamic
   assert.ok(modules.length > 10, "deno info listed too few modules");
   assert.deepEqual(offenders, []);
 });
-
-/** Whether esbuild, which `deno bundle` runs, is already in the npm cache (no network here). */
-async function esbuildCached(): Promise<boolean> {
-  const r = await run(["info", "--json"]);
-  if (!r.ok) return false;
-  const cache = (JSON.parse(r.out) as { npmCache?: string }).npmCache;
-  const os = Deno.build.os === "windows" ? "win32" : Deno.build.os;
-  const arch = Deno.build.arch === "x86_64" ? "x64" : "arm64";
-  try {
-    return (await Deno.stat(`${cache}/registry.npmjs.org/@esbuild/${os}-${arch}`)).isDirectory;
-  } catch {
-    return false;
-  }
-}
 
 const canBundle = await esbuildCached();
 

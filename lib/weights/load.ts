@@ -50,6 +50,11 @@ export function sourceUrl(source: string): URL {
   return new URL(source, `file://${base.startsWith("/") ? "" : "/"}${base}/`);
 }
 
+function isNodeWithoutDeno(): boolean {
+  const g = globalThis as { Deno?: unknown; process?: { versions?: { node?: string } } };
+  return g.Deno === undefined && typeof g.process?.versions?.node === "string";
+}
+
 function isPermissionError(e: unknown): boolean {
   const name = (e as Error)?.name ?? "";
   return name === "NotCapable" || name === "PermissionDenied" ||
@@ -93,6 +98,14 @@ export async function readSource(
   if (signal?.aborted) ctl.abort();
   let httpFailure = false;
   try {
+    if (url.protocol === "file:" && isNodeWithoutDeno()) {
+      // Node's fetch does not read file: URLs; node:fs does. The specifier is built at run time
+      // so that browser bundles never see a Node-only import.
+      const fs = await import(["node", "fs/promises"].join(":")) as {
+        readFile(path: URL, options: { signal: AbortSignal }): Promise<Uint8Array>;
+      };
+      return { bytes: new Uint8Array(await fs.readFile(url, { signal: ctl.signal })), name };
+    }
     const res = await fetch(url, { signal: ctl.signal });
     if (!res.ok) {
       await res.body?.cancel();

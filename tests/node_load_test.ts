@@ -1,0 +1,38 @@
+// loadModel reads a path on Node too (Node's fetch cannot read file: URLs): mod.ts bundled for
+// Node, run with the machine's `node`.
+import assert from "node:assert/strict";
+import { esbuildCached } from "./_helpers.ts";
+
+const node = await new Deno.Command("node", { args: ["--version"] }).output().then(
+  (r) => r.success,
+  () => false,
+);
+const ready = node && await esbuildCached();
+
+Deno.test({
+  name: "node: loadModel(path) reads the file with node:fs" +
+    (ready ? "" : " (ignored: needs node and esbuild in the npm cache)"),
+  ignore: !ready,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const entry = new URL("./_node_entry.ts", import.meta.url).pathname;
+      const b = await new Deno.Command(Deno.execPath(), {
+        args: ["bundle", "--platform", "node", "-o", `${dir}/entry.mjs`, entry],
+        env: { NO_COLOR: "1" },
+      }).output();
+      assert.ok(b.success, new TextDecoder().decode(b.stderr));
+      const r = await new Deno.Command("node", {
+        args: [`${dir}/entry.mjs`, `${dir}/m.safetensors`],
+      }).output();
+      const out = new TextDecoder().decode(r.stdout), err = new TextDecoder().decode(r.stderr);
+      assert.ok(r.success, err);
+      const got = JSON.parse(out.trim().split("\n").at(-1)!);
+      assert.equal(got.same, true, "the model loaded by path encodes as the original");
+      assert.equal(got.dim, 32);
+      assert.match(got.err, /m\.safetensors\.missing: could not be read: ENOENT/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
