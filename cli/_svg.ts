@@ -295,7 +295,7 @@ export function confusionSvg(
  * ```ts
  * import assert from "node:assert/strict";
  * const svg = confusionGridSvg({ classes: ["a", "b"], windows: { total: 0, evaluated: 0, unlabelled: 0,
- *   noSubject: 0 }, subjects: [], seed: 0, folds: [], heads: [] }, "none");
+ *   noSubject: 0 }, subjects: [], seed: 0, labelsPerClass: null, folds: [], heads: [] }, "none");
  * assert(svg.startsWith("<svg"));
  * ```
  */
