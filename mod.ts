@@ -168,5 +168,13 @@ export {
   type PredictOptions,
 } from "./lib/eval/classifier.ts";
 export { loadClassifier, serializeClassifier } from "./lib/eval/classifier_file.ts";
+export {
+  FinetunedClassifier,
+  type FinetunedClassifierOptions,
+  type FinetunedFit,
+  fitFinetunedClassifier,
+  isFinetunedClassifier,
+  loadFinetunedClassifier,
+} from "./lib/eval/finetuned_classifier.ts";
 // Encoding on every CPU core.
 export { EncoderPool, type EncoderPoolOptions } from "./lib/runtime/encoder_pool.ts";

@@ -14,19 +14,26 @@ import {
   startBackend,
   UsageError,
 } from "./_common.ts";
-import { loadModelFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
+import { loadModelFlag, readWeightsFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
+import { fitFinetunedClassifier } from "../lib/eval/finetuned_classifier.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
 const HELP = `Usage: deno run -A cli/fit.ts [--weights FILE] [options] [FILE.csv ...]
 
 Fits an activity classifier on labelled windows: a linear probe on the representation z of the
-frozen encoder. Windows whose samples carry two labels, and unlabelled windows, are left out.
+frozen encoder, or with --finetune the whole encoder and an MLP head (z -> 512 -> classes; the
+file then carries the fine-tuned model). Windows whose samples carry two labels, and unlabelled
+windows, are left out.
 
   --weights FILE            model.safetensors from cli/train.ts;
                             ${WEIGHTS_DEFAULT_HELP}
   --out FILE                classifier file (default classifier.safetensors)
   --validation F            share of each class held out for early stopping and the L2 choice
                             (default 0.2; 0 fits on everything without early stopping)
+  --finetune                fine-tune all encoder layers with an MLP head instead of a probe
+  --epochs N                fine-tuning: most epochs (default 50; early stopping, patience 5)
+  --lr X                    fine-tuning: Adam learning rate (default 1e-4)
+  --workers N               fine-tuning: data-parallel workers (default: every core on wasm)
   --probe-iterations N      most probe iterations per L2 value (default 500)
   --probe-lr LR             probe learning rate (default 0.02)
   --seed N                  seed of the validation split (default 0)
@@ -45,6 +52,10 @@ const OPTIONS = {
   weights: { type: "string" },
   out: { type: "string" },
   validation: { type: "string" },
+  finetune: { type: "boolean" },
+  epochs: { type: "string" },
+  lr: { type: "string" },
+  workers: { type: "string" },
   "probe-iterations": { type: "string" },
   "probe-lr": { type: "string" },
   seed: { type: "string" },
@@ -75,6 +86,13 @@ async function main(): Promise<void> {
     throw new Error(`no labelled windows in ${description}; CSV files need a label column`);
   }
   await startBackend(values);
+  if (values.finetune) {
+    return await fitFinetuned(values, set.data, set.labels, out, {
+      validationFraction,
+      seed,
+      batchSize,
+    });
+  }
   const { model, name: weights } = await loadModelFlag(values);
   try {
     const t0 = performance.now();
@@ -100,6 +118,45 @@ async function main(): Promise<void> {
     classifier.dispose();
   } finally {
     model.dispose();
+  }
+}
+
+/** --finetune: a copy of the model fine-tuned with a head, saved whole. */
+async function fitFinetuned(
+  values: Record<string, unknown>,
+  windows: Float32Array,
+  labels: readonly (string | null)[],
+  out: string,
+  common: { validationFraction: number; seed: number; batchSize: number },
+): Promise<void> {
+  const { bytes, name } = await readWeightsFlag(values);
+  const t0 = performance.now();
+  const classifier = await fitFinetunedClassifier(bytes, windows, labels, {
+    ...common,
+    maxEpochs: numberFlag(values, "epochs", 50, { min: 1, integer: true }),
+    lr: numberFlag(values, "lr", 1e-4, { min: 0 }),
+    workers: values.workers === undefined
+      ? undefined
+      : numberFlag(values, "workers", 1, { min: 1, integer: true }),
+    onEpoch: (e) =>
+      console.error(
+        `epoch ${e.epoch}: train ${e.trainLoss.toFixed(4)} val ${e.valLoss.toFixed(4)}`,
+      ),
+  });
+  try {
+    await atomicWrite(out, await classifier.serialize());
+    const { fit, classes } = classifier;
+    console.log(
+      `classes (${classes.length}): ${classes.map((c) => `${c} ${fit.counts[c]}`).join(", ")}`,
+    );
+    console.log(
+      `fine-tuned ${name}: best epoch ${fit.bestEpoch} of ${fit.epochs} (validation loss ${
+        fit.valLoss.toFixed(4)
+      }, ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    );
+    console.log(`wrote ${out} (it carries its fine-tuned encoder: predict needs no --weights)`);
+  } finally {
+    classifier.dispose();
   }
 }
 

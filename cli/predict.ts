@@ -2,6 +2,10 @@
 // Predicts an activity label for every 10 s window with a classifier from cli/fit.ts; writes a CSV
 // (one row per window) and, with --svg, a timeline of the predicted labels per source file.
 import { loadClassifier } from "../lib/eval/classifier_file.ts";
+import {
+  isFinetunedClassifier,
+  loadFinetunedClassifier,
+} from "../lib/eval/finetuned_classifier.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
@@ -23,7 +27,8 @@ const HELP =
 Predicts the activity of every 10 s window with a classifier from cli/fit.ts. The classifier
 only runs with the encoder it was fitted on (checked by the SHA-256 of the encoder weights).
 
-  --weights FILE            model.safetensors the classifier was fitted on;
+  --weights FILE            model.safetensors the classifier was fitted on (not with a
+                            fine-tuned classifier, which carries its encoder);
                             ${WEIGHTS_DEFAULT_HELP}
   --classifier FILE         classifier.safetensors from cli/fit.ts (required)
   --out FILE                output CSV (default predictions.csv)
@@ -65,9 +70,17 @@ async function main(): Promise<void> {
   reportData(set, description);
   requireWindows(set, description, "labels are ignored here, so no window was dropped for them");
   await startBackend(values);
-  const { model } = await loadModelFlag(values);
+  const finetuned = isFinetunedClassifier(classifierBytes);
+  if (finetuned && values.weights !== undefined) {
+    throw new UsageError(
+      `${classifierFile} carries its own fine-tuned encoder: drop --weights`,
+    );
+  }
+  const model = finetuned ? null : (await loadModelFlag(values)).model;
   try {
-    const classifier = await loadClassifier(classifierBytes, classifierFile, model);
+    const classifier = model
+      ? await loadClassifier(classifierBytes, classifierFile, model)
+      : loadFinetunedClassifier(classifierBytes, classifierFile);
     const p = await classifier.predict(set.data, { batchSize });
     const k = p.classes.length;
     const rows = ["source,subject,start_s,label,probability"];
@@ -107,7 +120,7 @@ async function main(): Promise<void> {
     }
     classifier.dispose();
   } finally {
-    model.dispose();
+    model?.dispose();
   }
 }
 

@@ -152,6 +152,56 @@ Deno.test("cli/fit + cli/predict: classifier file, predictions CSV and timeline 
     assert.ok(row, `README row for cli/${name}.ts`);
     assert.ok(help.out.replace(/\s+/g, " ").includes(`Minimal permissions: ${row[1]}`), name);
   }
-  assert.equal((await run("fit", ["--dataset", "uci-hapt"], perms)).code, 2);
+  const usage = await run("fit", [...data, "--validation", "1"], perms);
+  assert.equal(usage.code, 2);
+  assert.match(usage.err, /--validation must be in \[0, 1\)/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli/fit --finetune + cli/predict: the classifier carries its fine-tuned encoder", async () => {
+  const dir = await fixture();
+  const perms = [`--allow-read=.,${dir}`, `--allow-write=${dir},.cache`];
+  const data = [`${dir}/a.csv`, `${dir}/b.csv`, "--rate", "30", "--units", "g", "--no-cache"];
+  const fit = await run("fit", [
+    "--weights",
+    `${dir}/model.safetensors`,
+    "--finetune",
+    "--epochs",
+    "3",
+    "--workers",
+    "1",
+    "--backend",
+    "wasm",
+    "--out",
+    `${dir}/ft.safetensors`,
+    ...data,
+  ], perms);
+  assert.equal(fit.code, 0, fit.err);
+  assert.match(fit.out, /classes \(3\): lie \d+, sit \d+, walk \d+/);
+  assert.match(fit.out, /best epoch \d of 3/);
+  assert.match(fit.err, /epoch 3: train \d/);
+  const pred = await run("predict", [
+    "--classifier",
+    `${dir}/ft.safetensors`,
+    "--out",
+    `${dir}/p.csv`,
+    "--backend",
+    "wasm",
+    ...data,
+  ], perms);
+  assert.equal(pred.code, 0, pred.err);
+  assert.doesNotMatch(pred.err, /pretrained/, "no encoder is loaded beside it");
+  const rows = (await Deno.readTextFile(`${dir}/p.csv`)).trim().split("\n");
+  assert.equal(rows[0], "source,subject,start_s,label,probability");
+  assert.ok(rows.length > 10 && rows.slice(1).every((r) => /,(lie|sit|walk),[01]\.\d{4}$/.test(r)));
+  const both = await run("predict", [
+    "--classifier",
+    `${dir}/ft.safetensors`,
+    "--weights",
+    `${dir}/model.safetensors`,
+    ...data,
+  ], perms);
+  assert.equal(both.code, 2);
+  assert.match(both.err, /ft\.safetensors carries its own fine-tuned encoder: drop --weights/);
   await Deno.remove(dir, { recursive: true });
 });

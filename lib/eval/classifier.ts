@@ -9,7 +9,7 @@
  */
 import type { FlowFM } from "../model/flowfm.ts";
 import type { WindowsInput } from "../model/windows.ts";
-import { Rng } from "../random.ts";
+import { stratifiedSplit } from "./few_labels.ts";
 import { encodeLabels } from "./labels.ts";
 import { type LinearProbe, type ProbeOptions, trainLinearProbe } from "./linear_probe.ts";
 
@@ -217,19 +217,6 @@ export class ActivityClassifier {
   }
 }
 
-/** Stratified split: about `fraction` of each class's rows to validation, at least one kept. */
-function split(y: Int32Array, rows: number[], classes: number, fraction: number, seed: number) {
-  const rng = new Rng(seed), train: number[] = [], val: number[] = [];
-  for (let c = 0; c < classes; c++) {
-    const mine = rows.filter((r) => y[r] === c);
-    const order = rng.permutation(mine.length);
-    const nVal = Math.min(mine.length - 1, Math.round(fraction * mine.length));
-    order.forEach((o, i) => (i < nVal ? val : train).push(mine[o]));
-  }
-  const sorted = (a: number[]) => Int32Array.from(a.sort((p, q) => p - q));
-  return { train: sorted(train), val: sorted(val) };
-}
-
 /**
  * Fits an activity classifier: encodes the windows with the frozen encoder and fits a linear
  * probe on `z` (windows whose label is `null` are left out).
@@ -277,7 +264,7 @@ export async function fitClassifier(
     );
   }
   const rows = [...y.keys()].filter((i) => y[i] >= 0);
-  const parts = split(y, rows, classes.length, fraction, options.seed ?? 0);
+  const parts = stratifiedSplit(y, rows, classes.length, fraction, options.seed ?? 0);
   const probe = await trainLinearProbe(z, y, classes.length, parts, options.probe ?? {});
   const predicted = probe.predict(z, Int32Array.from(rows));
   const counts: Record<string, number> = Object.fromEntries(classes.map((c) => [c, 0]));

@@ -112,6 +112,11 @@ export async function loadClassifier(
       }, expected "${FORMAT}" (not a FlowFM classifier file)`,
     );
   }
+  if (metadata.kind === "finetuned") {
+    fail(
+      "a fine-tuned classifier (it carries its own encoder): load it with loadFinetunedClassifier",
+    );
+  }
   if (metadata.version !== VERSION) {
     fail(`__metadata__.version is ${JSON.stringify(metadata.version)}, expected "${VERSION}"`);
   }

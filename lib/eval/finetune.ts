@@ -17,6 +17,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { augmentMatrices, type AugmentOptions } from "../train/augment.ts";
 import type { FlowFM } from "../model/flowfm.ts";
+import type { Params } from "../model/params.ts";
 import type { BackendName } from "../runtime/backend.ts";
 import { defaultWorkers } from "../runtime/train_worker_slot.ts";
 import { Adam } from "../train/optimizer.ts";
@@ -91,6 +92,11 @@ export interface FinetuneOptions {
   workers?: number;
   /** Called after every epoch (e.g. for progress output). */
   onEpoch?: (record: EpochRecord) => void;
+  /**
+   * Return the fine-tuned model and head (best epoch's weights) in `kept` instead of freeing them.
+   * @default {false}
+   */
+  keep?: boolean;
 }
 
 /** What {@link fineTune} returns. */
@@ -105,6 +111,11 @@ export interface FinetuneResult {
   valLoss: number;
   /** Every epoch run. */
   history: EpochRecord[];
+  /**
+   * With `keep`: the fine-tuned model (owned by the caller) and the store whose `head.*`
+   * variables (also the caller's) are the head; its `encoder.*` entries are the model's.
+   */
+  kept?: { model: FlowFM; store: Params };
 }
 
 /**
@@ -197,7 +208,7 @@ export async function fineTune(
   };
   const history: EpochRecord[] = [];
   let bestEpoch = 0, bestVal = Infinity, bad = 0;
-  let pool: FinetuneWorkers | null = null;
+  let pool: FinetuneWorkers | null = null, kept = false;
   try {
     if (workers > 1) {
       pool = await FinetuneWorkers.create(
@@ -249,18 +260,22 @@ export async function fineTune(
       for (let c = 1; c < classes; c++) if (l[i * classes + c] > l[i * classes + best]) best = c;
       return best;
     });
+    kept = options.keep === true;
     return {
       predictions,
       logits: l,
       bestEpoch,
       valLoss: split.val.length ? bestVal : NaN,
       history,
+      ...(kept ? { kept: { model, store } } : {}),
     };
   } finally {
     pool?.dispose();
     if (snapshot) tf.dispose([...(snapshot as Map<string, tf.Tensor>).values()]);
     opt.dispose();
-    for (const n of HEAD_PARAMS) store.get(n).dispose();
-    model.dispose();
+    if (!kept) {
+      for (const n of HEAD_PARAMS) store.get(n).dispose();
+      model.dispose();
+    }
   }
 }

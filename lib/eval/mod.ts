@@ -23,7 +23,7 @@
  * @module
  */
 export { weightedCrossEntropy } from "./cross_entropy.ts";
-export { fewLabels, samplePerClass } from "./few_labels.ts";
+export { fewLabels, samplePerClass, stratifiedSplit } from "./few_labels.ts";
 export {
   type EpochRecord,
   fineTune,
