@@ -29,7 +29,8 @@ Encodes every 10 s window of the data into an embedding z.
 ${DATA_HELP}
 
 Output columns: source,subject,label,start_s,z0,...,z{d-1}.
-Minimal permissions: --allow-read=WEIGHTS,.,DATA --allow-write=OUT,.cache (see README).`;
+Minimal permissions: --allow-read=.,WEIGHTS,OUT[,DATA] --allow-write=OUT,.cache (OUT: the folder of
+the output file, where the atomic write puts its temporary file; see README).`;
 
 const OPTIONS = {
   ...DATA_OPTIONS,

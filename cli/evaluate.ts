@@ -78,7 +78,7 @@ Evaluation needs at least two labels, and the bundled excerpt has one: without C
 --dataset, evaluate reads --dataset uci-hapt at --data-root (default ${DEFAULT_ROOT}).
 
 Writes DIR/report.json (per fold, per subject, summary), DIR/report.md and DIR/confusion.svg.
-Minimal permissions: --allow-read=.,WEIGHTS,DATA,DIR --allow-write=DIR,.cache (see README).`;
+Minimal permissions: --allow-read=.,WEIGHTS,OUT[,DATA] --allow-write=OUT,.cache (OUT: DIR; see README).`;
 
 const OPTIONS = {
   ...DATA_OPTIONS,

@@ -49,7 +49,7 @@ Encodes reference windows and generates new windows from their representations
 ${DATA_HELP}
 
 Writes DIR/generated.csv and DIR/real.csv (window,t,x,y,z; t in s, values in g) and DIR/compare.svg.
-Minimal permissions: --allow-read=WEIGHTS,.,DATA --allow-write=DIR,.cache (see README).`;
+Minimal permissions: --allow-read=.,WEIGHTS,OUT[,DATA] --allow-write=OUT,.cache (OUT: DIR; see README).`;
 
 const OPTIONS = {
   ...DATA_OPTIONS,

@@ -45,7 +45,7 @@ ${DATA_HELP}
 Writes DIR/model.safetensors, DIR/checkpoint.safetensors, DIR/log.jsonl and DIR/loss.svg.
 One run per DIR at a time (DIR/train.lock); temporary files of killed writes there are removed.
 Ctrl-C (or SIGTERM) stops after the current step, writes a checkpoint and prints how to resume.
-Minimal permissions: --allow-read=.,DATA --allow-write=DIR,.cache (see README).`;
+Minimal permissions: --allow-read=.,OUT[,DATA] --allow-write=OUT,.cache (OUT: DIR; see README).`;
 
 const str = { type: "string" } as const, bool = { type: "boolean" } as const;
 const STRINGS =

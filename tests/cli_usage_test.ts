@@ -101,3 +101,54 @@ Deno.test("CSV-only flags with --dataset or the bundled excerpt are usage errors
   assert.equal(dataset.code, 2, dataset.err);
   assert.match(dataset.err, /--units, --trust-units apply to CSV files; --dataset adapters/);
 });
+
+Deno.test("every command's --help states the README's minimal permissions", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const names = ["train", "sample", "encode", "evaluate", "inspect", "export", "fit", "predict"];
+  for (const name of names) {
+    const row = readme.match(new RegExp(`^\\| \`cli/${name}\\.ts\` +\\| \`([^\`]+)\``, "m"));
+    assert.ok(row, `README has no permission row for cli/${name}.ts`);
+    const help = await runCli(new URL(`../cli/${name}.ts`, import.meta.url).pathname, ["--help"]);
+    assert.equal(help.code, 0, help.err);
+    assert.ok(
+      help.out.replace(/\s+/g, " ").includes(`Minimal permissions: ${row[1]}`),
+      `cli/${name}.ts --help does not state ${row[1]}`,
+    );
+  }
+});
+
+Deno.test("cli/encode runs with exactly its documented permissions (OUT: the output's folder)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { FlowFM } = await import("../lib/model/flowfm.ts");
+    const { presetConfig } = await import("../lib/model/config.ts");
+    const { serializeModel } = await import("../lib/weights/model_file.ts");
+    const { initBackend } = await import("../lib/runtime/backend.ts");
+    await initBackend("cpu");
+    const m = new FlowFM(presetConfig("tiny"));
+    await Deno.writeFile(`${dir}/m.safetensors`, await serializeModel(m));
+    m.dispose();
+    const rows = ["x,y,z"];
+    for (let i = 0; i < 15 * 30; i++) rows.push(`${Math.sin(i / 4).toFixed(3)},0,1`);
+    await Deno.writeTextFile(`${dir}/r.csv`, rows.join("\n") + "\n");
+    await Deno.mkdir(`${dir}/out`);
+    const encode = new URL("../cli/encode.ts", import.meta.url).pathname;
+    const args = [
+      "--weights",
+      `${dir}/m.safetensors`,
+      `${dir}/r.csv`,
+      "--rate",
+      "30",
+      "--no-cache",
+    ];
+    const root = new URL("../", import.meta.url).pathname;
+    const ok = await runCli(encode, [...args, "--out", `${dir}/out/e.csv`], {
+      flags: [`--allow-read=.,${dir}`, `--allow-write=${dir}/out,.cache`],
+      cwd: root,
+    });
+    assert.equal(ok.code, 0, ok.err);
+    assert.ok((await Deno.readTextFile(`${dir}/out/e.csv`)).startsWith("source,subject,label"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
