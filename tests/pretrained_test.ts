@@ -97,3 +97,85 @@ Deno.test("loadPretrained: verifies the checksum, rebuilds the model, and does n
   model.dispose();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("the shipped weights/flowfm-small.safetensors: checksum, config, one-line load", async () => {
+  const file = new URL("../weights/flowfm-small.safetensors", import.meta.url);
+  const bytes = await Deno.readFile(file);
+  const sum = await Deno.readTextFile(new URL(`${file.href}.sha256`));
+  assert.equal(sum.split(/\s+/)[0], await sha256Hex(bytes), "checksum file matches the weights");
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  assert.ok([...tensors.values()].every((t) => t.dtype === "F16"), "stored as F16");
+  assert.ok(bytes.length < 8e6, `${bytes.length} bytes`);
+  assert.ok(metadata.data && metadata.command, "provenance: data and command");
+  const before = tf.memory().numTensors;
+  const model = await loadPretrained(); // default: "small", resolved relative to the module
+  assert.equal(model.config.preset, "small");
+  assert.ok(model.config.step >= 1000, `trained for ${model.config.step} steps`);
+  const z = await model.encode(syntheticWindows(2, 4));
+  assert.equal(z.dim, 512);
+  assert.ok(z.data.every(Number.isFinite));
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("cli: encode without --weights uses the shipped model and says so", async () => {
+  const dir = await Deno.makeTempDir();
+  const rows = ["x,y,z"];
+  for (let i = 0; i < 20 * 30; i++) rows.push(`${Math.sin(i / 5).toFixed(3)},0.1,0.98`);
+  await Deno.writeTextFile(`${dir}/rec.csv`, rows.join("\n") + "\n");
+  const encode = new URL("../cli/encode.ts", import.meta.url).pathname;
+  const r = await runCli(encode, [
+    `${dir}/rec.csv`,
+    "--rate",
+    "30",
+    "--units",
+    "g",
+    "--no-cache",
+    "--out",
+    `${dir}/e.csv`,
+  ]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(
+    r.err,
+    /no --weights: using the pretrained model weights\/flowfm-small\.safetensors \(SHA-256 [0-9a-f]{12}… verified/,
+  );
+  const header = (await Deno.readTextFile(`${dir}/e.csv`)).split("\n")[0].split(",");
+  assert.equal(header.length, 4 + 512);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("the shipped model reproduces its stored reference embeddings on cpu and wasm", async () => {
+  const { referenceWindows } = await import("../bench/pretrained_reference.ts");
+  const ref = JSON.parse(
+    await Deno.readTextFile(new URL("../weights/flowfm-small.reference.json", import.meta.url)),
+  );
+  for (const backend of ["cpu", "wasm"] as const) {
+    await initBackend(backend);
+    const model = await loadPretrained();
+    const z = await model.encode(referenceWindows());
+    model.dispose();
+    assert.equal(z.data.length, ref.z.length);
+    // Backends differ in summation order: 1e-4 of the embeddings' scale.
+    const scale = Math.max(...ref.z.map(Math.abs));
+    const diff = maxAbsDiff(z.data, ref.z);
+    assert.ok(diff <= 1e-4 * scale, `${backend}: max |diff| ${diff} (scale ${scale})`);
+  }
+  await initBackend("cpu");
+});
+
+Deno.test("loadPretrained over http from a local server", async () => {
+  const weights = new URL("../weights/", import.meta.url);
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const name = new URL(req.url).pathname.split("/").pop()!;
+    if (!name.startsWith("flowfm-small.safetensors")) return new Response("no", { status: 404 });
+    return new Response(await Deno.readFile(new URL(name, weights)));
+  });
+  try {
+    const { port } = server.addr as Deno.NetAddr;
+    const model = await loadPretrained("small", { baseUrl: `http://127.0.0.1:${port}/w/` });
+    assert.equal(model.config.preset, "small");
+    model.dispose();
+  } finally {
+    await server.shutdown();
+  }
+});
