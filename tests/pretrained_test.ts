@@ -179,3 +179,29 @@ Deno.test("loadPretrained over http from a local server", async () => {
     await server.shutdown();
   }
 });
+
+Deno.test("the shipped uci-hapt classifier loads beside the shipped model and predicts", async () => {
+  const { loadClassifier } = await import("../lib/eval/classifier_file.ts");
+  const file = new URL("../weights/flowfm-small.uci-hapt.classifier.safetensors", import.meta.url);
+  const bytes = await Deno.readFile(file);
+  const model = await loadPretrained();
+  const c = await loadClassifier(bytes, "uci-hapt.classifier", model);
+  assert.deepEqual(c.classes, [
+    "LAYING",
+    "SITTING",
+    "STANDING",
+    "WALKING",
+    "WALKING_DOWNSTAIRS",
+    "WALKING_UPSTAIRS",
+  ]);
+  const p = await c.predict(syntheticWindows(3, 2));
+  assert.equal(p.labels.length, 3);
+  c.dispose();
+  model.dispose();
+  const other = new FlowFM(presetConfig("small", { seed: 9 }));
+  await assert.rejects(
+    loadClassifier(bytes, "uci-hapt.classifier", other),
+    /fitted on another encoder/,
+  );
+  other.dispose();
+});
