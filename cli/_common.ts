@@ -132,8 +132,9 @@ export async function runMain(main: () => Promise<void>, help: string): Promise<
     Deno.exit(0);
   } catch (e) {
     if (e instanceof UsageError) {
-      const usage = /^Usage: (deno (?:task \S+|run .*?\S+\.ts))/.exec(help)?.[1] ?? "the command";
-      console.error(`error: ${e.message}\nsee --help (${usage} --help)`);
+      const usage = /^Usage: deno ((?:task \S+|run .*?\S+\.ts))/.exec(help)?.[1];
+      const how = usage ? `${DENO} ${usage}` : "the command";
+      console.error(`error: ${e.message}\nsee --help (${how} --help)`);
       Deno.exit(EXIT_USAGE);
     }
     console.error(`error: ${explainError(e)}`);
@@ -203,7 +204,13 @@ export async function startBackend(values: Record<string, unknown>): Promise<Bac
 /** A shell word that pastes back as the same argument. */
 const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
 
-/** The `deno run -A` command line that runs `script` with `args`, each quoted for a shell. */
+/**
+ * How printed commands start: the README's quick start fetches Deno through npx, so this works on
+ * a machine that followed it (with Deno installed, `deno` alone does the same).
+ */
+export const DENO = "npx --yes deno@2.9.6";
+
+/** The command line that runs `script` with `args` (`-A`), each quoted for a shell. */
 export function shellCommand(script: string, args: readonly string[]): string {
-  return `deno run -A ${script} ${args.map(quote).join(" ")}`;
+  return `${DENO} run -A ${script} ${args.map(quote).join(" ")}`;
 }

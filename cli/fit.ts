@@ -43,7 +43,7 @@ windows, are left out.
 ${DATA_HELP}
 
 CSV files need a label column (label, activity, class or annotation).
-Predict with: deno run -A cli/predict.ts --weights FILE --classifier OUT [data]
+Predict with: npx --yes deno@2.9.6 run -A cli/predict.ts --weights FILE --classifier OUT [data]
 Minimal permissions: --allow-read=.,WEIGHTS,OUT[,DATA] --allow-write=OUT,.cache (OUT's folder;
 see README).`;
 

@@ -141,8 +141,8 @@ async function main(): Promise<void> {
   const mean = (last.reduce((a, b) => a + b, 0) / n).toFixed(4);
   console.error(`done: ${result.steps} steps, final loss ${mean} (mean of last ${last.length})`);
   console.log(`weights: ${modelPath}
-sample from them: deno run -A cli/sample.ts --weights ${modelPath} --count 8 --out ${out}/samples
-encode windows:   deno run -A cli/encode.ts --weights ${modelPath} --out ${out}/embeddings.csv`);
+sample from them: ${cli.DENO} run -A cli/sample.ts --weights ${modelPath} --count 8 --out ${out}/samples
+encode windows:   ${cli.DENO} run -A cli/encode.ts --weights ${modelPath} --out ${out}/embeddings.csv`);
   model.dispose();
 }
 

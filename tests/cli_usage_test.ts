@@ -55,7 +55,7 @@ Deno.test("cli/evaluate: a usage error is one line and a pointer to --help", asy
     const lines = r.err.trim().split("\n").filter((l) => !l.startsWith("no --weights"));
     assert.deepEqual(lines, [
       'error: --rate must be > 0 Hz, got "-5"',
-      "see --help (deno run -A cli/evaluate.ts --help)",
+      "see --help (npx --yes deno@2.9.6 run -A cli/evaluate.ts --help)",
     ]);
     assert.doesNotMatch(r.err, /Usage:|ambiguous/);
   } finally {

@@ -87,3 +87,12 @@ Deno.test("doc hygiene: every @default tag in mod.ts and lib/ is `@default {valu
     }`,
   );
 });
+
+Deno.test("README commands paste after the quick start: none starts with a bare `deno`", async () => {
+  for (const file of ["../README.md", "../weights/README.md"]) {
+    const text = await Deno.readTextFile(new URL(file, import.meta.url));
+    const bare = text.split("\n").filter((l) => /^deno (run|task|bench|test)\b/.test(l));
+    const inline = text.match(/`deno (run|task|bench) [^`]*`/g) ?? [];
+    assert.deepEqual([...bare, ...inline], [], `${file}: commands that need Deno on the PATH`);
+  }
+});
