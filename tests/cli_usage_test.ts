@@ -117,7 +117,7 @@ Deno.test("every command's --help states the README's minimal permissions", asyn
   }
 });
 
-Deno.test("cli/encode runs with exactly its documented permissions (OUT: the output's folder)", async () => {
+Deno.test("train, sample, encode and evaluate run with exactly their documented permissions, OUT outside the project", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const { FlowFM } = await import("../lib/model/flowfm.ts");
@@ -148,6 +148,63 @@ Deno.test("cli/encode runs with exactly its documented permissions (OUT: the out
     });
     assert.equal(ok.code, 0, ok.err);
     assert.ok((await Deno.readTextFile(`${dir}/out/e.csv`)).startsWith("source,subject,label"));
+    // The others: --allow-read=.,WEIGHTS,OUT[,DATA] --allow-write=OUT,.cache (train: no WEIGHTS).
+    const cli = (name: string) => new URL(`../cli/${name}.ts`, import.meta.url).pathname;
+    const data = [`${dir}/r.csv`, "--rate", "30", "--no-cache", "--backend", "cpu"];
+    const perms = (out: string) => ({
+      flags: [`--allow-read=.,${dir}`, `--allow-write=${out},.cache`],
+      cwd: root,
+    });
+    const train = await runCli(cli("train"), [
+      ...data,
+      "--preset",
+      "tiny",
+      "--steps",
+      "2",
+      "--batch",
+      "2",
+      "--out",
+      `${dir}/t`,
+    ], perms(`${dir}/t`));
+    assert.equal(train.code, 0, train.err);
+    const sample = await runCli(cli("sample"), [
+      ...data,
+      "--weights",
+      `${dir}/t/model.safetensors`,
+      "--count",
+      "1",
+      "--steps",
+      "1",
+      "--out",
+      `${dir}/s`,
+    ], perms(`${dir}/s`));
+    assert.equal(sample.code, 0, sample.err);
+    const labelled = ["x,y,z,label,subject"];
+    for (const subject of ["p1", "p2"]) {
+      for (const [label, f] of [["rest", 0.2], ["walk", 2]] as const) {
+        for (let i = 0; i < 20 * 30; i++) {
+          labelled.push(`${(0.4 * Math.sin(f * i / 5)).toFixed(3)},0,1,${label},${subject}`);
+        }
+      }
+    }
+    await Deno.writeTextFile(`${dir}/l.csv`, labelled.join("\n") + "\n");
+    const evaluate = await runCli(cli("evaluate"), [
+      `${dir}/l.csv`,
+      "--rate",
+      "30",
+      "--no-cache",
+      "--backend",
+      "cpu",
+      "--weights",
+      `${dir}/t/model.safetensors`,
+      "--heads",
+      "probe,handcrafted",
+      "--probe-iterations",
+      "20",
+      "--out",
+      `${dir}/ev`,
+    ], perms(`${dir}/ev`));
+    assert.equal(evaluate.code, 0, evaluate.err);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
