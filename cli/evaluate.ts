@@ -29,7 +29,7 @@ import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 /** The data set evaluated when no data is named (several labels, unlike the bundled excerpt). */
 const DEFAULT_DATASET = "uci-hapt";
 const DEFAULT_ROOT = `../shared/data/${DEFAULT_DATASET}`;
-const TASKS = ["activity", "falls"] as const;
+const TASKS = ["activity", "adl", "falls"] as const;
 
 const HELP =
   `Usage: deno run -A cli/evaluate.ts [--weights FILE | --random-init] [options] [FILE.csv ...]
@@ -57,8 +57,9 @@ Heads (all on the same folds):
   --seed N                  seed of folds, heads and random initialisations (default 0)
   --labels-per-class N      low-label setting: per fold, at most N training (and N validation)
                             windows per class, seeded; the test subjects stay whole
-  --task NAME               activity (the labels as read, default) | falls (fall codes of
-                            SisFall / FallAllD against every other activity: fall vs adl)
+  --task NAME               activity (the labels as read, default) | adl (the labels, windows
+                            of falls left out: SisFall D01-D19, FallAllD A001-A044) | falls
+                            (fall codes of SisFall / FallAllD against every other activity)
   --epochs N                fine-tuning: most epochs (default 50; early stopping, patience 5)
   --patience N              fine-tuning: epochs without a lower validation loss (default 5)
   --lr X                    fine-tuning: Adam learning rate (default 1e-4)
@@ -179,6 +180,8 @@ async function main(): Promise<void> {
   reportData(set, description);
   const labels = task === "falls"
     ? set.labels.map((l) => (l === null ? null : isFallCode(l) ? "fall" : "adl"))
+    : task === "adl"
+    ? set.labels.map((l) => (isFallCode(l) ? null : l))
     : set.labels;
   const info = await startBackend(values);
   finetune.workers ??= defaultWorkers(); // recorded in the report: results depend on it
@@ -243,6 +246,7 @@ async function main(): Promise<void> {
   await Deno.mkdir(out, { recursive: true });
   const setting = [
     task === "falls" ? "falls vs activities of daily living" : "",
+    task === "adl" ? "activities of daily living, falls left out" : "",
     labelsPerClass ? `${labelsPerClass} labels per class` : "",
   ].filter(Boolean).join(", ");
   const title = `FlowFM evaluation: ${modelName} on ${description}${

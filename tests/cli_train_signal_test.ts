@@ -35,7 +35,10 @@ Deno.test({
     assert.equal(r.code, 130, err);
     const step = Number(err.match(/SIGINT: stopped at step (\d+)/)?.[1]);
     assert.ok(step >= 2 && step < 500, err);
-    assert.match(out, /resume: npx --yes deno@2\.9\.6 run -A cli\/train\.ts .*--steps 500 .*--resume\n/);
+    assert.match(
+      out,
+      /resume: npx --yes deno@2\.9\.6 run -A cli\/train\.ts .*--steps 500 .*--resume\n/,
+    );
     assert.equal(await logLines(), step);
     assert.ok((await Deno.stat(`${dir}/checkpoint.safetensors`)).size > 1000);
     await assert.rejects(() => Deno.stat(`${dir}/model.safetensors`), Deno.errors.NotFound);
