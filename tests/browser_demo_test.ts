@@ -83,6 +83,16 @@ Deno.test({
       const wasm = await run("?backend=wasm", []);
       assert.equal(wasm.backend, "wasm");
       assert.equal(maxAbsDiff(wasm.z, deno), 0, "Chromium's wasm encodes bit for bit as Deno's");
+      const pooled = await wasm.page.evaluate(
+        // deno-lint-ignore no-explicit-any
+        async (w: number[]) => await (globalThis as any).flowfmDemo.poolEncode(w),
+        x,
+      );
+      assert.equal(
+        maxAbsDiff(Float32Array.from(pooled as number[]), deno),
+        0,
+        "EncoderPool in the page",
+      );
       await wasm.page.click("#load-excerpt");
       await wasm.page.waitForFunction(
         `document.querySelectorAll("#scatter circle.point").length > 0`,

@@ -1,7 +1,14 @@
 // The demo page's script (bundled by web/serve.ts into web/dist/app.js): load a model, read
 // windows from a CSV file, the bundled excerpt or the phone's motion sensor, show the embeddings
 // as a 2-D PCA scatter and generate windows conditioned on a chosen one.
-import { type FlowFM, initBackend, loadModel, loadPretrained } from "../mod.ts";
+import {
+  EncoderPool,
+  type FlowFM,
+  initBackend,
+  loadModel,
+  loadPretrained,
+  serializeModel,
+} from "../mod.ts";
 import {
   collectWindows,
   packWindows,
@@ -126,6 +133,19 @@ async function main(): Promise<void> {
     encode: async (flat: number[]) => {
       if (!model) throw new Error("no model loaded");
       return Array.from((await model.encode(new Float32Array(flat))).data);
+    },
+    // The same through an EncoderPool of two Web Workers (the worker bundled on its own).
+    poolEncode: async (flat: number[]) => {
+      if (!model) throw new Error("no model loaded");
+      const pool = await EncoderPool.create(await serializeModel(model), {
+        workers: 2,
+        workerUrl: new URL("./dist/encode_worker.js", location.href),
+      });
+      try {
+        return Array.from((await pool.encode(new Float32Array(flat))).data);
+      } finally {
+        pool.dispose();
+      }
     },
   };
   $("backend").textContent = `backend: ${info.backend}${

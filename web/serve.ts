@@ -18,13 +18,21 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 async function build(): Promise<void> {
   const dist = new URL("web/dist/", ROOT);
   await Deno.mkdir(dist, { recursive: true });
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--platform", "browser", "-o", "web/dist/app.js", "web/app.ts"],
-    cwd: ROOT,
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (!r.success) throw new Error("deno bundle of web/app.ts failed (see above)");
+  // The page, and the encoder worker as its own file (EncoderPool's workerUrl).
+  for (
+    const [out, entry] of [["app.js", "web/app.ts"], [
+      "encode_worker.js",
+      "lib/runtime/encode_worker.ts",
+    ]]
+  ) {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["bundle", "--platform", "browser", "-o", `web/dist/${out}`, entry],
+      cwd: ROOT,
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!r.success) throw new Error(`deno bundle of ${entry} failed (see above)`);
+  }
   const wasmDir = new URL("node_modules/@tensorflow/tfjs-backend-wasm/dist/", ROOT);
   for (const f of ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm"]) {
     await Deno.copyFile(new URL(f, wasmDir), new URL(f, dist));

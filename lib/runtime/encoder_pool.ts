@@ -25,6 +25,13 @@ export interface EncoderPoolOptions {
    * @default {"wasm"}
    */
   backend?: BackendName;
+  /**
+   * URL of the worker script. A single-file browser bundle does not carry the worker: bundle
+   * `lib/runtime/encode_worker.ts` as its own file (`deno bundle --platform browser -o
+   * encode_worker.js lib/runtime/encode_worker.ts`, as `web/serve.ts` does) and pass its URL.
+   * @default {"./encode_worker.ts beside this module"}
+   */
+  workerUrl?: string | URL;
 }
 
 interface Slot {
@@ -75,7 +82,8 @@ export class EncoderPool {
     const slots: Slot[] = [];
     const ready: Promise<void>[] = [];
     for (let i = 0; i < n; i++) {
-      const worker = new Worker(new URL("./encode_worker.ts", import.meta.url), { type: "module" });
+      const url = options.workerUrl ?? new URL("./encode_worker.ts", import.meta.url);
+      const worker = new Worker(url, { type: "module" });
       const slot: Slot = { worker, pending: new Map() };
       ready.push(
         new Promise((resolve, reject) => {
