@@ -91,6 +91,12 @@ async function readCsv(bytes: Uint8Array, name: string, extra = {}): Promise<Win
   );
 }
 
+function readCsvFile(file: File): void {
+  step(`reading ${file.name}`, async () => {
+    await setData(await readCsv(new Uint8Array(await file.arrayBuffer()), file.name), file.name);
+  });
+}
+
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
@@ -182,15 +188,16 @@ async function main(): Promise<void> {
     });
   $("csv-file").onchange = (e) => {
     const file = (e.target as El).files?.[0];
-    if (file) {
-      step(`reading ${file.name}`, async () => {
-        await setData(
-          await readCsv(new Uint8Array(await file.arrayBuffer()), file.name),
-          file.name,
-        );
-      });
-    }
+    if (file) readCsvFile(file);
   };
+  // A CSV file dropped anywhere on the page reads like a picked one.
+  addEventListener("dragover", (e) => e.preventDefault());
+  addEventListener("drop", (e) => {
+    e.preventDefault();
+    const file = (e as unknown as { dataTransfer?: { files?: ArrayLike<File> } }).dataTransfer
+      ?.files?.[0];
+    if (file) readCsvFile(file);
+  });
   $("motion").onclick = () =>
     step("recording the motion sensor", async () => {
       const bytes = await recordMotion();
