@@ -85,9 +85,17 @@ async function showEmbeddings(): Promise<void> {
 }
 
 async function readCsv(bytes: Uint8Array, name: string, extra = {}): Promise<WindowSet> {
-  const units = $("units").value;
+  const units = $("units").value, rate = Number($("rate").value);
+  // As the CLI's --rate: only for files without a timestamp column.
+  const sampleRate = rate > 0 ? { sampleRate: rate } : {};
   return await collectWindows(
-    readCsvWindows(bytes, { source: name, units, labelPolicy: "majority", ...extra }),
+    readCsvWindows(bytes, {
+      source: name,
+      units,
+      labelPolicy: "majority",
+      ...sampleRate,
+      ...extra,
+    }),
   );
 }
 
