@@ -9,6 +9,15 @@ import { loadPretrained } from "../lib/weights/pretrained.ts";
 import { maxAbsDiff } from "./_helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
+
+/** What web/app.ts exposes on the page for tests. */
+interface DemoPage {
+  flowfmDemo: {
+    backend: string;
+    encode(windows: number[]): Promise<number[]>;
+    poolEncode(windows: number[]): Promise<number[]>;
+  };
+}
 const ROOT = new URL("../", import.meta.url);
 const hasChromium = await Deno.stat(CHROMIUM).then((s) => s.isFile, () => false);
 const FLAGS = [
@@ -70,13 +79,13 @@ Deno.test({
             timeout: 60_000,
           },
         );
-        // deno-lint-ignore no-explicit-any
         const z = await page.evaluate(
-          async (w: number[]) => await (globalThis as any).flowfmDemo.encode(w),
+          async (w: number[]) => await (globalThis as unknown as DemoPage).flowfmDemo.encode(w),
           x,
         );
-        // deno-lint-ignore no-explicit-any
-        const backend = await page.evaluate(() => (globalThis as any).flowfmDemo.backend);
+        const backend = await page.evaluate(() =>
+          (globalThis as unknown as DemoPage).flowfmDemo.backend
+        );
         return { context, page, errors, z: Float32Array.from(z as number[]), backend };
       };
 
@@ -84,8 +93,7 @@ Deno.test({
       assert.equal(wasm.backend, "wasm");
       assert.equal(maxAbsDiff(wasm.z, deno), 0, "Chromium's wasm encodes bit for bit as Deno's");
       const pooled = await wasm.page.evaluate(
-        // deno-lint-ignore no-explicit-any
-        async (w: number[]) => await (globalThis as any).flowfmDemo.poolEncode(w),
+        async (w: number[]) => await (globalThis as unknown as DemoPage).flowfmDemo.poolEncode(w),
         x,
       );
       assert.equal(
