@@ -3,6 +3,7 @@
 // parameter counts, storage types, size, SHA-256 checksum and provenance (training metadata).
 import { decodeSafetensors } from "../lib/weights/safetensors.ts";
 import { readWeightsMetadata } from "../lib/weights/model_file.ts";
+import { sha256Hex } from "../lib/sha256.ts";
 import { parseFlags, runMain, UsageError } from "./_common.ts";
 
 const HELP = `Usage: deno run --allow-read=FILE cli/inspect.ts FILE.safetensors [--json]
@@ -21,12 +22,6 @@ const OPTIONS = {
   tensors: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-/** Lowercase hex SHA-256 of some bytes. */
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, OPTIONS);
@@ -49,7 +44,7 @@ async function main(): Promise<void> {
   const report = {
     file: path,
     bytes: bytes.length,
-    sha256: await sha256(bytes),
+    sha256: await sha256Hex(bytes),
     kind,
     config,
     parameters: counts,

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { sha256Hex } from "../sha256.ts";
 import { DataError } from "./errors.ts";
 import { CHANNELS, WINDOW_SAMPLES, WINDOW_VALUES, type WindowStats } from "./types.ts";
 import type { WindowSet } from "./window_set.ts";
@@ -225,7 +226,7 @@ function stable(v: unknown): unknown {
  * ```
  */
 export async function cacheKey(parts: unknown): Promise<string> {
-  const bytes = new TextEncoder().encode(JSON.stringify(stable({ format: MAGIC, parts })));
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return await sha256Hex(
+    new TextEncoder().encode(JSON.stringify(stable({ format: MAGIC, parts }))),
+  );
 }

@@ -9,6 +9,7 @@
  */
 import type { FlowFM } from "../model/flowfm.ts";
 import type { WindowsInput } from "../model/windows.ts";
+import { sha256Hex } from "../sha256.ts";
 import { stratifiedSplit } from "./few_labels.ts";
 import { encodeLabels } from "./labels.ts";
 import { type LinearProbe, type ProbeOptions, trainLinearProbe } from "./linear_probe.ts";
@@ -117,8 +118,7 @@ export async function encoderDigest(model: FlowFM): Promise<string> {
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) all.set(p, (at += p.length) - p.length);
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-  return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
+  return await sha256Hex(all);
 }
 
 /**

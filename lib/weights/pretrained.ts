@@ -10,6 +10,9 @@
 import type { FlowFM } from "../model/flowfm.ts";
 import { type LoadOptions, readSource, sourceUrl } from "./load.ts";
 import { deserializeModel } from "./model_file.ts";
+import { sha256Hex } from "../sha256.ts";
+
+export { sha256Hex };
 
 /** Every pretrained model shipped in `weights/`, by name. */
 export const PRETRAINED_NAMES = ["small"] as const;
@@ -52,23 +55,6 @@ export function pretrainedUrl(name: PretrainedName, baseUrl?: string | URL): URL
     ? baseUrl
     : sourceUrl(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
   return new URL(`flowfm-${name}.safetensors`, base);
-}
-
-/**
- * Lowercase hex SHA-256 of some bytes (Web Crypto: Deno, browsers, Node).
- *
- * @param bytes The bytes.
- * @returns 64 hex digits.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { sha256Hex } from "./pretrained.ts";
- * assert.equal((await sha256Hex(new Uint8Array())).slice(0, 8), "e3b0c442");
- * ```
- */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
