@@ -1,5 +1,5 @@
 // Where CLI commands get windows from: CSV files, a named data set adapter, or the bundled excerpt.
-import { collectWindows } from "../lib/data/window_set.ts";
+import { collectWindows, concatSets } from "../lib/data/window_set.ts";
 import type { WindowSet } from "../lib/data/window_set.ts";
 import {
   type DatasetSpec,
@@ -10,7 +10,7 @@ import {
   SP_SW_HAR_EXCERPT_OPTIONS,
   spSwHarExcerptRoot,
 } from "../lib/io/mod.ts";
-import { addStats, emptyStats, WINDOW_SAMPLES, WINDOW_VALUES } from "../lib/data/types.ts";
+import { WINDOW_SAMPLES } from "../lib/data/types.ts";
 import type { LabelPolicy } from "../lib/data/windower.ts";
 import { UsageError } from "./_common.ts";
 import { DataError } from "../lib/data/errors.ts";
@@ -157,33 +157,6 @@ export async function loadWindows(
 /** ` (read from cache FILE)` when the windows came from the window cache, else "". */
 const fromCacheNote = (set: LoadedDataset) =>
   set.fromCache && set.cacheFile ? ` (read from cache ${set.cacheFile})` : "";
-
-/** Concatenates window sets (e.g. several files or data sets). */
-export function concatSets(sets: WindowSet[]): WindowSet {
-  const count = sets.reduce((n, s) => n + s.count, 0);
-  const data = new Float32Array(count * WINDOW_VALUES);
-  const starts = new Float64Array(count);
-  const out: WindowSet = {
-    count,
-    data,
-    starts,
-    labels: [],
-    subjects: [],
-    sources: [],
-    stats: emptyStats(),
-  };
-  let i = 0;
-  for (const s of sets) {
-    data.set(s.data, i * WINDOW_VALUES);
-    starts.set(s.starts, i);
-    out.labels.push(...s.labels);
-    out.subjects.push(...s.subjects);
-    out.sources.push(...s.sources);
-    addStats(out.stats, s.stats);
-    i += s.count;
-  }
-  return out;
-}
 
 /** Share (%) of window samples clipped at ±3 g. */
 const clippedPercent = (set: WindowSet) =>

@@ -1,6 +1,6 @@
-// deno run -A cli/fit.ts --weights MODEL [options] [--dataset NAME | FILE.csv ...]
-// Fits an activity classifier (a linear probe on the frozen encoder's z) on labelled windows and
-// saves it as one safetensors file.
+// deno run -A cli/fit.ts [--weights MODEL] [--finetune] [options] [--dataset NAME | FILE.csv ...]
+// Fits an activity classifier on labelled windows (a linear probe on the frozen encoder's z, or the
+// fine-tuned encoder with an MLP head) and saves it as one safetensors file.
 import { fitClassifier } from "../lib/eval/classifier.ts";
 import { serializeClassifier } from "../lib/eval/classifier_file.ts";
 import { atomicWrite } from "../lib/io/mod.ts";

@@ -1,4 +1,4 @@
-// deno run -A cli/predict.ts --weights MODEL --classifier FILE [options] [--dataset NAME | FILE.csv ...]
+// deno run -A cli/predict.ts [--weights MODEL] --classifier FILE [options] [--dataset NAME | FILE.csv ...]
 // Predicts an activity label for every 10 s window with a classifier from cli/fit.ts; writes a CSV
 // (one row per window) and, with --svg, a timeline of the predicted labels per source file.
 import { loadClassifier } from "../lib/eval/classifier_file.ts";

@@ -47,7 +47,7 @@ Deno.test("fine-tuned classifier: fits, predicts, saves, loads the same, does no
   // The fine-tuned encoder moved away from the original one.
   assert.notDeepEqual(
     (await model.encode(windows.subarray(0, 900))).data,
-    (await (await loadFinetunedClassifierModelZ(file))).data,
+    (await loadFinetunedClassifierModelZ(file)).data,
   );
   c.dispose();
   again.dispose();

@@ -9,13 +9,7 @@ import {
   loadPretrained,
   serializeModel,
 } from "../mod.ts";
-import {
-  collectWindows,
-  packWindows,
-  readCsvWindows,
-  windowAt,
-  type WindowSet,
-} from "../lib/data/mod.ts";
+import { collectWindows, concatSets, readCsvWindows, type WindowSet } from "../lib/data/mod.ts";
 import { axesSvg, pca2, scatterSvg } from "./plots.ts";
 
 /** The few DOM members the page uses (Deno's type check has no DOM library). */
@@ -188,10 +182,7 @@ async function main(): Promise<void> {
         status(`reading the bundled excerpt: file ${i + 1} of ${files.length}`);
         sets.push(await readCsv(await fetchBytes(f), f.split("/").pop()!, { overlapSeconds: 9.5 }));
       }
-      const windows = sets.flatMap((s) =>
-        Array.from({ length: s.count }, (_, i) => windowAt(s, i))
-      );
-      const all = { ...packWindows(windows), stats: sets[0].stats };
+      const all = concatSets(sets); // counters of every file, not the first one only
       await setData(all, "bundled sp-sw-har excerpt (CC BY 4.0)");
     });
   $("csv-file").onchange = (e) => {

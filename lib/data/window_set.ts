@@ -7,6 +7,7 @@
 
 import {
   type AccelWindow,
+  addStats,
   emptyStats,
   WINDOW_VALUES,
   type WindowStats,
@@ -220,6 +221,50 @@ export function gatherWindows(
       throw new RangeError(`gatherWindows: window ${w} out of range [0, ${n})`);
     }
     out.set(data.subarray(w * WINDOW_VALUES, (w + 1) * WINDOW_VALUES), j * WINDOW_VALUES);
+  }
+  return out;
+}
+
+/**
+ * Concatenates window sets (e.g. several files or data sets), in order, adding their counters.
+ *
+ * @param sets The sets.
+ * @returns A new set holding all their windows.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { collectWindows, concatSets } from "./window_set.ts";
+ * import { readCsvWindows } from "./csv_reader.ts";
+ * let csv = "x,y,z\n";
+ * for (let i = 0; i < 300; i++) csv += "0,0,1\n";
+ * const one = await collectWindows(readCsvWindows(csv, { sampleRate: 30 }));
+ * const both = concatSets([one, one]);
+ * assert.equal(both.count, 2 * one.count);
+ * assert.equal(both.stats.rows, 2 * one.stats.rows);
+ * ```
+ */
+export function concatSets(sets: WindowSet[]): WindowSet {
+  const count = sets.reduce((n, s) => n + s.count, 0);
+  const data = new Float32Array(count * WINDOW_VALUES);
+  const starts = new Float64Array(count);
+  const out: WindowSet = {
+    count,
+    data,
+    starts,
+    labels: [],
+    subjects: [],
+    sources: [],
+    stats: emptyStats(),
+  };
+  let i = 0;
+  for (const s of sets) {
+    data.set(s.data, i * WINDOW_VALUES);
+    starts.set(s.starts, i);
+    out.labels.push(...s.labels);
+    out.subjects.push(...s.subjects);
+    out.sources.push(...s.sources);
+    addStats(out.stats, s.stats);
+    i += s.count;
   }
   return out;
 }
