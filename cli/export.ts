@@ -4,8 +4,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { EMA_PREFIX } from "../lib/train/ema.ts";
-import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
-import { sha256Hex } from "../lib/weights/pretrained.ts";
+import { deserializeModel, serializeModel, WeightsError } from "../lib/weights/model_file.ts";
+import { sha256Hex } from "../lib/sha256.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
 import { choiceFlag, parseFlags, runMain, UsageError } from "./_common.ts";
 
@@ -62,9 +62,14 @@ async function main(): Promise<void> {
     let averaged = 0;
     for (const [k, t] of extras.tensors) {
       if (!k.startsWith(EMA_PREFIX)) continue;
-      tf.tidy(() =>
-        model.params.get(k.slice(EMA_PREFIX.length)).assign(tf.tensor(t.data, t.shape))
-      );
+      const v = model.params.vars.get(k.slice(EMA_PREFIX.length));
+      if (!v || v.shape.join() !== t.shape.join()) {
+        throw new WeightsError(
+          input,
+          `EMA tensor "${k}" [${t.shape}] matches no encoder parameter of this architecture`,
+        );
+      }
+      tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
       averaged++;
     }
     if (averaged) console.error(`${input}: using its EMA encoder weights (${averaged} tensors)`);

@@ -205,3 +205,35 @@ Deno.test("the shipped uci-hapt classifier loads beside the shipped model and pr
   );
   other.dispose();
 });
+
+Deno.test("export: a checkpoint of a run with EMA gives the averaged encoder", async () => {
+  const { train } = await import("../lib/train/run.ts");
+  const dir = await Deno.makeTempDir();
+  const model = new FlowFM(presetConfig("tiny", { seed: 3 }));
+  let ckpt: Uint8Array = new Uint8Array();
+  await train(model, { data: syntheticWindows(8, 1), count: 8 }, {
+    steps: 2,
+    batch: 4,
+    emaDecay: 0.5,
+    workers: 1,
+  }, { onCheckpoint: (b) => void (ckpt = b) });
+  model.dispose();
+  await Deno.writeFile(`${dir}/ckpt.safetensors`, ckpt);
+  const r = await runCli(exportCli, [
+    `${dir}/ckpt.safetensors`,
+    `${dir}/m.safetensors`,
+    "--dtype",
+    "F32",
+  ], { flags: [`--allow-read=${dir}`, `--allow-write=${dir}`] });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /using its EMA encoder weights \(\d+ tensors\)/);
+  const saved = decodeSafetensors(ckpt).tensors;
+  const out = decodeSafetensors(await Deno.readFile(`${dir}/m.safetensors`)).tensors;
+  for (const [name, t] of out) {
+    const want = name.startsWith("encoder.")
+      ? saved.get(`optimizer.ema.${name}`)!
+      : saved.get(name)!;
+    assert.deepEqual(t.data, want.data, name);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
