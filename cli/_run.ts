@@ -5,6 +5,7 @@ import type { RunState } from "../lib/train/checkpoint.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
 import type { TrainOptions } from "../lib/train/run.ts";
 import { numberFlag, UsageError } from "./_common.ts";
+import { augmentFlag, timeSamplingFlag } from "./_recipe.ts";
 
 /** The lock file of an output folder: one training run per folder. */
 export const LOCK_FILE = "train.lock";
@@ -153,7 +154,19 @@ export function runOptions(
     ["batch", given("batch", 2), resumed?.state.schedule.batch],
     ["seed", given("seed", -(2 ** 53)), resumed?.state.schedule.seed],
     ["clip-norm", given("clip-norm", 0, false), resumed?.state.config.clipNorm],
-    ["augment", values.augment ? true : undefined, resumed?.state.config.augment],
+    ["augment", augmentFlag(values), resumed?.state.config.augment],
+    ["time-sampling", timeSamplingFlag(values), resumed?.state.config.timeSampling ?? "uniform"],
+    [
+      "remove-gravity",
+      values["remove-gravity"] || undefined,
+      resumed?.model.config.encoder?.removeGravity ?? false,
+    ],
+    ["magnitude", values.magnitude || undefined, resumed?.model.config.encoder?.magnitude ?? false],
+    [
+      "bottleneck",
+      values.bottleneck === undefined ? undefined : Number(values.bottleneck),
+      resumed?.model.config.encoder?.bottleneck ?? 0,
+    ],
     ["random-crops", values["random-crops"] ? true : undefined, resumed?.state.config.randomCrops],
     ["ema", values.ema === undefined ? undefined : ema(), resumed?.state.config.emaDecay ?? 0],
     ["preset", values.preset, resumed?.model.config.preset],
@@ -166,13 +179,15 @@ export function runOptions(
       batch: num("batch", D.batch, 2),
       seed: num("seed", D.seed),
       clipNorm: num("clip-norm", D.clipNorm, 0, false),
-      augment: values.augment === true,
+      augment: augmentFlag(values) ?? D.augment,
+      timeSampling: timeSamplingFlag(values) ?? D.timeSampling,
       randomCrops: values["random-crops"] === true,
       emaDecay: values.ema === undefined ? D.emaDecay : ema(),
     };
   }
-  const clash = fixed.filter(([, flag, was]) => flag !== undefined && flag !== was)
-    .map(([name, flag, was]) => `--${name} ${flag} (the checkpoint has ${was})`);
+  const show = (v: unknown) => typeof v === "object" ? JSON.stringify(v) : String(v);
+  const clash = fixed.filter(([, flag, was]) => flag !== undefined && show(flag) !== show(was))
+    .map(([name, flag, was]) => `--${name} ${show(flag)} (the checkpoint has ${show(was)})`);
   if (clash.length > 0) {
     throw new UsageError(
       `--resume: ${clash.length} flag(s) disagree with ${resumed.path}: ${clash.join("; ")}; ` +

@@ -3,6 +3,7 @@
 // parameter counts, storage types, size, SHA-256 checksum and provenance (training metadata).
 import { decodeSafetensors } from "../lib/weights/safetensors.ts";
 import { readWeightsMetadata } from "../lib/weights/model_file.ts";
+import { embeddingDim } from "../lib/model/config.ts";
 import { sha256Hex } from "../lib/sha256.ts";
 import { parseFlags, runMain, UsageError } from "./_common.ts";
 
@@ -63,10 +64,17 @@ async function main(): Promise<void> {
   };
   if (values.json) return console.log(JSON.stringify(report, null, 2));
   const n = (x: number) => x.toLocaleString("en-US");
-  const c = config;
+  const c = config, e = c.encoder;
+  const encoderOptions = [
+    e.removeGravity ? "gravity removed" : "",
+    e.magnitude ? "magnitude channel" : "",
+    e.bottleneck ? `bottleneck ${e.bottleneck}` : "",
+  ].filter((x) => x);
+  const zLine = `z ${embeddingDim(c)}-d` +
+    (encoderOptions.length ? ` (encoder: ${encoderOptions.join(", ")})` : "");
   console.log(
     `${path}: FlowFM ${kind}, ${n(bytes.length)} bytes, sha256 ${report.sha256}
-  preset ${c.preset}, objective ${c.objective}, step ${c.step}, seed ${c.seed}
+  preset ${c.preset}, objective ${c.objective}, step ${c.step}, seed ${c.seed}, ${zLine}
   windows ${c.windowLength} samples x ${c.channels} axes at ${c.sampleRate} Hz, in g, clipped to ±${c.clip}
   values (weights and batch-norm statistics): encoder ${n(counts.encoder)}, generator ${
       n(counts.generator)

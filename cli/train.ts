@@ -1,15 +1,22 @@
 // deno run -A cli/train.ts [options] [FILE.csv ...]: a thin shell over train() (lib/train/run.ts).
-import { OBJECTIVE_NAMES, PRESET_NAMES, presetConfig } from "../lib/model/config.ts";
+import {
+  type Objective,
+  OBJECTIVE_NAMES,
+  PRESET_NAMES,
+  presetConfig,
+  type PresetName,
+} from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
-import { train, type TrainStepRecord } from "../lib/train/run.ts";
-import { loadCheckpoint } from "../lib/train/checkpoint.ts";
+import { train, type TrainOptions, type TrainStepRecord } from "../lib/train/run.ts";
+import { loadCheckpoint, type RunConfig } from "../lib/train/checkpoint.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
 import { atomicWrite, exists } from "../lib/io/mod.ts";
 import * as cli from "./_common.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 import { lineChart } from "./_svg.ts";
 import { DivergenceWatch, lockFolder, removeLeftovers, runOptions } from "./_run.ts";
+import { encoderFlags, RECIPE_HELP, RECIPE_OPTIONS } from "./_recipe.ts";
 
 const HELP = `Usage: deno run -A cli/train.ts [options] [FILE.csv ...]
 
@@ -26,9 +33,6 @@ Model and optimisation:
                             wasm has a 2 GB heap: use 16 for the base preset)
   --lr X                    Adam learning rate (default ${D.lr.toExponential()})
   --clip-norm X             global gradient-norm clip, 0 = off (default ${D.clipNorm})
-  --augment                 encoder sees a view with a small rotation (<= 10 deg) and scaling (±10 %)
-  --random-crops            each epoch, windows shifted by a random offset into their recording
-  --ema DECAY               keep an EMA of the encoder weights (e.g. 0.999); the model file gets it
   --seed N                  seed of weights, noise and batch order (default ${D.seed})
   --backend NAME            ${cli.BACKENDS.join(" | ")} (default auto)
   --workers N               data-parallel workers (default: every core on wasm, else 1)
@@ -39,6 +43,8 @@ Output:
   --resume                  continue from DIR/checkpoint.safetensors (weights, optimizer, RNG, step);
                             --steps/--epochs (extend the run), --lr, --micro-batch, --workers and
                             --checkpoint-every apply; other settings must match the checkpoint's
+
+${RECIPE_HELP}
 
 ${DATA_HELP}
 
@@ -53,9 +59,7 @@ const STRINGS =
 const OPTIONS = {
   ...DATA_OPTIONS,
   ...Object.fromEntries(`${STRINGS} checkpoint-every`.split(" ").map((k) => [k, str])),
-  augment: bool,
-  "random-crops": bool,
-  ema: { type: "string" },
+  ...RECIPE_OPTIONS,
   resume: bool,
   help: { type: "boolean", short: "h" },
 } as const;
@@ -88,7 +92,7 @@ async function main(): Promise<void> {
   const opts = runOptions(values, loaded ? { ...loaded, path: ckptPath } : undefined);
   const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
   reportData(set, description);
-  const model = loaded?.model ?? new FlowFM(presetConfig(preset, { seed: opts.seed, objective }));
+  const model = loaded?.model ?? newModel(preset, objective, opts.seed!, values);
   opts.resume = loaded?.state;
   const was = loaded?.state.schedule.windows ?? set.count;
   if (set.count !== was) {
@@ -136,7 +140,11 @@ async function main(): Promise<void> {
     );
     Deno.exit(code(ac.signal.reason));
   }
-  await atomicWrite(modelPath, await serializeModel(model, { step: result.steps }));
+  const recipeJson = JSON.stringify({ ...recipe(opts, loaded?.state.config), data: description });
+  await atomicWrite(
+    modelPath,
+    await serializeModel(model, { step: result.steps, metadata: { training: recipeJson } }),
+  );
   const last = log.slice(-10).map((r) => r.loss), n = Math.max(1, last.length);
   const mean = (last.reduce((a, b) => a + b, 0) / n).toFixed(4);
   console.error(`done: ${result.steps} steps, final loss ${mean} (mean of last ${last.length})`);
@@ -144,6 +152,30 @@ async function main(): Promise<void> {
 sample from them: ${cli.DENO} run -A cli/sample.ts --weights ${modelPath} --count 8 --out ${out}/samples
 encode windows:   ${cli.DENO} run -A cli/encode.ts --weights ${modelPath} --out ${out}/embeddings.csv`);
   model.dispose();
+}
+
+/** A new run's model: the preset, with the encoder flags (gravity removal, magnitude, bottleneck). */
+function newModel(
+  preset: PresetName,
+  objective: Objective,
+  seed: number,
+  values: Record<string, unknown>,
+): FlowFM {
+  const config = presetConfig(preset, { seed, objective });
+  config.encoder = { ...config.encoder, ...encoderFlags(values) };
+  return new FlowFM(config);
+}
+
+/** The training recipe recorded in the model file (a resumed run's settings fill the gaps). */
+function recipe(opts: TrainOptions, was?: RunConfig) {
+  return {
+    augment: opts.augment ?? was?.augment ?? D.augment,
+    timeSampling: opts.timeSampling ?? was?.timeSampling ?? D.timeSampling,
+    randomCrops: opts.randomCrops ?? was?.randomCrops ?? D.randomCrops,
+    emaDecay: opts.emaDecay ?? was?.emaDecay ?? D.emaDecay,
+    lr: opts.lr ?? was?.lr ?? D.lr,
+    clipNorm: opts.clipNorm ?? was?.clipNorm ?? D.clipNorm,
+  };
 }
 
 if (import.meta.main) await cli.runMain(main, HELP);

@@ -44,7 +44,13 @@ export { type NormMode } from "./model/encoder.ts";
 export { registerConvGradients } from "./runtime/conv_gradients.ts";
 export { Rng } from "./random.ts";
 // The method: probability path, losses, solvers, the diffusion baseline and the objective table.
-export { drawTimes, type PathSample, samplePath, type TimeSampling } from "./flow/path.ts";
+export {
+  drawTimes,
+  type PathSample,
+  samplePath,
+  TIME_SAMPLINGS,
+  type TimeSampling,
+} from "./flow/path.ts";
 export {
   type DiffusionBatch,
   diffusionLoss,

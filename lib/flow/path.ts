@@ -46,15 +46,26 @@ export function samplePath(x0: Tensor3D, x1: Tensor3D, t: Tensor1D): PathSample 
   });
 }
 
-/** How training draws `t`. */
-export type TimeSampling = "uniform" | "logit-normal";
+/**
+ * Every way training can draw `t`: `uniform` on [0, 1); `logit-normal`, the sigmoid of N(0, 1),
+ * which favours the middle; `logit-normal-noise`, the sigmoid of N(-0.8, 1), which puts more
+ * weight near the noise end (t = 0), where the generator needs `z` most.
+ */
+export const TIME_SAMPLINGS = ["uniform", "logit-normal", "logit-normal-noise"] as const;
+
+/** How training draws `t` (one of {@link TIME_SAMPLINGS}). */
+export type TimeSampling = (typeof TIME_SAMPLINGS)[number];
+
+/** Mean of the normal behind `logit-normal-noise` (the PyTorch study's value). */
+const NOISE_LOGIT_MEAN = -0.8;
 
 /**
  * Draws flow times with a seeded generator.
  *
  * @param rng The generator.
  * @param n How many.
- * @param kind `uniform` on [0, 1), or `logit-normal` (sigmoid of N(0, 1)), which favours the middle.
+ * @param kind `uniform` on [0, 1), `logit-normal` (sigmoid of N(0, 1)) or `logit-normal-noise`
+ *   (sigmoid of N(-0.8, 1)).
  * @returns `n` times in [0, 1).
  * @example
  * ```ts
@@ -65,9 +76,15 @@ export type TimeSampling = "uniform" | "logit-normal";
  * ```
  */
 export function drawTimes(rng: Rng, n: number, kind: TimeSampling): Float32Array {
+  if (!(TIME_SAMPLINGS as readonly string[]).includes(kind)) {
+    throw new Error(
+      `drawTimes: unknown time sampling "${kind}", expected ${TIME_SAMPLINGS.join(" | ")}`,
+    );
+  }
+  const mean = kind === "logit-normal-noise" ? NOISE_LOGIT_MEAN : 0;
   const t = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    t[i] = kind === "uniform" ? rng.uniform() : 1 / (1 + Math.exp(-rng.normal()));
+    t[i] = kind === "uniform" ? rng.uniform() : 1 / (1 + Math.exp(-(mean + rng.normal())));
   }
   return t;
 }

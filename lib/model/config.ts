@@ -22,8 +22,26 @@ export interface EncoderStage {
 
 /** The 1-D ResNet-V2 encoder (SSL-Wearables harnet layout). */
 export interface EncoderConfig {
-  /** Stages in order; the last stage's channels are the embedding width. */
+  /** Stages in order; the last stage's channels are the embedding width (unless `bottleneck`). */
   stages: EncoderStage[];
+  /**
+   * Subtract each window's per-axis mean (its gravity estimate over 10 s) from the input before
+   * the first convolution, so the encoder sees only the dynamic part of the acceleration.
+   * @default {false}
+   */
+  removeGravity?: boolean;
+  /**
+   * Append the vector magnitude `|a|` of the input (before any gravity removal) as a fourth input
+   * channel. It does not change when the device is rotated.
+   * @default {false}
+   */
+  magnitude?: boolean;
+  /**
+   * Width of a bottleneck: `z` is then the layer-normalised linear projection of the pooled
+   * features to this many dimensions; `0` uses the pooled features as they are.
+   * @default {0}
+   */
+  bottleneck?: number;
 }
 
 /** The velocity network: a 1-D U-Net with FiLM conditioning on `t` and `z`. */
@@ -190,7 +208,8 @@ export function presetConfig(
 }
 
 /**
- * Embedding width `z` of a configuration (the last encoder stage's channels).
+ * Embedding width `z` of a configuration: the bottleneck's width if it has one, else the last
+ * encoder stage's channels.
  *
  * @param config A model configuration.
  * @returns The width of `z`.
@@ -202,6 +221,7 @@ export function presetConfig(
  * ```
  */
 export function embeddingDim(config: FlowFMConfig): number {
+  if (config.encoder.bottleneck) return config.encoder.bottleneck;
   return config.encoder.stages[config.encoder.stages.length - 1].channels;
 }
 
@@ -270,6 +290,16 @@ export function validateConfig(raw: unknown): FlowFMConfig {
     len = Math.floor((len - 1) / s.down) + 1;
   });
   need(len === 1, "encoder.stages", `downsampling leaves length ${len}, expected 1`);
+  for (const f of ["removeGravity", "magnitude"] as const) {
+    const v = c.encoder[f];
+    need(v === undefined || typeof v === "boolean", `encoder.${f}`, `expected true or false`);
+  }
+  const b = c.encoder.bottleneck;
+  need(
+    b === undefined || (Number.isInteger(b) && b >= 0),
+    "encoder.bottleneck",
+    `expected an integer >= 0, got ${JSON.stringify(b)}`,
+  );
   const g = c.generator;
   need(Array.isArray(g?.channels) && g.channels.length > 0, "generator.channels", "empty");
   need(

@@ -13,6 +13,7 @@ import type { Params } from "./params.ts";
 
 const BN_EPS = 1e-5; // as PyTorch BatchNorm1d
 const BN_MOMENTUM = 0.1; // running = (1 - m) running + m batch, as PyTorch
+const LN_EPS = 1e-5; // the bottleneck's layer norm, as PyTorch LayerNorm
 
 /** Whether batch norm uses batch statistics (and updates running ones) or running ones. */
 export type NormMode = "train" | "eval";
@@ -40,7 +41,7 @@ export type NormMode = "train" | "eval";
  * ```
  */
 export function createEncoder(params: Params, config: EncoderConfig, inChannels: number): void {
-  let cin = inChannels;
+  let cin = inChannels + (config.magnitude ? 1 : 0);
   const bn = (name: string, c: number) => {
     params.create(`${name}.gamma`, [c], { kind: "ones" });
     params.create(`${name}.beta`, [c], { kind: "zeros" });
@@ -60,6 +61,41 @@ export function createEncoder(params: Params, config: EncoderConfig, inChannels:
     }
     bn(`${pre}.bn`, s.channels);
     cin = s.channels;
+  });
+  if (config.bottleneck) {
+    params.create("encoder.proj.w", [cin, config.bottleneck], { kind: "uniform", fanIn: cin });
+    params.create("encoder.proj.b", [config.bottleneck], { kind: "zeros" });
+  }
+}
+
+/**
+ * The encoder's input transform: per-window gravity removal and a magnitude channel, as the
+ * config asks (`removeGravity`, `magnitude`); the identity otherwise.
+ *
+ * @param config Encoder architecture.
+ * @param x Windows, shape `[batch, length, 3]`, in g.
+ * @returns Shape `[batch, length, 3]`, or `[batch, length, 4]` with the magnitude channel.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend } from "../runtime/backend.ts";
+ * import { encoderInput } from "./encoder.ts";
+ * await initBackend("cpu");
+ * const x = tf.tensor3d([[[0, 0, 1], [0, 4, 3]]]);
+ * const y = encoderInput({ stages: [], removeGravity: true, magnitude: true }, x);
+ * assert.deepEqual(Array.from(y.dataSync()), [0, -2, -1, 1, 0, 2, 1, 5]);
+ * ```
+ */
+export function encoderInput(config: EncoderConfig, x: tf.Tensor3D): tf.Tensor3D {
+  if (!config.removeGravity && !config.magnitude) return x;
+  return tf.tidy(() => {
+    let h = config.removeGravity ? tf.sub(x, tf.mean(x, 1, true)) as tf.Tensor3D : x;
+    if (config.magnitude) {
+      const norm = tf.sqrt(tf.sum(tf.square(x), 2, true));
+      h = tf.concat([h, norm], 2) as tf.Tensor3D;
+    }
+    return h;
   });
 }
 
@@ -98,7 +134,7 @@ function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode)
  * @param x Windows, shape `[batch, 300, 3]`, in g.
  * @param mode `"train"` uses batch statistics and updates the running ones; `"eval"` uses the
  *   running statistics.
- * @returns `z`, shape `[batch, lastStageChannels]`.
+ * @returns `z`, shape `[batch, embeddingDim]` (the last stage's channels, or the bottleneck's width).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -124,7 +160,7 @@ export function encoderForward(
   mode: NormMode,
 ): tf.Tensor2D {
   return tf.tidy(() => {
-    let h = x;
+    let h = encoderInput(config, x);
     const w = (name: string) => params.get(`${name}.w`) as tf.Tensor3D;
     config.stages.forEach((s, i) => {
       const pre = `encoder.s${i}`;
@@ -142,6 +178,13 @@ export function encoderForward(
     });
     const [b, len, c] = h.shape;
     if (len !== 1) throw new Error(`encoder: final length ${len} != 1 for input [${x.shape}]`);
-    return tf.reshape(h, [b, c]) as tf.Tensor2D;
+    const pooled = tf.reshape(h, [b, c]) as tf.Tensor2D;
+    if (!config.bottleneck) return pooled;
+    const y = tf.add(
+      tf.matMul(pooled, params.get("encoder.proj.w") as tf.Tensor2D),
+      params.get("encoder.proj.b"),
+    );
+    const m = tf.moments(y, 1, true);
+    return tf.div(tf.sub(y, m.mean), tf.sqrt(tf.add(m.variance, LN_EPS))) as tf.Tensor2D;
   });
 }

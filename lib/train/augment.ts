@@ -21,14 +21,57 @@ export interface AugmentOptions {
    * @default {0.1}
    */
   scale?: number;
+  /**
+   * Axis of the rotation: `"random"` (uniform on the sphere) or `"gravity"` (the window's mean
+   * acceleration, so the view turns about the vertical and keeps the gravity direction; needs the
+   * batch's values). With `"gravity"`, `maxRotationDeg: 180` gives any heading.
+   * @default {"random"}
+   */
+  rotationAxis?: "random" | "gravity";
+  /**
+   * After rotation and scaling, permute the three axes at random and flip each axis's sign with
+   * probability 1/2 (a device worn another way round).
+   * @default {false}
+   */
+  permuteAxes?: boolean;
 }
 
 /**
- * Per-window 3x3 matrices `s R` (random axis, angle up to `maxRotationDeg`, scale `s`).
+ * Whether a parsed JSON value is a valid {@link AugmentOptions} record (as a checkpoint stores it).
  *
- * @param rng Draws axes, angles and scales.
+ * @param v Any value.
+ * @returns `true` when every field present has the right type and range.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isAugmentOptions } from "./augment.ts";
+ * assert.ok(isAugmentOptions({ rotationAxis: "gravity" }));
+ * assert.ok(!isAugmentOptions({ scale: -1 }));
+ * ```
+ */
+export function isAugmentOptions(v: unknown): v is AugmentOptions {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  const known = ["maxRotationDeg", "scale", "rotationAxis", "permuteAxes"];
+  const num = (x: unknown, max: number) =>
+    x === undefined || (typeof x === "number" && x >= 0 && x <= max);
+  return Object.keys(o).every((k) => known.includes(k)) && num(o.maxRotationDeg, 180) &&
+    num(o.scale, 0.999) &&
+    (o.rotationAxis === undefined || o.rotationAxis === "random" || o.rotationAxis === "gravity") &&
+    (o.permuteAxes === undefined || typeof o.permuteAxes === "boolean");
+}
+
+/** The six permutations of three axes. */
+const PERMUTATIONS = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+
+/**
+ * Per-window 3x3 matrices `P s R`: `R` a rotation by an angle up to `maxRotationDeg` about a random
+ * axis (or the window's gravity direction), `s` a scale, `P` an optional signed axis permutation.
+ *
+ * @param rng Draws axes, angles, scales and permutations.
  * @param n Number of windows.
  * @param options Ranges.
+ * @param batch The windows, `[n, length, 3]` row-major; needed for `rotationAxis: "gravity"`.
  * @returns Row-major matrices, length `9 n`.
  * @example
  * ```ts
@@ -39,12 +82,26 @@ export interface AugmentOptions {
  * assert(m[0] === 1 && m[1] === 0 && m[4] === 1);
  * ```
  */
-export function augmentMatrices(rng: Rng, n: number, options: AugmentOptions = {}): Float32Array {
+export function augmentMatrices(
+  rng: Rng,
+  n: number,
+  options: AugmentOptions = {},
+  batch?: Float32Array,
+): Float32Array {
   const maxRad = ((options.maxRotationDeg ?? 10) * Math.PI) / 180;
   const scale = options.scale ?? 0.1;
+  const gravity = (options.rotationAxis ?? "random") === "gravity";
+  if (gravity && (!batch || batch.length % (3 * n) !== 0)) {
+    throw new Error(
+      `augmentMatrices: rotationAxis "gravity" needs the batch's ${n} windows of 3 channels, got ${
+        batch ? `${batch.length} values` : "none"
+      }`,
+    );
+  }
   const out = new Float32Array(9 * n);
   for (let i = 0; i < n; i++) {
-    let [x, y, z] = [rng.normal(), rng.normal(), rng.normal()];
+    let [x, y, z] = gravity ? windowMean(batch!, n, i) : [rng.normal(), rng.normal(), rng.normal()];
+    if (gravity && Math.hypot(x, y, z) < 1e-6) [x, y, z] = [0, 0, 1]; // free fall: any axis
     const norm = Math.hypot(x, y, z) || 1;
     [x, y, z] = [x / norm, y / norm, z / norm];
     const a = (2 * rng.uniform() - 1) * maxRad;
@@ -62,9 +119,27 @@ export function augmentMatrices(rng: Rng, n: number, options: AugmentOptions = {
       z * y * C + x * si,
       c + z * z * C,
     ];
-    for (let j = 0; j < 9; j++) out[9 * i + j] = s * r[j];
+    if (options.permuteAxes) {
+      const p = PERMUTATIONS[Math.min(5, Math.floor(rng.uniform() * 6))];
+      for (let row = 0; row < 3; row++) {
+        const sign = rng.uniform() < 0.5 ? -1 : 1;
+        for (let col = 0; col < 3; col++) {
+          out[9 * i + 3 * row + col] = sign * s * r[3 * p[row] + col];
+        }
+      }
+    } else for (let j = 0; j < 9; j++) out[9 * i + j] = s * r[j];
   }
   return out;
+}
+
+/** Mean acceleration vector of window `i` of `n` in a `[n, length, 3]` batch. */
+function windowMean(batch: Float32Array, n: number, i: number): [number, number, number] {
+  const len = batch.length / (3 * n);
+  const m = [0, 0, 0];
+  for (let t = 0, o = i * len * 3; t < len; t++, o += 3) {
+    m[0] += batch[o], m[1] += batch[o + 1], m[2] += batch[o + 2];
+  }
+  return [m[0] / len, m[1] / len, m[2] / len];
 }
 
 /**

@@ -8,6 +8,8 @@
 import type { Objective, PresetName } from "../model/config.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import { EMA_PREFIX } from "./ema.ts";
+import { type AugmentOptions, isAugmentOptions } from "./augment.ts";
+import { TIME_SAMPLINGS, type TimeSampling } from "../flow/path.ts";
 import { deserializeModel, serializeModel, WeightsError } from "../weights/model_file.ts";
 import type { SafetensorsTensor } from "../weights/safetensors.ts";
 import type { BatchSchedule } from "./batches.ts";
@@ -20,8 +22,10 @@ export interface RunConfig {
   lr: number;
   /** Global gradient-norm clip (`0` = off). */
   clipNorm: number;
-  /** Whether the encoder sees augmented views. */
-  augment: boolean;
+  /** Whether the encoder sees augmented views (`true`: the default ranges), or their settings. */
+  augment: boolean | AugmentOptions;
+  /** How flow times are drawn (absent in older checkpoints: uniform). */
+  timeSampling?: TimeSampling;
   /** Whether windows are randomly cropped from their recordings (absent in older checkpoints). */
   randomCrops?: boolean;
   /** Decay of the encoder's weight average, 0 (absent in older checkpoints) when none is kept. */
@@ -99,6 +103,7 @@ export async function encodeCheckpoint(model: FlowFM, state: RunState): Promise<
     augment: c.augment,
     ...(c.randomCrops ? { randomCrops: true } : {}),
     ...(c.emaDecay ? { emaDecay: c.emaDecay } : {}),
+    ...(c.timeSampling && c.timeSampling !== "uniform" ? { timeSampling: c.timeSampling } : {}),
     seed: s.seed,
     windows: s.windows,
     rng: state.rng,
@@ -177,10 +182,21 @@ export function loadCheckpoint(
         `__metadata__.trainer.rng is ${JSON.stringify(rng)}, expected four 32-bit words`,
       );
     }
-    if (typeof t.augment !== "boolean") {
+    if (typeof t.augment !== "boolean" && !isAugmentOptions(t.augment)) {
       throw new WeightsError(
         source,
-        `__metadata__.trainer.augment is ${JSON.stringify(t.augment)}, expected true or false`,
+        `__metadata__.trainer.augment is ${
+          JSON.stringify(t.augment)
+        }, expected true, false or view settings`,
+      );
+    }
+    const timeSampling = (t.timeSampling ?? "uniform") as TimeSampling;
+    if (!(TIME_SAMPLINGS as readonly string[]).includes(timeSampling)) {
+      throw new WeightsError(
+        source,
+        `__metadata__.trainer.timeSampling is ${JSON.stringify(timeSampling)}, expected one of ${
+          TIME_SAMPLINGS.join(", ")
+        }`,
       );
     }
     const emaDecay = t.emaDecay === undefined
@@ -238,6 +254,7 @@ export function loadCheckpoint(
         augment: t.augment,
         randomCrops: t.randomCrops === true,
         emaDecay,
+        timeSampling,
         objective: model.config.objective,
       },
     };

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Objective, PresetName } from "../model/config.ts";
+import type { TimeSampling } from "../flow/path.ts";
 
 /**
  * Default training settings (nanoGPT style: one block, one line per setting).
@@ -25,6 +26,7 @@ export const TRAIN_DEFAULTS = {
   steps: 60, // optimisation steps of a run (unless epochs are given)
   checkpointEvery: 20, // emit a checkpoint every this many steps
   augment: false, // encoder sees a slightly rotated and scaled view of each window
+  timeSampling: "uniform" as TimeSampling, // flow times: uniform | logit-normal | logit-normal-noise
   emaDecay: 0, // EMA of the encoder weights (e.g. 0.999) stored in the model file; 0 = off
   randomCrops: false, // windows shifted by a random offset into their recording each epoch
   seed: 0, // seed of weights, noise, times, augmentations and batch order

@@ -1,6 +1,9 @@
 /**
  * An exponential moving average (EMA) of the encoder's weights, batch-norm statistics included:
- * after every step `ema = decay * ema + (1 - decay) * w`. It is kept beside the training weights,
+ * after step `k` (counting from 1), `ema = d * ema + (1 - d) * w` with the warmed-up decay
+ * `d = min(decay, (1 + k) / (10 + k))` (as TensorFlow's `ExponentialMovingAverage` with
+ * `num_updates`), so a short run's average is not dominated by the initial weights. It is kept
+ * beside the training weights,
  * stored in checkpoints as `optimizer.ema.<param>`, and swapped into the encoder at the end of a
  * run, so the model file (and `encode`) use the averaged encoder.
  *
@@ -60,14 +63,27 @@ export class EncoderEma {
   }
 
   /**
+   * The decay used after step `step`: `min(decay, (1 + step) / (10 + step))`.
+   *
+   * @param step Training steps taken, counting the one just made (1 after the first).
+   * @returns The warmed-up decay.
+   */
+  decayAt(step: number): number {
+    return Math.min(this.decay, (1 + step) / (10 + step));
+  }
+
+  /**
    * One update from the model's current encoder weights.
    *
    * @param model The model being trained.
+   * @param step Training steps taken, counting the one just made; omitted, the full `decay`
+   * applies (no warm-up).
    */
-  update(model: FlowFM): void {
+  update(model: FlowFM, step?: number): void {
+    const d = step === undefined ? this.decay : this.decayAt(step);
     tf.tidy(() => {
       for (const [name, a] of this.#avg) {
-        a.assign(tf.add(tf.mul(a, this.decay), tf.mul(model.params.get(name), 1 - this.decay)));
+        a.assign(tf.add(tf.mul(a, d), tf.mul(model.params.get(name), 1 - d)));
       }
     });
   }

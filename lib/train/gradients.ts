@@ -34,6 +34,8 @@ export interface StepDraws {
  * @param objective The objective, which draws the times.
  * @param timeSampling How flow times are drawn.
  * @param augment View augmentation, or `null`.
+ * @param batch The batch's windows (`[n, length, 3]` row-major): needed only for rotations about
+ *   the gravity direction.
  * @returns The draws.
  * @example
  * ```ts
@@ -54,10 +56,11 @@ export function drawStep(
   objective: ObjectiveSpec,
   timeSampling: TimeSampling,
   augment: AugmentOptions | null,
+  batch?: Float32Array,
 ): StepDraws {
   const noise = rng.normals(n * per);
   const times = objective.drawTimes(rng, n, timeSampling);
-  const aug = augment ? augmentMatrices(rng, n, augment) : null;
+  const aug = augment ? augmentMatrices(rng, n, augment, batch) : null;
   return { noise, times, aug };
 }
 

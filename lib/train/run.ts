@@ -77,6 +77,7 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
     lr: o.lr ?? r?.config.lr ?? D.lr,
     clipNorm: o.clipNorm ?? r?.config.clipNorm ?? D.clipNorm,
     augment: o.augment ?? r?.config.augment ?? D.augment,
+    timeSampling: o.timeSampling ?? r?.config.timeSampling ?? D.timeSampling,
     randomCrops: o.randomCrops ?? r?.config.randomCrops ?? D.randomCrops,
     emaDecay: o.emaDecay ?? r?.config.emaDecay ?? D.emaDecay,
     objective: model.config.objective,
@@ -145,7 +146,8 @@ export async function train(
   const settings = {
     lr: config.lr,
     clipNorm: config.clipNorm,
-    augment: config.augment ? {} : null,
+    augment: config.augment === true ? {} : config.augment || null,
+    timeSampling: config.timeSampling,
     seed: schedule.seed,
     microBatch: options.microBatch ?? TRAIN_DEFAULTS.microBatch,
   };
@@ -202,7 +204,7 @@ export async function train(
         );
       } else gatherWindows(windows.data, indices, xb);
       const r = await trainer.step(xb);
-      ema?.update(model);
+      ema?.update(model, r.step);
       seen += batch;
       last.push(r.loss);
       if (last.length > 10) last.shift();

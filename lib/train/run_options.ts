@@ -4,6 +4,8 @@
  * @module
  */
 import type { RunState } from "./checkpoint.ts";
+import type { AugmentOptions } from "./augment.ts";
+import type { TimeSampling } from "../flow/path.ts";
 
 /** Windows to train on: `count` windows `[count, 300, 3]`, row-major, in g (a `WindowSet` fits). */
 export interface TrainWindows {
@@ -45,10 +47,18 @@ export interface TrainOptions {
    */
   clipNorm?: number;
   /**
-   * Feed the encoder a slightly rotated (<= 10 deg) and scaled (±10 %) view of each window.
+   * Feed the encoder an augmented view of each window: `true` gives a small rotation (<= 10 deg,
+   * random axis) and scaling (±10 %); an object sets the ranges, the rotation axis (`"gravity"`:
+   * about the window's mean acceleration) and signed axis permutations (`lib/train/augment.ts`).
    * @default {false}
    */
-  augment?: boolean;
+  augment?: boolean | AugmentOptions;
+  /**
+   * How flow times are drawn: `uniform`, `logit-normal` (favours the middle) or
+   * `logit-normal-noise` (more weight near the noise end). DDPM ignores it.
+   * @default {"uniform"}
+   */
+  timeSampling?: TimeSampling;
   /**
    * Random crops: each drawn window is shifted by a random offset (up to the window hop) into its
    * recording, so every epoch sees new windows (`lib/train/crops.ts`). Needs `starts` and

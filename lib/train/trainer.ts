@@ -155,6 +155,7 @@ export class Trainer {
     if (!Number.isInteger(n) || n < 2) {
       throw new Error(`train step: need at least 2 windows of [${len}, ${ch}] per batch, got ${n}`);
     }
+    const data = batch instanceof Float32Array ? batch : await batch.data() as Float32Array;
     const draws = drawStep(
       this.rng,
       n,
@@ -162,8 +163,8 @@ export class Trainer {
       this.#objective,
       this.#options.timeSampling,
       this.#options.augment,
+      data,
     );
-    const data = batch instanceof Float32Array ? batch : await batch.data() as Float32Array;
     const { value, grads } = batchGradients(this.model, this.#objective, data, draws, {
       microBatch: this.#options.microBatch,
     });
@@ -204,9 +205,10 @@ export class Trainer {
    * Draws the next step's noise, times and views for `n` windows (advancing {@link rng}).
    *
    * @param n Windows in the batch.
+   * @param batch The batch's windows (needed only for rotations about gravity).
    * @returns The draws.
    */
-  draw(n: number): StepDraws {
+  draw(n: number, batch?: Float32Array): StepDraws {
     const { windowLength: len, channels: ch } = this.model.config;
     return drawStep(
       this.rng,
@@ -215,6 +217,7 @@ export class Trainer {
       this.#objective,
       this.#options.timeSampling,
       this.#options.augment,
+      batch,
     );
   }
 

@@ -1,0 +1,83 @@
+// The recipe flags of cli/train.ts: the encoder's augmented view, flow-time sampling and the
+// encoder's input transform and bottleneck (issue 11's options). Deno-free parsing of parsed flags.
+import type { EncoderConfig } from "../lib/model/config.ts";
+import type { AugmentOptions } from "../lib/train/augment.ts";
+import { TIME_SAMPLINGS, type TimeSampling } from "../lib/flow/path.ts";
+import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
+import { choiceFlag, numberFlag, UsageError } from "./_common.ts";
+
+/** Help text of the recipe flags. */
+export const RECIPE_HELP =
+  `Recipe (kept in the checkpoint; the model file records it as "training" metadata):
+  --augment                 encoder sees a view with a small rotation (<= 10 deg) and scaling (±10 %)
+  --augment-rotation DEG    largest rotation angle of that view (default 10; implies --augment)
+  --augment-axis NAME       random | gravity: turn about the window's mean acceleration, keeping the
+                            gravity direction (default random; implies --augment)
+  --augment-scale X         scaling range ±X (default 0.1; implies --augment)
+  --augment-permute         also permute the axes and flip their signs at random (implies --augment)
+  --time-sampling NAME      ${TIME_SAMPLINGS.join(" | ")} (default ${D.timeSampling})
+  --random-crops            each epoch, windows shifted by a random offset into their recording
+  --ema DECAY               keep an EMA of the encoder weights (e.g. 0.999); the model file gets it
+
+Encoder input and output (architecture; new runs only):
+  --remove-gravity          subtract each window's per-axis mean (gravity) before the encoder
+  --magnitude               give the encoder |a| as a fourth input channel
+  --bottleneck N            z = the layer-normalised projection of the pooled features to N dims`;
+
+/** Flag names of the recipe, for `parseArgs`. */
+export const RECIPE_OPTIONS = {
+  augment: { type: "boolean" },
+  "augment-rotation": { type: "string" },
+  "augment-axis": { type: "string" },
+  "augment-scale": { type: "string" },
+  "augment-permute": { type: "boolean" },
+  "time-sampling": { type: "string" },
+  "random-crops": { type: "boolean" },
+  ema: { type: "string" },
+  "remove-gravity": { type: "boolean" },
+  magnitude: { type: "boolean" },
+  bottleneck: { type: "string" },
+} as const;
+
+type Flags = Record<string, unknown>;
+
+/**
+ * The encoder view the flags ask for: `undefined` when no augment flag is given, `true` for
+ * `--augment` alone, else the settings.
+ */
+export function augmentFlag(values: Flags): boolean | AugmentOptions | undefined {
+  const o: AugmentOptions = {};
+  if (values["augment-rotation"] !== undefined) {
+    o.maxRotationDeg = numberFlag(values, "augment-rotation", 10, { min: 0 });
+    if (o.maxRotationDeg > 180) {
+      throw new UsageError(`--augment-rotation must be at most 180, got "${o.maxRotationDeg}"`);
+    }
+  }
+  if (values["augment-axis"] !== undefined) {
+    o.rotationAxis = choiceFlag(values, "augment-axis", ["random", "gravity"] as const, "random");
+  }
+  if (values["augment-scale"] !== undefined) {
+    o.scale = numberFlag(values, "augment-scale", 0.1, { min: 0 });
+    if (o.scale >= 1) throw new UsageError(`--augment-scale must be below 1, got "${o.scale}"`);
+  }
+  if (values["augment-permute"]) o.permuteAxes = true;
+  if (Object.keys(o).length > 0) return o;
+  return values.augment ? true : undefined;
+}
+
+/** The flow-time sampling flag, or `undefined` when not given. */
+export function timeSamplingFlag(values: Flags): TimeSampling | undefined {
+  if (values["time-sampling"] === undefined) return undefined;
+  return choiceFlag(values, "time-sampling", TIME_SAMPLINGS, D.timeSampling);
+}
+
+/** The encoder fields the flags set (empty when none is given). */
+export function encoderFlags(values: Flags): Partial<EncoderConfig> {
+  const o: Partial<EncoderConfig> = {};
+  if (values["remove-gravity"]) o.removeGravity = true;
+  if (values.magnitude) o.magnitude = true;
+  if (values.bottleneck !== undefined) {
+    o.bottleneck = numberFlag(values, "bottleneck", 0, { min: 1, integer: true });
+  }
+  return o;
+}

@@ -1,0 +1,220 @@
+// Issue 11's recipe options: encoder input transforms and bottleneck, views rotated about gravity
+// or with permuted axes, flow times pushed toward noise, the EMA warm-up, and their CLI flags.
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig, validateConfig } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { encoderInput } from "../lib/model/encoder.ts";
+import { drawTimes } from "../lib/flow/path.ts";
+import { applyMatrices, augmentMatrices } from "../lib/train/augment.ts";
+import { EncoderEma } from "../lib/train/ema.ts";
+import { train } from "../lib/train/run.ts";
+import { Rng } from "../lib/random.ts";
+import { loadModel } from "../lib/weights/load.ts";
+import { decodeSafetensors } from "../lib/weights/safetensors.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
+import { maxAbsDiff, runCli, syntheticWindows } from "./_helpers.ts";
+
+await initBackend("wasm");
+
+const withEncoder = (e: Record<string, unknown>) => {
+  const c = presetConfig("tiny", { seed: 1 });
+  c.encoder = { ...c.encoder, ...e };
+  return c;
+};
+
+Deno.test("encoder options: gravity removal, magnitude channel and bottleneck shape z, save and load; bad values name the field", async () => {
+  const before = tf.memory().numTensors;
+  const x = syntheticWindows(4, 2);
+  const plain = new FlowFM(presetConfig("tiny", { seed: 1 }));
+  const opt = new FlowFM(withEncoder({ removeGravity: true, magnitude: true, bottleneck: 8 }));
+  assert.equal(opt.embeddingDim, 8);
+  assert.deepEqual(opt.params.get("encoder.s0.conv.w").shape.slice(1), [4, 8], "4 input channels");
+  assert.deepEqual(opt.params.get("encoder.proj.w").shape, [32, 8]);
+  // Scaled-up projection, so the layer norm's epsilon (1e-5) is negligible beside the variance.
+  const proj = opt.params.get("encoder.proj.w");
+  tf.tidy(() => proj.assign(tf.mul(proj, 1e4)));
+  const e = await opt.encode(x);
+  assert.equal(e.dim, 8);
+  for (let i = 0; i < e.count; i++) { // layer-normalised: mean 0, variance 1 per embedding
+    const row = e.data.subarray(i * 8, (i + 1) * 8);
+    const m = row.reduce((s, v) => s + v, 0) / 8;
+    const v = row.reduce((s, u) => s + (u - m) ** 2, 0) / 8;
+    assert.ok(Math.abs(m) < 1e-5 && Math.abs(v - 1) < 1e-3, `row ${i}: mean ${m}, var ${v}`);
+  }
+  // Gravity removal: a constant offset on every sample (a tilted device at rest) changes nothing.
+  const g = new FlowFM(withEncoder({ removeGravity: true }));
+  const shifted = x.map((v, i) => v + [0.3, -0.2, 0.5][i % 3]);
+  const a = await g.encode(x), b = await g.encode(shifted);
+  assert.ok(maxAbsDiff(a.data, b.data) < 1e-4, `gravity removal: ${maxAbsDiff(a.data, b.data)}`);
+  assert.ok(maxAbsDiff((await plain.encode(x)).data, (await plain.encode(shifted)).data) > 1e-3);
+  // The config travels in the file: the model rebuilds and encodes the same.
+  const back = await loadModel(await serializeModel(opt));
+  assert.deepEqual(back.config.encoder, opt.config.encoder);
+  assert.deepEqual((await back.encode(x)).data, e.data);
+  for (const m of [plain, opt, g, back]) m.dispose();
+  assert.equal(tf.memory().numTensors, before, "does not leak memory");
+
+  const bad = (enc: Record<string, unknown>) =>
+    validateConfig(JSON.parse(JSON.stringify(withEncoder(enc))));
+  assert.throws(
+    () => bad({ bottleneck: -1 }),
+    /field "encoder\.bottleneck": expected an integer >= 0, got -1/,
+  );
+  assert.throws(
+    () => bad({ magnitude: "yes" }),
+    /field "encoder\.magnitude": expected true or false/,
+  );
+  const y = encoderInput({ stages: [], magnitude: true }, tf.tensor3d([[[3, 4, 0]]]));
+  assert.deepEqual(Array.from(y.dataSync()), [3, 4, 0, 5]);
+  y.dispose();
+});
+
+Deno.test("views: rotations about gravity keep the mean direction; permutations are signed axis swaps; gravity needs the batch", () => {
+  const n = 6, x = syntheticWindows(n, 4);
+  const m = augmentMatrices(new Rng(3), n, {
+    rotationAxis: "gravity",
+    maxRotationDeg: 180,
+    scale: 0,
+  }, x);
+  for (let i = 0; i < n; i++) {
+    const mean = [0, 0, 0];
+    for (let t = 0; t < 300; t++) {
+      for (let c = 0; c < 3; c++) mean[c] += x[(i * 300 + t) * 3 + c] / 300;
+    }
+    const r = m.subarray(9 * i, 9 * i + 9);
+    const turned = [0, 1, 2].map((row) =>
+      r[3 * row] * mean[0] + r[3 * row + 1] * mean[1] + r[3 * row + 2] * mean[2]
+    );
+    assert.ok(maxAbsDiff(turned, mean) < 1e-5, `window ${i}: ${turned} vs ${mean}`);
+  }
+  const p = augmentMatrices(new Rng(4), 50, { permuteAxes: true, maxRotationDeg: 0, scale: 0 });
+  const seen = new Set<string>();
+  for (let i = 0; i < 50; i++) {
+    const r = Array.from(p.subarray(9 * i, 9 * i + 9));
+    assert.ok(r.every((v) => v === 0 || Math.abs(v) === 1), `entries ${r}`);
+    for (let k = 0; k < 3; k++) {
+      assert.equal([0, 1, 2].filter((c) => r[3 * k + c] !== 0).length, 1, "one per row");
+      assert.equal([0, 1, 2].filter((row) => r[3 * row + k] !== 0).length, 1, "one per column");
+    }
+    seen.add(r.join(","));
+  }
+  assert.ok(seen.size > 10, `only ${seen.size} distinct signed permutations in 50 draws`);
+  assert.throws(
+    () => augmentMatrices(new Rng(0), 2, { rotationAxis: "gravity" }),
+    /rotationAxis "gravity" needs the batch's 2 windows of 3 channels, got none/,
+  );
+  const v = applyMatrices(tf.tensor3d(x.slice(0, 900), [1, 300, 3]), p.slice(0, 9));
+  assert.equal(v.shape.join(), "1,300,3");
+  v.dispose();
+});
+
+Deno.test("time sampling: logit-normal-noise puts more weight near the noise end (t = 0); unknown names throw", () => {
+  const mean = (t: Float32Array) => t.reduce((s, v) => s + v, 0) / t.length;
+  const noise = drawTimes(new Rng(5), 20000, "logit-normal-noise");
+  const mid = drawTimes(new Rng(5), 20000, "logit-normal");
+  // E[sigmoid(N(-0.8, 1))] is about 0.33; E[sigmoid(N(0, 1))] is 0.5.
+  assert.ok(Math.abs(mean(noise) - 0.33) < 0.01, `mean ${mean(noise)}`);
+  assert.ok(Math.abs(mean(mid) - 0.5) < 0.01, `mean ${mean(mid)}`);
+  assert.ok(noise.every((t) => t > 0 && t < 1));
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => drawTimes(new Rng(0), 2, "beta" as any), /unknown time sampling "beta"/);
+});
+
+Deno.test("ema: the decay warms up as min(decay, (1 + step) / (10 + step))", async () => {
+  const model = new FlowFM(presetConfig("tiny", { seed: 2 }));
+  const ema = new EncoderEma(model, 0.999);
+  assert.equal(ema.decayAt(1), 2 / 11);
+  assert.equal(ema.decayAt(100), 101 / 110);
+  assert.equal(ema.decayAt(100000), 0.999);
+  const name = "encoder.s0.conv.w";
+  const w0 = await model.params.get(name).data();
+  model.params.get(name).assign(tf.onesLike(model.params.get(name)));
+  ema.update(model, 1); // d = 2/11
+  const got = (await ema.state()).get(`optimizer.ema.${name}`)!.data;
+  got.forEach((v, i) => assert.ok(Math.abs(v - (2 / 11 * w0[i] + 9 / 11)) < 1e-6));
+  ema.dispose();
+  model.dispose();
+});
+
+Deno.test("train: the recipe options run on 2 workers and resume bit-identically", async () => {
+  const windows = { data: syntheticWindows(16, 6), count: 16 };
+  const cfg = withEncoder({ magnitude: true, removeGravity: true, bottleneck: 8 });
+  const opts = {
+    steps: 4,
+    batch: 8,
+    workers: 2,
+    augment: { rotationAxis: "gravity", maxRotationDeg: 180, permuteAxes: true } as const,
+    timeSampling: "logit-normal-noise" as const,
+    checkpointEvery: 2,
+  };
+  const full = new FlowFM(cfg);
+  const r = await train(full, windows, opts);
+  assert.equal(r.steps, 4);
+  const a = decodeSafetensors(await serializeModel(full)).tensors;
+  full.dispose();
+  const { loadCheckpoint } = await import("../lib/train/checkpoint.ts");
+  const part = new FlowFM(cfg);
+  let mid: Uint8Array = new Uint8Array();
+  await train(part, windows, { ...opts, steps: 2 }, { onCheckpoint: (b) => void (mid = b) });
+  part.dispose();
+  const { model, state } = loadCheckpoint(mid, "memory");
+  assert.deepEqual(state.config.augment, opts.augment);
+  assert.equal(state.config.timeSampling, "logit-normal-noise");
+  await train(model, windows, { steps: 4, workers: 2, resume: state });
+  const b = decodeSafetensors(await serializeModel(model)).tensors;
+  for (const [k, t] of a) assert.deepEqual(b.get(k)!.data, t.data, k);
+  model.dispose();
+});
+
+Deno.test("cli/train: recipe flags build the model and are recorded in the file; a resume that changes them fails", async () => {
+  const dir = await Deno.makeTempDir();
+  const args = [
+    "--preset",
+    "tiny",
+    "--steps",
+    "2",
+    "--batch",
+    "8",
+    "--backend",
+    "wasm",
+    "--workers",
+    "1",
+    "--bottleneck",
+    "8",
+    "--magnitude",
+    "--augment-axis",
+    "gravity",
+    "--time-sampling",
+    "logit-normal-noise",
+    "--out",
+    `${dir}/run`,
+  ];
+  const cli = new URL("../cli/train.ts", import.meta.url).pathname;
+  const r = await runCli(cli, args);
+  assert.equal(r.code, 0, r.err);
+  const { metadata } = decodeSafetensors(await Deno.readFile(`${dir}/run/model.safetensors`));
+  const config = JSON.parse(metadata.config);
+  assert.equal(config.encoder.bottleneck, 8);
+  assert.equal(config.encoder.magnitude, true);
+  const training = JSON.parse(metadata.training);
+  assert.deepEqual(training.augment, { rotationAxis: "gravity" });
+  assert.equal(training.timeSampling, "logit-normal-noise");
+  const clash = await runCli(cli, [
+    ...args.slice(0, 8),
+    "--bottleneck",
+    "4",
+    "--out",
+    `${dir}/run`,
+    "--resume",
+    "--steps",
+    "3",
+  ]);
+  assert.equal(clash.code, 2, clash.err);
+  assert.match(clash.err, /--bottleneck 4 \(the checkpoint has 8\)/);
+  const bad = await runCli(cli, ["--augment-axis", "up", "--out", `${dir}/x`]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--augment-axis must be one of random, gravity, got "up"/);
+  await Deno.remove(dir, { recursive: true });
+});
