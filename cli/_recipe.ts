@@ -17,6 +17,8 @@ export const RECIPE_HELP =
   --augment-permute         also permute the axes and flip their signs at random (implies --augment)
   --time-sampling NAME      ${TIME_SAMPLINGS.join(" | ")} (default ${D.timeSampling})
   --random-crops            each epoch, windows shifted by a random offset into their recording
+  --shifted-view            the encoder sees the window's recording shifted by up to the window hop
+                            (5 s; up to ±5 s with --random-crops): cross-view in time
   --ema DECAY               keep an EMA of the encoder weights (e.g. 0.999); the model file gets it
 
 Encoder input and output (architecture; new runs only):
@@ -33,6 +35,7 @@ export const RECIPE_OPTIONS = {
   "augment-permute": { type: "boolean" },
   "time-sampling": { type: "string" },
   "random-crops": { type: "boolean" },
+  "shifted-view": { type: "boolean" },
   ema: { type: "string" },
   "remove-gravity": { type: "boolean" },
   magnitude: { type: "boolean" },

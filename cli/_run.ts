@@ -168,6 +168,11 @@ export function runOptions(
       resumed?.model.config.encoder?.bottleneck ?? 0,
     ],
     ["random-crops", values["random-crops"] ? true : undefined, resumed?.state.config.randomCrops],
+    [
+      "shifted-view",
+      values["shifted-view"] || undefined,
+      resumed?.state.config.shiftedView ?? false,
+    ],
     ["ema", values.ema === undefined ? undefined : ema(), resumed?.state.config.emaDecay ?? 0],
     ["preset", values.preset, resumed?.model.config.preset],
     ["objective", values.objective, resumed?.model.config.objective],
@@ -182,6 +187,7 @@ export function runOptions(
       augment: augmentFlag(values) ?? D.augment,
       timeSampling: timeSamplingFlag(values) ?? D.timeSampling,
       randomCrops: values["random-crops"] === true,
+      shiftedView: values["shifted-view"] === true,
       emaDecay: values.ema === undefined ? D.emaDecay : ema(),
     };
   }

@@ -172,6 +172,7 @@ function recipe(opts: TrainOptions, was?: RunConfig) {
     augment: opts.augment ?? was?.augment ?? D.augment,
     timeSampling: opts.timeSampling ?? was?.timeSampling ?? D.timeSampling,
     randomCrops: opts.randomCrops ?? was?.randomCrops ?? D.randomCrops,
+    shiftedView: opts.shiftedView ?? was?.shiftedView ?? D.shiftedView,
     emaDecay: opts.emaDecay ?? was?.emaDecay ?? D.emaDecay,
     lr: opts.lr ?? was?.lr ?? D.lr,
     clipNorm: opts.clipNorm ?? was?.clipNorm ?? D.clipNorm,

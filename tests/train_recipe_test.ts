@@ -168,6 +168,72 @@ Deno.test("train: the recipe options run on 2 workers and resume bit-identically
   model.dispose();
 });
 
+Deno.test("shifted view: the encoder's source replaces its input; runs on 2 workers, resumes bit-identically, needs starts", async () => {
+  const { batchGradients, drawStep } = await import("../lib/train/gradients.ts");
+  const { objectiveSpec } = await import("../lib/flow/objective.ts");
+  const { loadCheckpoint } = await import("../lib/train/checkpoint.ts");
+  const before = tf.memory().numTensors;
+  const model = new FlowFM(presetConfig("tiny", { seed: 4 }));
+  // Zero-initialised output layers make z (and so the encoder) irrelevant at step 0: perturb them.
+  tf.tidy(() => {
+    for (const [name, v] of model.params.vars) {
+      if (name.startsWith("generator.")) {
+        v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", 1)));
+      }
+    }
+  });
+  const fm = objectiveSpec("fm"), x = syntheticWindows(4, 7), other = syntheticWindows(4, 8);
+  const grads = (source?: Float32Array) => {
+    const d = drawStep(new Rng(1), 4, 900, fm, "uniform", null);
+    const r = batchGradients(model, fm, x, { ...d, source }, { norm: "eval" });
+    const out = new Map([...r.grads].map(([k, g]) => [k, g.dataSync().slice()]));
+    r.value.dispose();
+    tf.dispose([...r.grads.values()]);
+    return out;
+  };
+  const plain = grads(), same = grads(x), shifted = grads(other);
+  const w = "encoder.s0.conv.w";
+  assert.deepEqual(same.get(w), plain.get(w), "source = batch changes nothing");
+  assert.ok(maxAbsDiff(shifted.get(w)!, plain.get(w)!) > 1e-6, "another source, other gradients");
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before, "does not leak memory");
+
+  // 12 windows from 2 recordings on a 5 s grid: every window but the last of each has a successor.
+  const windows = {
+    data: syntheticWindows(12, 9),
+    count: 12,
+    starts: Array.from({ length: 12 }, (_, i) => (i % 6) * 5),
+    sources: Array.from({ length: 12 }, (_, i) => (i < 6 ? "a.csv" : "b.csv")),
+  };
+  const opts = { steps: 4, batch: 8, workers: 2, shiftedView: true, checkpointEvery: 2 };
+  const full = new FlowFM(presetConfig("tiny", { seed: 4 }));
+  await train(full, windows, opts);
+  const a = decodeSafetensors(await serializeModel(full)).tensors;
+  full.dispose();
+  const noShift = new FlowFM(presetConfig("tiny", { seed: 4 }));
+  await train(noShift, windows, { ...opts, shiftedView: false });
+  const c = decodeSafetensors(await serializeModel(noShift)).tensors;
+  noShift.dispose();
+  assert.ok(maxAbsDiff(a.get(w)!.data, c.get(w)!.data) > 1e-7, "the view changes training");
+  const part = new FlowFM(presetConfig("tiny", { seed: 4 }));
+  let mid: Uint8Array = new Uint8Array();
+  await train(part, windows, { ...opts, steps: 2 }, { onCheckpoint: (b) => void (mid = b) });
+  part.dispose();
+  const resumed = loadCheckpoint(mid, "memory");
+  assert.equal(resumed.state.config.shiftedView, true);
+  await train(resumed.model, windows, { steps: 4, workers: 2, resume: resumed.state });
+  const b = decodeSafetensors(await serializeModel(resumed.model)).tensors;
+  for (const [k, t] of a) assert.deepEqual(b.get(k)!.data, t.data, k);
+  resumed.model.dispose();
+  const bare = new FlowFM(presetConfig("tiny", { seed: 4 }));
+  await assert.rejects(
+    () =>
+      train(bare, { data: windows.data, count: 12 }, { steps: 1, shiftedView: true, workers: 1 }),
+    /train: shiftedView needs the windows' starts and sources \(a WindowSet\)/,
+  );
+  bare.dispose();
+});
+
 Deno.test("cli/train: recipe flags build the model and are recorded in the file; a resume that changes them fails", async () => {
   const dir = await Deno.makeTempDir();
   const args = [

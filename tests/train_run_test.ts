@@ -115,6 +115,7 @@ Deno.test("train: an aborted signal stops after the step, emits a checkpoint, an
     clipNorm: TRAIN_DEFAULTS.clipNorm,
     augment: true,
     randomCrops: false,
+    shiftedView: false,
     timeSampling: "uniform",
     emaDecay: 0,
     objective: "fm",

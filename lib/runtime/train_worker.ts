@@ -50,6 +50,8 @@ export type TrainWorkerRequest =
     noise: Float32Array;
     times: Float32Array;
     aug: Float32Array | null;
+    /** The encoder's windows when they differ from `x` (a time-shifted view). */
+    source?: Float32Array | null;
     weight: number;
   }
   | {
@@ -139,6 +141,7 @@ async function handle(msg: TrainWorkerRequest): Promise<void> {
       noise: msg.noise,
       times: msg.times,
       aug: msg.aug,
+      source: msg.source ?? null,
     }, { microBatch: settings.microBatch, weight: msg.weight, norm: settings.norm });
   try {
     const loss = (await value.data())[0];

@@ -28,6 +28,8 @@ export interface RunConfig {
   timeSampling?: TimeSampling;
   /** Whether windows are randomly cropped from their recordings (absent in older checkpoints). */
   randomCrops?: boolean;
+  /** Whether the encoder sees a time-shifted crop of each window (absent in older checkpoints). */
+  shiftedView?: boolean;
   /** Decay of the encoder's weight average, 0 (absent in older checkpoints) when none is kept. */
   emaDecay?: number;
   /** Training objective (the model's). */
@@ -102,6 +104,7 @@ export async function encodeCheckpoint(model: FlowFM, state: RunState): Promise<
     clipNorm: c.clipNorm,
     augment: c.augment,
     ...(c.randomCrops ? { randomCrops: true } : {}),
+    ...(c.shiftedView ? { shiftedView: true } : {}),
     ...(c.emaDecay ? { emaDecay: c.emaDecay } : {}),
     ...(c.timeSampling && c.timeSampling !== "uniform" ? { timeSampling: c.timeSampling } : {}),
     seed: s.seed,
@@ -253,6 +256,7 @@ export function loadCheckpoint(
         clipNorm: num("clipNorm", (v) => Number.isFinite(v) && v >= 0, "a number >= 0"),
         augment: t.augment,
         randomCrops: t.randomCrops === true,
+        shiftedView: t.shiftedView === true,
         emaDecay,
         timeSampling,
         objective: model.config.objective,

@@ -172,13 +172,14 @@ export class DataParallelTrainer {
    * @returns Step number, loss and gradient norm.
    * @throws TrainingDivergedError when the loss or gradient norm is not finite (nothing updated).
    */
-  async step(batch: Float32Array): Promise<StepResult> {
+  async step(batch: Float32Array, source?: Float32Array): Promise<StepResult> {
     const { windowLength: len, channels: ch } = this.model.config;
     const per = len * ch, n = batch.length / per;
     if (!Number.isInteger(n) || n < 2) {
       throw new Error(`train step: need at least 2 windows of [${len}, ${ch}] per batch, got ${n}`);
     }
-    const draws = this.#trainer.draw(n, batch);
+    const draws = this.#trainer.draw(n, source ?? batch);
+    draws.source = source ?? null;
     const { loss, grads: sum, buffers } = await this.gradients(batch, draws, this.steps + 1);
     const grads = unflatten(this.model.params, this.#keys.trainable, sum);
     let result: StepResult;
@@ -217,6 +218,7 @@ export class DataParallelTrainer {
         noise: draws.noise.slice(a * per, b * per),
         times: draws.times.slice(a, b),
         aug: draws.aug ? draws.aug.slice(a * 9, b * 9) : null,
+        source: draws.source ? draws.source.slice(a * per, b * per) : null,
         weight: (b - a) / n,
       });
     })) as Extract<TrainWorkerReply, { kind: "grads" }>[];

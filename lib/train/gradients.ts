@@ -23,6 +23,11 @@ export interface StepDraws {
   times: Float32Array;
   /** Row-major 3x3 view matrices, 9 per window, or `null` without augmentation. */
   aug: Float32Array | null;
+  /**
+   * The windows the encoder sees, `[n, windowLength, channels]` flat, when they differ from the
+   * ones the generator rebuilds (a time-shifted view); absent or `null`: the batch itself.
+   */
+  source?: Float32Array | null;
 }
 
 /**
@@ -149,6 +154,11 @@ export function batchGradients(
         `or do not match the ${draws.times.length} drawn times`,
     );
   }
+  if (draws.source && draws.source.length !== batch.length) {
+    throw new Error(
+      `batchGradients: the encoder's source holds ${draws.source.length} values, the batch ${batch.length}`,
+    );
+  }
   const weight = options.weight ?? 1, norm = options.norm ?? "train";
   const trainable = [...model.params.trainable];
   const vars = trainable.map((k) => model.params.get(k));
@@ -163,8 +173,13 @@ export function batchGradients(
       const x1 = tf.tensor3d(batch.subarray(start * per, (start + m) * per), [m, len, ch]);
       const noise = tf.tensor3d(draws.noise.subarray(start * per, (start + m) * per), [m, len, ch]);
       const times = draws.times.subarray(start, start + m);
+      const src = draws.source
+        ? tf.tensor3d(draws.source.subarray(start * per, (start + m) * per), [m, len, ch])
+        : x1;
       const view = draws.aug
-        ? applyMatrices(x1, draws.aug.subarray(start * 9, (start + m) * 9))
+        ? applyMatrices(src, draws.aug.subarray(start * 9, (start + m) * 9))
+        : draws.source
+        ? src
         : undefined;
       const r = tf.variableGrads(() => objective.loss(net, { data: x1, noise, times, view }), vars);
       // Weight each micro-batch by its share, so the sum is the (weighted) batch mean.

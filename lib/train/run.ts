@@ -22,9 +22,12 @@ import { DataParallelTrainer } from "./data_parallel.ts";
 import { defaultWorkers } from "../runtime/train_worker_slot.ts";
 import { Trainer } from "./trainer.ts";
 
+/** Added to the run's seed for the crops of the shifted view, so they differ from the targets'. */
+const VIEW_SEED_OFFSET = 0x5eed;
+
 /** What the loop needs of a trainer: {@link Trainer} or {@link DataParallelTrainer}. */
 type StepTrainer = Pick<Trainer, "steps" | "optimizer" | "rng" | "dispose"> & {
-  step(batch: Float32Array): ReturnType<Trainer["step"]>;
+  step(batch: Float32Array, source?: Float32Array): ReturnType<Trainer["step"]>;
 };
 
 export type {
@@ -79,6 +82,7 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
     augment: o.augment ?? r?.config.augment ?? D.augment,
     timeSampling: o.timeSampling ?? r?.config.timeSampling ?? D.timeSampling,
     randomCrops: o.randomCrops ?? r?.config.randomCrops ?? D.randomCrops,
+    shiftedView: o.shiftedView ?? r?.config.shiftedView ?? D.shiftedView,
     emaDecay: o.emaDecay ?? r?.config.emaDecay ?? D.emaDecay,
     objective: model.config.objective,
   };
@@ -139,8 +143,10 @@ export async function train(
   hooks: TrainHooks = {},
 ): Promise<TrainResult> {
   const { schedule, config } = resolve(model, windows, options);
-  if (config.randomCrops && (!windows.starts || !windows.sources)) {
-    throw new Error("train: randomCrops needs the windows' starts and sources (a WindowSet)");
+  for (const f of ["randomCrops", "shiftedView"] as const) {
+    if (config[f] && (!windows.starts || !windows.sources)) {
+      throw new Error(`train: ${f} needs the windows' starts and sources (a WindowSet)`);
+    }
   }
   const every = options.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery;
   const settings = {
@@ -169,7 +175,7 @@ export async function train(
     }
     const batch = Math.min(schedule.batch, windows.count), total = schedule.totalSteps;
     const { sampleRate, windowLength } = model.config;
-    const partners = config.randomCrops
+    const partners = config.randomCrops || config.shiftedView
       ? cropPartners(windows.starts!, windows.sources!, sampleRate, windowLength)
       : null;
     await hooks.onStart?.({ startStep: trainer.steps, totalSteps: total, batch, workers });
@@ -181,6 +187,7 @@ export async function train(
       await hooks.onCheckpoint(bytes, trainer.steps);
     };
     const t0 = performance.now(), xb = new Float32Array(batch * WINDOW_VALUES), last: number[] = [];
+    const vb = config.shiftedView ? new Float32Array(batch * WINDOW_VALUES) : undefined;
     let seen = 0, stopped = false;
     while (trainer.steps < total) {
       // Let timers and signal handlers (e.g. Ctrl-C) run between steps.
@@ -190,8 +197,21 @@ export async function train(
         break;
       }
       const indices = batchIndices(trainer.steps, windows.count, batch, schedule.seed);
-      if (partners) {
-        const { channels: ch } = model.config;
+      const { channels: ch } = model.config;
+      if (partners && vb) { // the encoder's view: another crop of the same stretch of recording
+        const viewSeed = schedule.seed + VIEW_SEED_OFFSET;
+        gatherCrops(
+          windows.data,
+          indices,
+          partners,
+          WINDOW_VALUES,
+          ch,
+          trainer.steps,
+          viewSeed,
+          vb,
+        );
+      }
+      if (partners && config.randomCrops) {
         gatherCrops(
           windows.data,
           indices,
@@ -203,7 +223,7 @@ export async function train(
           xb,
         );
       } else gatherWindows(windows.data, indices, xb);
-      const r = await trainer.step(xb);
+      const r = await trainer.step(xb, vb);
       ema?.update(model, r.step);
       seen += batch;
       last.push(r.loss);

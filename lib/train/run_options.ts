@@ -67,6 +67,14 @@ export interface TrainOptions {
    */
   randomCrops?: boolean;
   /**
+   * Cross-view in time: the encoder sees another crop of each window's stretch of recording,
+   * shifted forward by a random offset up to the window hop (5 s on the default grid; with
+   * `randomCrops` the target moves too, so the shift is up to ±hop). The generator rebuilds the
+   * window itself. Needs `starts` and `sources`; a window without a successor is its own view.
+   * @default {false}
+   */
+  shiftedView?: boolean;
+  /**
    * Decay of an exponential moving average of the encoder weights (`lib/train/ema.ts`), in
    * [0, 1); `0` keeps none. With an average, the final checkpoint holds it (as
    * `optimizer.ema.*`) and at the end of the run it replaces the model's encoder weights.

@@ -148,7 +148,7 @@ export class Trainer {
    * @returns Step number, loss and gradient norm.
    * @throws TrainingDivergedError when the loss or gradient norm is NaN or infinite.
    */
-  async step(batch: Float32Array | Tensor3D): Promise<StepResult> {
+  async step(batch: Float32Array | Tensor3D, source?: Float32Array): Promise<StepResult> {
     const { windowLength: len, channels: ch } = this.model.config;
     const per = len * ch;
     const n = batch instanceof Float32Array ? batch.length / per : batch.shape[0];
@@ -163,8 +163,9 @@ export class Trainer {
       this.#objective,
       this.#options.timeSampling,
       this.#options.augment,
-      data,
+      source ?? data,
     );
+    draws.source = source ?? null;
     const { value, grads } = batchGradients(this.model, this.#objective, data, draws, {
       microBatch: this.#options.microBatch,
     });
