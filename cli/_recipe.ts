@@ -19,6 +19,7 @@ export const RECIPE_HELP =
   --random-crops            each epoch, windows shifted by a random offset into their recording
   --shifted-view            the encoder sees the window's recording shifted by up to the window hop
                             (5 s; up to ±5 s with --random-crops): cross-view in time
+  --motion-weighted         draw windows in proportion to their motion (SD of |a|), as SSL-Wearables
   --ema DECAY               keep an EMA of the encoder weights (e.g. 0.999); the model file gets it
 
 Encoder input and output (architecture; new runs only):
@@ -36,6 +37,7 @@ export const RECIPE_OPTIONS = {
   "time-sampling": { type: "string" },
   "random-crops": { type: "boolean" },
   "shifted-view": { type: "boolean" },
+  "motion-weighted": { type: "boolean" },
   ema: { type: "string" },
   "remove-gravity": { type: "boolean" },
   magnitude: { type: "boolean" },

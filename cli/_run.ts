@@ -173,6 +173,11 @@ export function runOptions(
       values["shifted-view"] || undefined,
       resumed?.state.config.shiftedView ?? false,
     ],
+    [
+      "motion-weighted",
+      values["motion-weighted"] || undefined,
+      resumed?.state.config.motionWeighted ?? false,
+    ],
     ["ema", values.ema === undefined ? undefined : ema(), resumed?.state.config.emaDecay ?? 0],
     ["preset", values.preset, resumed?.model.config.preset],
     ["objective", values.objective, resumed?.model.config.objective],
@@ -188,6 +193,7 @@ export function runOptions(
       timeSampling: timeSamplingFlag(values) ?? D.timeSampling,
       randomCrops: values["random-crops"] === true,
       shiftedView: values["shifted-view"] === true,
+      motionWeighted: values["motion-weighted"] === true,
       emaDecay: values.ema === undefined ? D.emaDecay : ema(),
     };
   }

@@ -173,6 +173,7 @@ function recipe(opts: TrainOptions, was?: RunConfig) {
     timeSampling: opts.timeSampling ?? was?.timeSampling ?? D.timeSampling,
     randomCrops: opts.randomCrops ?? was?.randomCrops ?? D.randomCrops,
     shiftedView: opts.shiftedView ?? was?.shiftedView ?? D.shiftedView,
+    motionWeighted: opts.motionWeighted ?? was?.motionWeighted ?? D.motionWeighted,
     emaDecay: opts.emaDecay ?? was?.emaDecay ?? D.emaDecay,
     lr: opts.lr ?? was?.lr ?? D.lr,
     clipNorm: opts.clipNorm ?? was?.clipNorm ?? D.clipNorm,

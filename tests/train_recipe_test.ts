@@ -234,6 +234,43 @@ Deno.test("shifted view: the encoder's source replaces its input; runs on 2 work
   bare.dispose();
 });
 
+Deno.test("motion-weighted sampling: windows drawn in proportion to the SD of |a|, a function of (step, seed)", async () => {
+  const { motionCumulative, weightedBatchIndices } = await import("../lib/train/batches.ts");
+  const still = new Float32Array(900).fill(0.57735); // |a| = 1 g, SD 0: floored at 0.01 g
+  const moving = new Float32Array(900).map((_, i) => (i % 3 === 2 ? 1 + 0.3 * Math.sin(i) : 0));
+  const c = motionCumulative(Float32Array.of(...still, ...moving), 2, 3);
+  assert.ok(Math.abs(c[0] - 0.01) < 1e-9, `floor ${c[0]}`);
+  const sd = c[1] - c[0];
+  assert.ok(sd > 0.2 && sd < 0.22, `SD of 1 + 0.3 sin: ${sd}`);
+  const idx = weightedBatchIndices(3, Float64Array.of(1, 4), 20000, 7);
+  const share = idx.filter((i) => i === 1).length / idx.length;
+  assert.ok(Math.abs(share - 0.75) < 0.015, `share of the weight-3 window: ${share}`);
+  assert.deepEqual(weightedBatchIndices(3, Float64Array.of(1, 4), 64, 7), idx.subarray(0, 64));
+  assert.notDeepEqual(weightedBatchIndices(4, Float64Array.of(1, 4), 64, 7), idx.subarray(0, 64));
+  assert.throws(
+    () => motionCumulative(new Float32Array(10), 2, 3),
+    /are not 2 windows of 3 channels/,
+  );
+
+  const windows = { data: syntheticWindows(12, 3), count: 12 };
+  const opts = { steps: 4, batch: 4, workers: 1, motionWeighted: true, checkpointEvery: 2 };
+  const full = new FlowFM(presetConfig("tiny", { seed: 5 }));
+  await train(full, windows, opts);
+  const a = decodeSafetensors(await serializeModel(full)).tensors;
+  full.dispose();
+  const { loadCheckpoint } = await import("../lib/train/checkpoint.ts");
+  const part = new FlowFM(presetConfig("tiny", { seed: 5 }));
+  let mid: Uint8Array = new Uint8Array();
+  await train(part, windows, { ...opts, steps: 2 }, { onCheckpoint: (b) => void (mid = b) });
+  part.dispose();
+  const r = loadCheckpoint(mid, "memory");
+  assert.equal(r.state.config.motionWeighted, true);
+  await train(r.model, windows, { steps: 4, workers: 1, resume: r.state });
+  const b = decodeSafetensors(await serializeModel(r.model)).tensors;
+  for (const [k, t] of a) assert.deepEqual(b.get(k)!.data, t.data, k);
+  r.model.dispose();
+});
+
 Deno.test("cli/train: recipe flags build the model and are recorded in the file; a resume that changes them fails", async () => {
   const dir = await Deno.makeTempDir();
   const args = [

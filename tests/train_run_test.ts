@@ -116,6 +116,7 @@ Deno.test("train: an aborted signal stops after the step, emits a checkpoint, an
     augment: true,
     randomCrops: false,
     shiftedView: false,
+    motionWeighted: false,
     timeSampling: "uniform",
     emaDecay: 0,
     objective: "fm",

@@ -65,3 +65,97 @@ export function batchIndices(step: number, count: number, batch: number, seed: n
 export function stepsForEpochs(epochs: number, count: number, batch: number): number {
   return epochs * Math.floor(count / Math.min(batch, count));
 }
+
+/** Floor of a window's motion score in g, so that still windows are drawn now and then. */
+const MOTION_FLOOR = 0.01;
+
+/**
+ * Motion scores for motion-weighted sampling (after SSL-Wearables, which samples pretraining
+ * windows in proportion to their motion): the standard deviation of each window's vector
+ * magnitude `|a|` in g, floored at 0.01 g.
+ *
+ * @param data Windows `[count, length, channels]`, row-major, in g.
+ * @param count Number of windows.
+ * @param channels Channels per sample (3).
+ * @returns The cumulative scores (length `count`), ready for {@link weightedBatchIndices}.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { motionCumulative } from "./batches.ts";
+ * const still = new Float32Array(300 * 3).fill(0.5);
+ * const moving = still.map((v, i) => v + Math.sin(i));
+ * const c = motionCumulative(Float32Array.of(...still, ...moving), 2, 3);
+ * assert.ok(c[1] - c[0] > 10 * c[0]);
+ * ```
+ */
+export function motionCumulative(
+  data: Float32Array,
+  count: number,
+  channels: number,
+): Float64Array {
+  const len = data.length / (count * channels);
+  if (!Number.isInteger(len) || len < 2) {
+    throw new RangeError(
+      `motionCumulative: ${data.length} values are not ${count} windows of ${channels} channels`,
+    );
+  }
+  const out = new Float64Array(count);
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    let s = 0, s2 = 0;
+    for (let t = 0, o = i * len * channels; t < len; t++, o += channels) {
+      let m = 0;
+      for (let c = 0; c < channels; c++) m += data[o + c] * data[o + c];
+      m = Math.sqrt(m);
+      s += m, s2 += m * m;
+    }
+    const mean = s / len, sd = Math.sqrt(Math.max(0, s2 / len - mean * mean));
+    total += Math.max(MOTION_FLOOR, Number.isFinite(sd) ? sd : MOTION_FLOOR);
+    out[i] = total;
+  }
+  return out;
+}
+
+/**
+ * The windows of step `step` when windows are drawn with replacement in proportion to weights:
+ * a function of `(step, seed)` only, so a resumed run draws the same batches.
+ *
+ * @param step 0-based step.
+ * @param cumulative Cumulative weights (from {@link motionCumulative}), increasing.
+ * @param batch Windows per step.
+ * @param seed The run's seed.
+ * @returns `batch` window indices.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { weightedBatchIndices } from "./batches.ts";
+ * const idx = weightedBatchIndices(0, Float64Array.of(0, 0, 1), 8, 0);
+ * assert.ok(idx.every((i) => i === 2));
+ * ```
+ */
+export function weightedBatchIndices(
+  step: number,
+  cumulative: Float64Array,
+  batch: number,
+  seed: number,
+): Int32Array {
+  const n = cumulative.length, total = cumulative[n - 1];
+  if (!(batch >= 1) || n < 1 || !(total > 0)) {
+    throw new RangeError(
+      `weightedBatchIndices: batch ${batch} from ${n} windows of total weight ${total}`,
+    );
+  }
+  const rng = new Rng(seed * 6271 + step * 2 + 1);
+  const out = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    const u = rng.uniform() * total;
+    let lo = 0, hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid] > u) hi = mid;
+      else lo = mid + 1;
+    }
+    out[b] = lo;
+  }
+  return out;
+}

@@ -30,6 +30,8 @@ export interface RunConfig {
   randomCrops?: boolean;
   /** Whether the encoder sees a time-shifted crop of each window (absent in older checkpoints). */
   shiftedView?: boolean;
+  /** Whether windows are drawn in proportion to their motion (absent in older checkpoints). */
+  motionWeighted?: boolean;
   /** Decay of the encoder's weight average, 0 (absent in older checkpoints) when none is kept. */
   emaDecay?: number;
   /** Training objective (the model's). */
@@ -105,6 +107,7 @@ export async function encodeCheckpoint(model: FlowFM, state: RunState): Promise<
     augment: c.augment,
     ...(c.randomCrops ? { randomCrops: true } : {}),
     ...(c.shiftedView ? { shiftedView: true } : {}),
+    ...(c.motionWeighted ? { motionWeighted: true } : {}),
     ...(c.emaDecay ? { emaDecay: c.emaDecay } : {}),
     ...(c.timeSampling && c.timeSampling !== "uniform" ? { timeSampling: c.timeSampling } : {}),
     seed: s.seed,
@@ -257,6 +260,7 @@ export function loadCheckpoint(
         augment: t.augment,
         randomCrops: t.randomCrops === true,
         shiftedView: t.shiftedView === true,
+        motionWeighted: t.motionWeighted === true,
         emaDecay,
         timeSampling,
         objective: model.config.objective,

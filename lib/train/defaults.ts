@@ -29,6 +29,7 @@ export const TRAIN_DEFAULTS = {
   timeSampling: "uniform" as TimeSampling, // flow times: uniform | logit-normal | logit-normal-noise
   emaDecay: 0, // EMA of the encoder weights (e.g. 0.999) stored in the model file; 0 = off
   randomCrops: false, // windows shifted by a random offset into their recording each epoch
+  motionWeighted: false, // windows drawn in proportion to their motion (SD of |a|), as SSL-Wearables
   shiftedView: false, // encoder sees a crop shifted by up to the window hop (cross-view in time)
   seed: 0, // seed of weights, noise, times, augmentations and batch order
   preset: "small" as PresetName, // model size of a new run: base | small | compact | tiny

@@ -10,7 +10,13 @@ import { gatherWindows } from "../data/window_set.ts";
 import { WINDOW_VALUES } from "../data/types.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import { Rng } from "../random.ts";
-import { batchIndices, type BatchSchedule, stepsForEpochs } from "./batches.ts";
+import {
+  batchIndices,
+  type BatchSchedule,
+  motionCumulative,
+  stepsForEpochs,
+  weightedBatchIndices,
+} from "./batches.ts";
 import { cropPartners, gatherCrops } from "./crops.ts";
 import { EMA_PREFIX, EncoderEma } from "./ema.ts";
 import { encodeCheckpoint, type RunConfig, type RunState } from "./checkpoint.ts";
@@ -83,6 +89,7 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
     timeSampling: o.timeSampling ?? r?.config.timeSampling ?? D.timeSampling,
     randomCrops: o.randomCrops ?? r?.config.randomCrops ?? D.randomCrops,
     shiftedView: o.shiftedView ?? r?.config.shiftedView ?? D.shiftedView,
+    motionWeighted: o.motionWeighted ?? r?.config.motionWeighted ?? D.motionWeighted,
     emaDecay: o.emaDecay ?? r?.config.emaDecay ?? D.emaDecay,
     objective: model.config.objective,
   };
@@ -187,6 +194,9 @@ export async function train(
       await hooks.onCheckpoint(bytes, trainer.steps);
     };
     const t0 = performance.now(), xb = new Float32Array(batch * WINDOW_VALUES), last: number[] = [];
+    const motion = config.motionWeighted
+      ? motionCumulative(windows.data, windows.count, model.config.channels)
+      : null;
     const vb = config.shiftedView ? new Float32Array(batch * WINDOW_VALUES) : undefined;
     let seen = 0, stopped = false;
     while (trainer.steps < total) {
@@ -196,7 +206,9 @@ export async function train(
         stopped = true;
         break;
       }
-      const indices = batchIndices(trainer.steps, windows.count, batch, schedule.seed);
+      const indices = motion
+        ? weightedBatchIndices(trainer.steps, motion, batch, schedule.seed)
+        : batchIndices(trainer.steps, windows.count, batch, schedule.seed);
       const { channels: ch } = model.config;
       if (partners && vb) { // the encoder's view: another crop of the same stretch of recording
         const viewSeed = schedule.seed + VIEW_SEED_OFFSET;

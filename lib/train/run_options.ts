@@ -75,6 +75,12 @@ export interface TrainOptions {
    */
   shiftedView?: boolean;
   /**
+   * Draw each step's windows with replacement, in proportion to their motion (the SD of `|a|`,
+   * floored at 0.01 g), as SSL-Wearables does, instead of epoch-wise permutations.
+   * @default {false}
+   */
+  motionWeighted?: boolean;
+  /**
    * Decay of an exponential moving average of the encoder weights (`lib/train/ema.ts`), in
    * [0, 1); `0` keeps none. With an average, the final checkpoint holds it (as
    * `optimizer.ema.*`) and at the end of the run it replaces the model's encoder weights.
