@@ -1,8 +1,10 @@
 #!/bin/bash
 # One row of the recipe ablation (issue 11, README "Ablation"): pretrain the preset twice for a fixed
 # step budget with the given train flags, each time without one development set, and probe on it.
-#   hapt-out:  sp-sw-har + SisFall + FallAllD   -> uci-hapt (transfer), SisFall falls (in-domain)
-#   wrist-out: uci-hapt + sp-sw-har + SisFall   -> FallAllD wrist falls and activities (transfer)
+#   hapt-out:  sp-sw-har + SisFall + FallAllD   -> uci-hapt (transfer), SisFall falls and
+#              activities (in-domain)
+#   wrist-out: uci-hapt + sp-sw-har + SisFall   -> FallAllD wrist falls and activities (transfer),
+#              uci-hapt (in-domain)
 # Usage: bash bench/ablation.sh ROW [cli/train.ts flags...]
 #   ROW "reference" trains nothing: it scores a random encoder of the preset (scratch-probe) and
 #   handcrafted features on the same rows, using the "baseline" row's model files for the preset.
@@ -41,8 +43,10 @@ if [ "$ROW" = reference ]; then HEADS=scratch-probe,handcrafted; M=runs/ablation
 evaluate hapt $M/hapt-out/model.safetensors --dataset uci-hapt
 evaluate hapt-10 $M/hapt-out/model.safetensors --dataset uci-hapt --labels-per-class 10
 evaluate sisfall-falls $M/hapt-out/model.safetensors --dataset sisfall --task falls
+evaluate sisfall-adl $M/hapt-out/model.safetensors --dataset sisfall --task adl
 [ "$ROW" = reference ] || train wrist-out uci-hapt,sp-sw-har,sisfall "$@"
 evaluate wrist-falls $M/wrist-out/model.safetensors --dataset fallalld:wrist --task falls
 evaluate wrist-falls-10 $M/wrist-out/model.safetensors --dataset fallalld:wrist --task falls --labels-per-class 10
 evaluate wrist-adl $M/wrist-out/model.safetensors --dataset fallalld:wrist --task adl
+evaluate hapt-in $M/wrist-out/model.safetensors --dataset uci-hapt
 echo "== $ROW done" >&2

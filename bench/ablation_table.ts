@@ -1,14 +1,18 @@
 // Summarises bench/ablation.sh's rows as the README's ablation table (Markdown on stdout).
 // deno run -A bench/ablation_table.ts [DIR]   (DIR: default runs/ablation)
 const dir = Deno.args[0] ?? "runs/ablation";
+// Transfer columns first (the evaluation set was left out of pretraining), then in-domain ones.
 const COLUMNS: [string, string][] = [
   ["hapt", "uci-hapt"],
   ["hapt-10", "uci-hapt, 10/class"],
   ["wrist-adl", "wrist ADL"],
   ["wrist-falls", "wrist falls"],
   ["wrist-falls-10", "wrist falls, 10/class"],
-  ["sisfall-falls", "SisFall falls (in-domain)"],
+  ["hapt-in", "in-domain: uci-hapt"],
+  ["sisfall-adl", "in-domain: SisFall ADL"],
+  ["sisfall-falls", "in-domain: SisFall falls"],
 ];
+const TRANSFER = 5; // the first five columns
 
 interface Report {
   heads: { head: string; summary: { macroF1: { mean: number; sd: number } } }[];
@@ -39,13 +43,13 @@ for (const [c] of COLUMNS) base.set(c, await cell("baseline", c, "probe"));
 console.log(
   `| row | train flags | ${
     COLUMNS.map(([, n]) => n).join(" | ")
-  } | mean Δ vs baseline | pretraining s |`,
+  } | transfer Δ vs baseline | pretraining s |`,
 );
 console.log(`|${" --- |".repeat(COLUMNS.length + 4)}`);
 for (const row of rows.filter((r) => r !== "reference")) {
   const flags = (await Deno.readTextFile(`${dir}/${row}/flags.txt`).catch(() => "")).trim();
   const vals = await Promise.all(COLUMNS.map(([c]) => cell(row, c, "probe")));
-  const deltas = vals.map((v, i) => {
+  const deltas = vals.slice(0, TRANSFER).map((v, i) => {
     const b = base.get(COLUMNS[i][0]);
     return v === null || b === null || b === undefined ? null : v - b;
   }).filter((d): d is number => d !== null);
