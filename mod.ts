@@ -95,8 +95,8 @@ export {
   PRESET_NAMES,
   presetConfig,
   type PresetName,
-  validateConfig,
 } from "./lib/model/config.ts";
+export { validateConfig } from "./lib/model/validate_config.ts";
 export {
   type Embeddings,
   type EncodeOptions,

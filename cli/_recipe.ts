@@ -1,6 +1,14 @@
 // The recipe flags of cli/train.ts: the encoder's augmented view, flow-time sampling and the
 // encoder's input transform and bottleneck (issue 11's options). Deno-free parsing of parsed flags.
-import type { EncoderConfig } from "../lib/model/config.ts";
+import {
+  type EncoderConfig,
+  type Objective,
+  presetConfig,
+  type PresetName,
+} from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import type { RunConfig } from "../lib/train/checkpoint.ts";
+import type { TrainOptions } from "../lib/train/run.ts";
 import type { AugmentOptions } from "../lib/train/augment.ts";
 import { TIME_SAMPLINGS, type TimeSampling } from "../lib/flow/path.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
@@ -85,4 +93,30 @@ export function encoderFlags(values: Flags): Partial<EncoderConfig> {
     o.bottleneck = numberFlag(values, "bottleneck", 0, { min: 1, integer: true });
   }
   return o;
+}
+
+/** A new run's model: the preset, with the encoder flags (gravity removal, magnitude, bottleneck). */
+export function newModel(
+  preset: PresetName,
+  objective: Objective,
+  seed: number,
+  values: Record<string, unknown>,
+): FlowFM {
+  const config = presetConfig(preset, { seed, objective });
+  config.encoder = { ...config.encoder, ...encoderFlags(values) };
+  return new FlowFM(config);
+}
+
+/** The training recipe recorded in the model file (a resumed run's settings fill the gaps). */
+export function recipe(opts: TrainOptions, was?: RunConfig) {
+  return {
+    augment: opts.augment ?? was?.augment ?? D.augment,
+    timeSampling: opts.timeSampling ?? was?.timeSampling ?? D.timeSampling,
+    randomCrops: opts.randomCrops ?? was?.randomCrops ?? D.randomCrops,
+    shiftedView: opts.shiftedView ?? was?.shiftedView ?? D.shiftedView,
+    motionWeighted: opts.motionWeighted ?? was?.motionWeighted ?? D.motionWeighted,
+    emaDecay: opts.emaDecay ?? was?.emaDecay ?? D.emaDecay,
+    lr: opts.lr ?? was?.lr ?? D.lr,
+    clipNorm: opts.clipNorm ?? was?.clipNorm ?? D.clipNorm,
+  };
 }

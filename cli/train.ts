@@ -1,22 +1,15 @@
 // deno run -A cli/train.ts [options] [FILE.csv ...]: a thin shell over train() (lib/train/run.ts).
-import {
-  type Objective,
-  OBJECTIVE_NAMES,
-  PRESET_NAMES,
-  presetConfig,
-  type PresetName,
-} from "../lib/model/config.ts";
-import { FlowFM } from "../lib/model/flowfm.ts";
+import { OBJECTIVE_NAMES, PRESET_NAMES } from "../lib/model/config.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
-import { train, type TrainOptions, type TrainStepRecord } from "../lib/train/run.ts";
-import { loadCheckpoint, type RunConfig } from "../lib/train/checkpoint.ts";
+import { train, type TrainStepRecord } from "../lib/train/run.ts";
+import { loadCheckpoint } from "../lib/train/checkpoint.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
 import { atomicWrite, exists } from "../lib/io/mod.ts";
 import * as cli from "./_common.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 import { lineChart } from "./_svg.ts";
 import { DivergenceWatch, lockFolder, removeLeftovers, runOptions } from "./_run.ts";
-import { encoderFlags, RECIPE_HELP, RECIPE_OPTIONS } from "./_recipe.ts";
+import { newModel, recipe, RECIPE_HELP, RECIPE_OPTIONS } from "./_recipe.ts";
 
 const HELP = `Usage: deno run -A cli/train.ts [options] [FILE.csv ...]
 
@@ -152,32 +145,6 @@ async function main(): Promise<void> {
 sample from them: ${cli.DENO} run -A cli/sample.ts --weights ${modelPath} --count 8 --out ${out}/samples
 encode windows:   ${cli.DENO} run -A cli/encode.ts --weights ${modelPath} --out ${out}/embeddings.csv`);
   model.dispose();
-}
-
-/** A new run's model: the preset, with the encoder flags (gravity removal, magnitude, bottleneck). */
-function newModel(
-  preset: PresetName,
-  objective: Objective,
-  seed: number,
-  values: Record<string, unknown>,
-): FlowFM {
-  const config = presetConfig(preset, { seed, objective });
-  config.encoder = { ...config.encoder, ...encoderFlags(values) };
-  return new FlowFM(config);
-}
-
-/** The training recipe recorded in the model file (a resumed run's settings fill the gaps). */
-function recipe(opts: TrainOptions, was?: RunConfig) {
-  return {
-    augment: opts.augment ?? was?.augment ?? D.augment,
-    timeSampling: opts.timeSampling ?? was?.timeSampling ?? D.timeSampling,
-    randomCrops: opts.randomCrops ?? was?.randomCrops ?? D.randomCrops,
-    shiftedView: opts.shiftedView ?? was?.shiftedView ?? D.shiftedView,
-    motionWeighted: opts.motionWeighted ?? was?.motionWeighted ?? D.motionWeighted,
-    emaDecay: opts.emaDecay ?? was?.emaDecay ?? D.emaDecay,
-    lr: opts.lr ?? was?.lr ?? D.lr,
-    clipNorm: opts.clipNorm ?? was?.clipNorm ?? D.clipNorm,
-  };
 }
 
 if (import.meta.main) await cli.runMain(main, HELP);

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
-import { presetConfig, validateConfig } from "../lib/model/config.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { validateConfig } from "../lib/model/validate_config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { encoderInput } from "../lib/model/encoder.ts";
 import { drawTimes } from "../lib/flow/path.ts";

@@ -7,7 +7,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor1D, Tensor2D, Tensor3D } from "../tensors.ts";
-import { embeddingDim, type FlowFMConfig, validateConfig } from "./config.ts";
+import { embeddingDim, type FlowFMConfig } from "./config.ts";
+import { validateConfig } from "./validate_config.ts";
 import { createEncoder, encoderForward, type NormMode } from "./encoder.ts";
 import { createGenerator, velocityForward } from "./generator.ts";
 import { Params } from "./params.ts";

@@ -11,7 +11,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type FlowFMConfig, validateConfig } from "../model/config.ts";
+import type { FlowFMConfig } from "../model/config.ts";
+import { validateConfig } from "../model/validate_config.ts";
 import { FlowFM } from "../model/flowfm.ts";
 import {
   decodeSafetensors,
