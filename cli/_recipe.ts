@@ -17,7 +17,12 @@ import { choiceFlag, numberFlag, UsageError } from "./_common.ts";
 /** Help text of the recipe flags. */
 export const RECIPE_HELP =
   `Recipe (kept in the checkpoint; the model file records it as "training" metadata):
-  --augment                 encoder sees a view with a small rotation (<= 10 deg) and scaling (±10 %)
+  --augment                 encoder sees a view with a small rotation (<= 10 deg) and scaling (±10 %)${
+    D.augment ? " (default)" : ""
+  }
+  --no-augment              the encoder sees the very window the generator rebuilds${
+    D.augment ? "" : " (default)"
+  }
   --augment-rotation DEG    largest rotation angle of that view (default 10; implies --augment)
   --augment-axis NAME       random | gravity: turn about the window's mean acceleration, keeping the
                             gravity direction (default random; implies --augment)
@@ -38,6 +43,7 @@ Encoder input and output (architecture; new runs only):
 /** Flag names of the recipe, for `parseArgs`. */
 export const RECIPE_OPTIONS = {
   augment: { type: "boolean" },
+  "no-augment": { type: "boolean" },
   "augment-rotation": { type: "string" },
   "augment-axis": { type: "string" },
   "augment-scale": { type: "string" },
@@ -56,7 +62,7 @@ type Flags = Record<string, unknown>;
 
 /**
  * The encoder view the flags ask for: `undefined` when no augment flag is given, `true` for
- * `--augment` alone, else the settings.
+ * `--augment` alone, `false` for `--no-augment`, else the settings.
  */
 export function augmentFlag(values: Flags): boolean | AugmentOptions | undefined {
   const o: AugmentOptions = {};
@@ -74,6 +80,12 @@ export function augmentFlag(values: Flags): boolean | AugmentOptions | undefined
     if (o.scale >= 1) throw new UsageError(`--augment-scale must be below 1, got "${o.scale}"`);
   }
   if (values["augment-permute"]) o.permuteAxes = true;
+  if (values["no-augment"]) {
+    if (values.augment || Object.keys(o).length > 0) {
+      throw new UsageError("--no-augment contradicts --augment and the --augment-* flags");
+    }
+    return false;
+  }
   if (Object.keys(o).length > 0) return o;
   return values.augment ? true : undefined;
 }

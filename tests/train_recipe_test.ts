@@ -320,5 +320,8 @@ Deno.test("cli/train: recipe flags build the model and are recorded in the file;
   const bad = await runCli(cli, ["--augment-axis", "up", "--out", `${dir}/x`]);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--augment-axis must be one of random, gravity, got "up"/);
+  const contra = await runCli(cli, ["--no-augment", "--augment-permute", "--out", `${dir}/y`]);
+  assert.equal(contra.code, 2);
+  assert.match(contra.err, /--no-augment contradicts --augment and the --augment-\* flags/);
   await Deno.remove(dir, { recursive: true });
 });
