@@ -16,7 +16,8 @@ for steps in $BUDGETS; do
     echo "== pretraining to step $steps" >&2
     t0=$(date +%s)
     if [ -n "$resume" ]; then
-      deno run -A cli/train.ts --out "$OUT/run" --resume --steps "$steps" --checkpoint-every 100 >> "$OUT/train.log" 2>&1
+      deno run -A cli/train.ts --dataset sp-sw-har,sisfall,fallalld --out "$OUT/run" --resume \
+        --steps "$steps" --checkpoint-every 100 >> "$OUT/train.log" 2>&1
     else
       deno run -A cli/train.ts --dataset sp-sw-har,sisfall,fallalld --preset "$PRESET" --batch 64 \
         --steps "$steps" --checkpoint-every 100 --seed 0 --out "$OUT/run" "$@" >> "$OUT/train.log" 2>&1

@@ -12,7 +12,7 @@ import {
 } from "../lib/io/mod.ts";
 import { WINDOW_SAMPLES } from "../lib/data/types.ts";
 import type { LabelPolicy } from "../lib/data/windower.ts";
-import { UsageError } from "./_common.ts";
+import { parseFlags, UsageError } from "./_common.ts";
 import { DataError } from "../lib/data/errors.ts";
 
 /** Flags shared by every command that reads windows. */
@@ -45,6 +45,63 @@ export const DATA_HELP =
   --skip-bad-files          skip a file that is unreadable, corrupt or too short (named on
                             stderr) instead of failing
   --no-cache                do not read or write the window cache (.cache/flowfm-data)`;
+
+/**
+ * The data selection of a command line as arguments (data flags, then CSV files), to store in a
+ * checkpoint so that a resume reloads the same data.
+ */
+export function dataArgs(values: Record<string, unknown>, files: string[]): string[] {
+  const out: string[] = [];
+  for (const [name, spec] of Object.entries(DATA_OPTIONS)) {
+    const v = values[name];
+    if (v === undefined || v === false) continue;
+    out.push(`--${name}`, ...(spec.type === "string" ? [String(v)] : []));
+  }
+  return [...out, ...files];
+}
+
+/**
+ * The data a resumed run trains on: the flags and files given now, or, when none are, those the
+ * checkpoint recorded (said on stderr). Data given now that differs from the recorded data is
+ * used, with a warning.
+ */
+export function resumeData(
+  values: Record<string, unknown>,
+  files: string[],
+  recorded: string[] | undefined,
+): { values: Record<string, unknown>; files: string[] } {
+  const given = dataArgs(values, files);
+  if (!recorded) return { values, files };
+  if (given.length === 0) {
+    console.error(
+      `resume: training on the run's data: ${recorded.join(" ") || "(the bundled excerpt)"}`,
+    );
+    const parsed = parseFlags(recorded, DATA_OPTIONS);
+    return { values: { ...values, ...parsed.values }, files: parsed.positionals };
+  }
+  if (given.join("\0") !== recorded.join("\0")) {
+    console.error(
+      `warning: the run started on other data: ${recorded.join(" ") || "(the bundled excerpt)"}`,
+    );
+  }
+  return { values, files };
+}
+
+/**
+ * Pretraining windows (labels ignored) as the flags say, or for a resumed run as its checkpoint
+ * recorded ({@link resumeData}); with the data arguments to record in the new checkpoints.
+ */
+export async function loadTrainingData(
+  values: Record<string, unknown>,
+  files: string[],
+  resumed?: { config: { dataArgs?: string[] } },
+): Promise<{ set: WindowSet; description: string; args: string[] }> {
+  const data = resumed ? resumeData(values, files, resumed.config.dataArgs) : { values, files };
+  const { set, description } = await loadWindows(data.values, data.files, {
+    labelPolicy: "ignore",
+  });
+  return { set, description, args: dataArgs(data.values, data.files) };
+}
 
 /** Loads windows as the flags say; returns them with a one-line description. */
 export async function loadWindows(

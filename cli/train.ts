@@ -6,7 +6,7 @@ import { loadCheckpoint } from "../lib/train/checkpoint.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
 import { atomicWrite, exists } from "../lib/io/mod.ts";
 import * as cli from "./_common.ts";
-import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
+import { DATA_HELP, DATA_OPTIONS, loadTrainingData, reportData } from "./_data.ts";
 import { lineChart } from "./_svg.ts";
 import { DivergenceWatch, lockFolder, removeLeftovers, runOptions } from "./_run.ts";
 import { newModel, recipe, RECIPE_HELP, RECIPE_OPTIONS } from "./_recipe.ts";
@@ -33,7 +33,8 @@ Model and optimisation:
 Output:
   --out DIR                 output folder (default runs/flowfm)
   --checkpoint-every N      write a checkpoint every N steps (default ${D.checkpointEvery})
-  --resume                  continue from DIR/checkpoint.safetensors (weights, optimizer, RNG, step);
+  --resume                  continue from DIR/checkpoint.safetensors (weights, optimizer, RNG, step,
+                            and the run's data unless data is given);
                             --steps/--epochs (extend the run), --lr, --micro-batch, --workers and
                             --checkpoint-every apply; other settings must match the checkpoint's
 
@@ -45,7 +46,6 @@ Writes DIR/model.safetensors, DIR/checkpoint.safetensors, DIR/log.jsonl and DIR/
 One run per DIR at a time (DIR/train.lock); temporary files of killed writes there are removed.
 Ctrl-C (or SIGTERM) stops after the current step, writes a checkpoint and prints how to resume.
 Minimal permissions: --allow-read=.,OUT[,DATA] --allow-write=OUT,.cache (OUT: DIR; see README).`;
-
 const str = { type: "string" } as const, bool = { type: "boolean" } as const;
 const STRINGS =
   "preset objective steps epochs batch micro-batch lr clip-norm seed backend out workers";
@@ -57,7 +57,6 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 const CHART = { xLabel: "step", yLabel: "loss (log scale)", logY: true };
-
 async function main(): Promise<void> {
   const { values, positionals } = cli.parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
@@ -83,7 +82,8 @@ async function main(): Promise<void> {
   await cli.startBackend(values);
   const loaded = values.resume ? loadCheckpoint(await Deno.readFile(ckptPath), ckptPath) : null;
   const opts = runOptions(values, loaded ? { ...loaded, path: ckptPath } : undefined);
-  const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
+  const { set, description, args } = await loadTrainingData(values, positionals, loaded?.state);
+  opts.dataArgs = args;
   reportData(set, description);
   const model = loaded?.model ?? newModel(preset, objective, opts.seed!, values);
   opts.resume = loaded?.state;

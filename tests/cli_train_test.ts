@@ -214,3 +214,39 @@ Deno.test("cli/train: m/s^2 data read as g fail naming the file and the median; 
   assert.match(trusted.err, /warning: .*ms2\.csv: 100\.0 % of window samples are clipped at ±3 g/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("cli/train: --resume without data flags trains on the data the checkpoint recorded", async () => {
+  const dir = await Deno.makeTempDir();
+  await writeCsv(`${dir}/rec.csv`, 120);
+  const common = ["--preset", "tiny", "--batch", "4", "--backend", "wasm", "--workers", "1"];
+  const full = await run([`${dir}/rec.csv`, ...common, "--steps", "4", "--out", `${dir}/full`]);
+  assert.equal(full.code, 0, full.err);
+  const part = await run([`${dir}/rec.csv`, ...common, "--steps", "2", "--out", `${dir}/part`]);
+  assert.equal(part.code, 0, part.err);
+  // Same worker count (a resumed run may change it, and then is not bit-identical).
+  const resumed = await run(["--out", `${dir}/part`, "--resume", "--steps", "4", "--workers", "1"]);
+  assert.equal(resumed.code, 0, resumed.err);
+  assert.match(resumed.err, new RegExp(`resume: training on the run's data: .*rec\\.csv`));
+  assert.doesNotMatch(resumed.err, /the data now has/);
+  const a = await loadModel(await Deno.readFile(`${dir}/full/model.safetensors`));
+  const b = await loadModel(await Deno.readFile(`${dir}/part/model.safetensors`));
+  const x = syntheticWindows(2, 1);
+  assert.deepEqual((await b.encode(x)).data, (await a.encode(x)).data);
+  a.dispose();
+  b.dispose();
+  // Other data given on resume is used, with a warning naming the run's data.
+  await writeCsv(`${dir}/other.csv`, 120);
+  const other = await run([
+    `${dir}/other.csv`,
+    "--out",
+    `${dir}/part`,
+    "--resume",
+    "--steps",
+    "5",
+    "--workers",
+    "1",
+  ]);
+  assert.equal(other.code, 0, other.err);
+  assert.match(other.err, /warning: the run started on other data: .*rec\.csv/);
+  await Deno.remove(dir, { recursive: true });
+});

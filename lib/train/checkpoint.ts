@@ -36,6 +36,11 @@ export interface RunConfig {
   emaDecay?: number;
   /** Training objective (the model's). */
   objective: Objective;
+  /**
+   * The command-line arguments that selected the training data (`--dataset ...`, CSV files), so
+   * that a resume reloads the same data; absent when not known.
+   */
+  dataArgs?: string[];
 }
 
 /** One optimizer moment tensor. */
@@ -114,6 +119,7 @@ export async function encodeCheckpoint(model: FlowFM, state: RunState): Promise<
     windows: s.windows,
     rng: state.rng,
     objective: c.objective,
+    ...(c.dataArgs ? { dataArgs: c.dataArgs } : {}),
   };
   return await serializeModel(model, {
     step: state.step,
@@ -263,6 +269,9 @@ export function loadCheckpoint(
         motionWeighted: t.motionWeighted === true,
         emaDecay,
         timeSampling,
+        ...(Array.isArray(t.dataArgs) && t.dataArgs.every((a: unknown) => typeof a === "string")
+          ? { dataArgs: t.dataArgs as string[] }
+          : {}),
         objective: model.config.objective,
       },
     };

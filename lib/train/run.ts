@@ -92,6 +92,7 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
     motionWeighted: o.motionWeighted ?? r?.config.motionWeighted ?? D.motionWeighted,
     emaDecay: o.emaDecay ?? r?.config.emaDecay ?? D.emaDecay,
     objective: model.config.objective,
+    ...(o.dataArgs ?? r?.config.dataArgs ? { dataArgs: o.dataArgs ?? r?.config.dataArgs } : {}),
   };
   return { schedule, config };
 }

@@ -88,6 +88,12 @@ export interface TrainOptions {
    */
   emaDecay?: number;
   /**
+   * The command-line arguments that selected the data, kept in checkpoints (`RunConfig.dataArgs`)
+   * so that a resumed run can reload the same data.
+   * @default {undefined} (with `resume`: the checkpoint's)
+   */
+  dataArgs?: string[];
+  /**
    * Seed of noise, times, augmentations and batch order.
    * @default {model.config.seed}
    */
