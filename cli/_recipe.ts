@@ -14,15 +14,17 @@ import { TIME_SAMPLINGS, type TimeSampling } from "../lib/flow/path.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
 import { choiceFlag, numberFlag, UsageError } from "./_common.ts";
 
+const DEFAULT_VIEW = D.augment
+  ? `Default view: --augment --augment-permute (the README's recipe ablation chose it); any
+  --augment* flag replaces it, --no-augment turns it off.`
+  : "Default: no augmented view.";
+
 /** Help text of the recipe flags. */
 export const RECIPE_HELP =
   `Recipe (kept in the checkpoint; the model file records it as "training" metadata):
-  --augment                 encoder sees a view with a small rotation (<= 10 deg) and scaling (±10 %)${
-    D.augment ? " (default)" : ""
-  }
-  --no-augment              the encoder sees the very window the generator rebuilds${
-    D.augment ? "" : " (default)"
-  }
+  ${DEFAULT_VIEW}
+  --augment                 encoder sees a view with a small rotation (<= 10 deg) and scaling (±10 %)
+  --no-augment              the encoder sees the very window the generator rebuilds
   --augment-rotation DEG    largest rotation angle of that view (default 10; implies --augment)
   --augment-axis NAME       random | gravity: turn about the window's mean acceleration, keeping the
                             gravity direction (default random; implies --augment)

@@ -114,6 +114,10 @@ Deno.test("runOptions: resume flags that disagree fail with the list; others app
   assert.equal(fresh.batch, 4);
   assert.equal(fresh.augment, true);
   assert.ok(fresh.lr! > 0);
+  // The default view is the recipe ablation's choice; --no-augment turns it off.
+  assert.deepEqual(runOptions({}).augment, { permuteAxes: true });
+  assert.equal(runOptions({ "no-augment": true }).augment, false);
+  assert.deepEqual(runOptions({ "augment-axis": "gravity" }).augment, { rotationAxis: "gravity" });
 });
 
 Deno.test("DivergenceWatch: warns once per stretch of 20 steps above 10x the running minimum", () => {

@@ -49,8 +49,10 @@ export interface TrainOptions {
   /**
    * Feed the encoder an augmented view of each window: `true` gives a small rotation (<= 10 deg,
    * random axis) and scaling (±10 %); an object sets the ranges, the rotation axis (`"gravity"`:
-   * about the window's mean acceleration) and signed axis permutations (`lib/train/augment.ts`).
-   * @default {false}
+   * about the window's mean acceleration) and signed axis permutations (`lib/train/augment.ts`);
+   * `false`: the encoder sees the very window the generator rebuilds.
+   * @default {{ permuteAxes: true }} (the recipe ablation's choice: small rotation and scaling,
+   * and signed axis permutations)
    */
   augment?: boolean | AugmentOptions;
   /**
