@@ -37,6 +37,9 @@ evaluate() { # NAME MODEL ARGS...
   deno run -A cli/evaluate.ts --weights "$model" --seed 0 --workers 2 --heads "${HEADS:-probe}" "$@" \
     --out "$D/eval-$name" > "$D/eval-$name.log" 2>&1 || { tail -5 "$D/eval-$name.log" >&2; exit 1; }
 }
+# Rows add options to the plain baseline: without an --augment* flag the encoder sees no view
+# (cli/train.ts's default view is the ablation's choice, so it is turned off here).
+case " $* " in *" --augment"*) ;; *) set -- --no-augment "$@" ;; esac
 M=$D
 if [ "$ROW" = reference ]; then HEADS=scratch-probe,handcrafted; M=runs/ablation/baseline; fi
 [ "$ROW" = reference ] || train hapt-out sp-sw-har,sisfall,fallalld "$@"
