@@ -195,6 +195,7 @@ export async function train(
       await hooks.onCheckpoint(bytes, trainer.steps);
     };
     const t0 = performance.now(), xb = new Float32Array(batch * WINDOW_VALUES), last: number[] = [];
+    const { channels: ch } = model.config;
     const motion = config.motionWeighted
       ? motionCumulative(windows.data, windows.count, model.config.channels)
       : null;
@@ -210,31 +211,12 @@ export async function train(
       const indices = motion
         ? weightedBatchIndices(trainer.steps, motion, batch, schedule.seed)
         : batchIndices(trainer.steps, windows.count, batch, schedule.seed);
-      const { channels: ch } = model.config;
-      if (partners && vb) { // the encoder's view: another crop of the same stretch of recording
-        const viewSeed = schedule.seed + VIEW_SEED_OFFSET;
-        gatherCrops(
-          windows.data,
-          indices,
-          partners,
-          WINDOW_VALUES,
-          ch,
-          trainer.steps,
-          viewSeed,
-          vb,
-        );
-      }
+      const crop = (seed: number, out: Float32Array) =>
+        gatherCrops(windows.data, indices, partners!, WINDOW_VALUES, ch, trainer.steps, seed, out);
+      // The encoder's view: another crop of the same stretch of recording.
+      if (partners && vb) crop(schedule.seed + VIEW_SEED_OFFSET, vb);
       if (partners && config.randomCrops) {
-        gatherCrops(
-          windows.data,
-          indices,
-          partners,
-          WINDOW_VALUES,
-          ch,
-          trainer.steps,
-          schedule.seed,
-          xb,
-        );
+        crop(schedule.seed, xb);
       } else gatherWindows(windows.data, indices, xb);
       const r = await trainer.step(xb, vb);
       ema?.update(model, r.step);
