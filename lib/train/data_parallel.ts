@@ -178,8 +178,7 @@ export class DataParallelTrainer {
     if (!Number.isInteger(n) || n < 2) {
       throw new Error(`train step: need at least 2 windows of [${len}, ${ch}] per batch, got ${n}`);
     }
-    const draws = this.#trainer.draw(n, source ?? batch);
-    draws.source = source ?? null;
+    const draws = this.#trainer.draw(n, batch, source);
     const { loss, grads: sum, buffers } = await this.gradients(batch, draws, this.steps + 1);
     const grads = unflatten(this.model.params, this.#keys.trainable, sum);
     let result: StepResult;

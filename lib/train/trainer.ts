@@ -145,6 +145,7 @@ export class Trainer {
    * Runs one training step on a batch of windows (already clipped, in g).
    *
    * @param batch Windows `[batch, 300, 3]`, flat or as a tensor (not disposed).
+   * @param source The windows the encoder sees instead, same shape (a time-shifted view).
    * @returns Step number, loss and gradient norm.
    * @throws TrainingDivergedError when the loss or gradient norm is NaN or infinite.
    */
@@ -156,16 +157,7 @@ export class Trainer {
       throw new Error(`train step: need at least 2 windows of [${len}, ${ch}] per batch, got ${n}`);
     }
     const data = batch instanceof Float32Array ? batch : await batch.data() as Float32Array;
-    const draws = drawStep(
-      this.rng,
-      n,
-      per,
-      this.#objective,
-      this.#options.timeSampling,
-      this.#options.augment,
-      source ?? data,
-    );
-    draws.source = source ?? null;
+    const draws = this.draw(n, data, source);
     const { value, grads } = batchGradients(this.model, this.#objective, data, draws, {
       microBatch: this.#options.microBatch,
     });
@@ -207,19 +199,22 @@ export class Trainer {
    *
    * @param n Windows in the batch.
    * @param batch The batch's windows (needed only for rotations about gravity).
-   * @returns The draws.
+   * @param source The windows the encoder sees instead of `batch` (a time-shifted view); the
+   *   gravity direction is then taken from them.
+   * @returns The draws, with `source` set.
    */
-  draw(n: number, batch?: Float32Array): StepDraws {
+  draw(n: number, batch?: Float32Array, source?: Float32Array): StepDraws {
     const { windowLength: len, channels: ch } = this.model.config;
-    return drawStep(
+    const draws = drawStep(
       this.rng,
       n,
       len * ch,
       this.#objective,
       this.#options.timeSampling,
       this.#options.augment,
-      batch,
+      source ?? batch,
     );
+    return { ...draws, source: source ?? null };
   }
 
   /** The objective being trained. */
