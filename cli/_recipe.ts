@@ -7,8 +7,6 @@ import {
   type PresetName,
 } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
-import type { RunConfig } from "../lib/train/checkpoint.ts";
-import type { TrainOptions } from "../lib/train/run.ts";
 import type { AugmentOptions } from "../lib/train/augment.ts";
 import { TIME_SAMPLINGS, type TimeSampling } from "../lib/flow/path.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
@@ -119,18 +117,4 @@ export function newModel(
   const config = presetConfig(preset, { seed, objective });
   config.encoder = { ...config.encoder, ...encoderFlags(values) };
   return new FlowFM(config);
-}
-
-/** The training recipe recorded in the model file (a resumed run's settings fill the gaps). */
-export function recipe(opts: TrainOptions, was?: RunConfig) {
-  return {
-    augment: opts.augment ?? was?.augment ?? D.augment,
-    timeSampling: opts.timeSampling ?? was?.timeSampling ?? D.timeSampling,
-    randomCrops: opts.randomCrops ?? was?.randomCrops ?? D.randomCrops,
-    shiftedView: opts.shiftedView ?? was?.shiftedView ?? D.shiftedView,
-    motionWeighted: opts.motionWeighted ?? was?.motionWeighted ?? D.motionWeighted,
-    emaDecay: opts.emaDecay ?? was?.emaDecay ?? D.emaDecay,
-    lr: opts.lr ?? was?.lr ?? D.lr,
-    clipNorm: opts.clipNorm ?? was?.clipNorm ?? D.clipNorm,
-  };
 }

@@ -9,7 +9,7 @@ import * as cli from "./_common.ts";
 import { DATA_HELP, DATA_OPTIONS, loadTrainingData, reportData } from "./_data.ts";
 import { lineChart } from "./_svg.ts";
 import { DivergenceWatch, lockFolder, removeLeftovers, runOptions } from "./_run.ts";
-import { newModel, recipe, RECIPE_HELP, RECIPE_OPTIONS } from "./_recipe.ts";
+import { newModel, RECIPE_HELP, RECIPE_OPTIONS } from "./_recipe.ts";
 
 const HELP = `Usage: deno run -A cli/train.ts [options] [FILE.csv ...]
 
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     );
     Deno.exit(code(ac.signal.reason));
   }
-  const recipeJson = JSON.stringify({ ...recipe(opts, loaded?.state.config), data: description });
+  const recipeJson = JSON.stringify({ ...result.config, data: description });
   await atomicWrite(
     modelPath,
     await serializeModel(model, { step: result.steps, metadata: { training: recipeJson } }),

@@ -231,6 +231,7 @@ export async function train(
     await emit();
     if (ema && !stopped) ema.assignTo(model); // the model (file) gets the averaged encoder
     return {
+      config,
       steps: trainer.steps,
       finalLoss: last.length ? last.reduce((a, b) => a + b, 0) / last.length : NaN,
       finalLossSteps: last.length,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { RunState } from "./checkpoint.ts";
+import type { RunConfig, RunState } from "./checkpoint.ts";
 import type { AugmentOptions } from "./augment.ts";
 import type { TimeSampling } from "../flow/path.ts";
 
@@ -176,4 +176,6 @@ export interface TrainResult {
   seconds: number;
   /** True when `signal` stopped the run before `totalSteps`. */
   stopped: boolean;
+  /** The run's settings as resolved (options, then a resumed checkpoint's, then defaults). */
+  config: RunConfig;
 }
