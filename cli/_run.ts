@@ -5,7 +5,7 @@ import type { RunState } from "../lib/train/checkpoint.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
 import type { TrainOptions } from "../lib/train/run.ts";
 import { numberFlag, UsageError } from "./_common.ts";
-import { augmentFlag, timeSamplingFlag } from "./_recipe.ts";
+import { augmentFlag, encoderFlags, timeSamplingFlag } from "./_recipe.ts";
 
 /** The lock file of an output folder: one training run per folder. */
 export const LOCK_FILE = "train.lock";
@@ -150,6 +150,7 @@ export function runOptions(
     checkpointEvery: num("checkpoint-every", D.checkpointEvery, 1),
     lr: given("lr", 0, false),
   };
+  const encoder = encoderFlags(values); // only the flags given
   const fixed: [string, unknown, unknown][] = [
     ["batch", given("batch", 2), resumed?.state.schedule.batch],
     ["seed", given("seed", -(2 ** 53)), resumed?.state.schedule.seed],
@@ -158,15 +159,11 @@ export function runOptions(
     ["time-sampling", timeSamplingFlag(values), resumed?.state.config.timeSampling ?? "uniform"],
     [
       "remove-gravity",
-      values["remove-gravity"] || undefined,
+      encoder.removeGravity,
       resumed?.model.config.encoder?.removeGravity ?? false,
     ],
-    ["magnitude", values.magnitude || undefined, resumed?.model.config.encoder?.magnitude ?? false],
-    [
-      "bottleneck",
-      values.bottleneck === undefined ? undefined : Number(values.bottleneck),
-      resumed?.model.config.encoder?.bottleneck ?? 0,
-    ],
+    ["magnitude", encoder.magnitude, resumed?.model.config.encoder?.magnitude ?? false],
+    ["bottleneck", encoder.bottleneck, resumed?.model.config.encoder?.bottleneck ?? 0],
     ["random-crops", values["random-crops"] ? true : undefined, resumed?.state.config.randomCrops],
     [
       "shifted-view",

@@ -92,8 +92,9 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
     motionWeighted: o.motionWeighted ?? r?.config.motionWeighted ?? D.motionWeighted,
     emaDecay: o.emaDecay ?? r?.config.emaDecay ?? D.emaDecay,
     objective: model.config.objective,
-    ...(o.dataArgs ?? r?.config.dataArgs ? { dataArgs: o.dataArgs ?? r?.config.dataArgs } : {}),
   };
+  const dataArgs = o.dataArgs ?? r?.config.dataArgs;
+  if (dataArgs) config.dataArgs = dataArgs;
   return { schedule, config };
 }
 
@@ -196,9 +197,7 @@ export async function train(
     };
     const t0 = performance.now(), xb = new Float32Array(batch * WINDOW_VALUES), last: number[] = [];
     const { channels: ch } = model.config;
-    const motion = config.motionWeighted
-      ? motionCumulative(windows.data, windows.count, model.config.channels)
-      : null;
+    const motion = config.motionWeighted ? motionCumulative(windows.data, windows.count, ch) : null;
     const vb = config.shiftedView ? new Float32Array(batch * WINDOW_VALUES) : undefined;
     let seen = 0, stopped = false;
     while (trainer.steps < total) {
