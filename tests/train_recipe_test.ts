@@ -3,14 +3,15 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
-import { presetConfig } from "../lib/model/config.ts";
+import { type FlowFMConfig, presetConfig } from "../lib/model/config.ts";
 import { validateConfig } from "../lib/model/validate_config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { encoderInput } from "../lib/model/encoder.ts";
 import { drawTimes } from "../lib/flow/path.ts";
 import { applyMatrices, augmentMatrices } from "../lib/train/augment.ts";
 import { EncoderEma } from "../lib/train/ema.ts";
-import { train } from "../lib/train/run.ts";
+import { train, type TrainOptions, type TrainWindows } from "../lib/train/run.ts";
+import { loadCheckpoint, type RunConfig } from "../lib/train/checkpoint.ts";
 import { Rng } from "../lib/random.ts";
 import { loadModel } from "../lib/weights/load.ts";
 import { decodeSafetensors } from "../lib/weights/safetensors.ts";
@@ -18,6 +19,34 @@ import { serializeModel } from "../lib/weights/model_file.ts";
 import { maxAbsDiff, runCli, syntheticWindows } from "./_helpers.ts";
 
 await initBackend("wasm");
+
+/**
+ * Trains `opts.steps` steps in one go, and again as half the steps then a resume from the half-way
+ * checkpoint; asserts every tensor ends bit-identical. Returns the uninterrupted run's tensors and
+ * the checkpoint's run config.
+ */
+async function assertResumesExactly(
+  config: FlowFMConfig,
+  windows: TrainWindows,
+  opts: TrainOptions & { steps: number },
+): Promise<{ tensors: Map<string, { data: Float32Array }>; config: RunConfig }> {
+  const full = new FlowFM(config);
+  const r = await train(full, windows, opts);
+  assert.equal(r.steps, opts.steps);
+  const a = decodeSafetensors(await serializeModel(full)).tensors;
+  full.dispose();
+  const part = new FlowFM(config);
+  let mid: Uint8Array = new Uint8Array();
+  const half = opts.steps / 2;
+  await train(part, windows, { ...opts, steps: half }, { onCheckpoint: (b) => void (mid = b) });
+  part.dispose();
+  const { model, state } = loadCheckpoint(mid, "memory");
+  await train(model, windows, { steps: opts.steps, workers: opts.workers, resume: state });
+  const b = decodeSafetensors(await serializeModel(model)).tensors;
+  for (const [k, t] of a) assert.deepEqual(b.get(k)!.data, t.data, k);
+  model.dispose();
+  return { tensors: a, config: state.config };
+}
 
 const withEncoder = (e: Record<string, unknown>) => {
   const c = presetConfig("tiny", { seed: 1 });
@@ -150,29 +179,14 @@ Deno.test("train: the recipe options run on 2 workers and resume bit-identically
     timeSampling: "logit-normal-noise" as const,
     checkpointEvery: 2,
   };
-  const full = new FlowFM(cfg);
-  const r = await train(full, windows, opts);
-  assert.equal(r.steps, 4);
-  const a = decodeSafetensors(await serializeModel(full)).tensors;
-  full.dispose();
-  const { loadCheckpoint } = await import("../lib/train/checkpoint.ts");
-  const part = new FlowFM(cfg);
-  let mid: Uint8Array = new Uint8Array();
-  await train(part, windows, { ...opts, steps: 2 }, { onCheckpoint: (b) => void (mid = b) });
-  part.dispose();
-  const { model, state } = loadCheckpoint(mid, "memory");
-  assert.deepEqual(state.config.augment, opts.augment);
-  assert.equal(state.config.timeSampling, "logit-normal-noise");
-  await train(model, windows, { steps: 4, workers: 2, resume: state });
-  const b = decodeSafetensors(await serializeModel(model)).tensors;
-  for (const [k, t] of a) assert.deepEqual(b.get(k)!.data, t.data, k);
-  model.dispose();
+  const { config } = await assertResumesExactly(cfg, windows, opts);
+  assert.deepEqual(config.augment, opts.augment);
+  assert.equal(config.timeSampling, "logit-normal-noise");
 });
 
 Deno.test("shifted view: the encoder's source replaces its input; runs on 2 workers, resumes bit-identically, needs starts", async () => {
   const { batchGradients, drawStep } = await import("../lib/train/gradients.ts");
   const { objectiveSpec } = await import("../lib/flow/objective.ts");
-  const { loadCheckpoint } = await import("../lib/train/checkpoint.ts");
   const before = tf.memory().numTensors;
   const model = new FlowFM(presetConfig("tiny", { seed: 4 }));
   // Zero-initialised output layers make z (and so the encoder) irrelevant at step 0: perturb them.
@@ -207,25 +221,14 @@ Deno.test("shifted view: the encoder's source replaces its input; runs on 2 work
     sources: Array.from({ length: 12 }, (_, i) => (i < 6 ? "a.csv" : "b.csv")),
   };
   const opts = { steps: 4, batch: 8, workers: 2, shiftedView: true, checkpointEvery: 2 };
-  const full = new FlowFM(presetConfig("tiny", { seed: 4 }));
-  await train(full, windows, opts);
-  const a = decodeSafetensors(await serializeModel(full)).tensors;
-  full.dispose();
-  const noShift = new FlowFM(presetConfig("tiny", { seed: 4 }));
+  const tiny4 = presetConfig("tiny", { seed: 4 });
+  const { tensors: a, config } = await assertResumesExactly(tiny4, windows, opts);
+  assert.equal(config.shiftedView, true);
+  const noShift = new FlowFM(tiny4);
   await train(noShift, windows, { ...opts, shiftedView: false });
   const c = decodeSafetensors(await serializeModel(noShift)).tensors;
   noShift.dispose();
   assert.ok(maxAbsDiff(a.get(w)!.data, c.get(w)!.data) > 1e-7, "the view changes training");
-  const part = new FlowFM(presetConfig("tiny", { seed: 4 }));
-  let mid: Uint8Array = new Uint8Array();
-  await train(part, windows, { ...opts, steps: 2 }, { onCheckpoint: (b) => void (mid = b) });
-  part.dispose();
-  const resumed = loadCheckpoint(mid, "memory");
-  assert.equal(resumed.state.config.shiftedView, true);
-  await train(resumed.model, windows, { steps: 4, workers: 2, resume: resumed.state });
-  const b = decodeSafetensors(await serializeModel(resumed.model)).tensors;
-  for (const [k, t] of a) assert.deepEqual(b.get(k)!.data, t.data, k);
-  resumed.model.dispose();
   const bare = new FlowFM(presetConfig("tiny", { seed: 4 }));
   await assert.rejects(
     () =>
@@ -255,21 +258,8 @@ Deno.test("motion-weighted sampling: windows drawn in proportion to the SD of |a
 
   const windows = { data: syntheticWindows(12, 3), count: 12 };
   const opts = { steps: 4, batch: 4, workers: 1, motionWeighted: true, checkpointEvery: 2 };
-  const full = new FlowFM(presetConfig("tiny", { seed: 5 }));
-  await train(full, windows, opts);
-  const a = decodeSafetensors(await serializeModel(full)).tensors;
-  full.dispose();
-  const { loadCheckpoint } = await import("../lib/train/checkpoint.ts");
-  const part = new FlowFM(presetConfig("tiny", { seed: 5 }));
-  let mid: Uint8Array = new Uint8Array();
-  await train(part, windows, { ...opts, steps: 2 }, { onCheckpoint: (b) => void (mid = b) });
-  part.dispose();
-  const r = loadCheckpoint(mid, "memory");
-  assert.equal(r.state.config.motionWeighted, true);
-  await train(r.model, windows, { steps: 4, workers: 1, resume: r.state });
-  const b = decodeSafetensors(await serializeModel(r.model)).tensors;
-  for (const [k, t] of a) assert.deepEqual(b.get(k)!.data, t.data, k);
-  r.model.dispose();
+  const { config } = await assertResumesExactly(presetConfig("tiny", { seed: 5 }), windows, opts);
+  assert.equal(config.motionWeighted, true);
 });
 
 Deno.test("cli/train: recipe flags build the model and are recorded in the file; a resume that changes them fails", async () => {
