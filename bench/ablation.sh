@@ -14,40 +14,24 @@
 # `deno run -A bench/ablation_table.ts`.
 set -eu
 ROW=$1; shift
-STEPS=${ABLATION_STEPS:-1000}; PRESET=${ABLATION_PRESET:-tiny}; BATCH=${ABLATION_BATCH:-64}
+STEPS=${ABLATION_STEPS:-1000} PRESET=${ABLATION_PRESET:-tiny} BATCH=${ABLATION_BATCH:-64}
 cd "$(dirname "$0")/.."
 D=runs/ablation/$ROW
 mkdir -p "$D"
 echo "$*" > "$D/flags.txt"
-train() { # NAME DATASETS
-  local name=$1 data=$2; shift 2
-  local out=$D/$name
-  if [ -f "$out/done" ]; then return; fi
-  local resume=""; [ -f "$out/checkpoint.safetensors" ] && resume=--resume
-  echo "== $ROW $name: pretraining on $data" >&2
-  local t0=$(date +%s)
-  deno run -A cli/train.ts --dataset "$data" --preset "$PRESET" --batch "$BATCH" --steps "$STEPS" \
-    --checkpoint-every 200 --seed 0 --out "$out" $resume "$@" > "$out.log" 2>&1 || { tail -5 "$out.log" >&2; exit 1; }
-  echo $(( $(date +%s) - t0 )) > "$out/seconds"; touch "$out/done"
-}
-evaluate() { # NAME MODEL ARGS...
-  local name=$1 model=$2; shift 2
-  if [ -f "$D/eval-$name/report.json" ]; then return; fi
-  echo "== $ROW eval $name" >&2
-  deno run -A cli/evaluate.ts --weights "$model" --seed 0 --workers 2 --heads "${HEADS:-probe}" "$@" \
-    --out "$D/eval-$name" > "$D/eval-$name.log" 2>&1 || { tail -5 "$D/eval-$name.log" >&2; exit 1; }
-}
+OUT=$D LABEL=$ROW CHECKPOINT_EVERY=200
+. bench/_runs.sh
 # Rows add options to the plain baseline: without an --augment* flag the encoder sees no view
 # (cli/train.ts's default view is the ablation's choice, so it is turned off here).
 case " $* " in *" --augment"*) ;; *) set -- --no-augment "$@" ;; esac
 M=$D
 if [ "$ROW" = reference ]; then HEADS=scratch-probe,handcrafted; M=runs/ablation/baseline; fi
-[ "$ROW" = reference ] || train hapt-out sp-sw-har,sisfall,fallalld "$@"
+[ "$ROW" = reference ] || pretrain hapt-out sp-sw-har,sisfall,fallalld "$@"
 evaluate hapt $M/hapt-out/model.safetensors --dataset uci-hapt
 evaluate hapt-10 $M/hapt-out/model.safetensors --dataset uci-hapt --labels-per-class 10
 evaluate sisfall-falls $M/hapt-out/model.safetensors --dataset sisfall --task falls
 evaluate sisfall-adl $M/hapt-out/model.safetensors --dataset sisfall --task adl
-[ "$ROW" = reference ] || train wrist-out uci-hapt,sp-sw-har,sisfall "$@"
+[ "$ROW" = reference ] || pretrain wrist-out uci-hapt,sp-sw-har,sisfall "$@"
 evaluate wrist-falls $M/wrist-out/model.safetensors --dataset fallalld:wrist --task falls
 evaluate wrist-falls-10 $M/wrist-out/model.safetensors --dataset fallalld:wrist --task falls --labels-per-class 10
 evaluate wrist-adl $M/wrist-out/model.safetensors --dataset fallalld:wrist --task adl

@@ -18,26 +18,7 @@ HEADS=${HEADS:-probe,finetune,scratch-probe,scratch-finetune,handcrafted}
 cd "$(dirname "$0")/.."
 mkdir -p "$OUT"
 echo "$PRESET $STEPS $*" > "$OUT/flags.txt"
-pretrain() { # NAME DATASETS [flags]
-  local name=$1 data=$2; shift 2
-  local out=$OUT/$name resume=""
-  [ -f "$out/done" ] && return
-  [ -f "$out/checkpoint.safetensors" ] && resume=--resume
-  echo "== $name: pretraining on $data" >&2
-  local t0; t0=$(date +%s)
-  deno run -A cli/train.ts --dataset "$data" --preset "$PRESET" --batch "$BATCH" --steps "$STEPS" \
-    --checkpoint-every 100 --seed 0 --out "$out" $resume "$@" > "$out.log" 2>&1 ||
-    { tail -5 "$out.log" >&2; exit 1; }
-  echo $(($(date +%s) - t0)) > "$out/seconds"
-  touch "$out/done"
-}
-evaluate() { # NAME MODEL ARGS...
-  local name=$1 model=$2; shift 2
-  [ -f "$OUT/eval-$name/report.json" ] && return
-  echo "== eval $name" >&2
-  deno run -A cli/evaluate.ts --weights "$model" --seed 0 --workers 2 --heads "$HEADS" "$@" \
-    --out "$OUT/eval-$name" > "$OUT/eval-$name.log" 2>&1 || { tail -5 "$OUT/eval-$name.log" >&2; exit 1; }
-}
+. bench/_runs.sh
 for set in $SETS; do
   case $set in
     hapt)
