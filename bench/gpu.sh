@@ -2,15 +2,16 @@
 # bench/gpu.sh [--smoke] [--profile | --no-profile] [--workers N] [--budget SECONDS]
 #
 # FlowFM on a GPU ("Train on every core" §5): training-step and encoding windows/s on webgpu and on
-# wasm (tiny and small, batch 64), the WebGPU adapter, and the ratio webgpu / wasm, as Markdown.
+# wasm (tiny and small, batch 64; small on webgpu at batch 256 too), the WebGPU adapter, and the
+# ratio webgpu / wasm, as Markdown.
 #
-# DEVICE RUN (one call from a session that has device time; about 5 minutes on the machine):
+# DEVICE RUN (one call from a session that has device time; about 6 minutes on the machine):
 #   1. here, first:  bash bench/gpu_kit.sh      (fills the ignored .gpu-kit/, about 32 MiB: Deno,
 #                    the pruned npm packages, the Vulkan loader; `--check` also smoke-tests it
 #                    offline)
 #   2. the run tool: command   "bash bench/gpu.sh"
 #                    carry     [".gpu-kit"]
-#                    timeout_s 360
+#                    timeout_s 420
 #                    (kind left out: nvidia-h100-x1 or nvidia-h200; the report names the card)
 #   The report comes back as $OUT/gpu-bench.md, with $OUT/gpu-bench.log (every line, stderr too)
 #   and $OUT/results.jsonl (one JSON line per measurement).
@@ -30,7 +31,7 @@
 #   --profile      always print the webgpu profile; --no-profile never
 #   --workers N    also time the wasm training step with N data-parallel workers (default: the
 #                  machine's cores, at most 16; 0 in --smoke)
-#   --budget S     stop starting new measurements after S seconds (default 250; 100 in --smoke)
+#   --budget S     stop starting new measurements after S seconds (default 300; 100 in --smoke)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -71,6 +72,7 @@ if ((SMOKE)); then
   BATCH=8
   TRAIN_STEPS=(1)
   ENCODE_ITERS=2
+  BIG_BATCH=${GPU_BENCH_BIG_BATCH:-0}
   : "${WORKERS:=0}" "${BUDGET:=100}"
   LIM_WASM=60
   LIM_GPU=60
@@ -79,8 +81,9 @@ else
   BATCH=64
   TRAIN_STEPS=(5 3) # per preset
   ENCODE_ITERS=10
+  BIG_BATCH=${GPU_BENCH_BIG_BATCH:-256} # also timed on webgpu, for the last preset
   cores=$(nproc 2>/dev/null || echo 2)
-  : "${WORKERS:=$((cores > 16 ? 16 : cores))}" "${BUDGET:=250}"
+  : "${WORKERS:=$((cores > 16 ? 16 : cores))}" "${BUDGET:=300}"
   LIM_WASM=90
   LIM_GPU=120
 fi
@@ -358,6 +361,15 @@ for i in "${!PRESETS[@]}"; do
   done
 done
 
+# Larger batches on webgpu: a GPU at batch 64 may be bound by dispatch overhead, not arithmetic ----
+if ((WEBGPU)) && ((BIG_BATCH > BATCH)); then
+  last=${PRESETS[-1]}
+  measure "train $last webgpu b$BIG_BATCH" "$LIM_GPU" bench/step_time.ts --preset "$last" --batch "$BIG_BATCH" \
+    --steps "${TRAIN_STEPS[-1]}" --backend webgpu
+  measure "encode $last webgpu b$BIG_BATCH" "$LIM_GPU" bench/encode_time.ts --preset "$last" --batch "$BIG_BATCH" \
+    --iters "$ENCODE_ITERS" --max-seconds 10 --backend webgpu
+fi
+
 # Per-op profile on webgpu when it is slower than expected ----------------------------------------
 last=${PRESETS[-1]}
 ratio=""
@@ -451,6 +463,18 @@ if ((WORKERS > 1)); then
     [[ -n "$n" && -n "$w" ]] && r1=$(awk -v a="$n" -v b="$w" 'BEGIN{printf "%.2f", a / b}')
     [[ -n "$n" && -n "$g" ]] && r2=$(awk -v a="$g" -v b="$n" 'BEGIN{printf "%.2f", a / b}')
     md "| $p | $(cell "train $p wasm x$WORKERS") | $r1 | $r2 |"
+  done
+fi
+if ((WEBGPU)) && ((BIG_BATCH > BATCH)); then
+  md ""
+  md "| webgpu, ${PRESETS[-1]}, batch $BIG_BATCH | windows/s | vs batch $BATCH on webgpu |"
+  md "|---|---|---|"
+  for bench in train encode; do
+    b=$(wps "$bench ${PRESETS[-1]} webgpu b$BIG_BATCH")
+    s=$(wps "$bench ${PRESETS[-1]} webgpu")
+    r="—"
+    [[ -n "$b" && -n "$s" ]] && r=$(awk -v a="$b" -v c="$s" 'BEGIN{printf "%.2f", a / c}')
+    md "| $bench | $(cell "$bench ${PRESETS[-1]} webgpu b$BIG_BATCH") | $r |"
   done
 fi
 if ((want_profile)); then
