@@ -75,9 +75,13 @@ else
 fi
 
 # 2. Vulkan loader and the libraries the NVIDIA ICD links against (Debian packages) --------------
-PKGS=(libvulkan1 libglvnd0 libx11-6 libxext6 libxcb1 libxau6 libxdmcp6 libbsd0 libmd0)
-SONAMES=(libvulkan.so.1 libGLdispatch.so.0 libX11.so.6 libXext.so.6 libxcb.so.1 libXau.so.6
-  libXdmcp.so.6 libbsd.so.0 libmd.so.0)
+# glvnd's front ends (libGLX, libEGL, ...) too: on an H200 machine without them, the driver's
+# libGLX_nvidia.so.0 loaded but refused vkCreateInstance; with them installed, Vulkan worked.
+PKGS=(libvulkan1 libglvnd0 libglx0 libegl1 libgl1 libopengl0 libgles2 libx11-6 libxext6 libxcb1
+  libxau6 libxdmcp6 libbsd0 libmd0)
+SONAMES=(libvulkan.so.1 libGLdispatch.so.0 libGLX.so.0 libEGL.so.1 libGL.so.1 libOpenGL.so.0
+  libGLESv2.so.2 libX11.so.6 libXext.so.6 libxcb.so.1 libXau.so.6 libXdmcp.so.6 libbsd.so.0
+  libmd.so.0)
 rm -rf "$BUILD/debs" "$BUILD/debroot"
 mkdir -p "$BUILD/debs" "$BUILD/debroot"
 if ! (cd "$BUILD/debs" && apt-get download -qq "${PKGS[@]}" 2>/dev/null); then

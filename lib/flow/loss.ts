@@ -10,6 +10,7 @@ import type { Scalar, Tensor1D, Tensor2D, Tensor3D } from "../tensors.ts";
 import type { NormMode } from "../model/encoder.ts";
 import { samplePath } from "./path.ts";
 import { DDPM_STEPS, noiseData, type NoiseSchedule } from "./diffusion.ts";
+import { mean } from "../model/reduce.ts";
 
 /**
  * What the losses use of a model: the encoder and the velocity network, both tensor-level. A
@@ -59,7 +60,7 @@ export function flowMatchingLoss(model: JointModel, batch: FlowMatchingBatch): S
     const z = model.embed(batch.view ?? batch.x1, "train");
     const { xt, target } = samplePath(batch.x0, batch.x1, batch.t);
     const v = model.velocity(xt, batch.t, z);
-    return tf.mean(tf.squaredDifference(v, target)) as tf.Scalar;
+    return mean(tf.squaredDifference(v, target)) as tf.Scalar;
   });
 }
 
@@ -108,6 +109,6 @@ export function diffusionLoss(
     const xt = noiseData(batch.data, batch.eps, batch.steps, schedule) as tf.Tensor3D;
     const t = tf.tensor1d(Array.from(batch.steps, (s) => s / DDPM_STEPS));
     const pred = model.velocity(xt, t, z);
-    return tf.mean(tf.squaredDifference(pred, batch.eps)) as tf.Scalar;
+    return mean(tf.squaredDifference(pred, batch.eps)) as tf.Scalar;
   });
 }

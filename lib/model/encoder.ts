@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { EncoderConfig } from "./config.ts";
 import { antiAliasDownsample, conv1dSame } from "./ops.ts";
 import type { Params } from "./params.ts";
+import { mean, moments } from "./reduce.ts";
 
 const BN_EPS = 1e-5; // as PyTorch BatchNorm1d
 const BN_MOMENTUM = 0.1; // running = (1 - m) running + m batch, as PyTorch
@@ -90,7 +91,7 @@ export function createEncoder(params: Params, config: EncoderConfig, inChannels:
 export function encoderInput(config: EncoderConfig, x: tf.Tensor3D): tf.Tensor3D {
   if (!config.removeGravity && !config.magnitude) return x;
   return tf.tidy(() => {
-    let h = config.removeGravity ? tf.sub(x, tf.mean(x, 1, true)) as tf.Tensor3D : x;
+    let h = config.removeGravity ? tf.sub(x, mean(x, 1, true)) as tf.Tensor3D : x;
     if (config.magnitude) {
       const norm = tf.sqrt(tf.sum(tf.square(x), 2, true));
       h = tf.concat([h, norm], 2) as tf.Tensor3D;
@@ -114,16 +115,16 @@ function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode)
       BN_EPS,
     ) as tf.Tensor3D;
   }
-  const { mean, variance } = tf.moments(x, [0, 1]);
+  const { mean: mu, variance } = moments(x, [0, 1]);
   const n = x.shape[0] * x.shape[1];
   tf.tidy(() => {
     const unbiased = tf.mul(variance, n / Math.max(1, n - 1));
-    runMean.assign(tf.add(tf.mul(runMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+    runMean.assign(tf.add(tf.mul(runMean, 1 - BN_MOMENTUM), tf.mul(mu, BN_MOMENTUM)));
     runVar.assign(tf.add(tf.mul(runVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
   });
   // Written out rather than tf.batchNorm: its gradient is over 2x slower on wasm.
   const scale = tf.mul(tf.rsqrt(tf.add(variance, BN_EPS)), gamma);
-  return tf.add(tf.mul(tf.sub(x, mean), scale), beta) as tf.Tensor3D;
+  return tf.add(tf.mul(tf.sub(x, mu), scale), beta) as tf.Tensor3D;
 }
 
 /**
@@ -184,7 +185,7 @@ export function encoderForward(
       tf.matMul(pooled, params.get("encoder.proj.w") as tf.Tensor2D),
       params.get("encoder.proj.b"),
     );
-    const m = tf.moments(y, 1, true);
+    const m = moments(y, 1, true);
     return tf.div(tf.sub(y, m.mean), tf.sqrt(tf.add(m.variance, LN_EPS))) as tf.Tensor2D;
   });
 }
