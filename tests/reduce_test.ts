@@ -74,3 +74,49 @@ Deno.test("mean and moments do not leak memory", () => {
   assert.equal(tf.memory().numTensors, before);
   x.dispose();
 });
+
+const hasAdapter =
+  !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu
+    ?.requestAdapter());
+
+Deno.test({
+  name: "a webgpu training step uploads from the CPU only its batch, noise and small tensors",
+  ignore: !hasAdapter,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    // tfjs's own mean gradient made tf.ones(x.shape) on the CPU at every backward pass: on a real
+    // GPU those uploads took most of a step (README, "WebGPU on a real GPU").
+    const { FlowFM } = await import("../lib/model/flowfm.ts");
+    const { presetConfig } = await import("../lib/model/config.ts");
+    const { Trainer } = await import("../lib/train/trainer.ts");
+    await initBackend("webgpu");
+    const batch = 4;
+    const model = new FlowFM(presetConfig("tiny", { seed: 1 }));
+    const trainer = new Trainer(model, { seed: 2 });
+    const windows = new Float32Array(batch * 900).map((_, i) => Math.sin(i / 9));
+    await trainer.step(windows); // warm-up
+    // deno-lint-ignore no-explicit-any
+    const backend = tf.backend() as any;
+    const upload = backend.uploadToGPU;
+    const sizes: number[] = [];
+    backend.uploadToGPU = function (dataId: unknown) {
+      const d = backend.tensorMap.get(dataId);
+      if (d.resource == null && d.values != null) sizes.push(d.values.length);
+      return upload.call(backend, dataId);
+    };
+    try {
+      await trainer.step(windows);
+    } finally {
+      backend.uploadToGPU = upload;
+      trainer.dispose();
+      model.dispose();
+      await initBackend("cpu");
+    }
+    const perBatch = batch * 900;
+    const big = sizes.filter((n) => n > 256);
+    assert.ok(big.length > 0, "the batch itself is uploaded");
+    assert.ok(big.every((n) => n <= perBatch), `uploads larger than the batch: ${big}`);
+    assert.ok(big.length <= 3, `${big.length} batch-sized uploads (batch, noise, view): ${big}`);
+  },
+});
