@@ -174,6 +174,11 @@ Deno.test("train: checks its options and windows", async () => {
     () => train(model, { data: windows.data.subarray(0, 900), count: 1 }),
     /need at least 2 windows/,
   );
+  // A setting its own checkpoint could not hold back is refused before any step.
+  await assert.rejects(
+    () => train(model, windows, { augment: { scale: 1.5 } }),
+    /options\.augment must hold .*scale in \[0, 1\).*"scale":1\.5/,
+  );
   model.dispose();
 });
 

@@ -47,16 +47,17 @@ export interface AugmentOptions {
  * import { isAugmentOptions } from "./augment.ts";
  * assert.ok(isAugmentOptions({ rotationAxis: "gravity" }));
  * assert.ok(!isAugmentOptions({ scale: -1 }));
+ * assert.ok(isAugmentOptions({ scale: 0.9995 }) && !isAugmentOptions({ scale: 1 }));
  * ```
  */
 export function isAugmentOptions(v: unknown): v is AugmentOptions {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
   const known = ["maxRotationDeg", "scale", "rotationAxis", "permuteAxes"];
-  const num = (x: unknown, max: number) =>
-    x === undefined || (typeof x === "number" && x >= 0 && x <= max);
+  const num = (x: unknown, max: number, below = false) =>
+    x === undefined || (typeof x === "number" && x >= 0 && (below ? x < max : x <= max));
   return Object.keys(o).every((k) => known.includes(k)) && num(o.maxRotationDeg, 180) &&
-    num(o.scale, 0.999) &&
+    num(o.scale, 1, true) &&
     (o.rotationAxis === undefined || o.rotationAxis === "random" || o.rotationAxis === "gravity") &&
     (o.permuteAxes === undefined || typeof o.permuteAxes === "boolean");
 }

@@ -27,6 +27,7 @@ import type { BackendName } from "../runtime/backend.ts";
 import { DataParallelTrainer } from "./data_parallel.ts";
 import { defaultWorkers } from "../runtime/train_worker_slot.ts";
 import { Trainer } from "./trainer.ts";
+import { isAugmentOptions } from "./augment.ts";
 
 /** Added to the run's seed for the crops of the shifted view, so they differ from the targets'. */
 const VIEW_SEED_OFFSET = 0x5eed;
@@ -64,6 +65,12 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
   check("clipNorm", o.clipNorm, 0, false);
   if (o.emaDecay !== undefined && !(o.emaDecay >= 0 && o.emaDecay < 1)) {
     throw new RangeError(`train: options.emaDecay must be in [0, 1), got ${o.emaDecay}`);
+  }
+  if (typeof o.augment === "object" && o.augment !== null && !isAugmentOptions(o.augment)) {
+    throw new RangeError(
+      `train: options.augment must hold maxRotationDeg in [0, 180], scale in [0, 1), rotationAxis ` +
+        `"random" or "gravity" and a boolean permuteAxes, got ${JSON.stringify(o.augment)}`,
+    );
   }
   if (!(Number.isInteger(w.count) && w.data.length === w.count * WINDOW_VALUES)) {
     throw new RangeError(
