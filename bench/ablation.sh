@@ -18,7 +18,10 @@ STEPS=${ABLATION_STEPS:-1000} PRESET=${ABLATION_PRESET:-tiny} BATCH=${ABLATION_B
 cd "$(dirname "$0")/.."
 D=runs/ablation/$ROW
 mkdir -p "$D"
-echo "$*" > "$D/flags.txt"
+# The budget goes into the row's record when it is not the default (the table shows it).
+budget=""
+[ "$STEPS" != 1000 ] || [ "$BATCH" != 64 ] && budget=" (batch $BATCH, $STEPS steps)"
+echo "$*$budget" > "$D/flags.txt"
 OUT=$D LABEL=$ROW CHECKPOINT_EVERY=200
 . bench/_runs.sh
 # Rows add options to the plain baseline: without an --augment* flag the encoder sees no view
