@@ -28,6 +28,8 @@ export const RECIPE_HELP =
                             gravity direction (default random; implies --augment)
   --augment-scale X         scaling range ±X (default 0.1; implies --augment)
   --augment-permute         also permute the axes and flip their signs at random (implies --augment)
+  --augment-jitter SD       add Gaussian noise of SD g to the encoder's window first (default 0;
+                            implies --augment)
   --time-sampling NAME      ${TIME_SAMPLINGS.join(" | ")} (default ${D.timeSampling})
   --random-crops            each epoch, windows shifted by a random offset into their recording
   --shifted-view            the encoder sees the window's recording shifted by up to the window hop
@@ -48,6 +50,7 @@ export const RECIPE_OPTIONS = {
   "augment-axis": { type: "string" },
   "augment-scale": { type: "string" },
   "augment-permute": { type: "boolean" },
+  "augment-jitter": { type: "string" },
   "time-sampling": { type: "string" },
   "random-crops": { type: "boolean" },
   "shifted-view": { type: "boolean" },
@@ -80,6 +83,12 @@ export function augmentFlag(values: Flags): boolean | AugmentOptions | undefined
     if (o.scale >= 1) throw new UsageError(`--augment-scale must be below 1, got "${o.scale}"`);
   }
   if (values["augment-permute"]) o.permuteAxes = true;
+  if (values["augment-jitter"] !== undefined) {
+    o.jitter = numberFlag(values, "augment-jitter", 0, { min: 0 });
+    if (o.jitter > 1) {
+      throw new UsageError(`--augment-jitter must be at most 1 (g), got "${o.jitter}"`);
+    }
+  }
   if (values["no-augment"]) {
     if (values.augment || Object.keys(o).length > 0) {
       throw new UsageError("--no-augment contradicts --augment and the --augment-* flags");

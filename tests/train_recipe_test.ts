@@ -238,6 +238,38 @@ Deno.test("shifted view: the encoder's source replaces its input; runs on 2 work
   bare.dispose();
 });
 
+Deno.test("jitter: the encoder's source gets seeded Gaussian noise of the asked SD; runs on 2 workers and resumes bit-identically", async () => {
+  const { drawStep } = await import("../lib/train/gradients.ts");
+  const { objectiveSpec } = await import("../lib/flow/objective.ts");
+  const fm = objectiveSpec("fm"), x = syntheticWindows(64, 3);
+  const plain = drawStep(new Rng(2), 64, 900, fm, "uniform", { permuteAxes: true }, x);
+  const d = drawStep(new Rng(2), 64, 900, fm, "uniform", { permuteAxes: true, jitter: 0.05 }, x);
+  assert.equal(plain.source, undefined, "no jitter, no source of its own");
+  assert.deepEqual(d.noise, plain.noise, "jitter is drawn after noise, times and views");
+  assert.deepEqual(d.aug, plain.aug);
+  const diff = d.source!.map((v, i) => v - x[i]);
+  const sd = Math.sqrt(diff.reduce((a, v) => a + v * v, 0) / diff.length);
+  assert.ok(Math.abs(sd - 0.05) < 0.002, `noise SD ${sd}`);
+  assert.throws(
+    () => drawStep(new Rng(2), 4, 900, fm, "uniform", { jitter: 0.05 }),
+    /jitter needs the batch's 3600 values, got none/,
+  );
+  const windows = { data: syntheticWindows(16, 6), count: 16 };
+  const opts = {
+    steps: 4,
+    batch: 8,
+    workers: 2,
+    augment: { permuteAxes: true, jitter: 0.05 },
+    checkpointEvery: 2,
+  };
+  const { config } = await assertResumesExactly(presetConfig("tiny", { seed: 3 }), windows, opts);
+  assert.deepEqual(config.augment, opts.augment);
+  const cli = new URL("../cli/train.ts", import.meta.url).pathname;
+  const bad = await runCli(cli, ["--augment-jitter", "3", "--out", "unused"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--augment-jitter must be at most 1 \(g\), got "3"/);
+});
+
 Deno.test("motion-weighted sampling: windows drawn in proportion to the SD of |a|, a function of (step, seed)", async () => {
   const { motionCumulative, weightedBatchIndices } = await import("../lib/train/batches.ts");
   const still = new Float32Array(900).fill(0.57735); // |a| = 1 g, SD 0: floored at 0.01 g

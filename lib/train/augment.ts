@@ -34,6 +34,12 @@ export interface AugmentOptions {
    * @default {false}
    */
   permuteAxes?: boolean;
+  /**
+   * Standard deviation, in g, of Gaussian noise added to the encoder's source window before the
+   * view's rotation, scaling and permutation (sensor noise differs between devices); 0 = none.
+   * @default {0}
+   */
+  jitter?: number;
 }
 
 /**
@@ -48,16 +54,17 @@ export interface AugmentOptions {
  * assert.ok(isAugmentOptions({ rotationAxis: "gravity" }));
  * assert.ok(!isAugmentOptions({ scale: -1 }));
  * assert.ok(isAugmentOptions({ scale: 0.9995 }) && !isAugmentOptions({ scale: 1 }));
+ * assert.ok(isAugmentOptions({ jitter: 0.05 }) && !isAugmentOptions({ jitter: 2 }));
  * ```
  */
 export function isAugmentOptions(v: unknown): v is AugmentOptions {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
-  const known = ["maxRotationDeg", "scale", "rotationAxis", "permuteAxes"];
+  const known = ["maxRotationDeg", "scale", "rotationAxis", "permuteAxes", "jitter"];
   const num = (x: unknown, max: number, below = false) =>
     x === undefined || (typeof x === "number" && x >= 0 && (below ? x < max : x <= max));
   return Object.keys(o).every((k) => known.includes(k)) && num(o.maxRotationDeg, 180) &&
-    num(o.scale, 1, true) &&
+    num(o.scale, 1, true) && num(o.jitter, 1) &&
     (o.rotationAxis === undefined || o.rotationAxis === "random" || o.rotationAxis === "gravity") &&
     (o.permuteAxes === undefined || typeof o.permuteAxes === "boolean");
 }

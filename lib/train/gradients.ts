@@ -31,7 +31,8 @@ export interface StepDraws {
 }
 
 /**
- * Draws a step's noise, times and view matrices, in that order, from `rng`.
+ * Draws a step's noise, times, view matrices and, with `augment.jitter`, the encoder's source
+ * with Gaussian noise added, in that order, from `rng`.
  *
  * @param rng The run's generator (advanced).
  * @param n Windows in the batch.
@@ -39,8 +40,8 @@ export interface StepDraws {
  * @param objective The objective, which draws the times.
  * @param timeSampling How flow times are drawn.
  * @param augment View augmentation, or `null`.
- * @param batch The batch's windows (`[n, length, 3]` row-major): needed only for rotations about
- *   the gravity direction.
+ * @param batch The encoder's source windows (`[n, length, 3]` row-major): needed only for
+ *   rotations about the gravity direction and for jitter.
  * @returns The draws.
  * @example
  * ```ts
@@ -52,6 +53,8 @@ export interface StepDraws {
  * assert.equal(d.noise.length, 3600);
  * assert.equal(d.times.length, 4);
  * assert.equal(d.aug, null);
+ * const j = drawStep(new Rng(0), 4, 900, objectiveSpec("fm"), "uniform", { jitter: 0.1 }, new Float32Array(3600));
+ * assert.equal(j.source!.length, 3600);
  * ```
  */
 export function drawStep(
@@ -66,7 +69,15 @@ export function drawStep(
   const noise = rng.normals(n * per);
   const times = objective.drawTimes(rng, n, timeSampling);
   const aug = augment ? augmentMatrices(rng, n, augment, batch) : null;
-  return { noise, times, aug };
+  if (!augment?.jitter) return { noise, times, aug };
+  if (!batch || batch.length !== n * per) {
+    throw new Error(
+      `drawStep: jitter needs the batch's ${n * per} values, got ${batch?.length ?? "none"}`,
+    );
+  }
+  const source = rng.normals(n * per);
+  for (let i = 0; i < source.length; i++) source[i] = batch[i] + augment.jitter * source[i];
+  return { noise, times, aug, source };
 }
 
 /** Options of {@link batchGradients}. */

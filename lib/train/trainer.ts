@@ -214,7 +214,7 @@ export class Trainer {
       this.#options.augment,
       source ?? batch,
     );
-    return { ...draws, source: source ?? null };
+    return { ...draws, source: draws.source ?? source ?? null };
   }
 
   /** The objective being trained. */
