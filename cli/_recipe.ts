@@ -7,7 +7,7 @@ import {
   type PresetName,
 } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
-import type { AugmentOptions } from "../lib/train/augment.ts";
+import { AUGMENT_LIMITS as L, type AugmentOptions } from "../lib/train/augment.ts";
 import { TIME_SAMPLINGS, type TimeSampling } from "../lib/flow/path.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
 import { choiceFlag, numberFlag, UsageError } from "./_common.ts";
@@ -71,8 +71,10 @@ export function augmentFlag(values: Flags): boolean | AugmentOptions | undefined
   const o: AugmentOptions = {};
   if (values["augment-rotation"] !== undefined) {
     o.maxRotationDeg = numberFlag(values, "augment-rotation", 10, { min: 0 });
-    if (o.maxRotationDeg > 180) {
-      throw new UsageError(`--augment-rotation must be at most 180, got "${o.maxRotationDeg}"`);
+    if (o.maxRotationDeg > L.maxRotationDeg) {
+      throw new UsageError(
+        `--augment-rotation must be at most ${L.maxRotationDeg}, got "${o.maxRotationDeg}"`,
+      );
     }
   }
   if (values["augment-axis"] !== undefined) {
@@ -80,13 +82,15 @@ export function augmentFlag(values: Flags): boolean | AugmentOptions | undefined
   }
   if (values["augment-scale"] !== undefined) {
     o.scale = numberFlag(values, "augment-scale", 0.1, { min: 0 });
-    if (o.scale >= 1) throw new UsageError(`--augment-scale must be below 1, got "${o.scale}"`);
+    if (o.scale >= L.scale) {
+      throw new UsageError(`--augment-scale must be below ${L.scale}, got "${o.scale}"`);
+    }
   }
   if (values["augment-permute"]) o.permuteAxes = true;
   if (values["augment-jitter"] !== undefined) {
     o.jitter = numberFlag(values, "augment-jitter", 0, { min: 0 });
-    if (o.jitter > 1) {
-      throw new UsageError(`--augment-jitter must be at most 1 (g), got "${o.jitter}"`);
+    if (o.jitter > L.jitter) {
+      throw new UsageError(`--augment-jitter must be at most ${L.jitter} (g), got "${o.jitter}"`);
     }
   }
   if (values["no-augment"]) {

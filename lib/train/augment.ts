@@ -43,6 +43,28 @@ export interface AugmentOptions {
 }
 
 /**
+ * Upper bounds of the numeric {@link AugmentOptions} fields (all are at least 0): the CLI, `train()`
+ * and checkpoint loading check the same ones. `scale` must stay below its bound (a factor of 0).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AUGMENT_LIMITS } from "./augment.ts";
+ * assert.equal(AUGMENT_LIMITS.maxRotationDeg, 180);
+ * ```
+ */
+export const AUGMENT_LIMITS = {
+  maxRotationDeg: 180, // degrees, at most
+  scale: 1, // below
+  jitter: 1, // g, at most
+} as const;
+
+/** What {@link isAugmentOptions} accepts, for error messages. */
+export const AUGMENT_RANGES = `maxRotationDeg in [0, ${AUGMENT_LIMITS.maxRotationDeg}], scale in ` +
+  `[0, ${AUGMENT_LIMITS.scale}), jitter in [0, ${AUGMENT_LIMITS.jitter}], rotationAxis "random" ` +
+  `or "gravity" and a boolean permuteAxes`;
+
+/**
  * Whether a parsed JSON value is a valid {@link AugmentOptions} record (as a checkpoint stores it).
  *
  * @param v Any value.
@@ -63,8 +85,10 @@ export function isAugmentOptions(v: unknown): v is AugmentOptions {
   const known = ["maxRotationDeg", "scale", "rotationAxis", "permuteAxes", "jitter"];
   const num = (x: unknown, max: number, below = false) =>
     x === undefined || (typeof x === "number" && x >= 0 && (below ? x < max : x <= max));
-  return Object.keys(o).every((k) => known.includes(k)) && num(o.maxRotationDeg, 180) &&
-    num(o.scale, 1, true) && num(o.jitter, 1) &&
+  const L = AUGMENT_LIMITS;
+  return Object.keys(o).every((k) => known.includes(k)) &&
+    num(o.maxRotationDeg, L.maxRotationDeg) &&
+    num(o.scale, L.scale, true) && num(o.jitter, L.jitter) &&
     (o.rotationAxis === undefined || o.rotationAxis === "random" || o.rotationAxis === "gravity") &&
     (o.permuteAxes === undefined || typeof o.permuteAxes === "boolean");
 }

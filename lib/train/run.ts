@@ -27,7 +27,7 @@ import type { BackendName } from "../runtime/backend.ts";
 import { DataParallelTrainer } from "./data_parallel.ts";
 import { defaultWorkers } from "../runtime/train_worker_slot.ts";
 import { Trainer } from "./trainer.ts";
-import { isAugmentOptions } from "./augment.ts";
+import { AUGMENT_RANGES, isAugmentOptions } from "./augment.ts";
 
 /** Added to the run's seed for the crops of the shifted view, so they differ from the targets'. */
 const VIEW_SEED_OFFSET = 0x5eed;
@@ -68,8 +68,7 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
   }
   if (typeof o.augment === "object" && o.augment !== null && !isAugmentOptions(o.augment)) {
     throw new RangeError(
-      `train: options.augment must hold maxRotationDeg in [0, 180], scale in [0, 1), rotationAxis ` +
-        `"random" or "gravity" and a boolean permuteAxes, got ${JSON.stringify(o.augment)}`,
+      `train: options.augment must hold ${AUGMENT_RANGES}, got ${JSON.stringify(o.augment)}`,
     );
   }
   if (!(Number.isInteger(w.count) && w.data.length === w.count * WINDOW_VALUES)) {

@@ -198,9 +198,9 @@ export class Trainer {
    * Draws the next step's noise, times and views for `n` windows (advancing {@link rng}).
    *
    * @param n Windows in the batch.
-   * @param batch The batch's windows (needed only for rotations about gravity).
+   * @param batch The batch's windows (needed only for rotations about gravity and for jitter).
    * @param source The windows the encoder sees instead of `batch` (a time-shifted view); the
-   *   gravity direction is then taken from them.
+   *   gravity direction and the jitter are then taken from and added to them.
    * @returns The draws, with `source` set.
    */
   draw(n: number, batch?: Float32Array, source?: Float32Array): StepDraws {
