@@ -265,32 +265,6 @@ field() { # field KEY JSON: a string, number or boolean value (our own flat JSON
 WEBGPU=0
 p_vk=$(probe vulkan)
 say "probe (vulkan): ${p_vk:-no output: $(tail -2 "$WORK/probe-vulkan.err" | tr '\n' ' ')}"
-# Headless (no X server), the GLX entry of the driver can refuse vkCreateInstance ("Could not get
-# 'vkCreateInstance' via 'vk_icdGetInstanceProcAddr' for ICD libGLX_nvidia.so.0", seen on an H200
-# machine here); the same driver's EGL library carries the Vulkan ICD too: try it.
-egl=$(lib_path libEGL_nvidia.so.0)
-[[ -z "$egl" ]] && egl=$(find /usr/local/nvidia /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib \
-  -maxdepth 2 -name 'libEGL_nvidia.so.0' 2>/dev/null | head -1)
-if [[ "$p_vk" != *'"gpuOpOk":true'* && -n "$egl" ]]; then
-  cp "$WORK/probe-vulkan.err" "$WORK/probe-vulkan-glx.err"
-  printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3.0"}}\n' \
-    "$egl" >"$WORK/nvidia_egl_icd.json"
-  saved_icd=("${VK_DRIVER_FILES:-}" "${VK_ICD_FILENAMES:-}")
-  export VK_DRIVER_FILES="$WORK/nvidia_egl_icd.json" VK_ICD_FILENAMES="$WORK/nvidia_egl_icd.json"
-  p_egl=$(probe vulkan)
-  say "probe (vulkan, ICD $egl): ${p_egl:-no output: $(tail -2 "$WORK/probe-vulkan.err" | tr '\n' ' ')}"
-  if [[ "$p_egl" == *'"gpuOpOk":true'* ]]; then
-    p_vk=$p_egl
-    icd="$WORK/nvidia_egl_icd.json for $egl (the EGL library; $icd gave no instance)"
-    md "NVIDIA Vulkan ICD used: $icd"
-  else
-    VK_DRIVER_FILES=${saved_icd[0]} VK_ICD_FILENAMES=${saved_icd[1]}
-    [[ -z "$VK_DRIVER_FILES" ]] && unset VK_DRIVER_FILES
-    [[ -z "$VK_ICD_FILENAMES" ]] && unset VK_ICD_FILENAMES
-    cat "$WORK/probe-vulkan.err" >>"$WORK/probe-vulkan-glx.err"
-    mv "$WORK/probe-vulkan-glx.err" "$WORK/probe-vulkan.err"
-  fi
-fi
 if [[ "$p_vk" == *'"gpuOpOk":true'* ]]; then
   export DENO_WEBGPU_BACKEND=vulkan
   P="$p_vk"
