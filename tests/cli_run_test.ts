@@ -115,7 +115,7 @@ Deno.test("runOptions: resume flags that disagree fail with the list; others app
   assert.equal(fresh.augment, true);
   assert.ok(fresh.lr! > 0);
   // The default view is the recipe ablation's choice; --no-augment turns it off.
-  assert.deepEqual(runOptions({}).augment, { permuteAxes: true });
+  assert.deepEqual(runOptions({}).augment, { permuteAxes: true, jitter: 0.05 });
   assert.equal(runOptions({ "no-augment": true }).augment, false);
   assert.deepEqual(runOptions({ "augment-axis": "gravity" }).augment, { rotationAxis: "gravity" });
 });

@@ -51,8 +51,8 @@ export interface TrainOptions {
    * random axis) and scaling (±10 %); an object sets the ranges, the rotation axis (`"gravity"`:
    * about the window's mean acceleration) and signed axis permutations (`lib/train/augment.ts`);
    * `false`: the encoder sees the very window the generator rebuilds.
-   * @default {{ permuteAxes: true }} (the recipe ablation's choice: small rotation and scaling,
-   * and signed axis permutations)
+   * @default {{ permuteAxes: true, jitter: 0.05 }} (the recipe ablation's choice: small rotation
+   * and scaling, signed axis permutations and 0.05 g Gaussian jitter)
    */
   augment?: boolean | AugmentOptions;
   /**
