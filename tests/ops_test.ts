@@ -165,6 +165,19 @@ Deno.test("group norm normalises each group; upsample repeats", () => {
   ]);
 });
 
+Deno.test("upsample2: values and gradient equal tf.stack's nearest-neighbour repeat, bit for bit", () => {
+  const x = tf.tensor3d(new Rng(5).normals(3 * 7 * 4), [3, 7, 4]);
+  const dy = tf.tensor3d(new Rng(6).normals(3 * 14 * 4), [3, 14, 4]);
+  const viaStack = (v: tf.Tensor3D) => tf.reshape(tf.stack([v, v], 2), [3, 14, 4]);
+  const [y, want] = [upsample2(x), viaStack(x)];
+  assert.deepEqual(y.shape, [3, 14, 4]);
+  assert.deepEqual(Array.from(y.dataSync()), Array.from(want.dataSync()));
+  const g = tf.grad((v) => tf.sum(tf.mul(upsample2(v as tf.Tensor3D), dy)))(x);
+  const gWant = tf.grad((v) => tf.sum(tf.mul(viaStack(v as tf.Tensor3D), dy)))(x);
+  assert.deepEqual(Array.from(g.dataSync()), Array.from(gWant.dataSync()));
+  tf.dispose([x, dy, y, want, g, gWant]);
+});
+
 Deno.test("registerConvGradients: tf.conv1d itself trains on wasm, matching the cpu reference; 2-D convs keep tfjs's gradient", async () => {
   const { registerConvGradients } = await import("../lib/runtime/conv_gradients.ts");
   const c = convCase(7, 2, 16, 3, 5, 5);
