@@ -53,6 +53,23 @@ async function twoWorkerRun(): Promise<Map<string, Float32Array>> {
   return new Map([...tensors].map(([k, t]) => [k, t.data]));
 }
 
+Deno.test("data parallel: shared memory and copies in messages give the same run, bit for bit", async () => {
+  // Deno has SharedArrayBuffer, so runs share memory with their workers; a page that is not
+  // cross-origin isolated has none, and the values travel in the messages instead.
+  assert.equal(typeof SharedArrayBuffer, "function");
+  const shared = await twoWorkerRun();
+  Object.defineProperty(globalThis, "crossOriginIsolated", { value: false, configurable: true });
+  let copied: Map<string, Float32Array>;
+  try {
+    copied = await twoWorkerRun();
+  } finally {
+    delete (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  }
+  for (const [k, v] of shared) {
+    assert.ok(v.every((x, i) => Object.is(x, copied.get(k)![i])), `tensor ${k} differs`);
+  }
+});
+
 Deno.test("data parallel: a 2-worker run is reproducible bit for bit", async () => {
   const before = newModel();
   const initial = decodeSafetensors(await serializeModel(before)).tensors;

@@ -18,7 +18,9 @@ import type { BackendName } from "../runtime/backend.ts";
 import type { TrainWorkerReply } from "../runtime/train_worker.ts";
 import {
   ask,
+  type Exchange,
   shardCount,
+  shareMemory,
   type Slot,
   startWorker,
   stopWorkers,
@@ -69,6 +71,7 @@ export class FinetuneWorkers {
   readonly #setup: FinetuneSetup;
   #trainable: string[] = [];
   #buffers: string[] = [];
+  #shared: Exchange | null = null;
   #step = 0;
 
   private constructor(slots: Slot[], setup: FinetuneSetup) {
@@ -133,6 +136,8 @@ export class FinetuneWorkers {
       if (r.trainable.length !== mine.size || r.trainable.some((k) => !mine.has(k))) {
         throw new Error("fine-tuning workers: their trainable weights differ from this thread's");
       }
+      const keys = { trainable: pool.#trainable, buffers: pool.#buffers };
+      pool.#shared = await shareMemory(pool.#slots, setup.store, keys);
     } catch (e) {
       pool.dispose();
       throw e;
@@ -184,7 +189,7 @@ export class FinetuneWorkers {
         weight: total > 0 ? mass[i] / total : (b - a) / n,
       }, noise ? [xs.buffer, noise.buffer] : [xs.buffer]);
     })) as Extract<TrainWorkerReply, { kind: "grads" }>[];
-    return sumReplies(replies);
+    return sumReplies(replies, this.#shared);
   }
 
   /**
@@ -211,6 +216,7 @@ export class FinetuneWorkers {
       store,
       { trainable: this.#trainable, buffers: this.#buffers },
       buffers,
+      this.#shared,
     );
     return loss;
   }

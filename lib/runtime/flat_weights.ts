@@ -25,12 +25,54 @@ import type { Tensor } from "../tensors.ts";
  */
 export async function flatten(ts: readonly Tensor[]): Promise<Float32Array> {
   const out = new Float32Array(ts.reduce((a, t) => a + t.size, 0));
-  let o = 0;
+  await flattenInto(ts, out);
+  return out;
+}
+
+/**
+ * Writes tensors' values, in order, into `out` from `offset` on, without allocating: on wasm they
+ * are copied straight from its heap. (Fresh memory is costly where first touches of pages are: 45 ms
+ * for 12 MB on the project's 2-core VM, against 0.5 ms to refill the same array.)
+ *
+ * @param ts Tensors (not disposed).
+ * @param out Where the values go (a `SharedArrayBuffer` view is fine).
+ * @param offset First index written.
+ * @returns The index after the last value written.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend } from "./backend.ts";
+ * import { flattenInto } from "./flat_weights.ts";
+ * await initBackend("cpu");
+ * const out = new Float32Array(4);
+ * assert.equal(await flattenInto([tf.tensor1d([1, 2]), tf.scalar(3)], out, 1), 4);
+ * assert.deepEqual([...out], [0, 1, 2, 3]);
+ * ```
+ */
+export async function flattenInto(
+  ts: readonly Tensor[],
+  out: Float32Array,
+  offset = 0,
+): Promise<number> {
+  const heap = tf.getBackend() === "wasm"
+    ? (tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array })
+    : null;
+  let o = offset;
   for (const t of ts) {
-    out.set(await t.data() as Float32Array, o);
+    const direct = heap?.typedArrayFromHeap && t.dtype === "float32";
+    out.set(direct ? heap.typedArrayFromHeap!(t) : await t.data() as Float32Array, o);
     o += t.size;
   }
-  return out;
+  return o;
+}
+
+/**
+ * A new tensor with `values`: copied on wasm by the backend itself; elsewhere copied here first,
+ * since those backends keep the array given (which may be reused or shared with workers).
+ */
+function tensorOf(values: Float32Array, shape: number[]): Tensor {
+  return tf.tensor(tf.getBackend() === "wasm" ? values : values.slice(), shape);
 }
 
 /**
@@ -51,7 +93,7 @@ export function unflatten(
   let o = 0;
   for (const k of keys) {
     const v = store.get(k);
-    out.set(k, tf.tensor(values.subarray(o, o + v.size), v.shape));
+    out.set(k, tensorOf(values.subarray(o, o + v.size), v.shape));
     o += v.size;
   }
   return out;
@@ -75,7 +117,7 @@ export function assignFlat(
   let o = 0;
   for (const k of keys) {
     const v = store.get(k);
-    tf.tidy(() => v.assign(tf.tensor(values.subarray(o, o + v.size), v.shape)));
+    tf.tidy(() => v.assign(tensorOf(values.subarray(o, o + v.size), v.shape)));
     o += v.size;
   }
   if (o !== values.length) throw new Error(`${what}: got ${values.length} values for ${o} weights`);

@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { type BackendName, initBackend } from "./backend.ts";
-import { assignFlat, flatten } from "./flat_weights.ts";
+import { assignFlat, flatten, flattenInto } from "./flat_weights.ts";
 import { objectiveSpec } from "../flow/objective.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { NormMode } from "../model/encoder.ts";
@@ -64,7 +64,13 @@ export type TrainWorkerRequest =
     noise: Float32Array | null;
     weight: number;
   }
-  | { kind: "set"; values: Float32Array }
+  | {
+    /** Without values: the weights are in the shared region (see `kind: "share"`). */
+    kind: "set";
+    values?: Float32Array;
+  }
+  /** Regions shared with the main thread: this worker's gradients, and the broadcast weights. */
+  | { kind: "share"; grads: SharedArrayBuffer; weights: SharedArrayBuffer }
   | { kind: "memory" };
 
 /** Messages a training worker sends back. */
@@ -74,12 +80,14 @@ export type TrainWorkerReply =
     kind: "grads";
     step: number;
     loss: number;
-    grads: Float32Array;
-    buffers: Float32Array;
+    /** Absent when they were written to the shared region (gradients, then statistics). */
+    grads?: Float32Array;
+    buffers?: Float32Array;
     /** Milliseconds the worker spent on this shard. */
     ms: number;
   }
   | { kind: "set" }
+  | { kind: "shared" }
   | { kind: "memory"; numTensors: number; numBytes: number; heapBytes: number }
   | { kind: "error"; message: string };
 
@@ -89,6 +97,7 @@ let store: Params | null = null;
 let classWeights: Float32Array | null = null;
 let settings = { microBatch: 0, norm: "train" as NormMode, faultAtStep: 0 };
 let trainable: string[] = [], buffers: string[] = [];
+let shared: { grads: Float32Array; weights: Float32Array } | null = null;
 const scope = globalThis as unknown as {
   onmessage: ((e: MessageEvent<TrainWorkerRequest>) => void) | null;
   postMessage(msg: TrainWorkerReply, transfer?: Transferable[]): void;
@@ -122,8 +131,15 @@ async function handle(msg: TrainWorkerRequest): Promise<void> {
     return;
   }
   if (!model) throw new Error("not initialised");
+  if (msg.kind === "share") {
+    shared = { grads: new Float32Array(msg.grads), weights: new Float32Array(msg.weights) };
+    scope.postMessage({ kind: "shared" });
+    return;
+  }
   if (msg.kind === "set") {
-    assignFlat(store!, [...trainable, ...buffers], msg.values, "set");
+    const values = msg.values ?? shared?.weights;
+    if (!values) throw new Error("set: no weights sent and no shared region");
+    assignFlat(store!, [...trainable, ...buffers], values, "set");
     scope.postMessage({ kind: "set" });
     return;
   }
@@ -145,8 +161,13 @@ async function handle(msg: TrainWorkerRequest): Promise<void> {
     }, { microBatch: settings.microBatch, weight: msg.weight, norm: settings.norm });
   try {
     const loss = (await value.data())[0];
-    const g = await flatten(trainable.map((k) => grads.get(k)!));
-    const b = await flatten(buffers.map((k) => store!.get(k)));
+    const gs = trainable.map((k) => grads.get(k)!), bs = buffers.map((k) => store!.get(k));
+    if (shared) {
+      await flattenInto(bs, shared.grads, await flattenInto(gs, shared.grads));
+      scope.postMessage({ kind: "grads", step: msg.step, loss, ms: performance.now() - t0 });
+      return;
+    }
+    const g = await flatten(gs), b = await flatten(bs);
     const ms = performance.now() - t0;
     scope.postMessage({ kind: "grads", step: msg.step, loss, grads: g, buffers: b, ms }, [
       g.buffer as ArrayBuffer,

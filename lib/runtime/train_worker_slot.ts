@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Params } from "../model/params.ts";
-import { assignFlat, flatten } from "./flat_weights.ts";
+import { assignFlat, flatten, flattenInto } from "./flat_weights.ts";
 import type { TrainWorkerReply, TrainWorkerRequest } from "./train_worker.ts";
 
 /**
@@ -104,22 +104,78 @@ export function startWorker(index: number): Slot {
 export type GradReply = Extract<TrainWorkerReply, { kind: "grads" }>;
 
 /**
+ * Memory the main thread shares with its workers, so that no step allocates (or copies through
+ * messages) its megabytes of gradients and weights: one region per worker for its gradients and
+ * batch-norm statistics, one for the weights the main thread broadcasts, and the main thread's sum.
+ */
+export interface Exchange {
+  /** Number of trainable values (the gradients' length; the statistics follow them). */
+  trainable: number;
+  /** Per worker: its gradients, then its batch-norm statistics. */
+  grads: Float32Array[];
+  /** The weights, trainable then buffers, as `syncWorkers` sends them. */
+  weights: Float32Array;
+  /** Where `sumReplies` sums the gradients (reused every step). */
+  sum: Float32Array;
+}
+
+/**
+ * Gives each ready worker its shared regions (see {@link Exchange}). Where `SharedArrayBuffer` is
+ * missing (a browser page that is not cross-origin isolated) nothing is shared and the values
+ * travel in the messages, as copies.
+ *
+ * @param slots The workers, initialised.
+ * @param store The main thread's parameters (their sizes).
+ * @param keys Trainable and buffer names, in the order the workers use.
+ * @returns The exchange, or null when nothing can be shared.
+ */
+export async function shareMemory(
+  slots: readonly Slot[],
+  store: Params,
+  keys: { trainable: readonly string[]; buffers: readonly string[] },
+): Promise<Exchange | null> {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  if (typeof SharedArrayBuffer !== "function" || isolated === false) return null;
+  const size = (ks: readonly string[]) => ks.reduce((a, k) => a + store.get(k).size, 0);
+  const trainable = size(keys.trainable), all = trainable + size(keys.buffers);
+  const weights = new SharedArrayBuffer(4 * all);
+  const grads = slots.map(() => new SharedArrayBuffer(4 * all));
+  await Promise.all(slots.map((s, i) => ask(s, { kind: "share", grads: grads[i], weights })));
+  return {
+    trainable,
+    grads: grads.map((g) => new Float32Array(g)),
+    weights: new Float32Array(weights),
+    sum: new Float32Array(trainable),
+  };
+}
+
+/**
  * Sums the workers' shard losses and gradients in worker order (the same order every step, so a
  * run is reproducible bit for bit for a given worker count).
  *
  * @param replies One reply per worker, in worker order.
- * @returns The batch loss, the summed gradients and worker 0's batch-norm running statistics.
+ * @param shared Where the gradients are when the replies do not carry them (and where to sum).
+ * @returns The batch loss, the summed gradients and worker 0's batch-norm running statistics
+ *   (views into `shared` when given: valid until the next step).
  */
 export function sumReplies(
   replies: readonly GradReply[],
+  shared: Exchange | null = null,
 ): { loss: number; grads: Float32Array; buffers: Float32Array } {
+  const part = (r: GradReply, i: number) =>
+    r.grads && r.buffers ? { g: r.grads, b: r.buffers } : {
+      g: shared!.grads[i].subarray(0, shared!.trainable),
+      b: shared!.grads[i].subarray(shared!.trainable),
+    };
+  const parts = replies.map(part);
   let loss = 0;
-  const sum = new Float32Array(replies[0].grads.length);
-  for (const r of replies) {
-    loss += r.loss;
-    for (let i = 0; i < sum.length; i++) sum[i] += r.grads[i];
+  const sum = shared ? shared.sum.fill(0) : new Float32Array(parts[0].g.length);
+  for (let w = 0; w < parts.length; w++) {
+    loss += replies[w].loss;
+    const g = parts[w].g;
+    for (let i = 0; i < sum.length; i++) sum[i] += g[i];
   }
-  return { loss, grads: sum, buffers: replies[0].buffers };
+  return { loss, grads: sum, buffers: parts[0].b };
 }
 
 /**
@@ -152,6 +208,7 @@ export function shardCount(workers: number, n: number): number {
  * @param store The main thread's updated parameters.
  * @param keys Trainable and buffer names, in the order the workers use.
  * @param buffers Worker 0's running statistics, concatenated in the order of `keys.buffers`.
+ * @param shared Memory shared with the workers: the weights go there, not in the messages.
  * @returns Resolves when every worker has its copy.
  */
 export async function syncWorkers(
@@ -159,10 +216,12 @@ export async function syncWorkers(
   store: Params,
   keys: { trainable: readonly string[]; buffers: readonly string[] },
   buffers: Float32Array,
+  shared: Exchange | null = null,
 ): Promise<void> {
   assignFlat(store, keys.buffers, buffers, "worker 0's batch-norm statistics");
-  const all = [...keys.trainable, ...keys.buffers];
-  const values = await flatten(all.map((k) => store.get(k)));
+  const all = [...keys.trainable, ...keys.buffers].map((k) => store.get(k));
+  if (shared) await flattenInto(all, shared.weights);
+  const values = shared ? undefined : await flatten(all);
   await Promise.all(slots.map((s) => ask(s, { kind: "set", values })));
 }
 

@@ -20,7 +20,9 @@ import type { BackendName } from "../runtime/backend.ts";
 import type { TrainWorkerReply } from "../runtime/train_worker.ts";
 import {
   ask,
+  type Exchange,
   shardCount,
+  shareMemory,
   type Slot,
   startWorker,
   stopWorkers,
@@ -78,6 +80,7 @@ export class DataParallelTrainer {
   readonly #trainer: Trainer;
   readonly #slots: Slot[];
   readonly #keys: ParamKeys;
+  #shared: Exchange | null = null;
 
   private constructor(model: FlowFM, trainer: Trainer, slots: Slot[], keys: ParamKeys) {
     this.model = model;
@@ -132,6 +135,7 @@ export class DataParallelTrainer {
       const r = replies[0] as Extract<TrainWorkerReply, { kind: "ready" }>;
       dp.#keys.trainable = r.trainable;
       dp.#keys.buffers = r.buffers;
+      dp.#shared = await shareMemory(slots, model.params, dp.#keys);
     } catch (e) {
       dp.dispose();
       throw e;
@@ -187,7 +191,7 @@ export class DataParallelTrainer {
     } finally {
       tf.dispose([...grads.values()]);
     }
-    await syncWorkers(this.#slots, this.model.params, this.#keys, buffers);
+    await syncWorkers(this.#slots, this.model.params, this.#keys, buffers, this.#shared);
     return result;
   }
 
@@ -222,7 +226,7 @@ export class DataParallelTrainer {
       });
     })) as Extract<TrainWorkerReply, { kind: "grads" }>[];
     this.lastWorkerMs = replies.map((r) => r.ms);
-    return sumReplies(replies);
+    return sumReplies(replies, this.#shared);
   }
 
   /**
