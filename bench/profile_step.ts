@@ -5,6 +5,7 @@
 // cpu; on webgpu, GPU time per kernel from timestamp queries, asked for here when the adapter
 // offers 'timestamp-query' (without it tfjs reports 0 ms, and the note below the table says so).
 // Kernel counts per kind are printed too: on a GPU a step can be bound by dispatches, not math.
+// --kernels N also lists the N costliest kernels of the gradient step by name and input shapes.
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
 import { type BackendName, describeBackend, initBackend } from "../lib/runtime/backend.ts";
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     preset: { type: "string", default: "small" },
     batch: { type: "string", default: "64" },
     backend: { type: "string", default: "wasm" },
+    kernels: { type: "string", default: "0" },
   },
 });
 const batch = Number(values.batch);
@@ -81,6 +83,9 @@ function kind(name: string): string {
   return `other (${name})`;
 }
 
+/** Time and count per kernel name and input shapes, of the last profiled gradient step. */
+const byKernel = new Map<string, [number, number]>();
+
 /** Kernel counts per op kind of the last {@link profile} call of each label. */
 const counts = new Map<string, Map<string, number>>();
 let timesMissing = false;
@@ -105,6 +110,11 @@ async function profile(label: string, f: () => tf.TensorContainer): Promise<Map<
     n.set(kind(k.name), (n.get(kind(k.name)) ?? 0) + 1);
     // A custom-gradient wrapper's time includes the kernels inside it: not added to the total.
     if (k.name !== "unnamed scope") total += ms;
+    if (label === "forward + backward" && k.name !== "unnamed scope") {
+      const key = `${k.name} ${k.inputShapes.map((sh) => `[${sh}]`).join(" ")}`;
+      const [t, c] = byKernel.get(key) ?? [0, 0];
+      byKernel.set(key, [t + ms, c + 1]);
+    }
   }
   by.set("TOTAL", total);
   n.set("TOTAL", info.kernels.length);
@@ -147,4 +157,11 @@ if (timesMissing) {
     `note: ${info.backend} reported no kernel times (no timestamp-query on this device?); ` +
       "the kernel counts still hold.",
   );
+}
+const top = Number(values.kernels);
+if (top > 0) {
+  console.log(`\n| kernel (input shapes), forward + backward | ms | calls |\n|---|---|---|`);
+  for (const [k, [ms, n]] of [...byKernel].sort((a, b) => b[1][0] - a[1][0]).slice(0, top)) {
+    console.log(`| ${k} | ${ms.toFixed(1)} | ${n} |`);
+  }
 }
