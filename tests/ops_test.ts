@@ -4,6 +4,7 @@ import { initBackend } from "../lib/runtime/backend.ts";
 import {
   antiAliasDownsample,
   circularPad,
+  concatChannels,
   conv1dSame,
   conv1dValid,
   groupNorm,
@@ -176,6 +177,24 @@ Deno.test("upsample2: values and gradient equal tf.stack's nearest-neighbour rep
   const gWant = tf.grad((v) => tf.sum(tf.mul(viaStack(v as tf.Tensor3D), dy)))(x);
   assert.deepEqual(Array.from(g.dataSync()), Array.from(gWant.dataSync()));
   tf.dispose([x, dy, y, want, g, gWant]);
+});
+
+Deno.test("concatChannels: values and gradient equal tf.concat's, bit for bit; mismatched shapes are named", () => {
+  const a = tf.tensor3d(new Rng(7).normals(2 * 5 * 3), [2, 5, 3]);
+  const b = tf.tensor3d(new Rng(8).normals(2 * 5 * 4), [2, 5, 4]);
+  const dy = tf.tensor3d(new Rng(9).normals(2 * 5 * 7), [2, 5, 7]);
+  const f = (cat: (p: tf.Tensor3D, q: tf.Tensor3D) => tf.Tensor) =>
+    tf.grads((p, q) => tf.sum(tf.mul(cat(p as tf.Tensor3D, q as tf.Tensor3D), dy)))([a, b]);
+  const [ga, gb] = f(concatChannels), [wa, wb] = f((p, q) => tf.concat([p, q], 2));
+  const y = concatChannels(a, b), want = tf.concat([a, b], 2);
+  assert.deepEqual(Array.from(y.dataSync()), Array.from(want.dataSync()));
+  assert.deepEqual(Array.from(ga.dataSync()), Array.from(wa.dataSync()));
+  assert.deepEqual(Array.from(gb.dataSync()), Array.from(wb.dataSync()));
+  assert.throws(
+    () => concatChannels(a, tf.zeros([2, 4, 4]) as tf.Tensor3D),
+    /\[2,5,3\] and \[2,4,4\]/,
+  );
+  tf.dispose([a, b, dy, ga, gb, wa, wb, y, want]);
 });
 
 Deno.test("registerConvGradients: tf.conv1d itself trains on wasm, matching the cpu reference; 2-D convs keep tfjs's gradient", async () => {

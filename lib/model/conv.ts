@@ -14,6 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor3D } from "../tensors.ts";
+import { wrapPad } from "./copy_kernels.ts";
 
 function checkRank(name: string, x: tf.Tensor, rank: number, what: string): void {
   if (x.rank !== rank) {
@@ -120,36 +121,6 @@ export function conv1dValid(x: Tensor3D, w: Tensor3D): Tensor3D {
 }
 
 /**
- * Pads a sequence circularly (wrap-around), as PyTorch's `padding_mode="circular"`.
- *
- * @param x Input, shape `[batch, length, channels]`.
- * @param left Samples prepended (taken from the end).
- * @param right Samples appended (taken from the start).
- * @returns Shape `[batch, length + left + right, channels]`.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "../runtime/backend.ts";
- * import { circularPad } from "./conv.ts";
- * await initBackend("cpu");
- * const y = circularPad(tf.tensor3d([1, 2, 3], [1, 3, 1]), 1, 1);
- * assert(y.dataSync().join() === "3,1,2,3,1");
- * ```
- */
-export function circularPad(x: tf.Tensor3D, left: number, right: number): tf.Tensor3D {
-  const [b, l, c] = x.shape;
-  if (left > l || right > l) {
-    throw new Error(`circularPad: padding ${left}+${right} exceeds length of shape [${x.shape}]`);
-  }
-  const parts: tf.Tensor3D[] = [];
-  if (left > 0) parts.push(tf.slice(x, [0, l - left, 0], [b, left, c]));
-  parts.push(x);
-  if (right > 0) parts.push(tf.slice(x, [0, 0, 0], [b, right, c]));
-  return parts.length === 1 ? x : tf.concat(parts, 1);
-}
-
-/**
  * "Same"-length 1-D convolution (odd kernel), padded circularly or with zeros.
  *
  * @param x Input, shape `[batch, length, inChannels]`.
@@ -212,14 +183,17 @@ const conv1dZerosImpl = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
 const conv1dCircularImpl = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, w, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
   const p = (w.shape[0] - 1) / 2;
-  const xp = circularPad(x, p, p);
+  if (p > x.shape[1]) {
+    throw new Error(`circularPad: padding ${p}+${p} exceeds length of shape [${x.shape}]`);
+  }
+  const xp = wrapPad(x, p);
   save([xp, w]);
   return {
     value: tf.conv1d(xp, w, 1, "valid"),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sxp, sw] = saved as [tf.Tensor3D, tf.Tensor3D];
       const dy3 = dy as tf.Tensor3D;
-      const dx = tf.conv1d(circularPad(dy3, p, p), flipFilter(sw), 1, "valid");
+      const dx = tf.conv1d(wrapPad(dy3, p), flipFilter(sw), 1, "valid");
       return [dx, filterGrad(sxp, dy3, sw.shape[0], false)];
     },
   };

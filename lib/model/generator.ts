@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { GeneratorConfig } from "./config.ts";
-import { conv1dSame, groupNorm, silu, timeEmbedding, upsample2 } from "./ops.ts";
+import { concatChannels, conv1dSame, groupNorm, silu, timeEmbedding, upsample2 } from "./ops.ts";
 import type { Params } from "./params.ts";
 
 interface BlockSpec {
@@ -206,7 +206,7 @@ export function velocityForward(
     });
     h = resBlock(params, mid, h, cond, g);
     up.forEach((level, i) => {
-      for (const s of level) h = resBlock(params, s, tf.concat([h, skips.pop()!], 2), cond, g);
+      for (const s of level) h = resBlock(params, s, concatChannels(h, skips.pop()!), cond, g);
       if (i < up.length - 1) h = upsample2(h);
     });
     return conv(params, "generator.out", silu(groupNorm(h, g)));
