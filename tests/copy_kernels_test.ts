@@ -3,11 +3,17 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
-import { circularPad, splitChannels, wrapPad } from "../lib/model/copy_kernels.ts";
+import {
+  circularPad,
+  flipFilter,
+  joinChannels,
+  splitChannels,
+  wrapPad,
+} from "../lib/model/copy_kernels.ts";
 import { Rng } from "../lib/random.ts";
 
 for (const backend of ["wasm", "cpu"] as const) {
-  Deno.test(`copy kernels on ${backend}: splitChannels is tf.split, wrapPad is circularPad, bit for bit`, async () => {
+  Deno.test(`copy kernels on ${backend}: splitChannels, joinChannels, flipFilter and wrapPad are tfjs's ops, bit for bit`, async () => {
     await initBackend(backend);
     const before = tf.memory().numTensors;
     const x = tf.tensor3d(new Rng(3).normals(4 * 9 * 7), [4, 9, 7]);
@@ -25,6 +31,15 @@ for (const backend of ["wasm", "cpu"] as const) {
       y.dispose();
       if (want !== x) want.dispose();
     }
+    const z = tf.tensor3d(new Rng(4).normals(4 * 9 * 2), [4, 9, 2]);
+    const [j, jw] = [joinChannels(x, z), tf.concat([x, z], 2)];
+    assert.deepEqual(j.shape, [4, 9, 9]);
+    assert.deepEqual(Array.from(j.dataSync()), Array.from(jw.dataSync()));
+    const w = tf.tensor3d(new Rng(5).normals(5 * 3 * 4), [5, 3, 4]);
+    const [f, fw] = [flipFilter(w), tf.tidy(() => tf.transpose(tf.reverse(w, 0), [0, 2, 1]))];
+    assert.deepEqual(f.shape, [5, 4, 3]);
+    assert.deepEqual(Array.from(f.dataSync()), Array.from(fw.dataSync()));
+    tf.dispose([z, j, jw, w, f, fw]);
     assert.throws(() => splitChannels(x, 7), /c1 must be in \[1, 7\) for shape \[4,9,7\], got 7/);
     assert.throws(() => wrapPad(x, 10), /padding 10 does not fit shape \[4,9,7\]/);
     x.dispose();

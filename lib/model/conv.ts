@@ -14,7 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor3D } from "../tensors.ts";
-import { wrapPad } from "./copy_kernels.ts";
+import { flipFilter, wrapPad } from "./copy_kernels.ts";
 
 function checkRank(name: string, x: tf.Tensor, rank: number, what: string): void {
   if (x.rank !== rank) {
@@ -72,7 +72,7 @@ function filterGrad(x: tf.Tensor3D, dy: tf.Tensor3D, k: number, samePadding: boo
  */
 export function conv1dInputGrad(dy: Tensor3D, w: Tensor3D): Tensor3D {
   const k = w.shape[0];
-  const flipped = tf.transpose(tf.reverse(w, 0), [0, 2, 1]) as tf.Tensor3D; // [k, cout, cin]
+  const flipped = flipFilter(w); // [k, cout, cin]
   const padded = k > 1 ? tf.pad(dy, [[0, 0], [k - 1, k - 1], [0, 0]]) : dy;
   return tf.conv1d(padded, flipped, 1, "valid");
 }
@@ -154,11 +154,6 @@ export function conv1dSame(
   }
   if (k === 1) return conv1dValid(x, w);
   return (padding === "circular" ? conv1dCircularImpl : conv1dZerosImpl)(x, w) as tf.Tensor3D;
-}
-
-/** The filter flipped along its width and with in/out channels swapped: `[k, out, in]`. */
-function flipFilter(w: tf.Tensor3D): tf.Tensor3D {
-  return tf.transpose(tf.reverse(w, 0), [0, 2, 1]);
 }
 
 // Zero-padded "same" convolution as one op: no padded copies of x or dy. Its input gradient is

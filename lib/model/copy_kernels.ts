@@ -51,6 +51,7 @@ export function circularPad(x: tf.Tensor3D, left: number, right: number): tf.Ten
 }
 
 const SPLIT = "FlowFMSplitChannels", WRAP = "FlowFMWrapPad";
+const CONCAT = "FlowFMConcatChannels", FLIP = "FlowFMFlipFilter";
 
 function register(): void {
   if (tf.getKernel(SPLIT, "wasm")) return;
@@ -88,6 +89,76 @@ function register(): void {
       return out;
     },
   });
+  tf.registerKernel({
+    kernelName: CONCAT,
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend }) => {
+      const a = inputs.a as tf.TensorInfo, b = inputs.b as tf.TensorInfo;
+      const be = backend as unknown as WasmBackend;
+      const [n, l, c1] = a.shape, c2 = b.shape[2], c = c1 + c2;
+      const out = be.makeOutput([n, l, c], "float32");
+      const av = be.typedArrayFromHeap(a), bv = be.typedArrayFromHeap(b);
+      const ov = be.typedArrayFromHeap(out);
+      for (let r = 0; r < n * l; r++) {
+        ov.set(av.subarray(r * c1, (r + 1) * c1), r * c);
+        ov.set(bv.subarray(r * c2, (r + 1) * c2), r * c + c1);
+      }
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: FLIP,
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend }) => {
+      const w = inputs.w as tf.TensorInfo, be = backend as unknown as WasmBackend;
+      const [k, cin, cout] = w.shape;
+      const out = be.makeOutput([k, cout, cin], "float32");
+      const wv = be.typedArrayFromHeap(w), ov = be.typedArrayFromHeap(out);
+      for (let j = 0; j < k; j++) {
+        const src = j * cin * cout, dst = (k - 1 - j) * cout * cin;
+        for (let ci = 0; ci < cin; ci++) {
+          for (let co = 0; co < cout; co++) ov[dst + co * cin + ci] = wv[src + ci * cout + co];
+        }
+      }
+      return out;
+    },
+  });
+}
+
+/**
+ * `tf.concat([a, b], 2)` for `[batch, length, c]` tensors (no gradient of its own).
+ *
+ * @param a Shape `[batch, length, c1]`.
+ * @param b Shape `[batch, length, c2]`.
+ * @returns Shape `[batch, length, c1 + c2]`.
+ */
+export function joinChannels(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  if (!onWasm(a) || b.dtype !== "float32") return tf.concat([a, b], 2);
+  register();
+  return tf.engine().runKernel(CONCAT, { a, b }) as tf.Tensor3D;
+}
+
+/**
+ * A convolution filter flipped along its width with its channels swapped, as
+ * `tf.transpose(tf.reverse(w, 0), [0, 2, 1])`: the filter of a convolution's input gradient.
+ *
+ * @param w Shape `[k, inChannels, outChannels]`.
+ * @returns Shape `[k, outChannels, inChannels]`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend } from "../runtime/backend.ts";
+ * import { flipFilter } from "./copy_kernels.ts";
+ * await initBackend("cpu");
+ * const w = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]);
+ * assert.deepEqual([...flipFilter(w).dataSync()], [5, 7, 6, 8, 1, 3, 2, 4]);
+ * ```
+ */
+export function flipFilter(w: tf.Tensor3D): tf.Tensor3D {
+  if (!onWasm(w)) return tf.tidy(() => tf.transpose(tf.reverse(w, 0), [0, 2, 1]));
+  register();
+  return tf.engine().runKernel(FLIP, { w }) as tf.Tensor3D;
 }
 
 function onWasm(x: tf.Tensor): boolean {

@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 export { conv1dFilterGrad, conv1dInputGrad, conv1dSame, conv1dValid } from "./conv.ts";
 export { circularPad } from "./copy_kernels.ts";
-import { splitChannels } from "./copy_kernels.ts";
+import { joinChannels, splitChannels } from "./copy_kernels.ts";
 
 function avgPool1d(x: tf.Tensor3D, size: number, stride: number): tf.Tensor3D {
   const [b, l, c] = x.shape;
@@ -160,7 +160,7 @@ export function concatChannels(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
 const concatChannelsImpl = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [a, b] = args as [tf.Tensor3D, tf.Tensor3D];
   return {
-    value: tf.concat([a, b], 2),
+    value: joinChannels(a, b),
     gradFunc: (dy: tf.Tensor) => splitChannels(dy as tf.Tensor3D, a.shape[2]),
   };
 });
