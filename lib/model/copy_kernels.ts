@@ -51,7 +51,7 @@ export function circularPad(x: tf.Tensor3D, left: number, right: number): tf.Ten
 }
 
 const SPLIT = "FlowFMSplitChannels", WRAP = "FlowFMWrapPad";
-const CONCAT = "FlowFMConcatChannels", FLIP = "FlowFMFlipFilter";
+const CONCAT = "FlowFMConcatChannels", FLIP = "FlowFMFlipFilter", CROP = "FlowFMCropLength";
 
 function register(): void {
   if (tf.getKernel(SPLIT, "wasm")) return;
@@ -123,7 +123,63 @@ function register(): void {
       return out;
     },
   });
+  tf.registerKernel({
+    kernelName: CROP,
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const x = inputs.x as tf.TensorInfo, be = backend as unknown as WasmBackend;
+      const [n, l, c] = x.shape, from = attrs!.from as number, len = attrs!.len as number;
+      const out = be.makeOutput([n, len, c], "float32");
+      const xv = be.typedArrayFromHeap(x), ov = be.typedArrayFromHeap(out);
+      for (let i = 0; i < n; i++) {
+        const a = (i * l + from) * c;
+        ov.set(xv.subarray(a, a + len * c), i * len * c);
+      }
+      return out;
+    },
+  });
 }
+
+/**
+ * Zero padding of `p` samples on both ends of the length axis, as `tf.pad`, whose gradient crops
+ * with a copy kernel on wasm rather than tfjs's Slice.
+ *
+ * @param x Shape `[batch, length, channels]`.
+ * @param p Zeros added at each end.
+ * @returns Shape `[batch, length + 2p, channels]`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend } from "../runtime/backend.ts";
+ * import { padLength } from "./copy_kernels.ts";
+ * await initBackend("cpu");
+ * assert.deepEqual([...padLength(tf.tensor3d([1, 2], [1, 2, 1]), 1).dataSync()], [0, 1, 2, 0]);
+ * ```
+ */
+export function padLength(x: tf.Tensor3D, p: number): tf.Tensor3D {
+  if (!(Number.isInteger(p) && p >= 0)) throw new RangeError(`padLength: bad padding ${p}`);
+  let f = padImpls.get(p);
+  if (!f) {
+    f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const x = args[0] as tf.Tensor3D;
+      const [n, l, c] = x.shape;
+      return {
+        value: tf.pad(x, [[0, 0], [p, p], [0, 0]]),
+        gradFunc: (dy: tf.Tensor) => {
+          if (!onWasm(dy)) return tf.slice(dy, [0, p, 0], [n, l, c]);
+          register();
+          return tf.engine().runKernel(CROP, { x: dy }, { from: p, len: l }) as tf.Tensor3D;
+        },
+      };
+    });
+    padImpls.set(p, f);
+  }
+  return f(x) as tf.Tensor3D;
+}
+
+/** One differentiable padding op per padding width. */
+const padImpls = new Map<number, (x: tf.Tensor) => tf.Tensor>();
 
 /**
  * `tf.concat([a, b], 2)` for `[batch, length, c]` tensors (no gradient of its own).

@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 export { conv1dFilterGrad, conv1dInputGrad, conv1dSame, conv1dValid } from "./conv.ts";
 export { circularPad } from "./copy_kernels.ts";
-import { joinChannels, splitChannels } from "./copy_kernels.ts";
+import { joinChannels, padLength, splitChannels } from "./copy_kernels.ts";
 
 function avgPool1d(x: tf.Tensor3D, size: number, stride: number): tf.Tensor3D {
   const [b, l, c] = x.shape;
@@ -43,7 +43,7 @@ export function antiAliasDownsample(x: tf.Tensor3D, factor: number, order: numbe
     throw new Error(`antiAliasDownsample: factor ${factor} with order ${order} is not symmetric`);
   }
   const pad = (order * (factor - 1)) / 2;
-  let h = pad > 0 ? tf.pad(x, [[0, 0], [pad, pad], [0, 0]]) as tf.Tensor3D : x;
+  let h = pad > 0 ? padLength(x, pad) : x;
   for (let i = 0; i < order; i++) h = avgPool1d(h, factor, 1);
   return avgPool1d(h, factor, factor);
 }
