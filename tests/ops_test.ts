@@ -267,6 +267,39 @@ Deno.test("conv1dSame's fused gradients equal those of explicit padding + valid 
   }
 });
 
+Deno.test("conv1dSame's gradients on wasm (conv2d filter gradient, copy kernels) match cpu", async () => {
+  const rng = new Rng(6);
+  const data = {
+    x: rng.normals(3 * 40 * 6),
+    w: rng.normals(5 * 6 * 7),
+    g: rng.normals(3 * 40 * 7),
+  };
+  const run = (padding: "zeros" | "circular") => {
+    const x = tf.tensor3d(data.x, [3, 40, 6]), w = tf.tensor3d(data.w, [5, 6, 7]);
+    const g = tf.tensor3d(data.g, [3, 40, 7]);
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(conv1dSame(a as tf.Tensor3D, b as tf.Tensor3D, padding), g))
+    )([x, w]);
+    const out = grads.map((t) => t.dataSync().slice());
+    tf.dispose([x, w, g, ...grads]);
+    return out;
+  };
+  for (const padding of ["zeros", "circular"] as const) {
+    await initBackend("cpu");
+    const want = run(padding);
+    await initBackend("wasm");
+    try {
+      const got = run(padding);
+      for (let i = 0; i < 2; i++) {
+        const err = maxAbsDiff(got[i], want[i]);
+        assert.ok(err < 1e-4, `${padding} ${i ? "filter" : "input"} gradient differs by ${err}`);
+      }
+    } finally {
+      await initBackend("cpu");
+    }
+  }
+});
+
 Deno.test("groupNorm's written-out gradient equals tfjs's autodiff of the same formula", () => {
   const rng = new Rng(8);
   const x = tf.tensor3d(rng.normals(2 * 6 * 8).map((v, i) => v * (1 + (i % 3))), [2, 6, 8]);

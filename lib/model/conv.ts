@@ -48,7 +48,8 @@ export function conv1dFilterGrad(x: Tensor3D, dy: Tensor3D, k: number): Tensor3D
  * each side when `samePadding`, else 0. A correlation over the length axis summed over the batch
  * is itself a convolution: the input channels become the batch, the batch becomes the channels,
  * and `dy` is the filter (width lout). One conv2d (XNNPACK on wasm) replaces k slices + concat +
- * transpose + matMul, 2.7-4x faster on the small preset's layers.
+ * transpose + matMul, 2.7-4x faster on the small preset's layers. (A plain matMul over a row-copied
+ * im2col matrix was tried on wasm: 2x slower inside a training step, whatever micro-benchmarks say.)
  */
 function filterGrad(x: tf.Tensor3D, dy: tf.Tensor3D, k: number, samePadding: boolean): tf.Tensor3D {
   const [b, lin, cin] = x.shape;
