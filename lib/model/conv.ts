@@ -179,10 +179,7 @@ const conv1dZerosImpl = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
 const conv1dCircularImpl = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, w, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
   const p = (w.shape[0] - 1) / 2;
-  if (p > x.shape[1]) {
-    throw new Error(`circularPad: padding ${p}+${p} exceeds length of shape [${x.shape}]`);
-  }
-  const xp = wrapPad(x, p);
+  const xp = wrapPad(x, p); // throws, naming the shape, when p exceeds the length
   save([xp, w]);
   return {
     value: tf.conv1d(xp, w, 1, "valid"),

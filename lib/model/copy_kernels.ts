@@ -1,11 +1,12 @@
 /**
- * Two copies the networks make every step, as kernels of their own on wasm: the channel split of
- * the U-Net's skip concatenations (their gradient) and the wrap-around padding of circular
- * convolutions. tfjs's Slice on wasm first copies its whole input out of the backend's heap into
- * fresh memory, and its strided slice and gather copy element by element; on our VM those made
- * these copies cost 0.3-0.5 s of a `small` training step. These kernels copy rows straight
- * between heap views. They are registered under names of their own (no tfjs kernel is replaced),
- * and other backends use tfjs's ops, with the same values.
+ * Copies the networks make every step, as kernels of their own on wasm: the wrap-around padding of
+ * circular convolutions, the U-Net skip concatenations and their gradient's channel split, the
+ * flipped filter of a convolution's input gradient, and the crop that is the zero padding's
+ * gradient. tfjs's Slice on wasm first copies its whole input out of the backend's heap into fresh
+ * memory, and its strided slice and gather copy element by element; on our VM those made these
+ * copies cost about 0.5 s of a `small` training step. These kernels copy rows straight between
+ * heap views. They are registered under names of their own (no tfjs kernel is replaced), and other
+ * backends use tfjs's ops, with the same values.
  *
  * @module
  */
