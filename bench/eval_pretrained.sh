@@ -1,16 +1,29 @@
 #!/bin/bash
-# Every downstream row of weights/README.md for one model: uci-hapt (transfer), FallAllD wrist and
-# SisFall (activity, 10 labels per class, falls). Usage: bash bench/eval_pretrained.sh MODEL TAG
+# Every downstream row of weights/README.md for one model: uci-hapt, FallAllD wrist and SisFall
+# (activities and falls, all labels and 10 labels per class), FlowFM heads beside scratch and
+# handcrafted ones. Usage: bash bench/eval_pretrained.sh MODEL TAG
+#   BASELINES=0 runs only the FlowFM heads (and scratch fine-tuning beside fine-tuning, so both
+#   use the same worker count): scratch and handcrafted do not depend on MODEL (same seed, same
+#   folds), so an earlier TAG's columns stand for them.
 # Writes runs/eval-TAG-NAME/ and runs/eval-TAG-NAME.log; progress and timings on stderr.
 set -u
 M=$1; T=$2
 cd "$(dirname "$0")/.."
-run() { local name=$1; shift; echo "== $name: $*" >&2; /usr/bin/time -f "%e s" deno run -A cli/evaluate.ts --weights $M --seed 0 --workers 2 "$@" --out runs/eval-$T-$name > runs/eval-$T-$name.log 2>&1; tail -1 runs/eval-$T-$name.log >&2; }
-run hapt --dataset uci-hapt --heads probe,scratch-probe,handcrafted
-run hapt-10 --dataset uci-hapt --labels-per-class 10 --heads probe,finetune,scratch-probe,scratch-finetune,handcrafted
-run wrist-adl --dataset fallalld:wrist --task adl --heads probe,scratch-probe,handcrafted
-run wrist-adl-10 --dataset fallalld:wrist --task adl --labels-per-class 10 --heads probe,scratch-probe,handcrafted
-run wrist-falls --dataset fallalld:wrist --task falls --heads probe,scratch-probe,handcrafted
-run sisfall-adl --dataset sisfall --task adl --heads probe,scratch-probe,handcrafted
-run sisfall-adl-10 --dataset sisfall --task adl --labels-per-class 10 --heads probe,scratch-probe,handcrafted
-run sisfall-falls --dataset sisfall --task falls --heads probe,scratch-probe,handcrafted
+run() { # NAME FLOWFM_HEADS BASELINE_HEADS [cli/evaluate.ts args...]
+  local name=$1 heads=$2 base=$3; shift 3
+  [ "${BASELINES:-1}" != 0 ] && heads=$heads,$base
+  echo "== $name: $heads $*" >&2
+  /usr/bin/time -f "%e s" deno run -A cli/evaluate.ts --weights $M --seed 0 --workers 2 --heads $heads "$@" \
+    --out runs/eval-$T-$name > runs/eval-$T-$name.log 2>&1
+  tail -1 runs/eval-$T-$name.log >&2
+}
+B=scratch-probe,handcrafted; FT=probe,finetune,scratch-finetune
+run hapt probe $B --dataset uci-hapt
+run hapt-10 $FT $B --dataset uci-hapt --labels-per-class 10
+for set in wrist:fallalld:wrist sisfall:sisfall; do
+  name=${set%%:*} data=${set#*:}
+  run $name-adl probe $B --dataset $data --task adl
+  run $name-adl-10 probe $B --dataset $data --task adl --labels-per-class 10
+  run $name-falls probe $B --dataset $data --task falls
+  run $name-falls-10 $FT $B --dataset $data --task falls --labels-per-class 10
+done
