@@ -3,6 +3,8 @@
 # Expects OUT, PRESET, BATCH and STEPS; optional CHECKPOINT_EVERY (default 100), LABEL (prefix of
 # progress lines) and, for evaluate, HEADS (default probe).
 
+. bench/_deno.sh
+
 pretrain() { # NAME DATASETS [cli/train.ts flags...] -> OUT/NAME/model.safetensors
   local name=$1 data=$2; shift 2
   local out=$OUT/$name resume=""

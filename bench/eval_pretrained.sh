@@ -9,13 +9,15 @@
 set -u
 M=$1; T=$2
 cd "$(dirname "$0")/.."
+. bench/_deno.sh
 run() { # NAME FLOWFM_HEADS BASELINE_HEADS [cli/evaluate.ts args...]
   local name=$1 heads=$2 base=$3; shift 3
   [ "${BASELINES:-1}" != 0 ] && heads=$heads,$base
   echo "== $name: $heads $*" >&2
-  /usr/bin/time -f "%e s" deno run -A cli/evaluate.ts --weights $M --seed 0 --workers 2 --heads $heads "$@" \
-    --out runs/eval-$T-$name > runs/eval-$T-$name.log 2>&1
-  tail -1 runs/eval-$T-$name.log >&2
+  local t0=$SECONDS
+  deno run -A cli/evaluate.ts --weights "$M" --seed 0 --workers 2 --heads "$heads" "$@" \
+    --out "runs/eval-$T-$name" > "runs/eval-$T-$name.log" 2>&1
+  echo "$(tail -1 "runs/eval-$T-$name.log") ($((SECONDS - t0)) s)" >&2
 }
 B=scratch-probe,handcrafted; FT=probe,finetune,scratch-finetune
 run hapt probe $B --dataset uci-hapt

@@ -13,6 +13,7 @@
 set -eu
 RUN=$1 TAG=$2 CMD=$3 DATA=$4
 cd "$(dirname "$0")/.."
+. bench/_deno.sh
 W=weights/flowfm-small.safetensors
 step=$(deno run --allow-read="$RUN" cli/inspect.ts "$RUN/model.safetensors" --json |
   deno eval 'const j = JSON.parse(await new Response(Deno.stdin.readable).text()); console.log(j.config.step)')

@@ -8,6 +8,7 @@
 set -eu
 OUT=$1 PRESET=$2 BUDGETS=$3; shift 3
 cd "$(dirname "$0")/.."
+. bench/_deno.sh
 mkdir -p "$OUT"
 echo "$PRESET $*" > "$OUT/flags.txt"
 for steps in $BUDGETS; do

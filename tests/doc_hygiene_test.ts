@@ -96,3 +96,38 @@ Deno.test("README commands paste after the quick start: none starts with a bare 
     assert.deepEqual([...bare, ...inline], [], `${file}: commands that need Deno on the PATH`);
   }
 });
+
+/**
+ * Names of bench shell scripts in `scripts` that run `deno` without sourcing bench/_deno.sh (or
+ * `_runs.sh`, which sources it) and without finding a Deno binary themselves (`command -v deno`:
+ * the GPU kit carries the binary itself to a machine without network).
+ */
+export function scriptsNeedingDeno(scripts: Record<string, string>): string[] {
+  const sources = (t: string, f: string) => new RegExp(`^\\s*\\.\\s+bench/${f}\\b`, "m").test(t);
+  return Object.entries(scripts).filter(([name, text]) => {
+    const code = text.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
+    const runsDeno = /(^|[\s;(|&$])deno (run|eval|task|bench|test)\b/m.test(code);
+    const viaRuns = sources(text, "_runs\\.sh"); // _runs.sh sources _deno.sh itself
+    const own = /command -v "?deno\b|\bfor tool in deno\b/.test(code);
+    return runsDeno && name !== "_deno.sh" && !sources(text, "_deno\\.sh") && !viaRuns && !own;
+  }).map(([name]) => name);
+}
+
+Deno.test("bench shell scripts run after the quick start: they get deno via bench/_deno.sh", async () => {
+  assert.deepEqual(
+    scriptsNeedingDeno({
+      "a.sh": "cd x\ndeno run -A y.ts\n",
+      "b.sh": ". bench/_deno.sh\ndeno run z",
+    }),
+    ["a.sh"],
+  );
+  const dir = new URL("../bench/", import.meta.url);
+  const scripts: Record<string, string> = {};
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && e.name.endsWith(".sh")) {
+      scripts[e.name] = await Deno.readTextFile(new URL(e.name, dir));
+    }
+  }
+  assert.ok(Object.keys(scripts).length >= 5, "bench/*.sh not found");
+  assert.deepEqual(scriptsNeedingDeno(scripts), [], "these need Deno on the PATH");
+});
