@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 export { conv1dFilterGrad, conv1dInputGrad, conv1dSame, conv1dValid } from "./conv.ts";
 export { circularPad } from "./copy_kernels.ts";
 import { joinChannels, padLength, splitChannels } from "./copy_kernels.ts";
+import { groupNormFused } from "./norm_kernels.ts";
 
 function avgPool1d(x: tf.Tensor3D, size: number, stride: number): tf.Tensor3D {
   const [b, l, c] = x.shape;
@@ -70,33 +71,7 @@ export function groupNorm(x: tf.Tensor3D, groups: number, eps = 1e-5): tf.Tensor
   if (c % groups !== 0) {
     throw new Error(`groupNorm: ${c} channels (shape [${x.shape}]) not divisible by ${groups}`);
   }
-  return groupNormImpl(x, groups, eps);
-}
-
-// Group norm with its gradient written out (tfjs's autodiff of moments is several times slower
-// on wasm): with y the normalised value and r = 1 / sqrt(var + eps) per (window, group),
-// dx = r * (dy - mean(dy) - y * mean(dy * y)), means over the group's samples and channels.
-function groupNormImpl(x: tf.Tensor3D, groups: number, eps: number): tf.Tensor3D {
-  const [b, l, c] = x.shape;
-  const shape = [b, l, groups, c / groups];
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [input, save] = args as [tf.Tensor3D, tf.GradSaveFunc];
-    const g = tf.reshape(input, shape);
-    const { mean, variance } = tf.moments(g, [1, 3], true);
-    const r = tf.rsqrt(tf.add(variance, eps));
-    const y = tf.mul(tf.sub(g, mean), r);
-    save([y, r]);
-    return {
-      value: tf.reshape(y, [b, l, c]),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sy, sr] = saved;
-        const d = tf.reshape(dy, shape);
-        const md = tf.mean(d, [1, 3], true), mdy = tf.mean(tf.mul(d, sy), [1, 3], true);
-        return tf.reshape(tf.mul(sr, tf.sub(tf.sub(d, md), tf.mul(sy, mdy))), [b, l, c]);
-      },
-    };
-  });
-  return f(x) as tf.Tensor3D;
+  return groupNormFused(x, groups, eps);
 }
 
 /**
