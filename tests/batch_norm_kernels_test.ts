@@ -6,18 +6,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { batchNormTrain } from "../lib/model/batch_norm_kernels.ts";
 import { Rng } from "../lib/random.ts";
+import { maxAbsDiff } from "./_helpers.ts";
 
 /** Batch norm with batch statistics, tfjs ops only (autodiff through tf.moments). */
 function composed(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
   const { mean, variance } = tf.moments(x, [0, 1]);
   return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta);
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 for (const backend of ["wasm", "cpu"] as const) {
@@ -45,12 +39,12 @@ for (const backend of ["wasm", "cpu"] as const) {
       );
       ["value", "gradient in x", "gradient in gamma", "gradient in beta"].forEach((what, i) => {
         assert.deepEqual(got[i].shape, want[i].shape, what);
-        const d = maxDiff(got[i].dataSync(), want[i].dataSync());
+        const d = maxAbsDiff(got[i].dataSync(), want[i].dataSync());
         assert.ok(d < 1e-4, `${what} of [${b},${l},${c}]: off by ${d}`);
       });
       const m = tf.tidy(() => tf.moments(x, [0, 1]));
-      assert.ok(maxDiff(stats[0], m.mean.dataSync()) < 1e-5, "batch mean");
-      assert.ok(maxDiff(stats[1], m.variance.dataSync()) < 1e-4, "batch variance");
+      assert.ok(maxAbsDiff(stats[0], m.mean.dataSync()) < 1e-5, "batch mean");
+      assert.ok(maxAbsDiff(stats[1], m.variance.dataSync()) < 1e-4, "batch variance");
       tf.dispose([x, gamma, beta, dy, ...want, ...got, m.mean, m.variance]);
     }
     assert.equal(tf.memory().numTensors, before, "batch norm does not leak memory");

@@ -6,6 +6,7 @@ import { initBackend } from "../lib/runtime/backend.ts";
 import { groupNormFused } from "../lib/model/norm_kernels.ts";
 import { groupNorm } from "../lib/model/ops.ts";
 import { Rng } from "../lib/random.ts";
+import { maxAbsDiff } from "./_helpers.ts";
 
 /** Group norm and its gradient against `dy`, with tfjs's autodiff of tf.moments (the reference). */
 function reference(x: tf.Tensor3D, dy: tf.Tensor3D, groups: number, eps: number) {
@@ -20,13 +21,6 @@ function reference(x: tf.Tensor3D, dy: tf.Tensor3D, groups: number, eps: number)
     const dx = tf.grad((v) => tf.sum(tf.mul(f(v), dy)))(x);
     return { y: Array.from(y.dataSync()), dx: Array.from(dx.dataSync()) };
   });
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 for (const backend of ["wasm", "cpu"] as const) {
@@ -44,8 +38,8 @@ for (const backend of ["wasm", "cpu"] as const) {
         x,
       );
       assert.deepEqual(y.shape, [b, l, c]);
-      assert.ok(maxDiff(y.dataSync(), want.y) < 1e-5, `value [${b},${l},${c}]/${groups}`);
-      assert.ok(maxDiff(dx.dataSync(), want.dx) < 1e-4, `gradient [${b},${l},${c}]/${groups}`);
+      assert.ok(maxAbsDiff(y.dataSync(), want.y) < 1e-5, `value [${b},${l},${c}]/${groups}`);
+      assert.ok(maxAbsDiff(dx.dataSync(), want.dx) < 1e-4, `gradient [${b},${l},${c}]/${groups}`);
       tf.dispose([x, dy, y, dx]);
     }
     assert.equal(tf.memory().numTensors, before, "group norm does not leak memory");

@@ -12,92 +12,78 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { onWasm, registerWasmKernel } from "./wasm_kernels.ts";
 import { moments } from "./reduce.ts";
-
-/** What the kernels use of tfjs-backend-wasm's backend. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
 
 const FORWARD = "FlowFMBatchNorm", BACKWARD = "FlowFMBatchNormGrad";
 
 function register(): void {
   if (tf.getKernel(FORWARD, "wasm")) return;
-  tf.registerKernel({
-    kernelName: FORWARD,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
-      const be = backend as unknown as WasmBackend, eps = attrs!.eps as number;
-      const [b, l, c] = x.shape, rows = b * l;
-      const y = be.makeOutput([b, l, c], "float32"), mean = be.makeOutput([c], "float32");
-      const variance = be.makeOutput([c], "float32"), r = be.makeOutput([c], "float32");
-      // views after every allocation: an allocation may grow (and so detach) the heap
-      const xv = be.typedArrayFromHeap(x), yv = be.typedArrayFromHeap(y);
-      const gv = be.typedArrayFromHeap(gamma), bv = be.typedArrayFromHeap(beta);
-      const mv = be.typedArrayFromHeap(mean), vv = be.typedArrayFromHeap(variance);
-      const rv = be.typedArrayFromHeap(r);
-      const s = new Float64Array(c), q = new Float64Array(c);
-      for (let k = 0, row = 0; row < rows; row++) {
-        for (let ch = 0; ch < c; ch++, k++) {
-          const v = xv[k];
-          s[ch] += v;
-          q[ch] += v * v;
-        }
+  registerWasmKernel(FORWARD, (inputs, be, attrs) => {
+    const { x, gamma, beta } = inputs;
+    const eps = attrs.eps;
+    const [b, l, c] = x.shape, rows = b * l;
+    const y = be.makeOutput([b, l, c], "float32"), mean = be.makeOutput([c], "float32");
+    const variance = be.makeOutput([c], "float32"), r = be.makeOutput([c], "float32");
+    // views after every allocation: an allocation may grow (and so detach) the heap
+    const xv = be.typedArrayFromHeap(x), yv = be.typedArrayFromHeap(y);
+    const gv = be.typedArrayFromHeap(gamma), bv = be.typedArrayFromHeap(beta);
+    const mv = be.typedArrayFromHeap(mean), vv = be.typedArrayFromHeap(variance);
+    const rv = be.typedArrayFromHeap(r);
+    const s = new Float64Array(c), q = new Float64Array(c);
+    for (let k = 0, row = 0; row < rows; row++) {
+      for (let ch = 0; ch < c; ch++, k++) {
+        const v = xv[k];
+        s[ch] += v;
+        q[ch] += v * v;
       }
-      const m = new Float64Array(c), scale = new Float64Array(c), shift = new Float64Array(c);
-      for (let ch = 0; ch < c; ch++) {
-        m[ch] = s[ch] / rows;
-        const v = Math.max(0, q[ch] / rows - m[ch] * m[ch]);
-        mv[ch] = m[ch];
-        vv[ch] = v;
-        rv[ch] = 1 / Math.sqrt(Math.fround(v) + eps);
-        scale[ch] = rv[ch] * gv[ch];
-        shift[ch] = bv[ch] - m[ch] * scale[ch];
-      }
-      for (let k = 0, row = 0; row < rows; row++) {
-        for (let ch = 0; ch < c; ch++, k++) yv[k] = xv[k] * scale[ch] + shift[ch];
-      }
-      return [y, mean, variance, r];
-    },
+    }
+    const m = new Float64Array(c), scale = new Float64Array(c), shift = new Float64Array(c);
+    for (let ch = 0; ch < c; ch++) {
+      m[ch] = s[ch] / rows;
+      const v = Math.max(0, q[ch] / rows - m[ch] * m[ch]);
+      mv[ch] = m[ch];
+      vv[ch] = v;
+      rv[ch] = 1 / Math.sqrt(Math.fround(v) + eps);
+      scale[ch] = rv[ch] * gv[ch];
+      shift[ch] = bv[ch] - m[ch] * scale[ch];
+    }
+    for (let k = 0, row = 0; row < rows; row++) {
+      for (let ch = 0; ch < c; ch++, k++) yv[k] = xv[k] * scale[ch] + shift[ch];
+    }
+    return [y, mean, variance, r];
   });
-  tf.registerKernel({
-    kernelName: BACKWARD,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend }) => {
-      const { dy, x, mean, r, gamma } = inputs as Record<string, tf.TensorInfo>;
-      const be = backend as unknown as WasmBackend;
-      const [b, l, c] = x.shape, rows = b * l;
-      const dx = be.makeOutput([b, l, c], "float32"), dg = be.makeOutput([c], "float32");
-      const db = be.makeOutput([c], "float32");
-      const dv = be.typedArrayFromHeap(dy), xv = be.typedArrayFromHeap(x);
-      const mv = be.typedArrayFromHeap(mean), rv = be.typedArrayFromHeap(r);
-      const gv = be.typedArrayFromHeap(gamma), ov = be.typedArrayFromHeap(dx);
-      const dgv = be.typedArrayFromHeap(dg), dbv = be.typedArrayFromHeap(db);
-      const sd = new Float64Array(c), sdx = new Float64Array(c);
-      for (let k = 0, row = 0; row < rows; row++) {
-        for (let ch = 0; ch < c; ch++, k++) {
-          const d = dv[k];
-          sd[ch] += d;
-          sdx[ch] += d * (xv[k] - mv[ch]) * rv[ch];
-        }
+  registerWasmKernel(BACKWARD, (inputs, be) => {
+    const { dy, x, mean, r, gamma } = inputs;
+    const [b, l, c] = x.shape, rows = b * l;
+    const dx = be.makeOutput([b, l, c], "float32"), dg = be.makeOutput([c], "float32");
+    const db = be.makeOutput([c], "float32");
+    const dv = be.typedArrayFromHeap(dy), xv = be.typedArrayFromHeap(x);
+    const mv = be.typedArrayFromHeap(mean), rv = be.typedArrayFromHeap(r);
+    const gv = be.typedArrayFromHeap(gamma), ov = be.typedArrayFromHeap(dx);
+    const dgv = be.typedArrayFromHeap(dg), dbv = be.typedArrayFromHeap(db);
+    const sd = new Float64Array(c), sdx = new Float64Array(c);
+    for (let k = 0, row = 0; row < rows; row++) {
+      for (let ch = 0; ch < c; ch++, k++) {
+        const d = dv[k];
+        sd[ch] += d;
+        sdx[ch] += d * (xv[k] - mv[ch]) * rv[ch];
       }
-      const a = new Float64Array(c), bb = new Float64Array(c), g = new Float64Array(c);
-      for (let ch = 0; ch < c; ch++) {
-        dbv[ch] = sd[ch];
-        dgv[ch] = sdx[ch];
-        g[ch] = gv[ch] * rv[ch];
-        a[ch] = sd[ch] / rows;
-        bb[ch] = (sdx[ch] / rows) * rv[ch]; // times (x - mean) gives xhat * mean(dy * xhat)
+    }
+    const a = new Float64Array(c), bb = new Float64Array(c), g = new Float64Array(c);
+    for (let ch = 0; ch < c; ch++) {
+      dbv[ch] = sd[ch];
+      dgv[ch] = sdx[ch];
+      g[ch] = gv[ch] * rv[ch];
+      a[ch] = sd[ch] / rows;
+      bb[ch] = (sdx[ch] / rows) * rv[ch]; // times (x - mean) gives xhat * mean(dy * xhat)
+    }
+    for (let k = 0, row = 0; row < rows; row++) {
+      for (let ch = 0; ch < c; ch++, k++) {
+        ov[k] = g[ch] * (dv[k] - a[ch] - (xv[k] - mv[ch]) * bb[ch]);
       }
-      for (let k = 0, row = 0; row < rows; row++) {
-        for (let ch = 0; ch < c; ch++, k++) {
-          ov[k] = g[ch] * (dv[k] - a[ch] - (xv[k] - mv[ch]) * bb[ch]);
-        }
-      }
-      return [dx, dg, db];
-    },
+    }
+    return [dx, dg, db];
   });
 }
 
@@ -136,7 +122,7 @@ export function batchNormTrain(
       `batchNormTrain: expected x [batch, length, c] with gamma and beta of c values, got [${x.shape}], [${gamma.shape}] and [${beta.shape}]`,
     );
   }
-  if (tf.getBackend() !== "wasm" || x.dtype !== "float32") {
+  if (!onWasm(x)) {
     const { mean: mu, variance } = moments(x, [0, 1]);
     onStats?.(mu as tf.Tensor1D, variance as tf.Tensor1D);
     const scale = tf.mul(tf.rsqrt(tf.add(variance, eps)), gamma);

@@ -11,12 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-
-/** What the kernels use of tfjs-backend-wasm's backend. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
+import { onWasm, registerWasmKernel } from "./wasm_kernels.ts";
 
 /**
  * Pads a sequence circularly (wrap-around), as PyTorch's `padding_mode="circular"`.
@@ -56,88 +51,67 @@ const CONCAT = "FlowFMConcatChannels", FLIP = "FlowFMFlipFilter", CROP = "FlowFM
 
 function register(): void {
   if (tf.getKernel(SPLIT, "wasm")) return;
-  tf.registerKernel({
-    kernelName: SPLIT,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const x = inputs.x as tf.TensorInfo, be = backend as unknown as WasmBackend;
-      const [n, l, c] = x.shape, c1 = attrs!.c1 as number, c2 = c - c1;
-      const a = be.makeOutput([n, l, c1], "float32"), b = be.makeOutput([n, l, c2], "float32");
-      // views after both allocations: an allocation may grow (and so detach) the heap
-      const xv = be.typedArrayFromHeap(x), av = be.typedArrayFromHeap(a);
-      const bv = be.typedArrayFromHeap(b);
-      for (let r = 0; r < n * l; r++) {
-        av.set(xv.subarray(r * c, r * c + c1), r * c1);
-        bv.set(xv.subarray(r * c + c1, (r + 1) * c), r * c2);
-      }
-      return [a, b];
-    },
+  registerWasmKernel(SPLIT, (inputs, be, attrs) => {
+    const x = inputs.x;
+    const [n, l, c] = x.shape, c1 = attrs.c1, c2 = c - c1;
+    const a = be.makeOutput([n, l, c1], "float32"), b = be.makeOutput([n, l, c2], "float32");
+    // views after both allocations: an allocation may grow (and so detach) the heap
+    const xv = be.typedArrayFromHeap(x), av = be.typedArrayFromHeap(a);
+    const bv = be.typedArrayFromHeap(b);
+    for (let r = 0; r < n * l; r++) {
+      av.set(xv.subarray(r * c, r * c + c1), r * c1);
+      bv.set(xv.subarray(r * c + c1, (r + 1) * c), r * c2);
+    }
+    return [a, b];
   });
-  tf.registerKernel({
-    kernelName: WRAP,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const x = inputs.x as tf.TensorInfo, be = backend as unknown as WasmBackend;
-      const [n, l, c] = x.shape, p = attrs!.p as number, lp = l + 2 * p;
-      const out = be.makeOutput([n, lp, c], "float32");
-      const xv = be.typedArrayFromHeap(x), ov = be.typedArrayFromHeap(out);
-      for (let i = 0; i < n; i++) {
-        const xi = xv.subarray(i * l * c, (i + 1) * l * c), o = i * lp * c;
-        ov.set(xi.subarray((l - p) * c), o);
-        ov.set(xi, o + p * c);
-        ov.set(xi.subarray(0, p * c), o + (p + l) * c);
-      }
-      return out;
-    },
+  registerWasmKernel(WRAP, (inputs, be, attrs) => {
+    const x = inputs.x;
+    const [n, l, c] = x.shape, p = attrs.p, lp = l + 2 * p;
+    const out = be.makeOutput([n, lp, c], "float32");
+    const xv = be.typedArrayFromHeap(x), ov = be.typedArrayFromHeap(out);
+    for (let i = 0; i < n; i++) {
+      const xi = xv.subarray(i * l * c, (i + 1) * l * c), o = i * lp * c;
+      ov.set(xi.subarray((l - p) * c), o);
+      ov.set(xi, o + p * c);
+      ov.set(xi.subarray(0, p * c), o + (p + l) * c);
+    }
+    return out;
   });
-  tf.registerKernel({
-    kernelName: CONCAT,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend }) => {
-      const a = inputs.a as tf.TensorInfo, b = inputs.b as tf.TensorInfo;
-      const be = backend as unknown as WasmBackend;
-      const [n, l, c1] = a.shape, c2 = b.shape[2], c = c1 + c2;
-      const out = be.makeOutput([n, l, c], "float32");
-      const av = be.typedArrayFromHeap(a), bv = be.typedArrayFromHeap(b);
-      const ov = be.typedArrayFromHeap(out);
-      for (let r = 0; r < n * l; r++) {
-        ov.set(av.subarray(r * c1, (r + 1) * c1), r * c);
-        ov.set(bv.subarray(r * c2, (r + 1) * c2), r * c + c1);
-      }
-      return out;
-    },
+  registerWasmKernel(CONCAT, (inputs, be) => {
+    const a = inputs.a, b = inputs.b;
+    const [n, l, c1] = a.shape, c2 = b.shape[2], c = c1 + c2;
+    const out = be.makeOutput([n, l, c], "float32");
+    const av = be.typedArrayFromHeap(a), bv = be.typedArrayFromHeap(b);
+    const ov = be.typedArrayFromHeap(out);
+    for (let r = 0; r < n * l; r++) {
+      ov.set(av.subarray(r * c1, (r + 1) * c1), r * c);
+      ov.set(bv.subarray(r * c2, (r + 1) * c2), r * c + c1);
+    }
+    return out;
   });
-  tf.registerKernel({
-    kernelName: FLIP,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend }) => {
-      const w = inputs.w as tf.TensorInfo, be = backend as unknown as WasmBackend;
-      const [k, cin, cout] = w.shape;
-      const out = be.makeOutput([k, cout, cin], "float32");
-      const wv = be.typedArrayFromHeap(w), ov = be.typedArrayFromHeap(out);
-      for (let j = 0; j < k; j++) {
-        const src = j * cin * cout, dst = (k - 1 - j) * cout * cin;
-        for (let ci = 0; ci < cin; ci++) {
-          for (let co = 0; co < cout; co++) ov[dst + co * cin + ci] = wv[src + ci * cout + co];
-        }
+  registerWasmKernel(FLIP, (inputs, be) => {
+    const w = inputs.w;
+    const [k, cin, cout] = w.shape;
+    const out = be.makeOutput([k, cout, cin], "float32");
+    const wv = be.typedArrayFromHeap(w), ov = be.typedArrayFromHeap(out);
+    for (let j = 0; j < k; j++) {
+      const src = j * cin * cout, dst = (k - 1 - j) * cout * cin;
+      for (let ci = 0; ci < cin; ci++) {
+        for (let co = 0; co < cout; co++) ov[dst + co * cin + ci] = wv[src + ci * cout + co];
       }
-      return out;
-    },
+    }
+    return out;
   });
-  tf.registerKernel({
-    kernelName: CROP,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const x = inputs.x as tf.TensorInfo, be = backend as unknown as WasmBackend;
-      const [n, l, c] = x.shape, from = attrs!.from as number, len = attrs!.len as number;
-      const out = be.makeOutput([n, len, c], "float32");
-      const xv = be.typedArrayFromHeap(x), ov = be.typedArrayFromHeap(out);
-      for (let i = 0; i < n; i++) {
-        const a = (i * l + from) * c;
-        ov.set(xv.subarray(a, a + len * c), i * len * c);
-      }
-      return out;
-    },
+  registerWasmKernel(CROP, (inputs, be, attrs) => {
+    const x = inputs.x;
+    const [n, l, c] = x.shape, from = attrs.from, len = attrs.len;
+    const out = be.makeOutput([n, len, c], "float32");
+    const xv = be.typedArrayFromHeap(x), ov = be.typedArrayFromHeap(out);
+    for (let i = 0; i < n; i++) {
+      const a = (i * l + from) * c;
+      ov.set(xv.subarray(a, a + len * c), i * len * c);
+    }
+    return out;
   });
 }
 
@@ -216,10 +190,6 @@ export function flipFilter(w: tf.Tensor3D): tf.Tensor3D {
   if (!onWasm(w)) return tf.tidy(() => tf.transpose(tf.reverse(w, 0), [0, 2, 1]));
   register();
   return tf.engine().runKernel(FLIP, { w }) as tf.Tensor3D;
-}
-
-function onWasm(x: tf.Tensor): boolean {
-  return tf.getBackend() === "wasm" && x.dtype === "float32";
 }
 
 /**

@@ -12,12 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-
-/** What the kernels use of tfjs-backend-wasm's backend. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
+import { onWasm, registerWasmKernel } from "./wasm_kernels.ts";
 
 const FORWARD = "FlowFMGroupNorm", BACKWARD = "FlowFMGroupNormGrad";
 
@@ -54,64 +49,56 @@ function groupSums(
 
 function register(): void {
   if (tf.getKernel(FORWARD, "wasm")) return;
-  tf.registerKernel({
-    kernelName: FORWARD,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const x = inputs.x as tf.TensorInfo, be = backend as unknown as WasmBackend;
-      const [n, l, c] = x.shape, groups = attrs!.groups as number, eps = attrs!.eps as number;
-      const cg = c / groups, count = l * cg;
-      const y = be.makeOutput([n, l, c], "float32"), r = be.makeOutput([n, groups], "float32");
-      // views after both allocations: an allocation may grow (and so detach) the heap
-      const xv = be.typedArrayFromHeap(x), yv = be.typedArrayFromHeap(y);
-      const rv = be.typedArrayFromHeap(r);
-      const sum = new Float64Array(groups), sq = new Float64Array(groups);
-      const mean = new Float64Array(groups), scale = new Float64Array(groups);
-      for (let i = 0; i < n; i++) {
-        // one pass: E[x] and E[x^2] in float64 (exact enough for float32 activations)
-        groupSums(xv, null, i, l, c, cg, sum, sq);
+  registerWasmKernel(FORWARD, (inputs, be, attrs) => {
+    const x = inputs.x;
+    const [n, l, c] = x.shape, groups = attrs.groups, eps = attrs.eps;
+    const cg = c / groups, count = l * cg;
+    const y = be.makeOutput([n, l, c], "float32"), r = be.makeOutput([n, groups], "float32");
+    // views after both allocations: an allocation may grow (and so detach) the heap
+    const xv = be.typedArrayFromHeap(x), yv = be.typedArrayFromHeap(y);
+    const rv = be.typedArrayFromHeap(r);
+    const sum = new Float64Array(groups), sq = new Float64Array(groups);
+    const mean = new Float64Array(groups), scale = new Float64Array(groups);
+    for (let i = 0; i < n; i++) {
+      // one pass: E[x] and E[x^2] in float64 (exact enough for float32 activations)
+      groupSums(xv, null, i, l, c, cg, sum, sq);
+      for (let g = 0; g < groups; g++) {
+        mean[g] = sum[g] / count;
+        const variance = Math.max(0, sq[g] / count - mean[g] * mean[g]);
+        scale[g] = 1 / Math.sqrt(Math.fround(variance) + eps);
+        rv[i * groups + g] = scale[g];
+      }
+      for (let t = 0, k = i * l * c; t < l; t++) {
         for (let g = 0; g < groups; g++) {
-          mean[g] = sum[g] / count;
-          const variance = Math.max(0, sq[g] / count - mean[g] * mean[g]);
-          scale[g] = 1 / Math.sqrt(Math.fround(variance) + eps);
-          rv[i * groups + g] = scale[g];
-        }
-        for (let t = 0, k = i * l * c; t < l; t++) {
-          for (let g = 0; g < groups; g++) {
-            const m = mean[g], r = scale[g];
-            for (const end = k + cg; k < end; k++) yv[k] = (xv[k] - m) * r;
-          }
+          const m = mean[g], r = scale[g];
+          for (const end = k + cg; k < end; k++) yv[k] = (xv[k] - m) * r;
         }
       }
-      return [y, r];
-    },
+    }
+    return [y, r];
   });
-  tf.registerKernel({
-    kernelName: BACKWARD,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend }) => {
-      const dy = inputs.dy as tf.TensorInfo, y = inputs.y as tf.TensorInfo;
-      const r = inputs.r as tf.TensorInfo, be = backend as unknown as WasmBackend;
-      const [n, l, c] = dy.shape, groups = r.shape[1], cg = c / groups, count = l * cg;
-      const dx = be.makeOutput([n, l, c], "float32");
-      const dv = be.typedArrayFromHeap(dy), yv = be.typedArrayFromHeap(y);
-      const rv = be.typedArrayFromHeap(r), ov = be.typedArrayFromHeap(dx);
-      const md = new Float64Array(groups), mdy = new Float64Array(groups);
-      for (let i = 0; i < n; i++) {
-        groupSums(dv, yv, i, l, c, cg, md, mdy);
+  registerWasmKernel(BACKWARD, (inputs, be) => {
+    const dy = inputs.dy, y = inputs.y;
+    const r = inputs.r;
+    const [n, l, c] = dy.shape, groups = r.shape[1], cg = c / groups, count = l * cg;
+    const dx = be.makeOutput([n, l, c], "float32");
+    const dv = be.typedArrayFromHeap(dy), yv = be.typedArrayFromHeap(y);
+    const rv = be.typedArrayFromHeap(r), ov = be.typedArrayFromHeap(dx);
+    const md = new Float64Array(groups), mdy = new Float64Array(groups);
+    for (let i = 0; i < n; i++) {
+      groupSums(dv, yv, i, l, c, cg, md, mdy);
+      for (let g = 0; g < groups; g++) {
+        md[g] /= count;
+        mdy[g] /= count;
+      }
+      for (let t = 0, k = i * l * c; t < l; t++) {
         for (let g = 0; g < groups; g++) {
-          md[g] /= count;
-          mdy[g] /= count;
-        }
-        for (let t = 0, k = i * l * c; t < l; t++) {
-          for (let g = 0; g < groups; g++) {
-            const a = md[g], b = mdy[g], s = rv[i * groups + g];
-            for (const end = k + cg; k < end; k++) ov[k] = s * (dv[k] - a - yv[k] * b);
-          }
+          const a = md[g], b = mdy[g], s = rv[i * groups + g];
+          for (const end = k + cg; k < end; k++) ov[k] = s * (dv[k] - a - yv[k] * b);
         }
       }
-      return dx;
-    },
+    }
+    return dx;
   });
 }
 
@@ -136,10 +123,6 @@ function groupNormGradOps(dy: tf.Tensor3D, y: tf.Tensor3D, r: tf.Tensor2D): tf.T
     const md = tf.mean(d, [1, 3], true), mdy = tf.mean(tf.mul(d, sy), [1, 3], true);
     return tf.reshape(tf.mul(sr, tf.sub(tf.sub(d, md), tf.mul(sy, mdy))), [b, l, c]);
   });
-}
-
-function onWasm(x: tf.Tensor): boolean {
-  return tf.getBackend() === "wasm" && x.dtype === "float32";
 }
 
 /**
