@@ -1,24 +1,25 @@
 #!/bin/bash
 # Ships a pretraining run as the pretrained model (issue 12), every step of weights/README.md:
-#   1. exports RUN/model.safetensors to weights/flowfm-small.safetensors (F16) with its provenance
+#   1. exports SRC (a run's model.safetensors, or its checkpoint.safetensors when the run was
+#      stopped early) to weights/flowfm-small.safetensors (F16) with its provenance
 #      (data, recipe, command, card) and the .sha256 beside it;
 #   2. rewrites weights/flowfm-small.reference.json (the embeddings tests check every backend
 #      against);
 #   3. refits the ready uci-hapt classifier on the new encoder;
 #   4. evaluates the shipped file with bench/eval_pretrained.sh, FlowFM heads only unless
 #      BASELINES=1 (scratch and handcrafted do not depend on the model: an earlier TAG's stand).
-# Usage: bash bench/ship_pretrained.sh RUN TAG "TRAIN COMMAND" "DATA DESCRIPTION"
-# e.g.   bash bench/ship_pretrained.sh runs/pretrain-all s4000 "$(cat runs/pretrain-all/command)" \
-#          "uci-hapt, sp-sw-har, SisFall, FallAllD neck+wrist+waist: 34,837 windows"
+# Usage: bash bench/ship_pretrained.sh SRC TAG "TRAIN COMMAND" "DATA DESCRIPTION"
+# e.g.   bash bench/ship_pretrained.sh runs/pretrain-all/model.safetensors s4000 \
+#          "$(cat runs/pretrain-all/command)" "uci-hapt, sp-sw-har, SisFall, FallAllD: 34,837 windows"
 set -eu
-RUN=$1 TAG=$2 CMD=$3 DATA=$4
+SRC=$1 TAG=$2 CMD=$3 DATA=$4
 cd "$(dirname "$0")/.."
 . bench/_deno.sh
 W=weights/flowfm-small.safetensors
-step=$(deno run --allow-read="$RUN" cli/inspect.ts "$RUN/model.safetensors" --json |
+step=$(deno run --allow-read="$SRC" cli/inspect.ts "$SRC" --json |
   deno eval 'const j = JSON.parse(await new Response(Deno.stdin.readable).text()); console.log(j.config.step)')
-echo "== export $RUN/model.safetensors (step $step) -> $W" >&2
-deno run --allow-read="$RUN,weights" --allow-write=weights cli/export.ts "$RUN/model.safetensors" "$W" \
+echo "== export $SRC (step $step) -> $W" >&2
+deno run --allow-read="$SRC,weights" --allow-write=weights cli/export.ts "$SRC" "$W" \
   --meta data="$DATA" --meta command="$CMD" --meta card=weights/README.md \
   --meta recipe="the default recipe of cli/train.ts at step $step (the training metadata has every setting)"
 echo "== reference embeddings" >&2
