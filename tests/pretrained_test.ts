@@ -237,3 +237,20 @@ Deno.test("export: a checkpoint of a run with EMA gives the averaged encoder", a
   }
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("the model card names the shipped files' sizes and SHA-256 as they are", async () => {
+  const dir = new URL("../weights/", import.meta.url);
+  const card = await Deno.readTextFile(new URL("README.md", dir));
+  for (const name of ["flowfm-small.safetensors", "flowfm-small.uci-hapt.classifier.safetensors"]) {
+    const bytes = await Deno.readFile(new URL(name, dir));
+    const sha = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)))
+      .map((b) => b.toString(16).padStart(2, "0")).join("");
+    const row = card.split("\n").find((l) => l.includes(`\`${name}\``) && l.startsWith("|"));
+    assert.ok(row, `weights/README.md: no table row for ${name}`);
+    assert.ok(
+      row.includes(sha),
+      `weights/README.md: ${name} has SHA-256 ${sha}, the card says ${row}`,
+    );
+    assert.ok(row.includes(bytes.length.toLocaleString("en-US")), `${name}: ${bytes.length} bytes`);
+  }
+});
