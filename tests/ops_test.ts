@@ -267,7 +267,7 @@ Deno.test("conv1dSame's fused gradients equal those of explicit padding + valid 
   }
 });
 
-Deno.test("conv1dSame's gradients on wasm (conv2d filter gradient, copy kernels) match cpu", async () => {
+Deno.test("conv1dSame's gradients on wasm (GEMM filter gradient, copy kernels) match cpu", async () => {
   const rng = new Rng(6);
   const data = {
     x: rng.normals(3 * 40 * 6),

@@ -15,6 +15,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor3D } from "../tensors.ts";
 import { flipFilter, wrapPad } from "./copy_kernels.ts";
+import { filterGradMatMul } from "./filter_grad.ts";
+import { onWasm } from "./wasm_kernels.ts";
 
 function checkRank(name: string, x: tf.Tensor, rank: number, what: string): void {
   if (x.rank !== rank) {
@@ -48,13 +50,19 @@ export function conv1dFilterGrad(x: Tensor3D, dy: Tensor3D, k: number): Tensor3D
  * each side when `samePadding`, else 0. A correlation over the length axis summed over the batch
  * is itself a convolution: the input channels become the batch, the batch becomes the channels,
  * and `dy` is the filter (width lout). One conv2d (XNNPACK on wasm) replaces k slices + concat +
- * transpose + matMul, 2.7-4x faster on the small preset's layers. (A plain matMul over a row-copied
- * im2col matrix was tried on wasm: 2x slower inside a training step, whatever micro-benchmarks say.)
+ * transpose + matMul, 2.7-4x faster on the small preset's layers. On wasm a GEMM over shifted rows
+ * of the transposed input (`./filter_grad.ts`) is faster still; there the conv2d is not used.
+ * (A matMul over a row-copied im2col matrix, contracted with `transposeA`, was 2x slower.)
  */
 function filterGrad(x: tf.Tensor3D, dy: tf.Tensor3D, k: number, samePadding: boolean): tf.Tensor3D {
   const [b, lin, cin] = x.shape;
   const [, lout, cout] = dy.shape;
   const p = samePadding ? (k - 1) / 2 : 0;
+  if (onWasm(x)) {
+    return p === 0
+      ? filterGradMatMul(x, dy, k)
+      : tf.tidy(() => filterGradMatMul(tf.pad(x, [[0, 0], [p, p], [0, 0]]), dy, k));
+  }
   const xi = tf.reshape(tf.transpose(x, [2, 1, 0]), [cin, 1, lin, b]) as tf.Tensor4D;
   const f = tf.reshape(tf.transpose(dy, [1, 0, 2]), [1, lout, b, cout]) as tf.Tensor4D;
   const o = p === 0
