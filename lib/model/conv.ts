@@ -47,28 +47,47 @@ export function conv1dFilterGrad(x: Tensor3D, dy: Tensor3D, k: number): Tensor3D
 
 /**
  * `dW[j, ci, co] = sum_{b,l} x[b, l + j - pad, ci] dy[b, l, co]` with `pad = (k - 1) / 2` zeros
- * each side when `samePadding`, else 0. A correlation over the length axis summed over the batch
- * is itself a convolution: the input channels become the batch, the batch becomes the channels,
- * and `dy` is the filter (width lout). One conv2d (XNNPACK on wasm) replaces k slices + concat +
- * transpose + matMul, 2.7-4x faster on the small preset's layers. On wasm a GEMM over shifted rows
- * of the transposed input (`./filter_grad.ts`) is faster still; there the conv2d is not used.
- * (A matMul over a row-copied im2col matrix, contracted with `transposeA`, was 2x slower.)
+ * each side when `samePadding`, else 0: a GEMM over shifted rows on wasm
+ * (`./filter_grad.ts`), {@link filterGradConv2d} elsewhere.
  */
 function filterGrad(x: tf.Tensor3D, dy: tf.Tensor3D, k: number, samePadding: boolean): tf.Tensor3D {
+  const p = samePadding ? (k - 1) / 2 : 0;
+  if (!onWasm(x)) return filterGradConv2d(x, dy, k, p);
+  return p === 0
+    ? filterGradMatMul(x, dy, k)
+    : tf.tidy(() => filterGradMatMul(tf.pad(x, [[0, 0], [p, p], [0, 0]]), dy, k));
+}
+
+/**
+ * The filter gradient as one conv2d: a correlation over the length axis summed over the batch is
+ * itself a convolution, in which the input channels become the batch, the batch becomes the
+ * channels, and `dy` is the filter (width `outLength`). It replaces k slices + concat + transpose
+ * + matMul (2.7-4x faster on the `small` preset's layers on wasm, where the GEMM of
+ * `./filter_grad.ts` is faster still; a matMul over a row-copied im2col matrix contracted with
+ * `transposeA` was 2x slower). Used on cpu and WebGPU.
+ *
+ * @param x Input, shape `[batch, inLength, inChannels]`.
+ * @param dy Output gradient, shape `[batch, inLength + 2 * pad - k + 1, outChannels]`.
+ * @param k Kernel width.
+ * @param pad Zeros assumed on each side of `x`.
+ * @returns Shape `[k, inChannels, outChannels]`.
+ */
+export function filterGradConv2d(
+  x: tf.Tensor3D,
+  dy: tf.Tensor3D,
+  k: number,
+  pad = 0,
+): tf.Tensor3D {
   const [b, lin, cin] = x.shape;
   const [, lout, cout] = dy.shape;
-  const p = samePadding ? (k - 1) / 2 : 0;
-  if (onWasm(x)) {
-    return p === 0
-      ? filterGradMatMul(x, dy, k)
-      : tf.tidy(() => filterGradMatMul(tf.pad(x, [[0, 0], [p, p], [0, 0]]), dy, k));
-  }
-  const xi = tf.reshape(tf.transpose(x, [2, 1, 0]), [cin, 1, lin, b]) as tf.Tensor4D;
-  const f = tf.reshape(tf.transpose(dy, [1, 0, 2]), [1, lout, b, cout]) as tf.Tensor4D;
-  const o = p === 0
-    ? tf.conv2d(xi, f, 1, "valid")
-    : tf.conv2d(xi, f, 1, [[0, 0], [0, 0], [p, p], [0, 0]]); // [cin, 1, k, cout]
-  return tf.transpose(tf.reshape(o, [cin, k, cout]), [1, 0, 2]);
+  return tf.tidy(() => {
+    const xi = tf.reshape(tf.transpose(x, [2, 1, 0]), [cin, 1, lin, b]) as tf.Tensor4D;
+    const f = tf.reshape(tf.transpose(dy, [1, 0, 2]), [1, lout, b, cout]) as tf.Tensor4D;
+    const o = pad === 0
+      ? tf.conv2d(xi, f, 1, "valid")
+      : tf.conv2d(xi, f, 1, [[0, 0], [0, 0], [pad, pad], [0, 0]]); // [cin, 1, k, cout]
+    return tf.transpose(tf.reshape(o, [cin, k, cout]), [1, 0, 2]);
+  });
 }
 
 /**
