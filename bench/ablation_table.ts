@@ -1,5 +1,7 @@
 // Summarises bench/ablation.sh's rows as the README's ablation table (Markdown on stdout).
 // deno run -A bench/ablation_table.ts [DIR]   (DIR: default runs/ablation)
+import { headF1, readReport } from "./_reports.ts";
+
 const dir = Deno.args[0] ?? "runs/ablation";
 // Transfer columns first (the evaluation set was left out of pretraining), then in-domain ones.
 const COLUMNS: [string, string][] = [
@@ -14,21 +16,8 @@ const COLUMNS: [string, string][] = [
 ];
 const TRANSFER = 5; // the first five columns
 
-interface Report {
-  heads: { head: string; summary: { macroF1: { mean: number; sd: number } } }[];
-}
-
-async function readJson<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await Deno.readTextFile(path)) as T;
-  } catch {
-    return null;
-  }
-}
-
 async function cell(row: string, col: string, head: string): Promise<number | null> {
-  const r = await readJson<Report>(`${dir}/${row}/eval-${col}/report.json`);
-  return r?.heads.find((h) => h.head === head)?.summary.macroF1.mean ?? null;
+  return headF1(readReport(`${dir}/${row}/eval-${col}/report.json`), head)?.mean ?? null;
 }
 
 const rows: string[] = [];

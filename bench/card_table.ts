@@ -4,6 +4,8 @@
 //   handcrafted: they do not depend on the model) is taken from the first BASELINE_PREFIX + ROW
 //   (or + ROW-ft) report that has it, with the same data set, task and labels per class.
 //   e.g. deno run --allow-read=runs bench/card_table.ts s4000 runs/eval-s3600- runs/transfer/eval-s2587-
+import { headF1, readReport as read, type Report } from "./_reports.ts";
+
 const [tag, ...prefixes] = Deno.args;
 if (!tag) {
   console.error("usage: deno run --allow-read=runs bench/card_table.ts TAG [BASELINE_PREFIX ...]");
@@ -22,20 +24,6 @@ const ROWS: [string, string][] = [
   ["sisfall-falls-10", "SisFall falls, 10 per class"],
 ];
 const HEADS = ["probe", "finetune", "scratch-probe", "scratch-finetune", "handcrafted"];
-
-interface Report {
-  args: string[];
-  heads: { head: string; summary: { macroF1: { mean: number; sd: number } } }[];
-}
-
-function read(path: string): Report | null {
-  try {
-    return JSON.parse(Deno.readTextFileSync(path)) as Report;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
-}
 
 /** The data set, task and labels per class a report was run with. */
 function protocol(r: Report): string {
@@ -74,10 +62,10 @@ for (const [row, title] of ROWS) {
     ];
     for (const dir of candidates) {
       const r = dir.endsWith(`${tag}-${row}`) ? own : read(`${dir}/report.json`);
-      const h = r?.heads.find((x) => x.head === head);
+      const h = headF1(r, head);
       if (!r || !h || protocol(r) !== protocol(own)) continue;
       if (r !== own) sources.add(dir);
-      const { mean, sd } = h.summary.macroF1;
+      const { mean, sd } = h;
       return `${mean.toFixed(3)} ± ${sd.toFixed(3)}`;
     }
     return "–";

@@ -1,0 +1,35 @@
+// What the bench table scripts (card_table.ts, ablation_table.ts, curve_table.ts) read of
+// cli/evaluate.ts's report.json.
+
+/** The parts of a report.json the tables use. */
+export interface Report {
+  args: string[];
+  heads: { head: string; summary: { macroF1: { mean: number; sd: number } } }[];
+}
+
+/**
+ * Reads a report.json; null when the file does not exist (a row not run yet).
+ *
+ * @param path The report's path.
+ * @returns The report, or null.
+ * @throws Error naming the file when it exists but cannot be read or parsed.
+ */
+export function readReport(path: string): Report | null {
+  try {
+    return JSON.parse(Deno.readTextFileSync(path)) as Report;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * A head's macro F1 (mean and SD over test subjects), or null when the report lacks the head.
+ *
+ * @param r A report, or null.
+ * @param head probe, finetune, scratch-probe, scratch-finetune or handcrafted.
+ * @returns Mean and SD, or null.
+ */
+export function headF1(r: Report | null, head: string): { mean: number; sd: number } | null {
+  return r?.heads.find((h) => h.head === head)?.summary.macroF1 ?? null;
+}
