@@ -155,27 +155,30 @@ export async function shareMemory(
  *
  * @param replies One reply per worker, in worker order.
  * @param shared Where the gradients are when the replies do not carry them (and where to sum).
- * @returns The batch loss, the summed gradients and worker 0's batch-norm running statistics
- *   (views into `shared` when given: valid until the next step).
+ * @returns The batch loss, the summed gradients, their global norm (accumulated in float64) and
+ *   worker 0's batch-norm running statistics (views into `shared` when given: valid until the
+ *   next step).
  */
 export function sumReplies(
   replies: readonly GradReply[],
   shared: Exchange | null = null,
-): { loss: number; grads: Float32Array; buffers: Float32Array } {
+): { loss: number; grads: Float32Array; buffers: Float32Array; norm: number } {
   const part = (r: GradReply, i: number) =>
     r.grads && r.buffers ? { g: r.grads, b: r.buffers } : {
       g: shared!.grads[i].subarray(0, shared!.trainable),
       b: shared!.grads[i].subarray(shared!.trainable),
     };
   const parts = replies.map(part);
-  let loss = 0;
-  const sum = shared ? shared.sum.fill(0) : new Float32Array(parts[0].g.length);
-  for (let w = 0; w < parts.length; w++) {
-    loss += replies[w].loss;
+  let loss = 0, sq = 0;
+  const sum = shared ? shared.sum : new Float32Array(parts[0].g.length);
+  sum.set(parts[0].g);
+  for (let w = 1; w < parts.length; w++) {
     const g = parts[w].g;
     for (let i = 0; i < sum.length; i++) sum[i] += g[i];
   }
-  return { loss, grads: sum, buffers: parts[0].b };
+  for (let w = 0; w < parts.length; w++) loss += replies[w].loss;
+  for (let i = 0; i < sum.length; i++) sq += sum[i] * sum[i];
+  return { loss, grads: sum, buffers: parts[0].b, norm: Math.sqrt(sq) };
 }
 
 /**

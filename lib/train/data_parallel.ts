@@ -183,11 +183,11 @@ export class DataParallelTrainer {
       throw new Error(`train step: need at least 2 windows of [${len}, ${ch}] per batch, got ${n}`);
     }
     const draws = this.#trainer.draw(n, batch, source);
-    const { loss, grads: sum, buffers } = await this.gradients(batch, draws, this.steps + 1);
+    const { loss, grads: sum, buffers, norm } = await this.gradients(batch, draws, this.steps + 1);
     const grads = unflatten(this.model.params, this.#keys.trainable, sum);
     let result: StepResult;
     try {
-      result = await this.#trainer.applyGradients(loss, grads);
+      result = await this.#trainer.applyGradients(loss, grads, norm);
     } finally {
       tf.dispose([...grads.values()]);
     }
@@ -203,13 +203,14 @@ export class DataParallelTrainer {
    * @param draws The step's noise, times and views for all `n` windows.
    * @param step Step number, for error messages.
    * @returns The batch loss, the gradient of every trainable parameter (concatenated in the
-   *   order of `model.params.trainable`) and worker 0's batch-norm running statistics.
+   *   order of `model.params.trainable`), its global norm and worker 0's batch-norm running
+   *   statistics.
    */
   async gradients(
     batch: Float32Array,
     draws: StepDraws,
     step = this.steps + 1,
-  ): Promise<{ loss: number; grads: Float32Array; buffers: Float32Array }> {
+  ): Promise<{ loss: number; grads: Float32Array; buffers: Float32Array; norm: number }> {
     const per = this.model.config.windowLength * this.model.config.channels, n = batch.length / per;
     const used = this.#slots.slice(0, shardCount(this.#slots.length, n));
     const replies = await Promise.all(used.map((slot, i) => {

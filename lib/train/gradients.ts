@@ -248,12 +248,55 @@ export async function clipGradients(
   grads: Map<string, Tensor>,
   clipNorm: number,
 ): Promise<{ norm: number; grads: Map<string, Tensor>; scaled: boolean }> {
-  const sq = tf.tidy(() => tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))));
-  const norm = Math.sqrt((await sq.data())[0]);
-  sq.dispose();
-  const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
+  const norm = await gradientNorm(grads);
+  const scale = clipScale(norm, clipNorm);
   if (scale === 1 || !Number.isFinite(norm)) return { norm, grads, scaled: false };
   const out = new Map<string, tf.Tensor>();
   for (const [k, g] of grads) out.set(k, tf.mul(g, scale));
   return { norm, grads: out, scaled: true };
+}
+
+/**
+ * The global (L2) norm of all gradients together.
+ *
+ * @param grads Gradients.
+ * @returns The norm.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend } from "../runtime/backend.ts";
+ * import { gradientNorm } from "./gradients.ts";
+ * await initBackend("cpu");
+ * const g = new Map([["a", tf.tensor1d([3])], ["b", tf.tensor1d([4])]]);
+ * assert.equal(await gradientNorm(g), 5);
+ * tf.dispose([...g.values()]);
+ * ```
+ */
+export async function gradientNorm(grads: Map<string, Tensor>): Promise<number> {
+  const sq = tf.tidy(() => tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))));
+  try {
+    return Math.sqrt((await sq.data())[0]);
+  } finally {
+    sq.dispose();
+  }
+}
+
+/**
+ * The factor that clips a gradient of norm `norm` to at most `clipNorm`.
+ *
+ * @param norm The gradient's global norm.
+ * @param clipNorm Largest allowed norm; `0` = no clipping.
+ * @returns `clipNorm / norm` when clipping applies, else 1.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clipScale } from "./gradients.ts";
+ * assert.equal(clipScale(5, 1), 0.2);
+ * assert.equal(clipScale(0.5, 1), 1);
+ * assert.equal(clipScale(5, 0), 1);
+ * ```
+ */
+export function clipScale(norm: number, clipNorm: number): number {
+  return clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
 }

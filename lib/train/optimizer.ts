@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor } from "../tensors.ts";
 import type { Params } from "../model/params.ts";
 import { TRAIN_DEFAULTS } from "./defaults.ts";
+import { adamStep } from "./adam_kernel.ts";
 
 /** Adam hyper-parameters. */
 export interface AdamOptions {
@@ -88,8 +89,9 @@ export class Adam {
   /**
    * Applies one update. Does not dispose `grads`.
    * @param grads Gradient per trainable parameter name.
+   * @param gradScale Factor on every gradient (gradient clipping), applied inside the update.
    */
-  apply(grads: Map<string, Tensor>): void {
+  apply(grads: Map<string, Tensor>, gradScale = 1): void {
     this.#t++;
     const b1 = this.#beta1, b2 = this.#beta2;
     const stepSize = (this.lr * Math.sqrt(1 - b2 ** this.#t)) / (1 - b1 ** this.#t);
@@ -97,12 +99,12 @@ export class Adam {
       const m = this.#m.get(name), v = this.#v.get(name);
       if (!m || !v) throw new Error(`Adam: gradient for unknown or frozen parameter "${name}"`);
       tf.tidy(() => {
-        const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
-        const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
+        const p = this.#params.get(name);
+        const k = { beta1: b1, beta2: b2, stepSize, eps: this.#eps, gradScale };
+        const [p1, m1, v1] = adamStep(p, m, v, g, k); // one kernel on wasm
         m.assign(m1);
         v.assign(v1);
-        const p = this.#params.get(name);
-        p.assign(tf.sub(p, tf.div(tf.mul(m1, stepSize), tf.add(tf.sqrt(v1), this.#eps))));
+        p.assign(p1);
       });
     }
   }

@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor3D } from "../tensors.ts";
 import type { AugmentOptions } from "./augment.ts";
-import { batchGradients, clipGradients, drawStep, type StepDraws } from "./gradients.ts";
+import { batchGradients, clipScale, drawStep, gradientNorm, type StepDraws } from "./gradients.ts";
 import { type ObjectiveSpec, objectiveSpec } from "../flow/objective.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import { Adam } from "./optimizer.ts";
@@ -175,23 +175,26 @@ export class Trainer {
    *
    * @param loss The batch's loss.
    * @param grads Gradients by parameter name (not disposed).
+   * @param norm Their global norm when the caller has it (data-parallel training computes it from
+   *   the flat sum); computed here when not given.
    * @returns Step number, loss and gradient norm.
    * @throws TrainingDivergedError when the loss or gradient norm is NaN or infinite; then
    *   nothing is updated.
    */
-  async applyGradients(loss: number, grads: Map<string, Tensor>): Promise<StepResult> {
+  async applyGradients(
+    loss: number,
+    grads: Map<string, Tensor>,
+    norm?: number,
+  ): Promise<StepResult> {
     const step = this.steps + 1;
     if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, `loss is ${loss}`);
-    const clipped = await clipGradients(grads, this.#options.clipNorm);
-    try {
-      if (!Number.isFinite(clipped.norm)) {
-        throw new TrainingDivergedError(step, `gradient norm is ${clipped.norm}`);
-      }
-      this.optimizer.apply(clipped.grads);
-      return { step, loss, gradNorm: clipped.norm };
-    } finally {
-      if (clipped.scaled) tf.dispose([...clipped.grads.values()]);
+    const gradNorm = norm ?? await gradientNorm(grads);
+    if (!Number.isFinite(gradNorm)) {
+      throw new TrainingDivergedError(step, `gradient norm is ${gradNorm}`);
     }
+    // clipping is a factor on the gradient, applied inside the Adam update
+    this.optimizer.apply(grads, clipScale(gradNorm, this.#options.clipNorm));
+    return { step, loss, gradNorm };
   }
 
   /**
