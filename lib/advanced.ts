@@ -89,10 +89,10 @@ export {
   type BatchGradientOptions,
   type BatchGradients,
   batchGradients,
-  clipGradients,
   drawStep,
   type StepDraws,
 } from "./train/gradients.ts";
+export { clipGradients } from "./train/clip.ts";
 export { type DataParallelOptions, DataParallelTrainer } from "./train/data_parallel.ts";
 export { Adam, type AdamOptions } from "./train/optimizer.ts";
 export { type AugmentOptions } from "./train/augment.ts";

@@ -1,8 +1,8 @@
 /**
  * The gradient half of a training step, shared by the single-process {@link Trainer} and the
  * data-parallel workers: the random draws of a step ({@link drawStep}), the loss and gradients of
- * a batch or of one shard of it ({@link batchGradients}), and the global-norm check and clip
- * ({@link clipGradients}).
+ * a batch or of one shard of it ({@link batchGradients}). The global-norm clip is in
+ * `./clip.ts`.
  *
  * @module
  */
@@ -221,82 +221,4 @@ export function batchGradients(
   const named = new Map<string, tf.Tensor>();
   for (const [tfName, g] of Object.entries(grads)) named.set(names.get(tfName)!, g);
   return { value: value!, grads: named };
-}
-
-/**
- * The global gradient norm, and the gradients scaled to at most `clipNorm` (new tensors only
- * when scaled; the caller disposes what it passed and, when `scaled`, what it got).
- *
- * @param grads Gradients.
- * @param clipNorm Largest allowed norm; `0` = no clipping.
- * @returns The norm before clipping and the (possibly scaled) gradients.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "../runtime/backend.ts";
- * import { clipGradients } from "./gradients.ts";
- * await initBackend("cpu");
- * const g = new Map([["w", tf.tensor1d([3, 4])]]);
- * const r = await clipGradients(g, 1);
- * assert.equal(r.norm, 5);
- * assert.ok(Math.abs((await r.grads.get("w")!.data())[1] - 0.8) < 1e-6);
- * tf.dispose([...g.values(), ...r.grads.values()]);
- * ```
- */
-export async function clipGradients(
-  grads: Map<string, Tensor>,
-  clipNorm: number,
-): Promise<{ norm: number; grads: Map<string, Tensor>; scaled: boolean }> {
-  const norm = await gradientNorm(grads);
-  const scale = clipScale(norm, clipNorm);
-  if (scale === 1 || !Number.isFinite(norm)) return { norm, grads, scaled: false };
-  const out = new Map<string, tf.Tensor>();
-  for (const [k, g] of grads) out.set(k, tf.mul(g, scale));
-  return { norm, grads: out, scaled: true };
-}
-
-/**
- * The global (L2) norm of all gradients together.
- *
- * @param grads Gradients.
- * @returns The norm.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "../runtime/backend.ts";
- * import { gradientNorm } from "./gradients.ts";
- * await initBackend("cpu");
- * const g = new Map([["a", tf.tensor1d([3])], ["b", tf.tensor1d([4])]]);
- * assert.equal(await gradientNorm(g), 5);
- * tf.dispose([...g.values()]);
- * ```
- */
-export async function gradientNorm(grads: Map<string, Tensor>): Promise<number> {
-  const sq = tf.tidy(() => tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))));
-  try {
-    return Math.sqrt((await sq.data())[0]);
-  } finally {
-    sq.dispose();
-  }
-}
-
-/**
- * The factor that clips a gradient of norm `norm` to at most `clipNorm`.
- *
- * @param norm The gradient's global norm.
- * @param clipNorm Largest allowed norm; `0` = no clipping.
- * @returns `clipNorm / norm` when clipping applies, else 1.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { clipScale } from "./gradients.ts";
- * assert.equal(clipScale(5, 1), 0.2);
- * assert.equal(clipScale(0.5, 1), 1);
- * assert.equal(clipScale(5, 0), 1);
- * ```
- */
-export function clipScale(norm: number, clipNorm: number): number {
-  return clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
 }

@@ -9,7 +9,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor3D } from "../tensors.ts";
 import type { AugmentOptions } from "./augment.ts";
-import { batchGradients, clipScale, drawStep, gradientNorm, type StepDraws } from "./gradients.ts";
+import { batchGradients, drawStep, type StepDraws } from "./gradients.ts";
+import { clipScale, gradientNorm } from "./clip.ts";
 import { type ObjectiveSpec, objectiveSpec } from "../flow/objective.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import { Adam } from "./optimizer.ts";
