@@ -40,7 +40,9 @@ export const RECIPE_HELP =
 Encoder input and output (architecture; new runs only):
   --remove-gravity          subtract each window's per-axis mean (gravity) before the encoder
   --magnitude               give the encoder |a| as a fourth input channel
-  --bottleneck N            z = the layer-normalised projection of the pooled features to N dims`;
+  --bottleneck N            z = the layer-normalised projection of the pooled features to N dims
+  --aux-tasks WEIGHT        add SSL-Wearables' tasks (arrow of time, permutation, time-warp) as
+                            three binary heads on z, their cross-entropy times WEIGHT in the loss`;
 
 /** Flag names of the recipe, for `parseArgs`. */
 export const RECIPE_OPTIONS = {
@@ -59,6 +61,7 @@ export const RECIPE_OPTIONS = {
   "remove-gravity": { type: "boolean" },
   magnitude: { type: "boolean" },
   bottleneck: { type: "string" },
+  "aux-tasks": { type: "string" },
 } as const;
 
 type Flags = Record<string, unknown>;
@@ -116,6 +119,9 @@ export function encoderFlags(values: Flags): Partial<EncoderConfig> {
   if (values.magnitude) o.magnitude = true;
   if (values.bottleneck !== undefined) {
     o.bottleneck = numberFlag(values, "bottleneck", 0, { min: 1, integer: true });
+  }
+  if (values["aux-tasks"] !== undefined) {
+    o.auxTasks = numberFlag(values, "aux-tasks", 0, { min: 0 });
   }
   return o;
 }

@@ -164,6 +164,7 @@ export function runOptions(
     ],
     ["magnitude", encoder.magnitude, resumed?.model.config.encoder?.magnitude ?? false],
     ["bottleneck", encoder.bottleneck, resumed?.model.config.encoder?.bottleneck ?? 0],
+    ["aux-tasks", encoder.auxTasks, resumed?.model.config.encoder?.auxTasks ?? 0],
     ["random-crops", values["random-crops"] ? true : undefined, resumed?.state.config.randomCrops],
     [
       "shifted-view",

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     e.removeGravity ? "gravity removed" : "",
     e.magnitude ? "magnitude channel" : "",
     e.bottleneck ? `bottleneck ${e.bottleneck}` : "",
+    e.auxTasks ? `auxiliary tasks (weight ${e.auxTasks})` : "",
   ].filter((x) => x);
   const zLine = `z ${embeddingDim(c)}-d` +
     (encoderOptions.length ? ` (encoder: ${encoderOptions.join(", ")})` : "");

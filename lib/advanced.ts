@@ -93,6 +93,7 @@ export {
   type StepDraws,
 } from "./train/gradients.ts";
 export { clipGradients } from "./train/clip.ts";
+export { AUX_TASKS, type AuxDraws, drawAuxTasks } from "./train/aux_tasks.ts";
 export { type DataParallelOptions, DataParallelTrainer } from "./train/data_parallel.ts";
 export { Adam, type AdamOptions } from "./train/optimizer.ts";
 export { type AugmentOptions } from "./train/augment.ts";

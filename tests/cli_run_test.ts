@@ -77,6 +77,10 @@ Deno.test("runOptions: resume flags that disagree fail with the list; others app
   const same = runOptions({ batch: "8", seed: "3", preset: "tiny", "clip-norm": "1" }, resumed);
   assert.equal(same.batch, undefined);
   assert.throws(
+    () => runOptions({ "aux-tasks": "0.1" }, resumed),
+    /--aux-tasks 0\.1 \(the checkpoint has 0\)/,
+  );
+  assert.throws(
     () =>
       runOptions({
         batch: "4",

@@ -96,6 +96,10 @@ Deno.test("encoder options: gravity removal, magnitude channel and bottleneck sh
     () => bad({ magnitude: "yes" }),
     /field "encoder\.magnitude": expected true or false/,
   );
+  assert.throws(
+    () => bad({ auxTasks: -0.1 }),
+    /field "encoder\.auxTasks": expected a number >= 0, got -0\.1/,
+  );
   const y = encoderInput({ stages: [], magnitude: true }, tf.tensor3d([[[3, 4, 0]]]));
   assert.deepEqual(Array.from(y.dataSync()), [3, 4, 0, 5]);
   y.dispose();

@@ -42,6 +42,13 @@ export interface EncoderConfig {
    * @default {0}
    */
   bottleneck?: number;
+  /**
+   * Weight of SSL-Wearables' auxiliary tasks (arrow of time, permutation, time-warp) in the
+   * pretraining loss; above 0 the model has their three binary heads on `z` (`encoder.aux.*`,
+   * unused by `encode`) and pretraining adds their mean cross-entropy times this weight.
+   * @default {0}
+   */
+  auxTasks?: number;
 }
 
 /** The velocity network: a 1-D U-Net with FiLM conditioning on `t` and `z`. */

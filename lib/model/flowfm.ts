@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createAuxHeads } from "./aux_heads.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor1D, Tensor2D, Tensor3D } from "../tensors.ts";
 import { embeddingDim, type FlowFMConfig } from "./config.ts";
@@ -86,6 +87,7 @@ export class FlowFM {
     this.params = new Params(new Rng(this.config.seed));
     createEncoder(this.params, this.config.encoder, this.config.channels);
     createGenerator(this.params, this.config.generator, this.config.channels, this.embeddingDim);
+    if (this.config.encoder.auxTasks) createAuxHeads(this.params, this.embeddingDim);
   }
 
   /** Width of the representation `z`. */

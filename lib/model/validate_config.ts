@@ -83,6 +83,12 @@ export function validateConfig(raw: unknown): FlowFMConfig {
     "encoder.bottleneck",
     `expected an integer >= 0, got ${JSON.stringify(b)}`,
   );
+  const aux = c.encoder.auxTasks;
+  need(
+    aux === undefined || (typeof aux === "number" && Number.isFinite(aux) && aux >= 0),
+    "encoder.auxTasks",
+    `expected a number >= 0, got ${JSON.stringify(aux)}`,
+  );
   const g = c.generator;
   need(Array.isArray(g?.channels) && g.channels.length > 0, "generator.channels", "empty");
   need(

@@ -15,6 +15,7 @@ import type { NormMode } from "../model/encoder.ts";
 import type { Params } from "../model/params.ts";
 import { Rng } from "../random.ts";
 import { batchGradients } from "../train/gradients.ts";
+import type { AuxDraws } from "../train/aux_tasks.ts";
 import { deserializeModel } from "../weights/model_file.ts";
 import { finetuneGradients, finetuneStore, HEAD_PARAMS } from "../eval/finetune_head.ts";
 
@@ -52,6 +53,8 @@ export type TrainWorkerRequest =
     aug: Float32Array | null;
     /** The encoder's windows when they differ from `x` (a time-shifted view). */
     source?: Float32Array | null;
+    /** The auxiliary tasks' windows and labels of this shard, when the model has them. */
+    aux?: AuxDraws | null;
     weight: number;
   }
   | {
@@ -158,6 +161,7 @@ async function handle(msg: TrainWorkerRequest): Promise<void> {
       times: msg.times,
       aug: msg.aug,
       source: msg.source ?? null,
+      aux: msg.aux ?? null,
     }, { microBatch: settings.microBatch, weight: msg.weight, norm: settings.norm });
   try {
     const loss = (await value.data())[0];

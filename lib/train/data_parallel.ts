@@ -223,6 +223,9 @@ export class DataParallelTrainer {
         times: draws.times.slice(a, b),
         aug: draws.aug ? draws.aug.slice(a * 9, b * 9) : null,
         source: draws.source ? draws.source.slice(a * per, b * per) : null,
+        aux: draws.aux
+          ? { x: draws.aux.x.slice(a * per, b * per), labels: draws.aux.labels.slice(a * 3, b * 3) }
+          : null,
         weight: (b - a) / n,
       });
     })) as Extract<TrainWorkerReply, { kind: "grads" }>[];

@@ -14,6 +14,8 @@ import type { TimeSampling } from "../flow/path.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { NormMode } from "../model/encoder.ts";
 import type { Rng } from "../random.ts";
+import { type AuxDraws, drawAuxTasks } from "./aux_tasks.ts";
+import { auxTaskLoss } from "../model/aux_heads.ts";
 
 /** Everything random in one step, drawn for the whole batch so that any split gives the same. */
 export interface StepDraws {
@@ -28,6 +30,11 @@ export interface StepDraws {
    * ones the generator rebuilds (a time-shifted view); absent or `null`: the batch itself.
    */
   source?: Float32Array | null;
+  /**
+   * The auxiliary tasks' transformed copies of the encoder's windows and their labels, when the
+   * model has the tasks (`encoder.auxTasks > 0`); absent or `null` otherwise.
+   */
+  aux?: AuxDraws | null;
 }
 
 /**
@@ -41,7 +48,9 @@ export interface StepDraws {
  * @param timeSampling How flow times are drawn.
  * @param augment View augmentation, or `null`.
  * @param batch The encoder's source windows (`[n, length, 3]` row-major): needed only for
- *   rotations about the gravity direction and for jitter.
+ *   rotations about the gravity direction, for jitter and for the auxiliary tasks.
+ * @param auxShape `[length, channels]` of a window to draw the auxiliary tasks (last, so runs
+ *   without them draw the same as before); absent: none.
  * @returns The draws.
  * @example
  * ```ts
@@ -65,19 +74,29 @@ export function drawStep(
   timeSampling: TimeSampling,
   augment: AugmentOptions | null,
   batch?: Float32Array,
+  auxShape?: [number, number],
 ): StepDraws {
   const noise = rng.normals(n * per);
   const times = objective.drawTimes(rng, n, timeSampling);
   const aug = augment ? augmentMatrices(rng, n, augment, batch) : null;
-  if (!augment?.jitter) return { noise, times, aug };
-  if (!batch || batch.length !== n * per) {
-    throw new Error(
-      `drawStep: jitter needs the batch's ${n * per} values, got ${batch?.length ?? "none"}`,
-    );
+  const need = (what: string) => {
+    if (!batch || batch.length !== n * per) {
+      throw new Error(
+        `drawStep: ${what} needs the batch's ${n * per} values, got ${batch?.length ?? "none"}`,
+      );
+    }
+    return batch;
+  };
+  let source: Float32Array | undefined;
+  if (augment?.jitter) {
+    const b = need("jitter");
+    source = rng.normals(n * per);
+    for (let i = 0; i < source.length; i++) source[i] = b[i] + augment.jitter * source[i];
   }
-  const source = rng.normals(n * per);
-  for (let i = 0; i < source.length; i++) source[i] = batch[i] + augment.jitter * source[i];
-  return { noise, times, aug, source };
+  const aux = auxShape
+    ? drawAuxTasks(rng, source ?? need("the auxiliary tasks"), auxShape[0], auxShape[1])
+    : null;
+  return { noise, times, aug, ...(source ? { source } : {}), ...(aux ? { aux } : {}) };
 }
 
 /** Options of {@link batchGradients}. */
@@ -171,6 +190,13 @@ export function batchGradients(
     );
   }
   const weight = options.weight ?? 1, norm = options.norm ?? "train";
+  const auxWeight = model.config.encoder.auxTasks ?? 0;
+  if (auxWeight > 0 !== !!draws.aux) {
+    throw new Error(
+      `batchGradients: the model's auxiliary-task weight is ${auxWeight} but the draws ` +
+        `${draws.aux ? "have" : "lack"} the tasks' windows`,
+    );
+  }
   const trainable = [...model.params.trainable];
   const vars = trainable.map((k) => model.params.get(k));
   const names = new Map(vars.map((v, i) => [v.name, trainable[i]]));
@@ -192,7 +218,14 @@ export function batchGradients(
         : draws.source
         ? src
         : undefined;
-      const r = tf.variableGrads(() => objective.loss(net, { data: x1, noise, times, view }), vars);
+      const aux = draws.aux ? auxBatch(draws, start, m, [len, ch]) : null;
+      const loss = () => {
+        const main = objective.loss(net, { data: x1, noise, times, view });
+        if (!aux) return main;
+        const z = model.embed(aux.x, norm); // the tasks' copies, under the same view
+        return tf.add(main, tf.mul(auxTaskLoss(model.params, z, aux.labels), auxWeight)) as Scalar;
+      };
+      const r = tf.variableGrads(loss, vars);
       // Weight each micro-batch by its share, so the sum is the (weighted) batch mean.
       const f = (m / n) * weight;
       return f === 1 ? r : {
@@ -221,4 +254,19 @@ export function batchGradients(
   const named = new Map<string, tf.Tensor>();
   for (const [tfName, g] of Object.entries(grads)) named.set(names.get(tfName)!, g);
   return { value: value!, grads: named };
+}
+
+/** The auxiliary tasks' windows `[start, start + m)` (under the step's view) and labels. */
+function auxBatch(
+  draws: StepDraws,
+  start: number,
+  m: number,
+  [len, ch]: [number, number],
+): { x: tf.Tensor3D; labels: tf.Tensor2D } {
+  const per = len * ch, aux = draws.aux!;
+  const x = tf.tensor3d(aux.x.subarray(start * per, (start + m) * per), [m, len, ch]);
+  return {
+    x: draws.aug ? applyMatrices(x, draws.aug.subarray(start * 9, (start + m) * 9)) : x,
+    labels: tf.tensor2d(aux.labels.subarray(start * 3, (start + m) * 3), [m, 3]),
+  };
 }

@@ -217,6 +217,7 @@ export class Trainer {
       this.#options.timeSampling,
       this.#options.augment,
       source ?? batch,
+      this.model.config.encoder.auxTasks ? [len, ch] : undefined,
     );
     return { ...draws, source: draws.source ?? source ?? null };
   }
