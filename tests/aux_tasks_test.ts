@@ -13,6 +13,9 @@ import { DataParallelTrainer } from "../lib/train/data_parallel.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
 import { loadModel } from "../lib/weights/load.ts";
 import { drawAuxTasks, permuteSegments, reverseTime, timeWarp } from "../lib/train/aux_tasks.ts";
+import { finetuneGradients, finetuneStore, HEAD_PARAMS } from "../lib/eval/finetune_head.ts";
+import { FinetuneWorkers } from "../lib/eval/finetune_parallel.ts";
+import { classWeights } from "../lib/eval/labels.ts";
 import { assertSameGradient, syntheticWindows } from "./_helpers.ts";
 
 await initBackend("cpu");
@@ -115,6 +118,34 @@ Deno.test("aux tasks: 2 workers' summed gradient equals the whole batch's (froze
     }
   } finally {
     dp.dispose();
+    model.dispose();
+  }
+});
+
+Deno.test("aux tasks: fine-tuning a model with the heads leaves them out (one process and 2 workers)", async () => {
+  const config = presetConfig("tiny", { seed: 5 });
+  config.encoder = { ...config.encoder, auxTasks: 0.3 };
+  const model = new FlowFM(config);
+  const store = finetuneStore(model, new Rng(3), 16, 3);
+  assert.ok(store.vars.has("encoder.aux.w") && !store.trainable.has("encoder.aux.w"));
+  const n = 6, x = syntheticWindows(n, 8, 3).map((v) => Math.max(-3, Math.min(3, v)));
+  const y = Int32Array.of(0, 1, 2, 0, 1, 2), w = classWeights(y, Int32Array.from(y.keys()), 3);
+  const draws = { aug: null, noise: null };
+  const pool = await FinetuneWorkers.create(
+    { modelBytes: await serializeModel(model), store, hidden: 16, classes: 3, classWeights: w },
+    { workers: 2, backend: "cpu", norm: "eval" },
+  );
+  try {
+    const got = await pool.gradients(x, y, draws);
+    const want = finetuneGradients(model, store, x, y, w, draws, { norm: "eval" });
+    try {
+      await assertSameGradient(got, want, store.trainable, "fine-tuning with aux heads: ");
+    } finally {
+      tf.dispose([want.value, ...want.grads.values()]);
+    }
+  } finally {
+    pool.dispose();
+    for (const name of HEAD_PARAMS) store.get(name).dispose();
     model.dispose();
   }
 });

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { AUX_PREFIX } from "../model/aux_heads.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { applyMatrices } from "../train/augment.ts";
 import type { FlowFM } from "../model/flowfm.ts";
@@ -54,7 +55,8 @@ export function finetuneStore(model: FlowFM, rng: Rng, hidden: number, classes: 
   for (const [name, v] of model.params.vars) {
     if (!name.startsWith("encoder.")) continue;
     store.vars.set(name, v);
-    if (model.params.trainable.has(name)) store.trainable.add(name);
+    // the auxiliary tasks' heads (pretraining only) stay as they are
+    if (model.params.trainable.has(name) && !name.startsWith(AUX_PREFIX)) store.trainable.add(name);
   }
   return store;
 }

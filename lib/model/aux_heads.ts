@@ -9,7 +9,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Params } from "./params.ts";
 
-const W = "encoder.aux.w", B = "encoder.aux.b";
+/** Name prefix of the heads' parameters: pretraining-only, so fine-tuning leaves them alone. */
+export const AUX_PREFIX = "encoder.aux.";
+const W = `${AUX_PREFIX}w`, B = `${AUX_PREFIX}b`;
 
 /**
  * Creates the heads: one linear layer from `z` to 3 logits.
