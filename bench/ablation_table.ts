@@ -16,7 +16,7 @@ const COLUMNS: [string, string][] = [
 ];
 const TRANSFER = 5; // the first five columns
 
-async function cell(row: string, col: string, head: string): Promise<number | null> {
+function cell(row: string, col: string, head: string): number | null {
   return headF1(readReport(`${dir}/${row}/eval-${col}/report.json`), head)?.mean ?? null;
 }
 
@@ -28,7 +28,7 @@ rows.sort((a, b) =>
 );
 const f = (v: number | null) => v === null ? "–" : v.toFixed(3);
 const base = new Map<string, number | null>();
-for (const [c] of COLUMNS) base.set(c, await cell("baseline", c, "probe"));
+for (const [c] of COLUMNS) base.set(c, cell("baseline", c, "probe"));
 console.log(
   `| row | train flags | ${
     COLUMNS.map(([, n]) => n).join(" | ")
@@ -37,7 +37,7 @@ console.log(
 console.log(`|${" --- |".repeat(COLUMNS.length + 4)}`);
 for (const row of rows.filter((r) => r !== "reference")) {
   const flags = (await Deno.readTextFile(`${dir}/${row}/flags.txt`).catch(() => "")).trim();
-  const vals = await Promise.all(COLUMNS.map(([c]) => cell(row, c, "probe")));
+  const vals = COLUMNS.map(([c]) => cell(row, c, "probe"));
   const deltas = vals.slice(0, TRANSFER).map((v, i) => {
     const b = base.get(COLUMNS[i][0]);
     return v === null || b === null || b === undefined ? null : v - b;
@@ -55,6 +55,6 @@ for (const row of rows.filter((r) => r !== "reference")) {
   );
 }
 for (const head of ["scratch-probe", "handcrafted"]) {
-  const vals = await Promise.all(COLUMNS.map(([c]) => cell("reference", c, head)));
+  const vals = COLUMNS.map(([c]) => cell("reference", c, head));
   console.log(`| ${head} | | ${vals.map(f).join(" | ")} | | |`);
 }
