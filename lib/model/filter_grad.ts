@@ -13,7 +13,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { registerWasmKernel } from "./wasm_kernels.ts";
+import { onWasm, registerWasmKernel } from "./wasm_kernels.ts";
 
 const SHIFT = "FlowFMShiftRows";
 
@@ -57,7 +57,7 @@ export function shiftRows(x: tf.Tensor2D, k: number): tf.Tensor2D {
   if (!(Number.isInteger(k) && k >= 1 && k <= m)) {
     throw new RangeError(`shiftRows: k must be in [1, ${m}] for shape [${x.shape}], got ${k}`);
   }
-  if (tf.getBackend() === "wasm" && x.dtype === "float32") {
+  if (onWasm(x)) {
     register();
     return tf.engine().runKernel(SHIFT, { x }, { k }) as tf.Tensor2D;
   }

@@ -207,23 +207,21 @@ export function batchGradients(
   const micro = Math.min(n, options.microBatch || n);
   const chunk = (start: number, m: number) =>
     tf.tidy(() => {
-      const x1 = tf.tensor3d(batch.subarray(start * per, (start + m) * per), [m, len, ch]);
-      const noise = tf.tensor3d(draws.noise.subarray(start * per, (start + m) * per), [m, len, ch]);
+      const rows = (a: Float32Array) =>
+        tf.tensor3d(a.subarray(start * per, (start + m) * per), [m, len, ch]);
+      // the step's view matrices of these windows, when there are any
+      const rotate = (t: tf.Tensor3D) =>
+        draws.aug ? applyMatrices(t, draws.aug.subarray(start * 9, (start + m) * 9)) : t;
+      const x1 = rows(batch), noise = rows(draws.noise);
       const times = draws.times.subarray(start, start + m);
-      const src = draws.source
-        ? tf.tensor3d(draws.source.subarray(start * per, (start + m) * per), [m, len, ch])
-        : x1;
-      const view = draws.aug
-        ? applyMatrices(src, draws.aug.subarray(start * 9, (start + m) * 9))
-        : draws.source
-        ? src
-        : undefined;
-      const aux = draws.aux ? auxBatch(draws, start, m, [len, ch]) : null;
+      const src = draws.source ? rows(draws.source) : x1;
+      const view = draws.aug || draws.source ? rotate(src) : undefined;
       const loss = () => {
         const main = objective.loss(net, { data: x1, noise, times, view });
-        if (!aux) return main;
-        const z = model.embed(aux.x, norm); // the tasks' copies, under the same view
-        return tf.add(main, tf.mul(auxTaskLoss(model.params, z, aux.labels), auxWeight)) as Scalar;
+        if (!draws.aux) return main;
+        const z = model.embed(rotate(rows(draws.aux.x)), norm); // the tasks' copies, same view
+        const labels = tf.tensor2d(draws.aux.labels.subarray(start * 3, (start + m) * 3), [m, 3]);
+        return tf.add(main, tf.mul(auxTaskLoss(model.params, z, labels), auxWeight)) as Scalar;
       };
       const r = tf.variableGrads(loss, vars);
       // Weight each micro-batch by its share, so the sum is the (weighted) batch mean.
@@ -254,19 +252,4 @@ export function batchGradients(
   const named = new Map<string, tf.Tensor>();
   for (const [tfName, g] of Object.entries(grads)) named.set(names.get(tfName)!, g);
   return { value: value!, grads: named };
-}
-
-/** The auxiliary tasks' windows `[start, start + m)` (under the step's view) and labels. */
-function auxBatch(
-  draws: StepDraws,
-  start: number,
-  m: number,
-  [len, ch]: [number, number],
-): { x: tf.Tensor3D; labels: tf.Tensor2D } {
-  const per = len * ch, aux = draws.aux!;
-  const x = tf.tensor3d(aux.x.subarray(start * per, (start + m) * per), [m, len, ch]);
-  return {
-    x: draws.aug ? applyMatrices(x, draws.aug.subarray(start * 9, (start + m) * 9)) : x,
-    labels: tf.tensor2d(aux.labels.subarray(start * 3, (start + m) * 3), [m, 3]),
-  };
 }
