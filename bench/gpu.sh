@@ -29,6 +29,10 @@
 #   --smoke        a short check (well under 2 minutes): tiny only, batch 8, one step; webgpu on
 #                  whatever adapter there is (a software one here), or a clear "unavailable"
 #   --profile      always print the webgpu profile; --no-profile never
+#   --tests        also run the test files that compare backends (tests/backend_test.ts,
+#                  tests/pretrained_test.ts, tests/train_backends_test.ts, tests/reduce_test.ts) with
+#                  the machine's adapter: on a hardware GPU they add webgpu to each comparison
+#                  (default in a full run where webgpu works); --no-tests never
 #   --workers N    also time the wasm training step with N data-parallel workers (default: the
 #                  machine's cores, at most 16; 0 in --smoke)
 #   --budget S     stop starting new measurements after S seconds (default 300; 100 in --smoke)
@@ -40,6 +44,7 @@ KIT="$ROOT/.gpu-kit"
 WORK="${GPU_BENCH_WORK:-${TMPDIR:-/tmp}/flowfm-gpu-bench}"
 SMOKE=0
 PROFILE=auto
+TESTS=auto
 WORKERS=""
 BUDGET=""
 EXPECT="${GPU_BENCH_EXPECT:-2}"
@@ -48,6 +53,8 @@ while (($#)); do
     --smoke) SMOKE=1 ;;
     --profile) PROFILE=always ;;
     --no-profile) PROFILE=never ;;
+    --tests) TESTS=always ;;
+    --no-tests) TESTS=never ;;
     --workers)
       WORKERS="$2"
       shift
@@ -419,6 +426,26 @@ if ((WORKERS > 1)); then
   done
 fi
 
+# Backend-agreement tests on this adapter -----------------------------------------------------------
+TEST_FILES=(tests/backend_test.ts tests/pretrained_test.ts tests/train_backends_test.ts tests/reduce_test.ts)
+TESTS_MD=""
+if [[ $TESTS == always ]] || { [[ $TESTS == auto ]] && ((WEBGPU && !SMOKE)); }; then
+  l=$(left)
+  lim=$((l < 60 ? 60 : (l < 180 ? l : 180))) # the tests are worth a little over the budget
+  say "> tests: deno test -A --no-check ${TEST_FILES[*]} (limit ${lim}s)"
+  # --no-check: the kit keeps only the npm files the code opens, not their type declarations (CI
+  # type-checks these files)
+  timeout -k 5 "$lim" "$DENO" test -A --no-check "${TEST_FILES[@]}" >"$WORK/tests.log" 2>&1
+  rc=$?
+  cat "$WORK/tests.log" >>"$LOG"
+  summary=$(grep -E '^(ok|FAILED) \|' "$WORK/tests.log" | tail -1)
+  ((rc == 124 || rc == 137)) && summary="timed out after ${lim}s"
+  TESTS_MD="deno test -A --no-check ${TEST_FILES[*]}: ${summary:-exit $rc, no summary}
+
+$(grep -E 'vs cpu|max \|diff\||^compared|\.\.\. (ok|FAILED)' "$WORK/tests.log" | sed 's/^/    /')"
+  [[ -n "${OUT:-}" ]] && cp "$WORK/tests.log" "$OUT/gpu-tests.log"
+fi
+
 # Report ----------------------------------------------------------------------------------------
 one_decimal() { awk -v x="$1" 'BEGIN{printf "%.1f", x}'; }
 cell() { # cell LABEL: windows/s, or why there is none
@@ -485,6 +512,12 @@ if ((want_profile)); then
 elif ((WEBGPU)) && [[ -n "$ratio" ]]; then
   md ""
   md "train $last webgpu / wasm = $ratio (no profile: a full run profiles below $EXPECT; --profile forces one)"
+fi
+if [[ -n "$TESTS_MD" ]]; then
+  md ""
+  md "## Backends compared on this adapter"
+  md ""
+  md "$TESTS_MD"
 fi
 if grep -q '^Download https://' "$LOG"; then
   md ""

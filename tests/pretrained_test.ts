@@ -144,23 +144,41 @@ Deno.test("cli: encode without --weights uses the shipped model and says so", as
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("the shipped model reproduces its stored reference embeddings on cpu and wasm", async () => {
-  const { referenceWindows } = await import("../bench/pretrained_reference.ts");
-  const ref = JSON.parse(
-    await Deno.readTextFile(new URL("../weights/flowfm-small.reference.json", import.meta.url)),
-  );
-  for (const backend of ["cpu", "wasm"] as const) {
-    await initBackend(backend);
-    const model = await loadPretrained();
-    const z = await model.encode(referenceWindows());
-    model.dispose();
-    assert.equal(z.data.length, ref.z.length);
-    // Backends differ in summation order: 1e-4 of the embeddings' scale.
-    const scale = Math.max(...ref.z.map(Math.abs));
-    const diff = maxAbsDiff(z.data, ref.z);
-    assert.ok(diff <= 1e-4 * scale, `${backend}: max |diff| ${diff} (scale ${scale})`);
-  }
-  await initBackend("cpu");
+const gpuAdapter = await (navigator as unknown as {
+  gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean } } | null> };
+}).gpu?.requestAdapter();
+/** WebGPU joins the reference check on a hardware adapter (bench/gpu.sh --tests runs it there). */
+const referenceBackends: ("cpu" | "wasm" | "webgpu")[] = [
+  "cpu",
+  "wasm",
+  ...(gpuAdapter && gpuAdapter.info?.isFallbackAdapter !== true ? ["webgpu" as const] : []),
+];
+
+Deno.test({
+  name: `the shipped model reproduces its stored reference embeddings on ${
+    referenceBackends.join(", ")
+  }`,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const { referenceWindows } = await import("../bench/pretrained_reference.ts");
+    const ref = JSON.parse(
+      await Deno.readTextFile(new URL("../weights/flowfm-small.reference.json", import.meta.url)),
+    );
+    for (const backend of referenceBackends) {
+      await initBackend(backend);
+      const model = await loadPretrained();
+      const z = await model.encode(referenceWindows());
+      model.dispose();
+      assert.equal(z.data.length, ref.z.length);
+      // Backends differ in summation order: 1e-4 of the embeddings' scale.
+      const scale = Math.max(...ref.z.map(Math.abs));
+      const diff = maxAbsDiff(z.data, ref.z);
+      assert.ok(diff <= 1e-4 * scale, `${backend}: max |diff| ${diff} (scale ${scale})`);
+      console.log(`${backend}: max |diff| ${diff.toExponential(2)} (scale ${scale.toFixed(3)})`);
+    }
+    await initBackend("cpu");
+  },
 });
 
 Deno.test("loadPretrained over http from a local server", async () => {
