@@ -1,7 +1,7 @@
 // Training agrees across backends: the same seeded steps on cpu, wasm (its fused kernels: Adam,
-// the filter-gradient GEMM, the norms) and, where there is a hardware adapter, WebGPU give the
-// same losses within a stated tolerance. On a machine without a GPU the webgpu leg is skipped
-// (a software adapter takes minutes per step); bench/gpu.sh --tests runs this file on a real one.
+// the filter-gradient GEMM, the norms) and WebGPU (a hardware adapter, or a software one such as
+// llvmpipe where that is all there is) give the same losses within a stated tolerance. This test
+// found WebGPU training unclipped (tf.addN of many gradient norms gave 0 there; lib/train/clip.ts).
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
@@ -12,14 +12,13 @@ import { syntheticWindows } from "./_helpers.ts";
 
 /**
  * Losses of the same steps on two backends agree within this relative tolerance: float32 with
- * different summation orders, compounded over the steps (measured: 2e-6 on wasm vs cpu over these 4 steps).
+ * different summation orders, compounded over the steps (measured over these 4 steps: 2e-6 on wasm, 1e-7 on llvmpipe's WebGPU).
  */
-const LOSS_TOLERANCE = 1e-3;
+const LOSS_TOLERANCE = 1e-4;
 
-const adapter = await (navigator as unknown as {
-  gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean } } | null> };
-}).gpu?.requestAdapter();
-const hardwareGpu = !!adapter && adapter.info?.isFallbackAdapter !== true;
+const hasAdapter =
+  !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu
+    ?.requestAdapter());
 
 async function losses(backend: "cpu" | "wasm" | "webgpu", steps: number): Promise<number[]> {
   await initBackend(backend);
@@ -35,7 +34,7 @@ async function losses(backend: "cpu" | "wasm" | "webgpu", steps: number): Promis
 }
 
 Deno.test({
-  name: `training steps agree across cpu, wasm${hardwareGpu ? " and webgpu" : ""}; no leaks`,
+  name: `training steps agree across cpu, wasm${hasAdapter ? " and webgpu" : ""}; no leaks`,
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -44,7 +43,7 @@ Deno.test({
     assert.ok(ref.every(Number.isFinite), `cpu losses ${ref}`);
     // Step 1's loss is the forward pass alone; later ones follow from each update (Adam, the
     // clipping factor, the gradients of every layer), so a wrong gradient shows from step 2.
-    const others: ("wasm" | "webgpu")[] = ["wasm", ...(hardwareGpu ? ["webgpu" as const] : [])];
+    const others: ("wasm" | "webgpu")[] = ["wasm", ...(hasAdapter ? ["webgpu" as const] : [])];
     for (const b of others) {
       const got = await losses(b, steps);
       got.forEach((l, i) => {

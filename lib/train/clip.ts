@@ -57,12 +57,31 @@ export async function clipGradients(
  * ```
  */
 export async function gradientNorm(grads: Map<string, Tensor>): Promise<number> {
-  const sq = tf.tidy(() => tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))));
+  if (grads.size === 0) return 0;
+  const sq = tf.tidy(() => pairwiseSum([...grads.values()].map((g) => tf.sum(tf.square(g)))));
   try {
     return Math.sqrt((await sq.data())[0]);
   } finally {
     sq.dispose();
   }
+}
+
+/**
+ * Sums same-shaped tensors with two-input adds in a balanced tree. Not `tf.addN`: on WebGPU
+ * (tfjs-backend-webgpu 4.22; an NVIDIA H200 and llvmpipe alike) an `addN` of eight or more computed
+ * tensors (more storage buffers than WebGPU's default limit of 8 per shader stage) returned a wrong
+ * sum, often 0, without an error, which left training on WebGPU unclipped (`tests/clip_test.ts`).
+ */
+function pairwiseSum(xs: tf.Tensor[]): tf.Tensor {
+  let level = xs;
+  while (level.length > 1) {
+    const next: tf.Tensor[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      next.push(i + 1 < level.length ? tf.add(level[i], level[i + 1]) : level[i]);
+    }
+    level = next;
+  }
+  return level[0];
 }
 
 /**
