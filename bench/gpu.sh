@@ -317,6 +317,16 @@ else
 fi
 sync_out
 
+# For commands run after this script on the same machine (bench/gpu_pretrain.sh): `. $WORK/env.sh`
+{
+  printf 'export DENO=%q DENO_DIR=%q LD_LIBRARY_PATH=%q NO_COLOR=1 DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1\n' \
+    "$DENO" "$DENO_DIR" "$LD_LIBRARY_PATH"
+  [[ -n "${VK_DRIVER_FILES:-}" ]] && printf 'export VK_DRIVER_FILES=%q VK_ICD_FILENAMES=%q\n' \
+    "$VK_DRIVER_FILES" "${VK_ICD_FILENAMES:-$VK_DRIVER_FILES}"
+  [[ -n "${DENO_WEBGPU_BACKEND:-}" ]] && printf 'export DENO_WEBGPU_BACKEND=%q\n' "$DENO_WEBGPU_BACKEND"
+  printf 'GPU_BENCH_WEBGPU=%d\n' "$WEBGPU"
+} >"$WORK/env.sh"
+
 # Benches ---------------------------------------------------------------------------------------
 # measure LABEL LIMIT_S SCRIPT ARGS... : one deno run, its JSON line appended to results.jsonl
 measure() {
