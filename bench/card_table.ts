@@ -1,8 +1,9 @@
 // The model card's downstream table (Markdown on stdout) from bench/eval_pretrained.sh's reports.
 // deno run --allow-read=runs bench/card_table.ts TAG [BASELINE_PREFIX ...]
 //   FlowFM heads come from runs/eval-TAG-ROW/report.json; a head missing there (scratch,
-//   handcrafted: they do not depend on the model) is taken from the first BASELINE_PREFIX + ROW
-//   (or + ROW-ft) report that has it, with the same data set, task and labels per class.
+//   handcrafted: they do not depend on the model; or fine-tuning, run apart with FT=1 as
+//   runs/eval-TAG-ft-ROW) is taken from the first BASELINE_PREFIX + ROW (or + ROW-ft) report that
+//   has it, with the same data set, task and labels per class.
 //   e.g. deno run --allow-read=runs bench/card_table.ts s4000 runs/eval-s3600- runs/transfer/eval-s2587-
 import { headF1, readReport as read, type Report } from "./_reports.ts";
 
@@ -73,5 +74,5 @@ for (const [row, title] of ROWS) {
   console.log(`| ${title} | ${cells.join(" | ")} |`);
 }
 if (sources.size) {
-  console.log(`\nScratch and handcrafted cells taken from: ${[...sources].join(", ")}`);
+  console.log(`\nCells not in runs/eval-${tag}-ROW taken from: ${[...sources].join(", ")}`);
 }

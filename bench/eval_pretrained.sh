@@ -5,6 +5,10 @@
 #   BASELINES=0 runs only the FlowFM heads (and scratch fine-tuning beside fine-tuning, so both
 #   use the same worker count): scratch and handcrafted do not depend on MODEL (same seed, same
 #   folds), so an earlier TAG's columns stand for them.
+#   FT=1 also runs the fine-tuning cells that cost more than the rest together (2026-11-28 on the
+#   2-core CPU: about 25 min for each 10-per-class activity row, more for uci-hapt at full labels):
+#   runs/eval-TAG-ft-NAME, FlowFM and scratch fine-tuning side by side. Full-label fine-tuning on
+#   SisFall and FallAllD (about 30 min per fold and head) is left out.
 # Writes runs/eval-TAG-NAME/ and runs/eval-TAG-NAME.log; progress and timings on stderr.
 set -u
 M=$1; T=$2
@@ -12,6 +16,7 @@ cd "$(dirname "$0")/.."
 . bench/_deno.sh
 run() { # NAME FLOWFM_HEADS BASELINE_HEADS [cli/evaluate.ts args...]
   local name=$1 heads=$2 base=$3; shift 3
+  [ -f "runs/eval-$T-$name/report.json" ] && return # rerunnable: finished rows are kept
   [ "${BASELINES:-1}" != 0 ] && heads=$heads,$base
   echo "== $name: $heads $*" >&2
   local t0=$SECONDS
@@ -29,3 +34,17 @@ for set in wrist:fallalld:wrist sisfall:sisfall; do
   run $name-falls probe $B --dataset $data --task falls
   run $name-falls-10 $FT $B --dataset $data --task falls --labels-per-class 10
 done
+if [ "${FT:-0}" = 1 ]; then
+  ft() { # NAME [cli/evaluate.ts args...]: fine-tuning cells; skipped when their report exists
+    local name=ft-$1; shift
+    [ -f "runs/eval-$T-$name/report.json" ] && return
+    echo "== $name: finetune,scratch-finetune $*" >&2
+    local t0=$SECONDS
+    deno run -A cli/evaluate.ts --weights "$M" --seed 0 --workers 2 --heads finetune,scratch-finetune \
+      "$@" --out "runs/eval-$T-$name" > "runs/eval-$T-$name.log" 2>&1
+    echo "$(tail -1 "runs/eval-$T-$name.log") ($((SECONDS - t0)) s)" >&2
+  }
+  ft sisfall-adl-10 --dataset sisfall --task adl --labels-per-class 10
+  ft wrist-adl-10 --dataset fallalld:wrist --task adl --labels-per-class 10
+  ft hapt --dataset uci-hapt
+fi
