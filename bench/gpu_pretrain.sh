@@ -12,9 +12,14 @@
 # gives them) on $EVAL_BACKEND (default wasm). What comes back in $OUT: gpu-bench.md,
 # gpu-tests.log, train.log, log.jsonl, model.safetensors (F32), eval-all.md, eval-10.md.
 #
-# DEVICE RUN:
-#   1. here: bash bench/gpu_kit.sh; bash bench/device_data.sh pack sp-sw-har \
-#              uci-hapt=UNLABELLED.ffmwin uci-hapt=LABELLED.ffmwin
+# DEVICE RUN (the README's in-domain H200 run, 2026-11-28):
+#   1. here: bash bench/gpu_kit.sh; then the two uci-hapt caches (one file name, so copy each):
+#              deno run -A cli/train.ts --dataset uci-hapt,sp-sw-har --preset tiny --steps 1 \
+#                --out /tmp/t && cp .cache/flowfm-data/uci-hapt.ffmwin /tmp/hapt-unlabelled.ffmwin
+#              deno run -A cli/evaluate.ts --dataset uci-hapt --heads handcrafted --out /tmp/h &&
+#                cp .cache/flowfm-data/uci-hapt.ffmwin /tmp/hapt-labelled.ffmwin
+#            bash bench/device_data.sh pack sp-sw-har uci-hapt=/tmp/hapt-unlabelled.ffmwin \
+#              uci-hapt=/tmp/hapt-labelled.ffmwin
 #   2. the run tool: command   "bash bench/gpu_pretrain.sh 380 gpu-hapt --dataset uci-hapt,sp-sw-har
 #                               --preset small --batch 256 --steps 5000 --no-augment --seed 0"
 #                    carry     [".gpu-kit", ".device-data"]
