@@ -17,14 +17,16 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-KIT=.device-data
-DATA=../shared/data
-CACHE=.cache/flowfm-data
+KIT=${DEVICE_DATA_KIT:-.device-data}          # what travels (ignored by git)
+DATA=${DEVICE_DATA_ROOT:-../shared/data}      # where the data sets are, here and there
+CACHE=${DEVICE_DATA_CACHE:-.cache/flowfm-data} # the window caches (lib/io/datasets.ts)
 cmd=${1:-}
 shift || true
 case "$cmd" in
   pack)
-    grep -qxF "/$KIT/" .git/info/exclude 2>/dev/null || echo "/$KIT/" >>.git/info/exclude
+    if [[ $KIT == .device-data && -d .git/info ]]; then
+      grep -qxF "/$KIT/" .git/info/exclude 2>/dev/null || echo "/$KIT/" >>.git/info/exclude
+    fi
     rm -rf "$KIT"
     mkdir -p "$KIT"
     for spec in "$@"; do
