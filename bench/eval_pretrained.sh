@@ -11,40 +11,33 @@
 #   SisFall and FallAllD (about 30 min per fold and head) is left out.
 # Writes runs/eval-TAG-NAME/ and runs/eval-TAG-NAME.log; progress and timings on stderr.
 set -u
-M=$1; T=$2
+[ $# -eq 2 ] || { echo "usage: [FT=1] [BASELINES=0] bash bench/eval_pretrained.sh MODEL TAG" >&2; exit 2; }
+M=$1; T=$2; RUN_FT=${FT:-0}
 cd "$(dirname "$0")/.."
+mkdir -p runs
 . bench/_deno.sh
-run() { # NAME FLOWFM_HEADS BASELINE_HEADS [cli/evaluate.ts args...]
+run() { # NAME FLOWFM_HEADS BASELINE_HEADS [cli/evaluate.ts args...]; BASELINE_HEADS may be ""
   local name=$1 heads=$2 base=$3; shift 3
   [ -f "runs/eval-$T-$name/report.json" ] && return # rerunnable: finished rows are kept
-  [ "${BASELINES:-1}" != 0 ] && heads=$heads,$base
+  [ "${BASELINES:-1}" != 0 ] && [ -n "$base" ] && heads=$heads,$base
   echo "== $name: $heads $*" >&2
   local t0=$SECONDS
   deno run -A cli/evaluate.ts --weights "$M" --seed 0 --workers 2 --heads "$heads" "$@" \
     --out "runs/eval-$T-$name" > "runs/eval-$T-$name.log" 2>&1
   echo "$(tail -1 "runs/eval-$T-$name.log") ($((SECONDS - t0)) s)" >&2
 }
-B=scratch-probe,handcrafted; FT=probe,finetune,scratch-finetune
+B=scratch-probe,handcrafted; H_FT=probe,finetune,scratch-finetune
 run hapt probe $B --dataset uci-hapt
-run hapt-10 $FT $B --dataset uci-hapt --labels-per-class 10
+run hapt-10 $H_FT $B --dataset uci-hapt --labels-per-class 10
 for set in wrist:fallalld:wrist sisfall:sisfall; do
   name=${set%%:*} data=${set#*:}
   run $name-adl probe $B --dataset $data --task adl
   run $name-adl-10 probe $B --dataset $data --task adl --labels-per-class 10
   run $name-falls probe $B --dataset $data --task falls
-  run $name-falls-10 $FT $B --dataset $data --task falls --labels-per-class 10
+  run $name-falls-10 $H_FT $B --dataset $data --task falls --labels-per-class 10
 done
-if [ "${FT:-0}" = 1 ]; then
-  ft() { # NAME [cli/evaluate.ts args...]: fine-tuning cells; skipped when their report exists
-    local name=ft-$1; shift
-    [ -f "runs/eval-$T-$name/report.json" ] && return
-    echo "== $name: finetune,scratch-finetune $*" >&2
-    local t0=$SECONDS
-    deno run -A cli/evaluate.ts --weights "$M" --seed 0 --workers 2 --heads finetune,scratch-finetune \
-      "$@" --out "runs/eval-$T-$name" > "runs/eval-$T-$name.log" 2>&1
-    echo "$(tail -1 "runs/eval-$T-$name.log") ($((SECONDS - t0)) s)" >&2
-  }
-  ft sisfall-adl-10 --dataset sisfall --task adl --labels-per-class 10
-  ft wrist-adl-10 --dataset fallalld:wrist --task adl --labels-per-class 10
-  ft hapt --dataset uci-hapt
+if [ "$RUN_FT" = 1 ]; then # the fine-tuning cells, FlowFM and scratch side by side
+  run ft-sisfall-adl-10 finetune,scratch-finetune "" --dataset sisfall --task adl --labels-per-class 10
+  run ft-wrist-adl-10 finetune,scratch-finetune "" --dataset fallalld:wrist --task adl --labels-per-class 10
+  run ft-hapt finetune,scratch-finetune "" --dataset uci-hapt
 fi
