@@ -120,3 +120,28 @@ export async function esbuildCached(): Promise<boolean> {
     return false;
   }
 }
+
+/** What WebGPU adapter this process sees: none, a software one (llvmpipe, SwiftShader) or hardware. */
+export type AdapterKind = "none" | "software" | "hardware";
+
+/** Asks `navigator.gpu` for an adapter, once per test file. */
+export async function webgpuAdapter(): Promise<AdapterKind> {
+  const gpu = (navigator as unknown as {
+    gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean } } | null> };
+  }).gpu;
+  const adapter = await gpu?.requestAdapter();
+  if (!adapter) return "none";
+  return adapter.info?.isFallbackAdapter === true ? "software" : "hardware";
+}
+
+/**
+ * The backends a cross-backend test compares: cpu, wasm, and webgpu when an adapter of at least
+ * `least` kind is there (`"software"`: any adapter; `"hardware"`: a real GPU only).
+ */
+export async function backendsToCompare(
+  least: "software" | "hardware" = "software",
+): Promise<("cpu" | "wasm" | "webgpu")[]> {
+  const kind = await webgpuAdapter();
+  const gpu = kind === "hardware" || (kind === "software" && least === "software");
+  return gpu ? ["cpu", "wasm", "webgpu"] : ["cpu", "wasm"];
+}

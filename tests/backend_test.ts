@@ -5,14 +5,10 @@ import { presetConfig } from "../lib/model/config.ts";
 import { loadModel } from "../lib/weights/load.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
-import { maxAbsDiff, syntheticWindows } from "./_helpers.ts";
+import { backendsToCompare, maxAbsDiff, syntheticWindows } from "./_helpers.ts";
 
 /** Encoder outputs of different backends agree within this absolute tolerance (float32, different kernels). */
 const BACKEND_TOLERANCE = 1e-4;
-
-const hasAdapter =
-  !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu
-    ?.requestAdapter());
 
 Deno.test("backend: forced choices report themselves; unknown names fail", async () => {
   for (const name of ["cpu", "wasm"] as const) {
@@ -45,11 +41,7 @@ Deno.test({
     const bytes = await serializeModel(new FlowFM(presetConfig("tiny", { seed: 21 })));
     const windows = syntheticWindows(4, 3);
     const results: Record<string, { z: Float32Array; x: Float32Array }> = {};
-    const backends: ("cpu" | "wasm" | "webgpu")[] = [
-      "cpu",
-      "wasm",
-      ...(hasAdapter ? ["webgpu" as const] : []),
-    ];
+    const backends = await backendsToCompare("software");
     for (const b of backends) {
       const info = await initBackend(b);
       const model = await loadModel(bytes);

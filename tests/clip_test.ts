@@ -2,15 +2,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { clipGradients, clipScale, gradientNorm } from "../lib/train/clip.ts";
+import { backendsToCompare } from "./_helpers.ts";
 
-const hasAdapter =
-  !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu
-    ?.requestAdapter());
-const backends: ("cpu" | "wasm" | "webgpu")[] = [
-  "cpu",
-  "wasm",
-  ...(hasAdapter ? ["webgpu" as const] : []),
-];
+const backends = await backendsToCompare("software");
 
 Deno.test({
   name: `gradientNorm of many gradients is the global L2 norm on ${backends.join(", ")}; no leaks`,

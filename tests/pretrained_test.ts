@@ -11,7 +11,7 @@ import {
   readPretrained,
   sha256Hex,
 } from "../lib/weights/pretrained.ts";
-import { maxAbsDiff, runCli, syntheticWindows } from "./_helpers.ts";
+import { backendsToCompare, maxAbsDiff, runCli, syntheticWindows } from "./_helpers.ts";
 
 const exportCli = new URL("../cli/export.ts", import.meta.url).pathname;
 const inspectCli = new URL("../cli/inspect.ts", import.meta.url).pathname;
@@ -144,15 +144,8 @@ Deno.test("cli: encode without --weights uses the shipped model and says so", as
   await Deno.remove(dir, { recursive: true });
 });
 
-const gpuAdapter = await (navigator as unknown as {
-  gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean } } | null> };
-}).gpu?.requestAdapter();
 /** WebGPU joins the reference check on a hardware adapter (bench/gpu.sh --tests runs it there). */
-const referenceBackends: ("cpu" | "wasm" | "webgpu")[] = [
-  "cpu",
-  "wasm",
-  ...(gpuAdapter && gpuAdapter.info?.isFallbackAdapter !== true ? ["webgpu" as const] : []),
-];
+const referenceBackends = await backendsToCompare("hardware");
 
 Deno.test({
   name: `the shipped model reproduces its stored reference embeddings on ${

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { mean, moments } from "../lib/model/reduce.ts";
 import { Rng } from "../lib/random.ts";
+import { webgpuAdapter } from "./_helpers.ts";
 
 await initBackend("cpu");
 
@@ -75,9 +76,7 @@ Deno.test("mean and moments do not leak memory", () => {
   x.dispose();
 });
 
-const hasAdapter =
-  !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu
-    ?.requestAdapter());
+const hasAdapter = (await webgpuAdapter()) !== "none";
 
 Deno.test({
   name: "a webgpu training step uploads from the CPU only its batch, noise and small tensors",

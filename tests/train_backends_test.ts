@@ -8,7 +8,7 @@ import { initBackend } from "../lib/runtime/backend.ts";
 import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { Trainer } from "../lib/train/trainer.ts";
-import { syntheticWindows } from "./_helpers.ts";
+import { backendsToCompare, syntheticWindows } from "./_helpers.ts";
 
 /**
  * Losses of the same steps on two backends agree within this relative tolerance: float32 with
@@ -16,9 +16,8 @@ import { syntheticWindows } from "./_helpers.ts";
  */
 const LOSS_TOLERANCE = 1e-4;
 
-const hasAdapter =
-  !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu
-    ?.requestAdapter());
+const backends = await backendsToCompare("software");
+const hasAdapter = backends.includes("webgpu");
 
 async function losses(backend: "cpu" | "wasm" | "webgpu", steps: number): Promise<number[]> {
   await initBackend(backend);
@@ -43,7 +42,7 @@ Deno.test({
     assert.ok(ref.every(Number.isFinite), `cpu losses ${ref}`);
     // Step 1's loss is the forward pass alone; later ones follow from each update (Adam, the
     // clipping factor, the gradients of every layer), so a wrong gradient shows from step 2.
-    const others: ("wasm" | "webgpu")[] = ["wasm", ...(hasAdapter ? ["webgpu" as const] : [])];
+    const others = backends.filter((b) => b !== "cpu");
     for (const b of others) {
       const got = await losses(b, steps);
       got.forEach((l, i) => {
