@@ -3,6 +3,7 @@
 // from-scratch and handcrafted baselines; macro F1 per test subject, Cohen's kappa.
 import { PRESET_NAMES, presetConfig } from "../lib/model/config.ts";
 import { type EvalProgress, evaluate, HEAD_NAMES } from "../lib/eval/protocol.ts";
+import { PROBE_FEATURES } from "../lib/eval/probe_features.ts";
 import type { HeadName } from "../lib/eval/results.ts";
 import { reportMarkdown } from "../lib/eval/report.ts";
 import { confusionGridSvg } from "./_svg.ts";
@@ -69,6 +70,9 @@ Heads (all on the same folds):
                             shard of every batch (default: every core on wasm, else 1)
   --probe-lr X              probe: Adam learning rate (default 0.02)
   --probe-iterations N      probe: most full-batch iterations (default 500)
+  --probe-features NAME     what probe and scratch-probe fit on: z (the embedding, default) |
+                            stages (each encoder stage's mean and SD over time, then z) |
+                            z+handcrafted (z beside the handcrafted head's features)
   --backend NAME            ${choiceList(BACKENDS)} (default auto)
 
 Output:
@@ -100,6 +104,7 @@ const OPTIONS = {
   workers: { type: "string" },
   "probe-lr": { type: "string" },
   "probe-iterations": { type: "string" },
+  "probe-features": { type: "string" },
   backend: { type: "string" },
   out: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -160,6 +165,7 @@ async function main(): Promise<void> {
     ? undefined
     : numberFlag(values, "labels-per-class", 10, { min: 1, integer: true });
   const task = choiceFlag(values, "task", TASKS, "activity");
+  const probeFeatures = choiceFlag(values, "probe-features", PROBE_FEATURES, "z");
   const probe = {
     lr: numberFlag(values, "probe-lr", 0.02, { min: 0 }),
     maxIterations: numberFlag(values, "probe-iterations", 500, { min: 1, integer: true }),
@@ -232,7 +238,18 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const report = await evaluate(
     { windows: set.data, labels, subjects: set.subjects },
-    { heads, model: bytes, seed, folds, maxFolds, labelsPerClass, probe, finetune, onProgress },
+    {
+      heads,
+      model: bytes,
+      seed,
+      folds,
+      maxFolds,
+      labelsPerClass,
+      probe,
+      probeFeatures,
+      finetune,
+      onProgress,
+    },
   );
   for (const h of report.heads.filter((h) => h.head.endsWith("finetune"))) {
     const capped = h.folds.filter((f) => f.fit.bestEpoch === finetune.maxEpochs).length;
@@ -248,6 +265,7 @@ async function main(): Promise<void> {
     task === "falls" ? "falls vs activities of daily living" : "",
     task === "adl" ? "activities of daily living, falls left out" : "",
     labelsPerClass ? `${labelsPerClass} labels per class` : "",
+    probeFeatures !== "z" ? `probes on ${probeFeatures} features` : "",
   ].filter(Boolean).join(", ");
   const title = `FlowFM evaluation: ${modelName} on ${description}${
     setting ? ` (${setting})` : ""
@@ -267,6 +285,7 @@ async function main(): Promise<void> {
       labelsPerClass: labelsPerClass ?? null,
       task,
       probe,
+      probeFeatures,
       finetune,
     },
     seconds: (performance.now() - t0) / 1000,

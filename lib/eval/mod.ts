@@ -47,6 +47,7 @@ export {
   type ProbeOptions,
   trainLinearProbe,
 } from "./linear_probe.ts";
+export { PROBE_FEATURES, type ProbeFeatures, probeFeatures } from "./probe_features.ts";
 export {
   accuracy,
   addConfusion,

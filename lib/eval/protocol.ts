@@ -17,14 +17,14 @@
  *
  * @module
  */
-import { gatherWindows } from "../data/window_set.ts";
 import { FlowFM } from "../model/flowfm.ts";
 import { deserializeModel, serializeModel } from "../weights/model_file.ts";
 import { type EpochRecord, fineTune, type FinetuneOptions } from "./finetune.ts";
 import { fewLabels } from "./few_labels.ts";
 import { foldIndices, subjectFolds } from "./folds.ts";
 import { handcraftedFeatures } from "./handcrafted.ts";
-import { encodeLabels } from "./labels.ts";
+import { type ProbeFeatures, probeFeatures } from "./probe_features.ts";
+import { encodeLabels, keptWindows } from "./labels.ts";
 import { type FeatureMatrix, type ProbeOptions, trainLinearProbe } from "./linear_probe.ts";
 import {
   accuracy,
@@ -94,6 +94,11 @@ export interface EvaluateOptions {
   labelsPerClass?: number;
   /** Linear-probe settings (also for `handcrafted`). */
   probe?: ProbeOptions;
+  /**
+   * What `probe` and `scratch-probe` fit on (`z`, `stages`, `z+handcrafted`; see `probeFeatures`).
+   * @default {"z"}
+   */
+  probeFeatures?: ProbeFeatures;
   /** Fine-tuning settings. */
   finetune?: Omit<FinetuneOptions, "seed" | "onEpoch">;
   /**
@@ -103,25 +108,6 @@ export interface EvaluateOptions {
   encodeBatchSize?: number;
   /** Called as work progresses. */
   onProgress?: (p: EvalProgress) => void;
-}
-
-/** Windows, labels and subjects of the kept windows only. */
-function keep(data: EvalData) {
-  const idx: number[] = [];
-  let unlabelled = 0, noSubject = 0;
-  data.labels.forEach((l, i) => {
-    if (l === null) unlabelled++;
-    else if (data.subjects[i] === null) noSubject++;
-    else idx.push(i);
-  });
-  const windows = gatherWindows(data.windows, idx);
-  return {
-    windows,
-    labels: idx.map((i) => data.labels[i]!),
-    subjects: idx.map((i) => data.subjects[i]!),
-    unlabelled,
-    noSubject,
-  };
 }
 
 async function scratchBytes(model: Uint8Array, seed: number): Promise<Uint8Array> {
@@ -158,7 +144,7 @@ async function scratchBytes(model: Uint8Array, seed: number): Promise<Uint8Array
  */
 export async function evaluate(data: EvalData, options: EvaluateOptions): Promise<EvalReport> {
   const seed = options.seed ?? 0;
-  const kept = keep(data);
+  const kept = keptWindows(data);
   const { classes, y } = encodeLabels(kept.labels);
   if (classes.length < 2) {
     throw new Error(
@@ -183,7 +169,8 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
       else {
         const model = deserializeModel(bytes!, "model").model;
         try {
-          features = await model.encode(kept.windows, { batchSize: options.encodeBatchSize ?? 64 });
+          const batch = options.encodeBatchSize ?? 64;
+          features = await probeFeatures(model, kept.windows, options.probeFeatures, batch);
         } finally {
           model.dispose();
         }
@@ -202,7 +189,7 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
       if (features) {
         const probe = await trainLinearProbe(features, y, classes.length, split, options.probe);
         pred = probe.predict(features, split.test);
-        fit = { ...probe.fit };
+        fit = { ...probe.fit, features: features.dim };
       } else {
         const r = await fineTune(bytes!, kept.windows, y, classes.length, split, {
           ...options.finetune,

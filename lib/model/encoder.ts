@@ -159,32 +159,85 @@ export function encoderForward(
   x: tf.Tensor3D,
   mode: NormMode,
 ): tf.Tensor2D {
+  return tf.tidy(() => encoderTrunk(params, config, x, mode));
+}
+
+/** The forward pass; `tap` sees each stage's output (after BN-ReLU, before downsampling). */
+function encoderTrunk(
+  params: Params,
+  config: EncoderConfig,
+  x: tf.Tensor3D,
+  mode: NormMode,
+  tap?: (h: tf.Tensor3D) => void,
+): tf.Tensor2D {
+  let h = encoderInput(config, x);
+  const w = (name: string) => params.get(`${name}.w`) as tf.Tensor3D;
+  config.stages.forEach((s, i) => {
+    const pre = `encoder.s${i}`;
+    h = conv1dSame(h, w(`${pre}.conv`), "circular");
+    for (let j = 0; j < s.resblocks; j++) {
+      const rb = `${pre}.rb${j}`;
+      let r = tf.relu(batchNorm(params, `${rb}.bn1`, h, mode));
+      r = conv1dSame(r, w(`${rb}.conv1`), "circular");
+      r = tf.relu(batchNorm(params, `${rb}.bn2`, r, mode));
+      r = conv1dSame(r, w(`${rb}.conv2`), "circular");
+      h = tf.add(h, r);
+    }
+    h = tf.relu(batchNorm(params, `${pre}.bn`, h, mode));
+    tap?.(h);
+    h = antiAliasDownsample(h, s.down, s.order);
+  });
+  const [b, len, c] = h.shape;
+  if (len !== 1) throw new Error(`encoder: final length ${len} != 1 for input [${x.shape}]`);
+  const pooled = tf.reshape(h, [b, c]) as tf.Tensor2D;
+  if (!config.bottleneck) return pooled;
+  const y = tf.add(
+    tf.matMul(pooled, params.get("encoder.proj.w") as tf.Tensor2D),
+    params.get("encoder.proj.b"),
+  );
+  const m = moments(y, 1, true);
+  return tf.div(tf.sub(y, m.mean), tf.sqrt(tf.add(m.variance, LN_EPS))) as tf.Tensor2D;
+}
+
+/**
+ * Multi-scale features for probing: each stage's output averaged over time and its standard
+ * deviation over time (after BN-ReLU, before downsampling), then `z`; running statistics.
+ *
+ * @param params Parameters made by {@link createEncoder}.
+ * @param config Encoder architecture.
+ * @param x Windows, shape `[batch, 300, 3]`, in g.
+ * @returns Shape `[batch, 2 * (sum of stage channels) + embeddingDim]`: stage 0's means, its
+ *   standard deviations, stage 1's, ..., then `z`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend } from "../runtime/backend.ts";
+ * import { presetConfig } from "./config.ts";
+ * import { createEncoder, encoderStageFeatures } from "./encoder.ts";
+ * import { Params } from "./params.ts";
+ * import { Rng } from "../random.ts";
+ * await initBackend("cpu");
+ * const cfg = presetConfig("tiny").encoder;
+ * const p = new Params(new Rng(0));
+ * createEncoder(p, cfg, 3);
+ * const f = encoderStageFeatures(p, cfg, tf.zeros([2, 300, 3]));
+ * const channels = cfg.stages.reduce((n, s) => n + s.channels, 0);
+ * assert.deepEqual(f.shape, [2, 2 * channels + 32]);
+ * p.dispose();
+ * ```
+ */
+export function encoderStageFeatures(
+  params: Params,
+  config: EncoderConfig,
+  x: tf.Tensor3D,
+): tf.Tensor2D {
   return tf.tidy(() => {
-    let h = encoderInput(config, x);
-    const w = (name: string) => params.get(`${name}.w`) as tf.Tensor3D;
-    config.stages.forEach((s, i) => {
-      const pre = `encoder.s${i}`;
-      h = conv1dSame(h, w(`${pre}.conv`), "circular");
-      for (let j = 0; j < s.resblocks; j++) {
-        const rb = `${pre}.rb${j}`;
-        let r = tf.relu(batchNorm(params, `${rb}.bn1`, h, mode));
-        r = conv1dSame(r, w(`${rb}.conv1`), "circular");
-        r = tf.relu(batchNorm(params, `${rb}.bn2`, r, mode));
-        r = conv1dSame(r, w(`${rb}.conv2`), "circular");
-        h = tf.add(h, r);
-      }
-      h = tf.relu(batchNorm(params, `${pre}.bn`, h, mode));
-      h = antiAliasDownsample(h, s.down, s.order);
+    const parts: tf.Tensor2D[] = [];
+    const z = encoderTrunk(params, config, x, "eval", (h) => {
+      const m = moments(h, 1);
+      parts.push(m.mean as tf.Tensor2D, tf.sqrt(tf.add(m.variance, 1e-6)) as tf.Tensor2D);
     });
-    const [b, len, c] = h.shape;
-    if (len !== 1) throw new Error(`encoder: final length ${len} != 1 for input [${x.shape}]`);
-    const pooled = tf.reshape(h, [b, c]) as tf.Tensor2D;
-    if (!config.bottleneck) return pooled;
-    const y = tf.add(
-      tf.matMul(pooled, params.get("encoder.proj.w") as tf.Tensor2D),
-      params.get("encoder.proj.b"),
-    );
-    const m = moments(y, 1, true);
-    return tf.div(tf.sub(y, m.mean), tf.sqrt(tf.add(m.variance, LN_EPS))) as tf.Tensor2D;
+    return tf.concat([...parts, z], 1) as tf.Tensor2D;
   });
 }

@@ -1,0 +1,98 @@
+/**
+ * What the probe heads of {@link evaluate} fit on: `z` (the embedding users get from `encode`),
+ * multi-scale stage features, or `z` beside the handcrafted features.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { FlowFM } from "../model/flowfm.ts";
+import { encoderStageFeatures } from "../model/encoder.ts";
+import { handcraftedFeatures } from "./handcrafted.ts";
+import type { FeatureMatrix } from "./linear_probe.ts";
+
+/**
+ * Feature sets a probe can fit on:
+ * - `z`: the embedding (`FlowFM.encode`);
+ * - `stages`: every encoder stage's output averaged over time and its SD over time, then `z`;
+ * - `z+handcrafted`: `z` followed by the handcrafted features (does `z` add to them?).
+ */
+export const PROBE_FEATURES = ["z", "stages", "z+handcrafted"] as const;
+
+/** One of {@link PROBE_FEATURES}. */
+export type ProbeFeatures = typeof PROBE_FEATURES[number];
+
+/**
+ * Computes a probe's features for windows, in batches, with the encoder's running statistics.
+ *
+ * @param model The model whose encoder gives the features.
+ * @param windows Row-major `[n, 300, 3]` windows in g, clipped.
+ * @param kind Which features; see {@link PROBE_FEATURES}.
+ * @param batchSize Windows per forward pass.
+ * @returns `[n, dim]` features.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
+ * import { probeFeatures } from "./probe_features.ts";
+ * await initBackend("cpu");
+ * const model = new FlowFM(presetConfig("tiny"));
+ * const f = await probeFeatures(model, new Float32Array(3 * 900), "z+handcrafted");
+ * assert.equal(f.count, 3);
+ * assert.ok(f.dim > 32);
+ * model.dispose();
+ * ```
+ */
+export async function probeFeatures(
+  model: FlowFM,
+  windows: Float32Array,
+  kind: ProbeFeatures = "z",
+  batchSize = 64,
+): Promise<FeatureMatrix> {
+  if (!PROBE_FEATURES.includes(kind)) {
+    throw new Error(`probeFeatures: unknown kind "${kind}" (${PROBE_FEATURES.join(", ")})`);
+  }
+  const { windowLength: len, channels } = model.config;
+  const count = windows.length / (len * channels);
+  if (!Number.isInteger(count)) {
+    throw new Error(
+      `probeFeatures: ${windows.length} values are not whole [${len}, ${channels}] windows`,
+    );
+  }
+  if (kind === "z") return await model.encode(windows, { batchSize });
+  if (kind === "z+handcrafted") {
+    return joinColumns(await model.encode(windows, { batchSize }), handcraftedFeatures(windows));
+  }
+  const parts: Float32Array[] = [];
+  let dim = 0;
+  for (let i = 0; i < count; i += batchSize) {
+    const n = Math.min(batchSize, count - i);
+    const f = tf.tidy(() => {
+      const x = tf.tensor3d(windows.subarray(i * len * channels, (i + n) * len * channels), [
+        n,
+        len,
+        channels,
+      ]);
+      return encoderStageFeatures(model.params, model.config.encoder, x);
+    });
+    try {
+      dim = f.shape[1];
+      parts.push(await f.data() as Float32Array);
+    } finally {
+      f.dispose();
+    }
+  }
+  const data = new Float32Array(count * dim);
+  let at = 0;
+  for (const p of parts) (data.set(p, at), at += p.length);
+  return { data, count, dim };
+}
+
+/** `[a | b]` row by row. */
+function joinColumns(a: FeatureMatrix, b: FeatureMatrix): FeatureMatrix {
+  const dim = a.dim + b.dim, data = new Float32Array(a.count * dim);
+  for (let i = 0; i < a.count; i++) {
+    data.set(a.data.subarray(i * a.dim, (i + 1) * a.dim), i * dim);
+    data.set(b.data.subarray(i * b.dim, (i + 1) * b.dim), i * dim + a.dim);
+  }
+  return { data, count: a.count, dim };
+}

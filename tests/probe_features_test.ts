@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { handcraftedFeatures } from "../lib/eval/handcrafted.ts";
+import { probeFeatures } from "../lib/eval/probe_features.ts";
+import { evaluate } from "../lib/eval/protocol.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
+import { maxAbsDiff, syntheticWindows } from "./_helpers.ts";
+
+await initBackend("cpu");
+
+/** Columns [from, to) of a row-major matrix. */
+function columns(m: { data: Float32Array; count: number; dim: number }, from: number, to: number) {
+  const out: number[] = [];
+  for (let i = 0; i < m.count; i++) out.push(...m.data.subarray(i * m.dim + from, i * m.dim + to));
+  return out;
+}
+
+Deno.test("probeFeatures: z is encode's; stages end with z; z+handcrafted is z then the handcrafted columns; does not leak memory", async () => {
+  const model = new FlowFM(presetConfig("tiny", { seed: 4 }));
+  try {
+    const w = syntheticWindows(70, 2); // more than one batch of 64
+    const before = tf.memory().numTensors;
+    const z = await model.encode(w);
+    const fz = await probeFeatures(model, w, "z");
+    assert.deepEqual(fz.data, z.data);
+    const st = await probeFeatures(model, w, "stages");
+    const channels = model.config.encoder.stages.reduce((n, s) => n + s.channels, 0);
+    assert.equal(st.dim, 2 * channels + z.dim);
+    assert.equal(st.count, 70);
+    assert.ok(maxAbsDiff(columns(st, 2 * channels, st.dim), z.data) < 1e-5);
+    const hc = handcraftedFeatures(w);
+    const both = await probeFeatures(model, w, "z+handcrafted");
+    assert.equal(both.dim, z.dim + hc.dim);
+    assert.deepEqual(columns(both, 0, z.dim), Array.from(z.data));
+    assert.deepEqual(columns(both, z.dim, both.dim), Array.from(hc.data));
+    assert.equal(tf.memory().numTensors, before);
+    await assert.rejects(
+      () => probeFeatures(model, w, "pooled" as "z"),
+      /unknown kind "pooled" \(z, stages, z\+handcrafted\)/,
+    );
+    await assert.rejects(
+      () => probeFeatures(model, w.subarray(1), "stages"),
+      /not whole \[300, 3\] windows/,
+    );
+  } finally {
+    model.dispose();
+  }
+});
+
+Deno.test("evaluate: probeFeatures reaches both probe heads; the stage features separate a toy task", async () => {
+  const model = new FlowFM(presetConfig("tiny", { seed: 5 }));
+  const bytes = await serializeModel(model);
+  model.dispose();
+  const n = 48, windows = new Float32Array(n * 900), labels: string[] = [], subjects: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const fast = i % 2 === 1; // 3 Hz against 0.3 Hz on x, gravity on z
+    for (let t = 0; t < 300; t++) {
+      windows[i * 900 + 3 * t] = 0.5 * Math.sin((2 * Math.PI * (fast ? 3 : 0.3) * t) / 30 + i);
+      windows[i * 900 + 3 * t + 2] = 1;
+    }
+    labels.push(fast ? "fast" : "slow");
+    subjects.push(`s${i % 8}`);
+  }
+  const r = await evaluate({ windows, labels, subjects }, {
+    heads: ["probe", "scratch-probe"],
+    model: bytes,
+    probeFeatures: "stages",
+    folds: 2,
+    probe: { maxIterations: 300 },
+  });
+  assert.equal(r.heads.length, 2);
+  for (const h of r.heads) {
+    assert.ok(h.summary.macroF1.mean > 0.9, `${h.head}: ${h.summary.macroF1.mean}`);
+  }
+});
