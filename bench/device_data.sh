@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# bench/device_data.sh pack NAME[=CACHE] ... | unpack
+# bench/device_data.sh pack NAME ... | unpack
 #
 # Takes data sets to the GPU machine, where ../shared does not travel (the device tool sends the
 # checkout alone, 64 MiB in all). `pack`, here: for each NAME (a folder of ../shared/data) it
 # writes into the ignored .device-data/ the size and mtime of every source file, and the window
-# cache CACHE (default .cache/flowfm-data/NAME.ffmwin), xz-compressed. `unpack`, there:
-# recreates ../shared/data/NAME as empty (sparse) files with those sizes and mtimes, which is all
-# the cache key reads (lib/io/files.ts sourceFingerprint; text files under 64 KiB, such as label
-# tables, keep their content), and puts each cache back under
-# .cache/flowfm-data/, so `--dataset NAME` reads the cache and never the missing raw files.
-# A NAME given twice with different caches (uci-hapt's labelled windows for evaluation and its
-# unlabelled ones for pretraining share one cache file name) is stored as NAME.N.ffmwin.xz;
-# `unpack` restores the first, `use NAME N` swaps in the N-th.
-#   e.g. here:  bash bench/device_data.sh pack sp-sw-har uci-hapt=/tmp/hapt-unlabelled.ffmwin uci-hapt
-#        there: bash bench/device_data.sh unpack; ...; bash bench/device_data.sh use uci-hapt 2
+# caches of that data set, xz-compressed: CACHE/NAME.ffmwin (labelled windows, what evaluation
+# reads) and CACHE/NAME-unlabelled.ffmwin (what pretraining reads), whichever exist (CACHE:
+# .cache/flowfm-data). `unpack`, there: recreates ../shared/data/NAME as empty (sparse) files
+# with those sizes and mtimes, which is all the cache key reads (lib/io/files.ts
+# sourceFingerprint; text files under 64 KiB, such as label tables, keep their content), and puts
+# every cache back under CACHE, so `--dataset NAME` reads the cache and never the missing files.
+#   e.g. here:  deno run -A cli/train.ts --dataset uci-hapt,sp-sw-har --steps 1 --out /tmp/t
+#               deno run -A cli/evaluate.ts --dataset uci-hapt --heads handcrafted --out /tmp/h
+#               bash bench/device_data.sh pack sp-sw-har uci-hapt
+#        there: bash bench/device_data.sh unpack
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -29,22 +29,20 @@ case "$cmd" in
     fi
     rm -rf "$KIT"
     mkdir -p "$KIT"
-    for spec in "$@"; do
-      name=${spec%%=*}
-      cache=$CACHE/$name.ffmwin
-      [[ $spec == *=* ]] && cache=${spec#*=}
+    for name in "$@"; do
       [[ -d $DATA/$name ]] || { echo "device_data: no folder $DATA/$name" >&2; exit 1; }
-      [[ -f $cache ]] || { echo "device_data: no cache $cache (run a command with --dataset $name first)" >&2; exit 1; }
-      n=1
-      while [[ -e $KIT/$name.$n.ffmwin.xz ]]; do n=$((n + 1)); done
-      if [[ $n == 1 ]]; then
-        (cd "$DATA/$name" && find . -type f -printf '%s %T@ %P\n') >"$KIT/$name.files"
-        # small text files keep their content: label tables that an adapter reads beside its cache
-        (cd "$DATA/$name" && find . -type f -size -64k ! -name '*.gz' -print0 |
-          tar --null -T - -cJf -) >"$KIT/$name.small.tar.xz"
-      fi
-      xz -T0 -6 -c "$cache" >"$KIT/$name.$n.ffmwin.xz"
-      echo "device_data: $name ($(wc -l <"$KIT/$name.files") files), cache $n: $cache"
+      caches=()
+      for c in "$CACHE/$name.ffmwin" "$CACHE/$name-unlabelled.ffmwin"; do [[ -f $c ]] && caches+=("$c"); done
+      ((${#caches[@]})) || {
+        echo "device_data: no cache of $name in $CACHE (run a command with --dataset $name first)" >&2
+        exit 1
+      }
+      (cd "$DATA/$name" && find . -type f -printf '%s %T@ %P\n') >"$KIT/$name.files"
+      # small text files keep their content: label tables that an adapter reads beside its cache
+      (cd "$DATA/$name" && find . -type f -size -64k ! -name '*.gz' -print0 |
+        tar --null -T - -cJf -) >"$KIT/$name.small.tar.xz"
+      for c in "${caches[@]}"; do xz -T0 -6 -c "$c" >"$KIT/$(basename "$c").xz"; done
+      echo "device_data: $name ($(wc -l <"$KIT/$name.files") files), caches: ${caches[*]}"
     done
     du -sh "$KIT"
     ;;
@@ -65,12 +63,12 @@ case "$cmd" in
           touch -m -d "@$mtime" "$dir/$path"
         done <"$list"
       fi
-      xz -dc "$KIT/$name.1.ffmwin.xz" >"$CACHE/$name.ffmwin"
-      echo "device_data: $name: $(wc -l <"$list") placeholder files, cache restored"
+      echo "device_data: $name: $(wc -l <"$list") placeholder files"
     done
-    ;;
-  use)
-    xz -dc "$KIT/$1.$2.ffmwin.xz" >"$CACHE/$1.ffmwin"
+    for c in "$KIT"/*.ffmwin.xz; do
+      xz -dc "$c" >"$CACHE/$(basename "$c" .xz)"
+      echo "device_data: cache $CACHE/$(basename "$c" .xz) restored"
+    done
     ;;
   *)
     sed -n '2,/^set -euo/p' "$0" | sed '$d'

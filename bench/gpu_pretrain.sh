@@ -6,20 +6,17 @@
 # place (bench/device_data.sh unpack), trains `cli/train.ts --backend webgpu --out runs/NAME FLAGS`
 # for at most SECONDS (then SIGINT: the run stops after its current step and writes its
 # checkpoint, exported to a model file), and probes the model with cli/evaluate.ts on
-# $EVAL_DATASET (default uci-hapt; its labelled cache is `bench/device_data.sh use` number
-# $EVAL_CACHE, default 2) at all labels and at 10 per class: heads $EVAL_HEADS (default probe:
+# $EVAL_DATASET (default uci-hapt; its labelled cache must be packed) at all labels and at 10
+# per class: heads $EVAL_HEADS (default probe:
 # the scratch and handcrafted heads do not depend on the model, so the same command run anywhere
 # gives them) on $EVAL_BACKEND (default wasm). What comes back in $OUT: gpu-bench.md,
 # gpu-tests.log, train.log, log.jsonl, model.safetensors (F32), eval-all.md, eval-10.md.
 #
 # DEVICE RUN (the README's in-domain H200 run, 2026-11-28):
-#   1. here: bash bench/gpu_kit.sh; then the two uci-hapt caches (one file name, so copy each):
-#              deno run -A cli/train.ts --dataset uci-hapt,sp-sw-har --preset tiny --steps 1 \
-#                --out /tmp/t && cp .cache/flowfm-data/uci-hapt.ffmwin /tmp/hapt-unlabelled.ffmwin
-#              deno run -A cli/evaluate.ts --dataset uci-hapt --heads handcrafted --out /tmp/h &&
-#                cp .cache/flowfm-data/uci-hapt.ffmwin /tmp/hapt-labelled.ffmwin
-#            bash bench/device_data.sh pack sp-sw-har uci-hapt=/tmp/hapt-unlabelled.ffmwin \
-#              uci-hapt=/tmp/hapt-labelled.ffmwin
+#   1. here: bash bench/gpu_kit.sh; then the caches (unlabelled for training, labelled for the probe):
+#              deno run -A cli/train.ts --dataset uci-hapt,sp-sw-har --preset tiny --steps 1 --out /tmp/t
+#              deno run -A cli/evaluate.ts --dataset uci-hapt --heads handcrafted --out /tmp/h
+#            bash bench/device_data.sh pack sp-sw-har uci-hapt
 #   2. the run tool: command   "bash bench/gpu_pretrain.sh 380 gpu-hapt --dataset uci-hapt,sp-sw-har
 #                               --preset small --batch 256 --steps 5000 --no-augment --seed 0"
 #                    carry     [".gpu-kit", ".device-data"]
@@ -50,7 +47,6 @@ if [[ ! -f $model ]]; then
     { echo "gpu_pretrain: no model to evaluate"; exit 1; }
 fi
 cp "$model" "$O/model.safetensors"
-bash bench/device_data.sh use "${EVAL_DATASET:-uci-hapt}" "${EVAL_CACHE:-2}"
 for labels in all 10; do
   extra=()
   [[ $labels == 10 ]] && extra=(--labels-per-class 10)

@@ -108,6 +108,20 @@ Deno.test("loadDataset: parsed once, rebuilt when files or options change", asyn
     assert.equal(more.fromCache, false);
     assert.equal(more.count, 6);
     assert.deepEqual([...Deno.readDirSync(cacheDir)].map((e) => e.name), ["sp-sw-har.ffmwin"]);
+    // windows without labels (pretraining) go to their own file: alternating with labelled reads
+    // (evaluation) hits both caches instead of rebuilding one
+    const bare = await loadDataset("sp-sw-har", root, { cacheDir, labelPolicy: "ignore" });
+    assert.equal(bare.fromCache, false);
+    assert.ok(bare.labels.every((l) => l === null));
+    assert.equal((await loadDataset("sp-sw-har", root, { cacheDir })).fromCache, true);
+    assert.equal(
+      (await loadDataset("sp-sw-har", root, { cacheDir, labelPolicy: "ignore" })).fromCache,
+      true,
+    );
+    assert.deepEqual(
+      [...Deno.readDirSync(cacheDir)].map((e) => e.name).sort(),
+      ["sp-sw-har-unlabelled.ffmwin", "sp-sw-har.ffmwin"],
+    );
     // cacheDir null: no cache
     assert.equal((await loadDataset("sp-sw-har", root, { cacheDir: null })).fromCache, false);
   } finally {

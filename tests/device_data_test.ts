@@ -1,6 +1,7 @@
 // bench/device_data.sh takes data sets to the GPU machine as their window caches plus a placeholder
 // tree: this checks the round trip on a generated data set (sizes and mtimes, which the cache key
-// reads, exact; small text files whole; the cache restored byte for byte; a second cache swapped in).
+// reads, exact; small text files whole; the labelled and unlabelled caches restored byte for byte;
+// a data set without a cache refused, naming it).
 import assert from "node:assert/strict";
 
 const script = new URL("../bench/device_data.sh", import.meta.url).pathname;
@@ -25,13 +26,12 @@ Deno.test("device_data.sh: pack here, unpack there: placeholders with the same s
     const cacheA = new Uint8Array(5000).map((_, i) => i % 13);
     const cacheB = new Uint8Array(3000).map((_, i) => i % 17);
     await Deno.writeFile(`${here.cache}/toy.ffmwin`, cacheA);
-    await Deno.writeFile(`${dir}/other.ffmwin`, cacheB);
+    await Deno.writeFile(`${here.cache}/toy-unlabelled.ffmwin`, cacheB);
     const kit = `${dir}/kit`;
     await sh(
       { DEVICE_DATA_ROOT: here.root, DEVICE_DATA_CACHE: here.cache, DEVICE_DATA_KIT: kit },
       "pack",
       "toy",
-      `toy=${dir}/other.ffmwin`,
     );
 
     const there = { root: `${dir}/there/data`, cache: `${dir}/there/cache` };
@@ -51,8 +51,16 @@ Deno.test("device_data.sh: pack here, unpack there: placeholders with the same s
     }
     assert.equal(await Deno.readTextFile(`${there.root}/toy/labels.txt`), "1 1 5 0 100\n");
     assert.deepEqual(await Deno.readFile(`${there.cache}/toy.ffmwin`), cacheA);
-    await sh(env, "use", "toy", "2");
-    assert.deepEqual(await Deno.readFile(`${there.cache}/toy.ffmwin`), cacheB);
+    assert.deepEqual(await Deno.readFile(`${there.cache}/toy-unlabelled.ffmwin`), cacheB);
+
+    await Deno.mkdir(`${here.root}/bare`);
+    const refused = await new Deno.Command("bash", {
+      args: [script, "pack", "bare"],
+      env: { DEVICE_DATA_ROOT: here.root, DEVICE_DATA_CACHE: here.cache, DEVICE_DATA_KIT: kit },
+      stderr: "piped",
+    }).output();
+    assert.notEqual(refused.code, 0);
+    assert.match(new TextDecoder().decode(refused.stderr), /no cache of bare in .*cache/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -41,7 +41,8 @@ import { cachedWindowSet } from "./window_cache.ts";
 export interface LoadDatasetOptions extends DatasetOptions {
   /**
    * Cache folder; the cache file is `<cacheDir>/<name>.ffmwin` (`fallalld-wrist.ffmwin` and
-   * the like with a placement filter). null disables caching.
+   * the like with a placement filter; `-unlabelled` added with `labelPolicy: "ignore"`). null
+   * disables caching.
    * @default {".cache/flowfm-data"}
    */
   cacheDir?: string | null;
@@ -100,7 +101,10 @@ export async function loadDataset(
   const extra = name === "uci-hapt" ? ["RawData/labels.txt", "activity_labels.txt"] : [];
   const fp = await sourceFingerprint([...files, ...extra].map((f) => `${root}/${f}`));
   const places = name === "fallalld" && rest.placements ? `-${rest.placements.join("-")}` : "";
-  const cacheFile = `${cacheDir}/${cacheName ?? `${name}${places}`}.ffmwin`;
+  // Pretraining reads windows without labels (every window kept), evaluation with them: two sets,
+  // two files, so that switching between training and evaluating does not rebuild the cache.
+  const unlabelled = rest.labelPolicy === "ignore" ? "-unlabelled" : "";
+  const cacheFile = `${cacheDir}/${cacheName ?? `${name}${places}${unlabelled}`}.ffmwin`;
   const { set, fromCache } = await cachedWindowSet(
     cacheFile,
     { adapter: name, version: 1, options: rest, files: fp },
