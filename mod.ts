@@ -168,6 +168,7 @@ export {
   type PredictOptions,
 } from "./lib/eval/classifier.ts";
 export { loadClassifier, serializeClassifier } from "./lib/eval/classifier_file.ts";
+export { PROBE_FEATURES, type ProbeFeatures } from "./lib/eval/probe_features.ts";
 export {
   FinetunedClassifier,
   type FinetunedClassifierOptions,

@@ -3,10 +3,12 @@
 // fine-tuned encoder with an MLP head) and saves it as one safetensors file.
 import { fitClassifier } from "../lib/eval/classifier.ts";
 import { serializeClassifier } from "../lib/eval/classifier_file.ts";
+import { PROBE_FEATURES } from "../lib/eval/probe_features.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
   BACKENDS,
+  choiceFlag,
   choiceList,
   numberFlag,
   parseFlags,
@@ -36,6 +38,8 @@ windows, are left out.
   --workers N               fine-tuning: data-parallel workers (default: every core on wasm)
   --probe-iterations N      most probe iterations per L2 value (default 500)
   --probe-lr LR             probe learning rate (default 0.02)
+  --features NAME           what the probe reads: z (default) | stages (each encoder stage's
+                            mean and SD over time, then z) | z+handcrafted; the file records it
   --seed N                  seed of the validation split (default 0)
   --batch N                 windows per forward pass (default 64)
   --backend NAME            ${choiceList(BACKENDS)} (default auto)
@@ -58,6 +62,7 @@ const OPTIONS = {
   workers: { type: "string" },
   "probe-iterations": { type: "string" },
   "probe-lr": { type: "string" },
+  features: { type: "string" },
   seed: { type: "string" },
   batch: { type: "string" },
   backend: { type: "string" },
@@ -73,6 +78,10 @@ async function main(): Promise<void> {
     maxIterations: numberFlag(values, "probe-iterations", 500, { min: 1, integer: true }),
     lr: numberFlag(values, "probe-lr", 0.02, { min: 0 }),
   };
+  const features = choiceFlag(values, "features", PROBE_FEATURES, "z");
+  if (values.finetune && values.features !== undefined) {
+    throw new UsageError("--features applies to the probe, not to --finetune");
+  }
   const seed = numberFlag(values, "seed", 0, { integer: true });
   const batchSize = numberFlag(values, "batch", 64, { min: 1, integer: true });
   backendFlag(values); // fail fast on a bad --backend, before reading data
@@ -101,6 +110,7 @@ async function main(): Promise<void> {
       validationFraction,
       seed,
       batchSize,
+      features,
     });
     const { fit, classes } = classifier;
     await atomicWrite(out, serializeClassifier(classifier));
@@ -113,7 +123,11 @@ async function main(): Promise<void> {
           ((performance.now() - t0) / 1000).toFixed(1)
         } s)`,
     );
-    console.log(`encoder: ${weights} (SHA-256 ${classifier.encoderSha256.slice(0, 12)}…)`);
+    console.log(
+      `encoder: ${weights} (SHA-256 ${
+        classifier.encoderSha256.slice(0, 12)
+      }…), ${features} features`,
+    );
     console.log(`wrote ${out}`);
     classifier.dispose();
   } finally {

@@ -112,3 +112,53 @@ Deno.test("classifier: another encoder, a changed encoder or a bad file fails cl
   model.dispose();
   other.dispose();
 });
+
+Deno.test("classifier: stage features are fitted, recorded in the file and used again on load; older files mean z", async () => {
+  const model = new FlowFM(presetConfig("tiny", { seed: 4 }));
+  try {
+    const before = tf.memory().numTensors;
+    const c = await fitClassifier(model, windows, labels, {
+      probe: { maxIterations: 200 },
+      features: "stages",
+    });
+    const width = 2 * presetConfig("tiny").encoder.stages.reduce((n, s) => n + s.channels, 0) + 32;
+    assert.equal(c.features, "stages");
+    assert.equal(c.probe.mean.length, width);
+    const p = await c.predict(windows);
+    const bytes = serializeClassifier(c);
+    const { metadata, tensors } = decodeSafetensors(bytes);
+    assert.equal(metadata.features, "stages");
+    const loaded = await loadClassifier(bytes, "st.safetensors", model);
+    assert.equal(loaded.features, "stages");
+    const q = await loaded.predict(windows);
+    assert.deepEqual(q.labels, p.labels);
+    assert.equal(maxAbsDiff(q.probabilities, p.probabilities), 0);
+    assert.equal(tf.memory().numTensors, before, "no tensor leak");
+
+    const { features: _, ...older } = metadata; // written before the field existed: z
+    await assert.rejects(
+      loadClassifier(encodeSafetensors(tensors, older), "old.safetensors", model),
+      /old\.safetensors: .*"features\.mean" has shape \[\d+\], expected \[32\] \(z features of 32/,
+    );
+    await assert.rejects(
+      loadClassifier(
+        encodeSafetensors(tensors, { ...metadata, features: "pooled" }),
+        "f.safetensors",
+        model,
+      ),
+      /f\.safetensors: .*__metadata__\.features is "pooled", expected z, stages, z\+handcrafted/,
+    );
+    const zc = await fitClassifier(model, windows, labels, { probe: { maxIterations: 50 } });
+    const z = decodeSafetensors(serializeClassifier(zc));
+    const { features: __, ...zOlder } = z.metadata;
+    const zLoaded = await loadClassifier(
+      encodeSafetensors(z.tensors, zOlder),
+      "z.safetensors",
+      model,
+    );
+    assert.equal(zLoaded.features, "z");
+    assert.deepEqual((await zLoaded.predict(windows)).labels, (await zc.predict(windows)).labels);
+  } finally {
+    model.dispose();
+  }
+});

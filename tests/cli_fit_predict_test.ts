@@ -205,3 +205,44 @@ Deno.test("cli/fit --finetune + cli/predict: the classifier carries its fine-tun
   assert.match(both.err, /ft\.safetensors carries its own fine-tuned encoder: drop --weights/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("cli/fit --features stages + cli/predict: the file says which features, predict uses them", async () => {
+  const dir = await fixture();
+  try {
+    const perms = [`--allow-read=.,${dir}`, `--allow-write=${dir},.cache`];
+    const data = [`${dir}/a.csv`, `${dir}/b.csv`, "--rate", "30", "--units", "g"];
+    const weights = ["--weights", `${dir}/model.safetensors`, "--backend", "wasm"];
+    const fit = await run("fit", [
+      ...weights,
+      "--features",
+      "stages",
+      "--out",
+      `${dir}/st.safetensors`,
+      "--probe-iterations",
+      "200",
+      ...data,
+    ], perms);
+    assert.equal(fit.code, 0, fit.err);
+    assert.match(fit.out, /SHA-256 [0-9a-f]{12}…\), stages features/);
+    const predict = await run("predict", [
+      ...weights,
+      "--classifier",
+      `${dir}/st.safetensors`,
+      "--out",
+      `${dir}/st.csv`,
+      ...data,
+    ], perms);
+    assert.equal(predict.code, 0, predict.err);
+    const rows = (await Deno.readTextFile(`${dir}/st.csv`)).trim().split("\n").slice(1);
+    assert.equal(rows.length, 2 * 23);
+    const both = await run(
+      "fit",
+      [...weights, "--finetune", "--features", "stages", ...data],
+      perms,
+    );
+    assert.equal(both.code, 2, both.err);
+    assert.match(both.err, /--features applies to the probe, not to --finetune/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -13,6 +13,7 @@ import { sha256Hex } from "../sha256.ts";
 import { stratifiedSplit } from "./few_labels.ts";
 import { encodeLabels } from "./labels.ts";
 import { type LinearProbe, type ProbeOptions, trainLinearProbe } from "./linear_probe.ts";
+import { type ProbeFeatures, windowFeatures } from "./probe_features.ts";
 
 /** Options of {@link fitClassifier}. */
 export interface ClassifierOptions {
@@ -37,6 +38,12 @@ export interface ClassifierOptions {
    * @default {64}
    */
   batchSize?: number;
+  /**
+   * What the probe fits on: `z`, `stages` (each encoder stage's mean and SD over time, then `z`)
+   * or `z+handcrafted`; see `PROBE_FEATURES`. The classifier file records it.
+   * @default {"z"}
+   */
+  features?: ProbeFeatures;
 }
 
 /** Options of {@link ActivityClassifier.predict}. */
@@ -158,6 +165,7 @@ export class ActivityClassifier {
    * @param encoderSha256 Digest of the encoder weights it was fitted on.
    * @param fit How it was fitted.
    * @param source Names the classifier (its file) in error messages.
+   * @param features What the probe reads (`z`, `stages` or `z+handcrafted`).
    */
   constructor(
     model: FlowFM,
@@ -167,6 +175,7 @@ export class ActivityClassifier {
     readonly encoderSha256: string,
     readonly fit: ClassifierFit,
     readonly source = "classifier",
+    readonly features: ProbeFeatures = "z",
   ) {
     this.#model = model;
   }
@@ -196,7 +205,8 @@ export class ActivityClassifier {
     const model = this.#model;
     if (!model) throw new Error(`${this.source}: predict after dispose()`);
     await checkEncoder(model, this.encoderSha256, this.source);
-    const z = await model.encode(windows, { batchSize: options.batchSize ?? 64 });
+    const batch = options.batchSize ?? 64;
+    const z = await windowFeatures(model, windows, this.features, batch, "predict");
     const k = this.classes.length, logits = this.probe.logits(z);
     const probabilities = new Float32Array(logits.length), labels: string[] = [];
     for (let i = 0; i < z.count; i++) {
@@ -219,7 +229,8 @@ export class ActivityClassifier {
 
 /**
  * Fits an activity classifier: encodes the windows with the frozen encoder and fits a linear
- * probe on `z` (windows whose label is `null` are left out).
+ * probe on `z`, or on the features `options.features` names (windows whose label is `null` are
+ * left out).
  *
  * @param model The encoder (not owned; the classifier predicts with it).
  * @param windows `[n, 300, 3]` windows in g at 30 Hz.
@@ -252,7 +263,8 @@ export async function fitClassifier(
   if (!(fraction >= 0 && fraction < 1)) {
     throw new Error(`fitClassifier: validationFraction must be in [0, 1), got ${fraction}`);
   }
-  const z = await model.encode(windows, { batchSize: options.batchSize ?? 64 });
+  const kind = options.features ?? "z", batch = options.batchSize ?? 64;
+  const z = await windowFeatures(model, windows, kind, batch, "fitClassifier");
   if (labels.length !== z.count) {
     throw new Error(`fitClassifier: ${z.count} windows but ${labels.length} labels`);
   }
@@ -277,5 +289,6 @@ export async function fitClassifier(
   };
   const { length, channels, sampleRate, clip } = model.windowSpec("fitClassifier");
   const window = { length, channels, sampleRate, clip };
-  return new ActivityClassifier(model, probe, classes, window, await encoderDigest(model), fit);
+  const digest = await encoderDigest(model);
+  return new ActivityClassifier(model, probe, classes, window, digest, fit, "classifier", kind);
 }

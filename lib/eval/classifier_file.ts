@@ -2,7 +2,8 @@
  * Classifier files: one safetensors file with the probe's weights (`probe.w` `[dim, classes]`,
  * `probe.b` `[classes]`) and feature standardisation (`features.mean`, `features.sd`, `[dim]`), and
  * in `__metadata__`: `format: "flowfm-classifier"`, `version`, `classes` (JSON array), `window`
- * (length, channels, sampleRate, clip), `encoder_sha256` (see `encoderDigest`) and `fit`.
+ * (length, channels, sampleRate, clip), `encoder_sha256` (see `encoderDigest`), `fit` and `features`
+ * (what the probe reads: `z`, `stages` or `z+handcrafted`; absent in older files, meaning `z`).
  *
  * @module
  */
@@ -16,6 +17,7 @@ import {
   type ClassifierFit,
   type ClassifierWindow,
 } from "./classifier.ts";
+import { PROBE_FEATURES, probeFeatureDim, type ProbeFeatures } from "./probe_features.ts";
 import { LinearProbe } from "./linear_probe.ts";
 
 const FORMAT = "flowfm-classifier";
@@ -62,6 +64,7 @@ export function serializeClassifier(classifier: ActivityClassifier): Uint8Array 
     window: JSON.stringify(classifier.window),
     encoder_sha256: classifier.encoderSha256,
     fit: JSON.stringify(classifier.fit),
+    features: classifier.features,
   });
 }
 
@@ -144,7 +147,13 @@ export async function loadClassifier(
   if (names.join() !== TENSORS.join()) {
     fail(`tensors are [${names.join(", ")}], expected [${TENSORS.join(", ")}]`);
   }
-  const dim = model.embeddingDim, k = (classes as string[]).length;
+  const features = (metadata.features ?? "z") as ProbeFeatures; // files before 2026-11-28: z
+  if (!PROBE_FEATURES.includes(features)) {
+    fail(
+      `__metadata__.features is ${JSON.stringify(features)}, expected ${PROBE_FEATURES.join(", ")}`,
+    );
+  }
+  const dim = probeFeatureDim(model, features), k = (classes as string[]).length;
   const shapes: Record<string, number[]> = {
     "features.mean": [dim],
     "features.sd": [dim],
@@ -155,7 +164,7 @@ export async function loadClassifier(
     const t = tensors.get(name)!;
     if (t.shape.join() !== shape.join()) {
       fail(
-        `tensor "${name}" has shape [${t.shape}], expected [${shape}] (z of ${dim}, ${k} classes)`,
+        `tensor "${name}" has shape [${t.shape}], expected [${shape}] (${features} features of ${dim}, ${k} classes)`,
       );
     }
     const bad = t.data.findIndex((v) => !Number.isFinite(v) || (name === "features.sd" && v <= 0));
@@ -169,5 +178,6 @@ export async function loadClassifier(
     tensors.get("probe.b")!.data,
     { l2: fit.l2 ?? NaN, iteration: fit.iteration ?? 0, valLoss: NaN },
   );
-  return new ActivityClassifier(model, probe, classes as string[], window, digest, fit, source);
+  const c = classes as string[];
+  return new ActivityClassifier(model, probe, c, window, digest, fit, source, features);
 }

@@ -47,7 +47,13 @@ export {
   type ProbeOptions,
   trainLinearProbe,
 } from "./linear_probe.ts";
-export { PROBE_FEATURES, type ProbeFeatures, probeFeatures } from "./probe_features.ts";
+export {
+  PROBE_FEATURES,
+  probeFeatureDim,
+  type ProbeFeatures,
+  probeFeatures,
+  windowFeatures,
+} from "./probe_features.ts";
 export {
   accuracy,
   addConfusion,

@@ -7,7 +7,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { FlowFM } from "../model/flowfm.ts";
 import { encoderStageFeatures } from "../model/encoder.ts";
-import { handcraftedFeatures } from "./handcrafted.ts";
+import { HANDCRAFTED_FEATURE_NAMES, handcraftedFeatures } from "./handcrafted.ts";
+import { readWindows, type WindowsInput } from "../model/windows.ts";
 import type { FeatureMatrix } from "./linear_probe.ts";
 
 /**
@@ -85,6 +86,64 @@ export async function probeFeatures(
   let at = 0;
   for (const p of parts) (data.set(p, at), at += p.length);
   return { data, count, dim };
+}
+
+/**
+ * Features of windows in any form `FlowFM.encode` takes (validated and clipped as it does them).
+ *
+ * @param model The model whose encoder gives the features.
+ * @param windows `[n, 300, 3]` windows in g at 30 Hz: flat, nested or a tensor.
+ * @param kind Which features; see {@link PROBE_FEATURES}.
+ * @param batchSize Windows per forward pass.
+ * @param caller Names the caller in errors about the windows.
+ * @returns `[n, dim]` features.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
+ * import { probeFeatureDim, windowFeatures } from "./probe_features.ts";
+ * await initBackend("cpu");
+ * const model = new FlowFM(presetConfig("tiny"));
+ * const f = await windowFeatures(model, [new Array(300).fill([0, 0, 1])], "stages");
+ * assert.equal(f.dim, probeFeatureDim(model, "stages"));
+ * model.dispose();
+ * ```
+ */
+export async function windowFeatures(
+  model: FlowFM,
+  windows: WindowsInput,
+  kind: ProbeFeatures = "z",
+  batchSize = 64,
+  caller = "windowFeatures",
+): Promise<FeatureMatrix> {
+  if (kind === "z") return await model.encode(windows, { batchSize });
+  const { data } = await readWindows(windows, model.windowSpec(caller));
+  return await probeFeatures(model, data, kind, batchSize);
+}
+
+/**
+ * Width of a model's features of one kind.
+ *
+ * @param model The model.
+ * @param kind Which features; see {@link PROBE_FEATURES}.
+ * @returns Columns of the feature matrix.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FlowFM, presetConfig } from "../../mod.ts";
+ * import { probeFeatureDim } from "./probe_features.ts";
+ * const model = new FlowFM(presetConfig("tiny"));
+ * assert.equal(probeFeatureDim(model, "z"), model.embeddingDim);
+ * model.dispose();
+ * ```
+ */
+export function probeFeatureDim(model: FlowFM, kind: ProbeFeatures): number {
+  const z = model.embeddingDim;
+  if (kind === "z+handcrafted") return z + HANDCRAFTED_FEATURE_NAMES.length;
+  if (kind === "stages") {
+    return 2 * model.config.encoder.stages.reduce((n, s) => n + s.channels, 0) + z;
+  }
+  return z;
 }
 
 /** `[a | b]` row by row. */
