@@ -25,7 +25,7 @@ deno run --allow-read="$SRC,weights" --allow-write=weights cli/export.ts "$SRC" 
 echo "== reference embeddings" >&2
 deno run -A bench/pretrained_reference.ts
 echo "== uci-hapt classifier" >&2
-deno run -A cli/fit.ts --dataset uci-hapt --out weights/flowfm-small.uci-hapt.classifier.safetensors
+deno run -A cli/fit.ts --dataset uci-hapt --features stages --out weights/flowfm-small.uci-hapt.classifier.safetensors
 sha256sum weights/*.safetensors >&2
 echo "== evaluate ($TAG)" >&2
 BASELINES=${BASELINES:-0} bash bench/eval_pretrained.sh "$W" "$TAG"

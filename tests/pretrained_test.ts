@@ -205,6 +205,7 @@ Deno.test("the shipped uci-hapt classifier loads beside the shipped model and pr
     "WALKING_DOWNSTAIRS",
     "WALKING_UPSTAIRS",
   ]);
+  assert.equal(c.features, "stages", "the card says the shipped classifier reads stage features");
   const p = await c.predict(syntheticWindows(3, 2));
   assert.equal(p.labels.length, 3);
   c.dispose();
