@@ -130,8 +130,9 @@ export async function windowFeatures(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FlowFM, presetConfig } from "../../mod.ts";
+ * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
  * import { probeFeatureDim } from "./probe_features.ts";
+ * await initBackend("cpu");
  * const model = new FlowFM(presetConfig("tiny"));
  * assert.equal(probeFeatureDim(model, "z"), model.embeddingDim);
  * model.dispose();
