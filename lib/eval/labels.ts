@@ -6,6 +6,16 @@
  */
 import { gatherWindows } from "../data/window_set.ts";
 
+/** Labelled windows to evaluate on. */
+export interface EvalData {
+  /** Row-major `[n, 300, 3]` windows in g, clipped. */
+  windows: Float32Array;
+  /** Label of each window (null: excluded). */
+  labels: readonly (string | null)[];
+  /** Subject of each window (null: excluded). */
+  subjects: readonly (string | null)[];
+}
+
 /** Labels mapped to class indices. */
 export interface EncodedLabels {
   /** Class names, sorted (numeric-aware); index `c` is class `c`. */
@@ -72,11 +82,7 @@ export function classWeights(y: Int32Array, indices: Int32Array, classes: number
  * assert.deepEqual([k.labels, k.unlabelled, k.noSubject], [["a"], 1, 1]);
  * ```
  */
-export function keptWindows(data: {
-  windows: Float32Array;
-  labels: readonly (string | null)[];
-  subjects: readonly (string | null)[];
-}): {
+export function keptWindows(data: EvalData): {
   windows: Float32Array;
   labels: string[];
   subjects: string[];

@@ -63,8 +63,7 @@ export async function probeFeatures(
   if (kind === "z+handcrafted") {
     return joinColumns(await model.encode(windows, { batchSize }), handcraftedFeatures(windows));
   }
-  const parts: Float32Array[] = [];
-  let dim = 0;
+  const dim = probeFeatureDim(model, "stages"), data = new Float32Array(count * dim);
   for (let i = 0; i < count; i += batchSize) {
     const n = Math.min(batchSize, count - i);
     const f = tf.tidy(() => {
@@ -76,15 +75,11 @@ export async function probeFeatures(
       return encoderStageFeatures(model.params, model.config.encoder, x);
     });
     try {
-      dim = f.shape[1];
-      parts.push(await f.data() as Float32Array);
+      data.set(await f.data(), i * dim);
     } finally {
       f.dispose();
     }
   }
-  const data = new Float32Array(count * dim);
-  let at = 0;
-  for (const p of parts) (data.set(p, at), at += p.length);
   return { data, count, dim };
 }
 

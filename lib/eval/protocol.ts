@@ -24,7 +24,8 @@ import { fewLabels } from "./few_labels.ts";
 import { foldIndices, subjectFolds } from "./folds.ts";
 import { handcraftedFeatures } from "./handcrafted.ts";
 import { type ProbeFeatures, probeFeatures } from "./probe_features.ts";
-import { encodeLabels, keptWindows } from "./labels.ts";
+import { encodeLabels, type EvalData, keptWindows } from "./labels.ts";
+export type { EvalData } from "./labels.ts";
 import { type FeatureMatrix, type ProbeOptions, trainLinearProbe } from "./linear_probe.ts";
 import {
   accuracy,
@@ -45,16 +46,6 @@ export const HEAD_NAMES: readonly HeadName[] = [
   "scratch-finetune",
   "handcrafted",
 ];
-
-/** Labelled windows to evaluate on. */
-export interface EvalData {
-  /** Row-major `[n, 300, 3]` windows in g, clipped. */
-  windows: Float32Array;
-  /** Label of each window (null: excluded). */
-  labels: readonly (string | null)[];
-  /** Subject of each window (null: excluded). */
-  subjects: readonly (string | null)[];
-}
 
 /** Progress of {@link evaluate}, for display. */
 export interface EvalProgress {
