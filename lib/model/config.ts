@@ -5,6 +5,7 @@
  * @module
  */
 import { CHANNELS, SAMPLE_RATE_HZ, WINDOW_SAMPLES } from "../data/types.ts";
+import PRESETS_JSON from "./presets.json" with { type: "json" };
 
 /** One encoder stage: conv -> resblocks -> BN -> ReLU -> anti-aliased downsampling. */
 export interface EncoderStage {
@@ -117,63 +118,17 @@ export interface FlowFMConfig {
 /** Current weights-file format version. */
 export const FORMAT_VERSION = 1;
 
-const stage = (
-  channels: number,
-  resblocks: number,
-  down: number,
-  order: number,
-): EncoderStage => ({ channels, kernel: 5, resblocks, down, order });
-
-const ENCODERS: Record<PresetName, EncoderConfig> = {
-  // harnet10 from SSL-Wearables: 1024-d z, about 10.5 M parameters.
-  base: {
-    stages: [
-      stage(64, 2, 2, 2),
-      stage(128, 2, 2, 2),
-      stage(256, 2, 5, 1),
-      stage(512, 2, 5, 1),
-      stage(1024, 0, 3, 1),
-    ],
-  },
-  // Half the widths and one resblock per stage: the CPU default, 512-d z.
-  small: {
-    stages: [
-      stage(32, 1, 2, 2),
-      stage(64, 1, 2, 2),
-      stage(128, 1, 5, 1),
-      stage(256, 1, 5, 1),
-      stage(512, 0, 3, 1),
-    ],
-  },
-  // Quarter width with two resblocks per stage (the PyTorch study's CPU encoder): about 0.66 M
-  // parameters, 256-d z, roughly half the step cost of small, for long pretraining on CPUs.
-  compact: {
-    stages: [
-      stage(16, 2, 2, 2),
-      stage(32, 2, 2, 2),
-      stage(64, 2, 5, 1),
-      stage(128, 2, 5, 1),
-      stage(256, 0, 3, 1),
-    ],
-  },
-  // For tests: a few thousand parameters, 32-d z.
-  tiny: {
-    stages: [
-      stage(8, 1, 2, 2),
-      stage(8, 0, 2, 2),
-      stage(16, 0, 5, 1),
-      stage(16, 0, 5, 1),
-      stage(32, 0, 3, 1),
-    ],
-  },
-};
-
-const GENERATORS: Record<PresetName, GeneratorConfig> = {
-  base: { channels: [64, 128, 256], blocks: 2, condDim: 256, groups: 8, kernel: 5 },
-  small: { channels: [32, 64, 128], blocks: 1, condDim: 128, groups: 8, kernel: 5 },
-  compact: { channels: [32, 64, 64], blocks: 1, condDim: 128, groups: 8, kernel: 5 },
-  tiny: { channels: [8, 16, 16], blocks: 1, condDim: 16, groups: 4, kernel: 3 },
-};
+/**
+ * The presets' architectures, read from `./presets.json`, which the PyTorch twin
+ * (`python/flowfm_torch`) reads too: `base` is harnet10 from SSL-Wearables (1024-d z, about 10.5 M
+ * encoder parameters); `small` halves the widths with one resblock per stage (the CPU default,
+ * 512-d z); `compact` is a quarter width with two resblocks per stage (about 0.66 M parameters,
+ * 256-d z, for long pretraining on CPUs); `tiny` has a few thousand parameters (for tests, 32-d z).
+ */
+const PRESETS = PRESETS_JSON as Record<
+  PresetName,
+  { encoder: EncoderConfig; generator: GeneratorConfig }
+>;
 
 /**
  * Builds the full configuration of a preset.
@@ -200,8 +155,8 @@ export function presetConfig(
     formatVersion: FORMAT_VERSION,
     preset,
     objective: "fm",
-    encoder: structuredClone(ENCODERS[preset]),
-    generator: structuredClone(GENERATORS[preset]),
+    encoder: structuredClone(PRESETS[preset].encoder),
+    generator: structuredClone(PRESETS[preset].generator),
     sampleRate: SAMPLE_RATE_HZ, // 30 Hz, SSL-Wearables convention
     windowSeconds: WINDOW_SAMPLES / SAMPLE_RATE_HZ, // 10 s
     windowLength: WINDOW_SAMPLES, // 300 samples = 30 Hz x 10 s

@@ -70,9 +70,9 @@ export class Adam {
    */
   constructor(params: Params, options: AdamOptions = {}) {
     this.lr = options.lr ?? TRAIN_DEFAULTS.lr;
-    this.#beta1 = options.beta1 ?? 0.9;
-    this.#beta2 = options.beta2 ?? 0.999;
-    this.#eps = options.eps ?? 1e-8;
+    this.#beta1 = options.beta1 ?? TRAIN_DEFAULTS.adam.beta1;
+    this.#beta2 = options.beta2 ?? TRAIN_DEFAULTS.adam.beta2;
+    this.#eps = options.eps ?? TRAIN_DEFAULTS.adam.eps;
     this.#params = params;
     for (const name of params.trainable) {
       const shape = params.get(name).shape;

@@ -1,0 +1,68 @@
+"""Adam and the global-norm clip exactly as the library's ``Adam`` and ``clipGradients``:
+
+- ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``,
+  ``p -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)`` (tfjs's form, with epsilon
+  outside the bias correction; PyTorch's own Adam puts it inside, hence this class);
+- the clip is a factor ``clipNorm / norm`` on every gradient when the global norm exceeds
+  ``clipNorm`` (0 = no clip), applied inside the update.
+
+Betas and epsilon default to ``lib/train/defaults.json``'s ``adam`` block.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable, List, Optional
+
+import torch
+
+from .config import TRAIN_DEFAULTS
+
+
+def global_norm(grads: Iterable[torch.Tensor]) -> torch.Tensor:
+    """sqrt of the sum of squares of every gradient (float32 scalar tensor)."""
+    gs = [g.float() for g in grads if g is not None]
+    if not gs:
+        return torch.zeros(())
+    return torch.sqrt(torch.stack([(g * g).sum() for g in gs]).sum())
+
+
+def clip_scale(norm: float, clip_norm: float) -> float:
+    """The factor on the gradients: ``clip_norm / norm`` above the clip, else 1."""
+    return clip_norm / norm if clip_norm > 0 and norm > clip_norm else 1.0
+
+
+class Adam(torch.optim.Optimizer):
+    """The library's Adam (see the module doc). ``step(grad_scale)`` multiplies the gradients by
+    ``grad_scale`` first (the clip factor)."""
+
+    def __init__(self, params, lr: Optional[float] = None, beta1: Optional[float] = None,
+                 beta2: Optional[float] = None, eps: Optional[float] = None):
+        a = TRAIN_DEFAULTS["adam"]
+        defaults = dict(
+            lr=TRAIN_DEFAULTS["lr"] if lr is None else lr,
+            beta1=a["beta1"] if beta1 is None else beta1,
+            beta2=a["beta2"] if beta2 is None else beta2,
+            eps=a["eps"] if eps is None else eps,
+        )
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self, grad_scale: float = 1.0):  # type: ignore[override]
+        for group in self.param_groups:
+            b1, b2, eps, lr = group["beta1"], group["beta2"], group["eps"], group["lr"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["t"] = 0
+                    state["m"] = torch.zeros_like(p)
+                    state["v"] = torch.zeros_like(p)
+                state["t"] += 1
+                t = state["t"]
+                g = p.grad if grad_scale == 1 else p.grad * grad_scale
+                m, v = state["m"], state["v"]
+                m.mul_(b1).add_(g, alpha=1 - b1)
+                v.mul_(b2).addcmul_(g, g, value=1 - b2)
+                step_size = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+                p.sub_(step_size * m / (v.sqrt() + eps))
