@@ -21,6 +21,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 import torch
 
+from . import js_json
 from . import safetensors_io as st
 from .config import check_config
 from .model import FlowFM
@@ -114,7 +115,7 @@ def model_bytes(
     cfg = dict(model.config)
     if step is not None:
         cfg["step"] = int(step)
-    meta = {FORMAT_KEY: FORMAT_VALUE, "kind": kind, "config": json.dumps(cfg, separators=(",", ":"), ensure_ascii=False)}
+    meta = {FORMAT_KEY: FORMAT_VALUE, "kind": kind, "config": js_json.dumps(cfg)}
     for k, v in (metadata or {}).items():
         if k in RESERVED:
             raise ValueError(f'weights metadata key "{k}" is reserved')
