@@ -40,8 +40,70 @@ export function encodeSafetensors(
   tensors: Record<string, SafetensorsTensor> | Map<string, SafetensorsTensor>,
   metadata?: Record<string, string>,
 ): Uint8Array {
-  const entries = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))];
+  const raw: RawTensor[] = entries.map(([name, t]) => {
+    const fail = (msg: string, field?: string): never => {
+      throw new SafetensorsError(`safetensors: tensor ${q(name)}: ${msg}`, { tensor: name, field });
+    };
+    if (t?.dtype !== "F32" && t?.dtype !== "F16" && t?.dtype !== "BF16") {
+      fail(`dtype ${String(t?.dtype)} not supported, expected F32, F16 or BF16`, "dtype");
+    }
+    if (!(t.data instanceof Float32Array)) fail("data must be a Float32Array", "data");
+    const shapeCheck = checkShape(t.shape);
+    const n = typeof shapeCheck === "string" ? fail(`shape ${shapeCheck}`, "shape") : shapeCheck;
+    if (n !== t.data.length) {
+      fail(
+        `shape ${JSON.stringify(t.shape)} has ${n} elements but data has ${t.data.length}`,
+        "shape",
+      );
+    }
+    if (t.dtype === "F32") return { name, dtype: "F32", shape: t.shape, data: t.data };
+    const bits = t.dtype === "F16" ? f32ToF16Bits(t.data) : f32ToBf16Bits(t.data);
+    return { name, dtype: t.dtype, shape: t.shape, data: bits };
+  });
+  return encodeRawSafetensors(raw, metadata);
+}
+
+/** One tensor of {@link encodeRawSafetensors}: its values already in the stored type. */
+export interface RawTensor {
+  /** Tensor name. */
+  name: string;
+  /** Stored dtype: the float ones, or the integer ones of window packs. */
+  dtype: "F32" | "F16" | "BF16" | "U8" | "I16" | "I32";
+  /** Shape. */
+  shape: readonly number[];
+  /** Values: Float32Array for F32, 16-bit patterns for F16 / BF16, else the integer array. */
+  data: Float32Array | Uint16Array | Int16Array | Int32Array | Uint8Array;
+}
+
+const RAW_SIZE = { F32: 4, F16: 2, BF16: 2, U8: 1, I16: 2, I32: 4 } as const;
+
+/**
+ * Encodes tensors whose values are already in their stored type, with the layout of
+ * {@link encodeSafetensors} (sorted names, sorted metadata keys, a space-padded header, values
+ * little-endian). {@link encodeSafetensors} goes through it; `cli/pack.ts` writes its integer
+ * tensors with it.
+ *
+ * @param tensors The tensors, in any order.
+ * @param metadata Optional `__metadata__` map; every value must be a string.
+ * @returns The encoded file bytes.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeRawSafetensors } from "./safetensors_encode.ts";
+ * const bytes = encodeRawSafetensors([
+ *   { name: "ids", dtype: "I32", shape: [2], data: new Int32Array([7, -1]) },
+ * ]);
+ * const view = new DataView(bytes.buffer);
+ * const n = Number(view.getBigUint64(0, true));
+ * assert.equal(view.getInt32(8 + n + 4, true), -1);
+ * ```
+ */
+export function encodeRawSafetensors(
+  tensors: readonly RawTensor[],
+  metadata?: Record<string, string>,
+): Uint8Array {
+  const entries = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
     if (!isPlainObject(metadata)) {
@@ -63,26 +125,28 @@ export function encodeSafetensors(
     header.__metadata__ = meta;
   }
   let offset = 0;
-  for (const [name, t] of entries) {
-    const fail = (msg: string, field?: string): never => {
-      throw new SafetensorsError(`safetensors: tensor ${q(name)}: ${msg}`, { tensor: name, field });
-    };
-    if (typeof name !== "string" || name === "" || name === "__metadata__") {
-      fail("invalid tensor name");
-    }
-    if (t?.dtype !== "F32" && t?.dtype !== "F16" && t?.dtype !== "BF16") {
-      fail(`dtype ${String(t?.dtype)} not supported, expected F32, F16 or BF16`, "dtype");
-    }
-    if (!(t.data instanceof Float32Array)) fail("data must be a Float32Array", "data");
-    const shapeCheck = checkShape(t.shape);
-    const n = typeof shapeCheck === "string" ? fail(`shape ${shapeCheck}`, "shape") : shapeCheck;
-    if (n !== t.data.length) {
-      fail(
-        `shape ${JSON.stringify(t.shape)} has ${n} elements but data has ${t.data.length}`,
-        "shape",
+  const seen = new Set<string>();
+  for (const t of entries) {
+    const name = t.name;
+    if (typeof name !== "string" || name === "" || name === "__metadata__" || seen.has(name)) {
+      throw new SafetensorsError(
+        `safetensors: tensor ${q(String(name))}: invalid or repeated name`,
+        {
+          tensor: name,
+        },
       );
     }
-    const size = t.dtype === "F32" ? 4 : 2;
+    const size = RAW_SIZE[t.dtype];
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    if (size === undefined || n !== t.data.length) {
+      throw new SafetensorsError(
+        `safetensors: tensor ${
+          q(name)
+        }: dtype ${t.dtype} with shape [${t.shape}] does not fit ${t.data.length} values`,
+        { tensor: name },
+      );
+    }
+    seen.add(name);
     header[name] = {
       dtype: t.dtype,
       shape: [...t.shape],
@@ -98,20 +162,20 @@ export function encodeSafetensors(
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + headerLen);
   let pos = 8 + headerLen;
-  for (const [, t] of entries) {
-    if (t.dtype !== "F32") {
-      const bits = t.dtype === "F16" ? f32ToF16Bits(t.data) : f32ToBf16Bits(t.data);
-      for (let i = 0; i < bits.length; i++) view.setUint16(pos + i * 2, bits[i], true);
-      pos += bits.length * 2;
-      continue;
-    }
-    if (LITTLE_ENDIAN_HOST) {
-      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
+  for (const t of entries) {
+    const d = t.data;
+    if (LITTLE_ENDIAN_HOST || d.BYTES_PER_ELEMENT === 1) {
+      out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), pos);
     } else {
-      const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
-      for (let i = 0; i < bits.length; i++) view.setUint32(pos + i * 4, bits[i], true);
+      for (let i = 0; i < d.length; i++) {
+        if (d.BYTES_PER_ELEMENT === 2) view.setUint16(pos + 2 * i, d[i] & 0xffff, true);
+        else if (d instanceof Float32Array) {
+          // through the bits, so NaN payloads survive
+          view.setUint32(pos + 4 * i, new Uint32Array(d.buffer, d.byteOffset, d.length)[i], true);
+        } else view.setInt32(pos + 4 * i, d[i], true);
+      }
     }
-    pos += t.data.byteLength;
+    pos += d.byteLength;
   }
   return out;
 }

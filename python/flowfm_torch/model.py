@@ -334,6 +334,13 @@ class FlowFM(nn.Module):
     def velocity(self, xt: torch.Tensor, t: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         return self.generator(xt, t, z)
 
+    def forward(self, data: torch.Tensor, noise: torch.Tensor, times: torch.Tensor, view: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """The training loss of the config's objective (so that DistributedDataParallel sees one
+        forward): ``data`` and ``noise`` ``[b, L, 3]``, ``times`` ``[b]``, ``view`` the encoder's input."""
+        from .objective import objective_loss
+
+        return objective_loss(self, data, noise, times, view)
+
     @torch.no_grad()
     def encode(self, windows: torch.Tensor) -> torch.Tensor:
         """Embeddings of windows in g (clipped to ``±clip``), with running statistics."""

@@ -47,7 +47,9 @@ class Adam(torch.optim.Optimizer):
         super().__init__(params, defaults)
 
     @torch.no_grad()
-    def step(self, grad_scale: float = 1.0):  # type: ignore[override]
+    def step(self, grad_scale=1.0):  # type: ignore[override]
+        """One update; ``grad_scale`` (a float, or a scalar tensor so that a GPU need not sync)
+        multiplies every gradient first."""
         for group in self.param_groups:
             b1, b2, eps, lr = group["beta1"], group["beta2"], group["eps"], group["lr"]
             for p in group["params"]:
@@ -60,7 +62,8 @@ class Adam(torch.optim.Optimizer):
                     state["v"] = torch.zeros_like(p)
                 state["t"] += 1
                 t = state["t"]
-                g = p.grad if grad_scale == 1 else p.grad * grad_scale
+                same = isinstance(grad_scale, (int, float)) and grad_scale == 1
+                g = p.grad if same else p.grad * grad_scale
                 m, v = state["m"], state["v"]
                 m.mul_(b1).add_(g, alpha=1 - b1)
                 v.mul_(b2).addcmul_(g, g, value=1 - b2)
