@@ -112,7 +112,7 @@ def _read_pack(path: str):
 
 
 def load_windows(paths: Sequence[str]) -> Windows:
-    """Reads and concatenates packs (all dense or all F16)."""
+    """Reads and concatenates packs (dense and F16 packs together are held as float16 g)."""
     if not paths:
         raise PackError("no window packs given (make them with cli/pack.ts)")
     flats, conts, ds, pl, sj = [], [], [], [], []
@@ -120,7 +120,6 @@ def load_windows(paths: Sequence[str]) -> Windows:
     placements: List[str] = []
     subjects: List[str] = []
     sources: List[str] = []
-    scale = None
 
     def remap(values: torch.Tensor, names: List[str], into: List[str]) -> torch.Tensor:
         table = []
@@ -133,17 +132,19 @@ def load_windows(paths: Sequence[str]) -> Windows:
 
     for p in paths:
         flat, s, cont, ints, lists, src = _read_pack(p)
-        if scale is not None and s != scale:
-            raise PackError(f"{p}: mixes dense and F16 packs; pack them the same way")
-        scale = s
-        flats.append(flat)
+        flats.append((flat, s))
         conts.append(cont)
         ds.append(remap(ints["dataset"], lists["datasets"], datasets))
         pl.append(remap(ints["placement"], lists["placements"], placements))
         sj.append(remap(ints["subject"], lists["subjects"], subjects))
         sources.append(f"{p}: {src}")
+    scales = {s for _, s in flats}
+    if len(scales) == 1:
+        flat, scale = torch.cat([f for f, _ in flats]), scales.pop()
+    else:  # dense and F16 packs together: all as float16 g
+        flat, scale = torch.cat([(f.float() * s).half() for f, s in flats]), 1.0
     return Windows(
-        flat=torch.cat(flats), scale=float(scale), continues=torch.cat(conts), dataset=torch.cat(ds),
+        flat=flat, scale=float(scale), continues=torch.cat(conts), dataset=torch.cat(ds),
         placement=torch.cat(pl), subject=torch.cat(sj), datasets=datasets, placements=placements, sources=sources,
     )
 

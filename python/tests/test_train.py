@@ -1,0 +1,126 @@
+"""The trainer end to end: a pack from cli/pack.ts in, a model the Deno library encodes with out."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import ROOT, run_deno
+from flowfm_torch import read_model
+from flowfm_torch.data import BatchSampler, PackError, load_windows
+from flowfm_torch.train import main as train_main
+
+CSV = os.path.join(ROOT, "fixtures")
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory):
+    """Two 2-minute recordings at 50 Hz in g, packed dense and as overlapping F16 windows."""
+    d = tmp_path_factory.mktemp("packs")
+    rng = np.random.default_rng(0)
+    files = []
+    for k in range(2):
+        t = np.arange(0, 120, 0.02)
+        xyz = np.stack([0.3 * np.sin(2 * np.pi * 1.7 * t + k), 0.2 * np.cos(2 * np.pi * 0.9 * t), np.ones_like(t)], 1)
+        xyz += 0.05 * rng.standard_normal(xyz.shape)
+        f = d / f"rec{k}.csv"
+        f.write_text("t,x,y,z\n" + "\n".join(f"{a:.3f},{b:.4f},{c:.4f},{e:.4f}" for a, (b, c, e) in zip(t, xyz)))
+        files.append(str(f))
+    dense, f16 = str(d / "rec.safetensors.gz"), str(d / "rec.safetensors")
+    run_deno("run", "-A", "cli/pack.ts", "--dense", "--placement", "wrist", "--out", dense, *files)
+    run_deno("run", "-A", "cli/pack.ts", "--overlap", "5", "--out", f16, *files)
+    return dense, f16, files
+
+
+def test_packs_decode_to_the_same_windows(packs):
+    dense, f16 = load_windows([packs[0]]), load_windows([packs[1]])
+    assert dense.datasets == ["csv"] and dense.placements == ["wrist"]
+    assert f16.placements == ["unspecified"]
+    assert dense.count == 24 and f16.count == 46  # 12 windows a recording, or 23 at a 5 s hop
+    # every window but each recording's last continues into the next
+    assert dense.continues.tolist() == ([True] * 11 + [False]) * 2
+    x = dense.batch(torch.arange(dense.count))
+    assert x.shape == (dense.count, 300, 3) and x.abs().max() <= 3
+    assert 0.9 < x.norm(dim=2).median().item() < 1.2  # in g
+    # the dense windows are the F16 pack's windows 0, 2, 4... (hop 5 s against 10 s), to 1 milli-g
+    y = f16.batch(torch.tensor([0, 2, 4, 23, 25]))
+    assert (x[[0, 1, 2, 12, 13]] - y).abs().max().item() < 2e-3
+
+
+def test_crops_cross_into_the_next_window_only_where_it_continues(packs):
+    w = load_windows([packs[0]])
+    i = int(torch.nonzero(w.continues)[0])
+    whole = torch.cat([w.batch(torch.tensor([i])), w.batch(torch.tensor([i + 1]))], dim=1)
+    shifted = w.batch(torch.tensor([i]), torch.tensor([100]))
+    assert torch.equal(shifted[0], whole[0, 100:400])
+    j = int(torch.nonzero(~w.continues)[0])
+    assert torch.equal(w.batch(torch.tensor([j]), torch.tensor([100])), w.batch(torch.tensor([j])))
+
+
+def test_balanced_sampling_draws_each_group_at_the_same_rate(packs):
+    w = load_windows(list(packs[:2]))
+    # two "data sets" of very different size: mark the first 10 windows as group 1
+    w.dataset = torch.zeros(w.count, dtype=torch.int64)
+    w.dataset[:10] = 1
+    s = BatchSampler(w, 4000, seed=3, balance="dataset")
+    index, _ = s.next()
+    share = (w.dataset[index] == 1).float().mean().item()
+    assert abs(share - 0.5) < 0.03, share
+    plain, _ = BatchSampler(w, 4000, seed=3).next()
+    assert abs((w.dataset[plain] == 1).float().mean().item() - 10 / w.count) < 0.01  # by count
+
+
+def test_a_bad_pack_is_named(tmp_path):
+    p = tmp_path / "model.safetensors"
+    from flowfm_torch import FlowFM, preset_config, write_model
+
+    write_model(str(p), FlowFM(preset_config("tiny")))
+    with pytest.raises(PackError, match=r"model.safetensors: __metadata__.format is 'flowfm', expected \"flowfm-windows\""):
+        load_windows([str(p)])
+
+
+def test_a_tiny_model_trained_by_the_twin_encodes_through_the_cli(packs, tmp_path):
+    out = tmp_path / "run"
+    assert train_main(["--windows", packs[0], "--preset", "tiny", "--steps", "6", "--batch", "8",
+                       "--out", str(out), "--checkpoint-every", "3", "--log-every", "2"]) == 0
+    log = [json.loads(l) for l in open(out / "log.jsonl")]
+    assert [r["step"] for r in log] == list(range(1, 7))
+    assert set(log[0]) == {"step", "loss", "gradNorm", "windowsPerSec", "elapsedSec"}
+    model, meta, _ = read_model(str(out / "model.safetensors"))
+    assert model.config["step"] == 6 and json.loads(meta["training"])["windowsSeen"] == 48
+    emb = tmp_path / "emb.csv"
+    run_deno("run", "-A", "cli/encode.ts", "--weights", str(out / "model.safetensors"), "--out", str(emb), *packs[2])
+    rows = open(emb).read().strip().split("\n")
+    assert rows[0].startswith("source,subject,label,start_s,z0") and rows[0].endswith("z31")
+    z = np.array([[float(v) for v in r.split(",")[4:]] for r in rows[1:]])
+    # the library's embeddings are the twin's
+    w = load_windows([packs[1]])
+    mine = model.encode(w.batch(torch.arange(w.count))).numpy()
+    assert z.shape == mine.shape and np.abs(z - mine).max() < 1e-3
+
+
+def test_resume_continues_and_an_earlier_run_is_not_replaced(packs, tmp_path):
+    out = str(tmp_path / "run")
+    args = ["--windows", packs[0], "--preset", "tiny", "--batch", "8", "--out", out, "--checkpoint-every", "2"]
+    assert train_main(args + ["--steps", "4"]) == 0
+    with pytest.raises(SystemExit, match="holds an earlier run"):
+        train_main(args + ["--steps", "4"])
+    with pytest.raises(SystemExit, match="not below --steps 4"):
+        train_main(args + ["--steps", "4", "--resume"])
+    assert train_main(args + ["--steps", "7", "--resume"]) == 0
+    steps = [json.loads(l)["step"] for l in open(os.path.join(out, "log.jsonl"))]
+    assert steps == list(range(1, 8))
+    model, _, _ = read_model(os.path.join(out, "model.safetensors"))
+    assert model.config["step"] == 7
+
+
+def test_the_time_budget_stops_cleanly(packs, tmp_path):
+    out = tmp_path / "run"
+    assert train_main(["--windows", packs[0], "--preset", "tiny", "--batch", "8", "--steps", "100000",
+                       "--minutes", "0.001", "--log-every", "1", "--out", str(out)]) == 0
+    model, _, _ = read_model(str(out / "model.safetensors"))
+    assert 1 <= model.config["step"] < 100000
+    assert torch.load(out / "checkpoint.pt")["step"] == model.config["step"]
