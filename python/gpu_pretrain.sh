@@ -32,13 +32,14 @@ train)
   $py -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
   $py -m flowfm_torch.train --windows .twin-data/*.safetensors* --preset "$preset" --batch "$batch" \
     --steps 10000000 --minutes "$minutes" --log-every 50 --checkpoint-every 2000 --out "$out" --overwrite
-  $py - "$out/log.jsonl" <<'PY'
+  $py - "$out/log.jsonl" "$batch" <<'PY'
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
+batch = int(sys.argv[2])
 a = r[min(len(r) - 1, 20)]
 b = r[-1]
 rate = (b["step"] - a["step"]) / max(b["elapsedSec"] - a["elapsedSec"], 1e-9)
-print(f"steps {b['step']}, steady {rate:.2f} steps/s; loss curve (step, loss):")
+print(f"steps {b['step']}, steady {rate * batch:.1f} windows/s ({rate:.2f} steps/s); loss curve (step, loss):")
 for x in r[:: max(1, len(r) // 12)] + [b]:
     print(f"  {x['step']:>7} {x['loss']:.4f}")
 PY

@@ -44,11 +44,16 @@ Deno.test("pack: groups, subjects and contiguity become integer tensors", () => 
   assert.deepEqual(JSON.parse(pack.metadata.subjects), ["x/s1", "x/s2"]);
   // 0 -> 10 s follows without a gap; 10 -> 25 s does not; the last window of a source never does
   assert.deepEqual([...t.continues.data], [1, 0, 0, 0]);
-  // dense: milli-g delta-coded, clipped at 3 g (the 5 g window)
-  const w = t.windows.data as Int16Array;
-  assert.equal(w[0], 1000);
-  assert.equal(w[3], 0);
-  assert.equal(w[3 * 900], 3000);
+  // dense: milli-g deltas, zigzag-mapped, as low and high byte planes; clipped at 3 g (the 5 g window)
+  assert.deepEqual(t.windows.shape, [2, 4, 300, 3]);
+  const w = t.windows.data as Uint8Array, plane = 4 * 900;
+  const value = (i: number) => {
+    const z = w[i] | (w[plane + i] << 8);
+    return z & 1 ? -(z + 1) / 2 : z / 2;
+  };
+  assert.equal(value(0), 1000);
+  assert.equal(value(3), 0);
+  assert.equal(value(3 * 900), 3000);
 });
 
 Deno.test("pack: F16 windows decode to the input within half precision", () => {
@@ -76,7 +81,7 @@ Deno.test("cli/pack.ts: writes a pack, refuses to replace it or an input without
     const out = `${dir}/p.safetensors.gz`;
     const r = await runCli("cli/pack.ts", ["--dense", "--out", out]);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /packed \d+ windows \(i16-milli-g-delta\)/);
+    assert.match(r.err, /packed \d+ windows \(milli-g-delta-zigzag-bytes\)/);
     const gz = await Deno.readFile(out);
     assert.deepEqual([...gz.subarray(0, 2)], [0x1f, 0x8b]);
     const raw = new Uint8Array(

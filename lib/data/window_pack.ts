@@ -4,9 +4,12 @@
  * windowing stay here; Python only reads the pack.
  *
  * A pack holds, for `n` windows of 300 samples x 3 axes at 30 Hz in g:
- * - `windows`: `F16` `[n, 300, 3]` in g, clipped at ±3 g as the model clips its input (encoding `f16-g`), or, for a dense pack, `I16`
- *   `[n, 300, 3]` in milli-g, delta-coded along time within each window (`i16-milli-g-delta`:
- *   sample 0 as is, then differences; a cumulative sum restores it);
+ * - `windows`: `F16` `[n, 300, 3]` in g, clipped at ±3 g as the model clips its input (encoding
+ *   `f16-g`); or, for a dense pack, `U8` `[2, n, 300, 3]` (encoding `milli-g-delta-zigzag-bytes`):
+ *   the samples in milli-g (rounded, clipped at ±3 g), delta-coded along time within each window
+ *   (sample 0 as is, then differences), zigzag-mapped to unsigned (`d >= 0 ? 2d : -2d - 1`), low
+ *   bytes in plane 0 and high bytes in plane 1, which gzip compresses about a fifth better than
+ *   plain 16-bit deltas;
  * - `dataset`, `placement`, `subject`: `I32` `[n]`, indices into the JSON lists of the same names
  *   in `__metadata__` (`subject` -1 when unknown; subjects are named `dataset/subject`);
  * - `continues` (dense packs only): `U8` `[n]`, 1 where window `i + 1` follows window `i` without
@@ -53,7 +56,7 @@ export interface WindowPack {
  * Packs groups of windows (see the module doc for the layout).
  *
  * @param groups The windows, a group per data set and placement; at least one window in all.
- * @param options `dense`: milli-g delta-coded `I16` with `continues` flags (for non-overlapping
+ * @param options `dense`: milli-g deltas as zigzag byte planes with `continues` flags (for non-overlapping
  *   windows, which the twin cuts at any offset), instead of `F16` windows.
  * @returns The pack's tensors and metadata.
  * @throws Error when there are no windows.
@@ -84,7 +87,7 @@ export function packWindows(
   const ds = new Int32Array(count), pl = new Int32Array(count), sj = new Int32Array(count);
   const continues = new Uint8Array(count);
   const f32 = options.dense ? null : new Float32Array(count * WINDOW_VALUES);
-  const i16 = options.dense ? new Int16Array(count * WINDOW_VALUES) : null;
+  const planes = options.dense ? new Uint8Array(2 * count * WINDOW_VALUES) : null;
   const hop = WINDOW_SAMPLES / SAMPLE_RATE_HZ; // seconds: windows that far apart are contiguous
   let k = 0;
   for (const g of groups) {
@@ -104,7 +107,7 @@ export function packWindows(
         for (let j = 0; j < WINDOW_VALUES; j++) {
           f32[k * WINDOW_VALUES + j] = Math.max(-CLIP_G, Math.min(CLIP_G, values[j]));
         }
-      } else deltaMilliG(values, i16!.subarray(k * WINDOW_VALUES, (k + 1) * WINDOW_VALUES));
+      } else deltaBytes(values, planes!, k * WINDOW_VALUES, count * WINDOW_VALUES);
       continues[k] = i + 1 < set.count && set.sources[i + 1] === set.sources[i] &&
           Math.abs(set.starts[i + 1] - set.starts[i] - hop) < 1e-6
         ? 1
@@ -115,7 +118,7 @@ export function packWindows(
   const tensors: RawTensor[] = [
     f32
       ? { name: "windows", dtype: "F16", shape, data: f32ToF16Bits(f32) }
-      : { name: "windows", dtype: "I16", shape, data: i16! },
+      : { name: "windows", dtype: "U8", shape: [2, ...shape], data: planes! },
     { name: "dataset", dtype: "I32", shape: [count], data: ds },
     { name: "placement", dtype: "I32", shape: [count], data: pl },
     { name: "subject", dtype: "I32", shape: [count], data: sj },
@@ -125,7 +128,7 @@ export function packWindows(
   }
   const metadata: Record<string, string> = {
     format: PACK_FORMAT,
-    encoding: options.dense ? "i16-milli-g-delta" : "f16-g",
+    encoding: options.dense ? DENSE_ENCODING : "f16-g",
     sampleRate: String(SAMPLE_RATE_HZ),
     windowLength: String(WINDOW_SAMPLES),
     channels: String(CHANNELS),
@@ -137,16 +140,25 @@ export function packWindows(
   return { tensors, metadata, count };
 }
 
-/** Window values `[300, 3]` in g as milli-g (rounded, clipped at ±3 g), delta-coded along time per
- * axis (so every delta fits 16 bits). */
-function deltaMilliG(values: Float32Array, out: Int16Array): void {
+/** The `encoding` of a dense pack (see the module doc). */
+export const DENSE_ENCODING = "milli-g-delta-zigzag-bytes";
+
+/**
+ * One window's values `[300, 3]` in g as milli-g (rounded, clipped at ±3 g), delta-coded along
+ * time per axis, zigzag-mapped, written as low bytes at `planes[at..]` and high bytes at
+ * `planes[plane + at..]`.
+ */
+function deltaBytes(values: Float32Array, planes: Uint8Array, at: number, plane: number): void {
   const prev = [0, 0, 0];
   for (let t = 0; t < WINDOW_SAMPLES; t++) {
     for (let c = 0; c < CHANNELS; c++) {
       const j = t * CHANNELS + c;
       const q = Math.round(Math.max(-CLIP_G, Math.min(CLIP_G, values[j])) * 1000);
-      out[j] = q - prev[c];
+      const d = q - prev[c];
       prev[c] = q;
+      const z = d >= 0 ? 2 * d : -2 * d - 1;
+      planes[at + j] = z & 0xff;
+      planes[plane + at + j] = z >>> 8;
     }
   }
 }

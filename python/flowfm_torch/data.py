@@ -1,7 +1,7 @@
 """Window packs from ``cli/pack.ts``, and the batches the trainer draws from them.
 
-A pack (see ``lib/data/window_pack.ts``) holds ``windows`` ``[n, 300, 3]`` (F16 in g, or dense:
-I16 milli-g delta-coded along time) and ``dataset``, ``placement``, ``subject`` indices. Several
+A pack (see ``lib/data/window_pack.ts``) holds ``windows``: ``[n, 300, 3]`` F16 in g, or (dense)
+``[2, n, 300, 3]`` bytes of milli-g deltas along time, zigzag-mapped, low and high byte planes, and ``dataset``, ``placement``, ``subject`` indices. Several
 packs concatenate; their name lists merge.
 
 Dense packs carry ``continues`` flags: a window that continues into the next can be cut at any
@@ -83,13 +83,16 @@ def _read_pack(path: str):
     if "windows" not in tensors:
         raise PackError(f'{path}: no tensor "windows"')
     dtype, w = tensors["windows"]
-    if w.ndim != 3 or w.shape[1:] != (WINDOW, 3):
-        raise PackError(f'{path}: tensor "windows" has shape {list(w.shape)}, expected [n, {WINDOW}, 3]')
-    n = w.shape[0]
+    planes = dtype == "U8"  # dense: [2, n, 300, 3] byte planes
+    if w.ndim != 3 + planes or w.shape[-2:] != (WINDOW, 3) or (planes and w.shape[0] != 2):
+        want = f"[2, n, {WINDOW}, 3]" if planes else f"[n, {WINDOW}, 3]"
+        raise PackError(f'{path}: tensor "windows" has shape {list(w.shape)}, expected {want}')
+    n = w.shape[-3]
     if enc == "f16-g" and dtype == "F16":
         flat, scale = torch.from_numpy(w.astype(np.float16)).reshape(-1, 3), 1.0
-    elif enc == "i16-milli-g-delta" and dtype == "I16":
-        q = np.cumsum(w.astype(np.int32), axis=1)
+    elif enc == "milli-g-delta-zigzag-bytes" and dtype == "U8":
+        z = w[0].astype(np.int32) | (w[1].astype(np.int32) << 8)
+        q = np.cumsum((z >> 1) ^ -(z & 1), axis=1)
         if np.abs(q).max(initial=0) > 32767:
             raise PackError(f'{path}: tensor "windows" decodes outside int16')
         flat, scale = torch.from_numpy(q.astype(np.int16)).reshape(-1, 3), 1e-3
