@@ -2,7 +2,7 @@
 // Usage: deno run -A python/tests/reference.ts OUT_DIR
 // Writes, on the cpu backend in F32, for every preset: OUT/PRESET.safetensors (a seeded model
 // file) and OUT/PRESET-io.safetensors (fixed windows, t and noise; z, the velocity and the stage
-// features with running statistics); for tiny and small also OUT/PRESET-step.safetensors (a
+// features with running statistics, and the DDPM loss in training mode); for tiny and small also OUT/PRESET-step.safetensors (a
 // batch, noise, t, the view's source and matrices, the loss and gradient norm of two training
 // steps) and OUT/PRESET-after.safetensors (the model after them: Adam with clipping).
 import * as tf from "@tensorflow/tfjs-core";
@@ -56,6 +56,19 @@ for (const preset of PRESET_NAMES) {
     return [z, v, stages].map((a) => ({ shape: a.shape, data: a.dataSync() as Float32Array }));
   });
   const [z, v, stages] = res;
+  // the diffusion baseline's loss on the same networks, at fixed 0-based steps (training mode
+  // updates the running statistics: put them back, so the step test starts from the file)
+  const running = [...model.params.vars].filter(([k]) => /\.(mean|var)$/.test(k))
+    .map(([, v]) => [v, tf.clone(v)] as const);
+  const steps = new Float32Array([0, 250, 600, 999]);
+  const ddpm = tf.tidy(() =>
+    objectiveSpec("ddpm").loss(model, {
+      data: tf.tensor3d(x, [N, L, C]),
+      noise: tf.tensor3d(noise, [N, L, C]),
+      times: steps,
+    }).dataSync()[0]
+  );
+  for (const [v, copy] of running) v.assign(copy), copy.dispose();
   await Deno.writeFile(
     `${out}/${preset}-io.safetensors`,
     encodeSafetensors({
@@ -65,6 +78,8 @@ for (const preset of PRESET_NAMES) {
       z: f32(z.data, z.shape),
       v: f32(v.data, v.shape),
       stages: f32(stages.data, stages.shape),
+      ddpmSteps: f32(steps, [N]),
+      ddpmLoss: f32(new Float32Array([ddpm]), [1]),
     }),
   );
   if (preset === "tiny" || preset === "small") await step(preset, model, rng);

@@ -5,7 +5,7 @@ import torch
 
 from flowfm_torch import PRESET_NAMES, read_model
 from flowfm_torch import safetensors_io as st
-from flowfm_torch.objective import flow_matching_loss
+from flowfm_torch.objective import diffusion_loss, flow_matching_loss
 from flowfm_torch.optim import Adam, clip_scale, global_norm
 from flowfm_torch.views import apply_matrices
 from flowfm_torch.model_file import model_tensors, to_file_layout
@@ -34,6 +34,17 @@ def test_z_velocity_and_stage_features_agree(reference, preset):
     assert (stages - io["stages"]).abs().max().item() < TOL
     # the velocity is not trivially zero (the blocks' second convolutions start at zero)
     assert io["v"].abs().max().item() > 1e-3
+
+
+@pytest.mark.parametrize("preset", ["tiny", "small"])
+def test_the_diffusion_baselines_loss_agrees(reference, preset):
+    model, _, _ = read_model(f"{reference}/{preset}.safetensors")
+    io = load_io(reference, preset)
+    model.train()
+    with torch.no_grad():
+        loss = diffusion_loss(model, io["x"], io["noise"], io["ddpmSteps"]).item()
+    want = io["ddpmLoss"].item()
+    assert abs(loss - want) <= 1e-5 * want, (loss, want)
 
 
 @pytest.mark.parametrize("preset", ["tiny", "small"])
