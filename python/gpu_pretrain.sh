@@ -8,8 +8,8 @@
 # `pack` runs cli/pack.ts --dense on DATASETS (default: every set the library reads) into
 # .twin-data/ (git-ignored; carry it with the device tool's `carry`), and fails if it is over 60 MiB.
 # `train` trains PRESET (default small) at BATCH (default 256) for MINUTES on the GPU (bf16 autocast),
-# checkpoints and exports OUTDIR/model.safetensors (default $OUT/run, else runs/gpu), prints the
-# windows/s and the loss curve, then times 60 s of `base` at the same batch so its rate is known too.
+# checkpoints and exports OUTDIR/model.safetensors (default $OUT/run, else runs/run), prints the
+# windows/s and the loss curve, then times a minute of `base` (BASE_MINUTES=0 skips it) at the same batch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-}
@@ -26,7 +26,7 @@ pack)
 train)
   minutes=${2:?usage: gpu_pretrain.sh train MINUTES [PRESET] [BATCH] [OUTDIR]}
   preset=${3:-small} batch=${4:-256} out=${5:-${OUT:-runs}/run}
-  py=$(command -v python3)
+  py=${PY:-python3} # the python3 with PyTorch
   export PYTHONPATH=$PWD/python PYTHONUNBUFFERED=1
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
   $py -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
@@ -43,10 +43,13 @@ print(f"steps {b['step']}, steady {rate * batch:.1f} windows/s ({rate:.2f} steps
 for x in r[:: max(1, len(r) // 12)] + [b]:
     print(f"  {x['step']:>7} {x['loss']:.4f}")
 PY
-  echo "--- base, 60 s at batch $batch"
-  $py -m flowfm_torch.train --windows .twin-data/*.safetensors* --preset base --batch "$batch" \
-    --steps 10000000 --minutes 1 --log-every 20 --checkpoint-every 100000 --out /tmp/base-run --overwrite |
-    tail -n 1
+  base=${BASE_MINUTES:-1} # 0 skips the base timing
+  if [ "$base" != 0 ]; then
+    echo "--- base, $base min at batch $batch"
+    $py -m flowfm_torch.train --windows .twin-data/*.safetensors* --preset base --batch "$batch" \
+      --steps 10000000 --minutes "$base" --log-every 20 --checkpoint-every 100000 \
+      --out /tmp/base-run --overwrite | tail -n 1
+  fi
   ;;
 *)
   sed -n '2,12p' "$0" >&2
