@@ -1,5 +1,5 @@
 #!/bin/bash
-# One row of the recipe ablation (issue 11, README "Ablation"): pretrain the preset twice for a fixed
+# One row of the recipe ablation (issue 11, docs/ablations.md): pretrain the preset twice for a fixed
 # step budget with the given train flags, each time without one development set, and probe on it.
 #   hapt-out:  sp-sw-har + SisFall + FallAllD   -> uci-hapt (transfer), SisFall falls and
 #              activities (in-domain)

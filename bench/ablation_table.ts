@@ -1,4 +1,4 @@
-// Summarises bench/ablation.sh's rows as the README's ablation table (Markdown on stdout).
+// Summarises bench/ablation.sh's rows as the ablation table of docs/ablations.md (Markdown on stdout).
 // deno run -A bench/ablation_table.ts [DIR]   (DIR: default runs/ablation)
 import { headF1, readReport } from "./_reports.ts";
 

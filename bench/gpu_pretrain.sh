@@ -12,7 +12,7 @@
 # gives them) on $EVAL_BACKEND (default wasm). What comes back in $OUT: gpu-bench.md,
 # gpu-tests.log, train.log, log.jsonl, model.safetensors (F32), eval-all.md, eval-10.md.
 #
-# DEVICE RUN (the README's in-domain H200 run, 2026-11-28):
+# DEVICE RUN (docs/evaluation.md's in-domain H200 run, 2026-11-28):
 #   1. here: bash bench/gpu_kit.sh; then the caches (unlabelled for training, labelled for the probe):
 #              deno run -A cli/train.ts --dataset uci-hapt,sp-sw-har --preset tiny --steps 1 --out /tmp/t
 #              deno run -A cli/evaluate.ts --dataset uci-hapt --heads handcrafted --out /tmp/h

@@ -13,8 +13,8 @@ import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
 import { choiceFlag, numberFlag, UsageError } from "./_common.ts";
 
 const DEFAULT_VIEW = D.augment
-  ? `Default view: --augment --augment-permute --augment-jitter 0.05 (the README's recipe ablation
-  chose it); any --augment* flag replaces it, --no-augment turns it off.`
+  ? `Default view: --augment --augment-permute --augment-jitter 0.05 (the recipe ablation chose it,
+  docs/ablations.md); any --augment* flag replaces it, --no-augment turns it off.`
   : "Default: no augmented view.";
 
 /** Help text of the recipe flags. */

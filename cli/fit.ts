@@ -124,9 +124,9 @@ async function main(): Promise<void> {
         } s)`,
     );
     console.log(
-      `encoder: ${weights} (SHA-256 ${
-        classifier.encoderSha256.slice(0, 12)
-      }…), ${features} features`,
+      `encoder: ${weights}, ${features} features; the classifier records the encoder's SHA-256 ` +
+        `${classifier.encoderSha256.slice(0, 12)}… (of its encoder.* tensors, not the file's ` +
+        "checksum: cli/inspect.ts shows both)",
     );
     console.log(`wrote ${out}`);
     classifier.dispose();

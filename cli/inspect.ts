@@ -1,6 +1,8 @@
 // deno run --allow-read=FILE cli/inspect.ts FILE.safetensors [--json]
 // Describes a FlowFM model or checkpoint file without loading it into tfjs: its config, tensors,
 // parameter counts, storage types, size, SHA-256 checksum and provenance (training metadata).
+// Classifier files (probe or fine-tuned, `format: "flowfm-classifier"`) get their classes, features,
+// window, fit and the SHA-256 of the encoder they were fitted on.
 import { decodeSafetensors } from "../lib/weights/safetensors.ts";
 import { readWeightsMetadata } from "../lib/weights/model_file.ts";
 import { embeddingDim } from "../lib/model/config.ts";
@@ -11,7 +13,9 @@ const HELP = `Usage: deno run --allow-read=FILE cli/inspect.ts FILE.safetensors 
 
 Describes a FlowFM model or checkpoint file: format, kind, config (preset, window geometry, units,
 seed, step), parameter counts (encoder, generator, optimizer state), storage types, tensors, size,
-SHA-256 and the training metadata a checkpoint carries. Nothing is loaded into TensorFlow.js.
+SHA-256 and the training metadata a checkpoint carries. A classifier file (cli/fit.ts, or
+weights/*.classifier.safetensors): its kind (probe or fine-tuned), classes, features, window, fit,
+and for a probe the SHA-256 of the encoder it needs. Nothing is loaded into TensorFlow.js.
 
   --json                    print one JSON object instead of text
   --tensors                 list every tensor (name, dtype, shape) in the text output
@@ -31,6 +35,9 @@ async function main(): Promise<void> {
   const path = positionals[0];
   const bytes = await Deno.readFile(path);
   const { tensors, metadata } = decodeSafetensors(bytes, { source: path });
+  if (metadata.format === "flowfm-classifier") {
+    return describeClassifier(path, bytes, tensors, metadata, values);
+  }
   const { kind, config } = readWeightsMetadata(metadata, path);
   const counts: Record<string, number> = { encoder: 0, generator: 0, optimizer: 0, other: 0 };
   const dtypes: Record<string, number> = {};
@@ -89,6 +96,98 @@ async function main(): Promise<void> {
   for (const [k, v] of Object.entries(report.provenance)) {
     console.log(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
   }
+  if (values.tensors) {
+    for (const t of list) console.log(`  ${t.name}  ${t.dtype}  [${t.shape.join(", ")}]`);
+  }
+}
+
+/** JSON fields of a classifier's metadata, parsed where they parse. */
+function parsed(metadata: Record<string, string>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(metadata).map(([k, v]) => {
+      try {
+        return [k, JSON.parse(v)];
+      } catch {
+        return [k, v];
+      }
+    }),
+  );
+}
+
+/** Describes a classifier file (probe, or fine-tuned encoder with its head). */
+async function describeClassifier(
+  path: string,
+  bytes: Uint8Array,
+  tensors: Map<string, { dtype: string; shape: number[]; data: ArrayLike<number> }>,
+  metadata: Record<string, string>,
+  values: { json?: boolean; tensors?: boolean },
+): Promise<void> {
+  const m = parsed(metadata);
+  const finetuned = metadata.kind === "finetuned";
+  const counts: Record<string, number> = {};
+  const dtypes: Record<string, number> = {};
+  const list: { name: string; dtype: string; shape: number[] }[] = [];
+  for (const [name, t] of tensors) {
+    const group = name.split(".")[0];
+    counts[group] = (counts[group] ?? 0) + t.data.length;
+    dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
+    list.push({ name, dtype: t.dtype, shape: t.shape });
+  }
+  const classes = Array.isArray(m.classes) ? (m.classes as string[]) : [];
+  const features = finetuned ? "fine-tuned encoder" : String(m.features ?? "z");
+  const featureDim = tensors.get("features.mean")?.shape[0];
+  const report = {
+    file: path,
+    bytes: bytes.length,
+    sha256: await sha256Hex(bytes),
+    kind: "classifier",
+    classifier: finetuned ? "finetuned" : "probe",
+    version: m.version,
+    classes,
+    features,
+    ...(featureDim !== undefined ? { featureDim } : {}),
+    window: m.window,
+    ...(m.encoder_sha256 ? { encoderSha256: m.encoder_sha256 } : {}),
+    ...(m.config ? { config: m.config } : {}),
+    fit: m.fit,
+    values: counts,
+    dtypes,
+    tensorCount: tensors.size,
+    ...(values.tensors || values.json ? { tensors: list } : {}),
+  };
+  if (values.json) return console.log(JSON.stringify(report, null, 2));
+  const n = (x: number) => x.toLocaleString("en-US");
+  const w = (m.window ?? {}) as Record<string, number>;
+  const lines = [
+    `${path}: FlowFM classifier (${
+      finetuned ? "fine-tuned encoder with an MLP head" : "linear probe"
+    }), ${n(bytes.length)} bytes, file sha256 ${report.sha256}`,
+    `  ${classes.length} classes: ${classes.join(", ")}`,
+    `  features: ${features}${
+      featureDim !== undefined ? ` (${n(featureDim)} values per window)` : ""
+    }`,
+    `  windows ${w.length} samples x ${w.channels} axes at ${w.sampleRate} Hz, in g, clipped to ±${w.clip}`,
+  ];
+  if (m.encoder_sha256) {
+    lines.push(
+      `  encoder sha256 ${m.encoder_sha256} (of the encoder.* tensors it was fitted on, not of a ` +
+        "file: predict needs that encoder)",
+    );
+  }
+  if (finetuned) {
+    const c = m.config as { preset?: string } | undefined;
+    lines.push(
+      `  carries its fine-tuned model (preset ${c?.preset ?? "?"}): predict needs no --weights`,
+    );
+  }
+  lines.push(
+    `  values: ${Object.entries(counts).map(([g, k]) => `${g} ${n(k)}`).join(", ")}; ` +
+      `${tensors.size} tensors stored as ${
+        Object.entries(dtypes).map(([d, k]) => `${d} (${k})`).join(", ")
+      }`,
+  );
+  if (m.fit !== undefined) lines.push(`  fit: ${JSON.stringify(m.fit)}`);
+  console.log(lines.join("\n"));
   if (values.tensors) {
     for (const t of list) console.log(`  ${t.name}  ${t.dtype}  [${t.shape.join(", ")}]`);
   }

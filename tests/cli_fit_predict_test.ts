@@ -223,7 +223,10 @@ Deno.test("cli/fit --features stages + cli/predict: the file says which features
       ...data,
     ], perms);
     assert.equal(fit.code, 0, fit.err);
-    assert.match(fit.out, /SHA-256 [0-9a-f]{12}…\), stages features/);
+    assert.match(
+      fit.out,
+      /, stages features; the classifier records the encoder's SHA-256 [0-9a-f]{12}… \(of its encoder\.\* tensors, not the file's checksum/,
+    );
     const predict = await run("predict", [
       ...weights,
       "--classifier",

@@ -60,3 +60,49 @@ Deno.test("cli/inspect: a file that is not a FlowFM model fails naming it", asyn
   assert.equal(usage.code, 2);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("cli/inspect: the shipped classifier file (a probe) and a fine-tuned classifier file", async () => {
+  const weights = new URL("../weights/", import.meta.url).pathname;
+  const shipped = `${weights}flowfm-small.uci-hapt.classifier.safetensors`;
+  const r = await inspect([shipped, "--json"], [`--allow-read=${shipped}`]);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.kind, "classifier");
+  assert.equal(j.classifier, "probe");
+  assert.equal(j.classes.length, 6);
+  assert.equal(j.features, "stages");
+  assert.equal(j.featureDim, 2496);
+  assert.match(j.encoderSha256, /^[0-9a-f]{64}$/);
+  assert.notEqual(j.encoderSha256, j.sha256, "the encoder's digest is not the file's");
+  const text = await inspect([shipped], [`--allow-read=${shipped}`]);
+  assert.equal(text.code, 0, text.err);
+  assert.match(text.out, /FlowFM classifier \(linear probe\)/);
+  assert.match(text.out, /file sha256 [0-9a-f]{64}/);
+  assert.match(text.out, /encoder sha256 [0-9a-f]{64} \(of the encoder\.\* tensors/);
+
+  const dir = await Deno.makeTempDir();
+  try {
+    const { fitFinetunedClassifier } = await import("../lib/eval/finetuned_classifier.ts");
+    const bytes = await serializeModel(new FlowFM(presetConfig("tiny", { seed: 1 })));
+    const windows = new Float32Array(8 * 900).map((_, i) => (i % 900 < 450 ? 1 : -1) * (i % 7));
+    const c = await fitFinetunedClassifier(bytes, windows, [..."abababab"], {
+      maxEpochs: 1,
+      hidden: 8,
+      workers: 1,
+    });
+    await Deno.writeFile(`${dir}/ft.safetensors`, await c.serialize());
+    c.dispose();
+    const ft = await inspect([`${dir}/ft.safetensors`, "--json"], [`--allow-read=${dir}`]);
+    assert.equal(ft.code, 0, ft.err);
+    const f = JSON.parse(ft.out);
+    assert.equal(f.classifier, "finetuned");
+    assert.deepEqual(f.classes, ["a", "b"]);
+    assert.equal(f.config.preset, "tiny");
+    assert.ok(f.values.encoder > 0 && f.values.head > 0);
+    const ftText = await inspect([`${dir}/ft.safetensors`], [`--allow-read=${dir}`]);
+    assert.match(ftText.out, /fine-tuned encoder with an MLP head/);
+    assert.match(ftText.out, /predict needs no --weights/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

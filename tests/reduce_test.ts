@@ -85,7 +85,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     // tfjs's own mean gradient made tf.ones(x.shape) on the CPU at every backward pass: on a real
-    // GPU those uploads took most of a step (README, "WebGPU on a real GPU").
+    // GPU those uploads took most of a step (docs/gpu.md).
     const { FlowFM } = await import("../lib/model/flowfm.ts");
     const { presetConfig } = await import("../lib/model/config.ts");
     const { Trainer } = await import("../lib/train/trainer.ts");

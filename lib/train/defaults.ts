@@ -21,7 +21,7 @@ import RAW from "./defaults.json" with { type: "json" };
  * - `steps`: optimisation steps of a run (unless epochs are given); `checkpointEvery`: emit a
  *   checkpoint every this many steps;
  * - `augment`: the encoder's view: rotation <= 10 deg, scaling ±10 %, axes permuted and sign-flipped
- *   at random, 0.05 g jitter (the best transfer in the recipe ablation, `docs/`);
+ *   at random, 0.05 g jitter (the best transfer in the recipe ablation, `docs/ablations.md`);
  * - `timeSampling`: flow times, uniform | logit-normal | logit-normal-noise;
  * - `emaDecay`: EMA of the encoder weights stored in the model file, 0 = off;
  * - `randomCrops`: windows shifted by a random offset into their recording each epoch;
