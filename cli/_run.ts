@@ -4,7 +4,7 @@ import type { FlowFM } from "../lib/model/flowfm.ts";
 import type { RunState } from "../lib/train/checkpoint.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
 import type { TrainOptions } from "../lib/train/run.ts";
-import { numberFlag, UsageError } from "./_common.ts";
+import { numberFlag, UsageError, workersFlag } from "./_common.ts";
 import { augmentFlag, encoderFlags, timeSamplingFlag } from "./_recipe.ts";
 
 /** The lock file of an output folder: one training run per folder. */
@@ -146,10 +146,15 @@ export function runOptions(
     steps: given("steps", 1),
     epochs: given("epochs", 1),
     microBatch: num("micro-batch", D.microBatch, 0),
-    workers: given("workers", 1),
+    workers: workersFlag(values),
     checkpointEvery: num("checkpoint-every", D.checkpointEvery, 1),
     lr: given("lr", 0, false),
   };
+  if (opts.lr === 0) {
+    throw new UsageError(
+      `--lr must be > 0 (a learning rate of 0 trains nothing), got "${values.lr}"`,
+    );
+  }
   const encoder = encoderFlags(values); // only the flags given
   const fixed: [string, unknown, unknown][] = [
     ["batch", given("batch", 2), resumed?.state.schedule.batch],
@@ -202,6 +207,12 @@ export function runOptions(
     throw new UsageError(
       `--resume: ${clash.length} flag(s) disagree with ${resumed.path}: ${clash.join("; ")}; ` +
         `drop them to continue that run, or train into another --out`,
+    );
+  }
+  if (opts.steps !== undefined && opts.steps < resumed.state.step) {
+    throw new UsageError(
+      `--resume --steps ${opts.steps}: ${resumed.path} is already at step ${resumed.state.step}; ` +
+        `give --steps ${resumed.state.step} or more to extend the run (or drop --steps)`,
     );
   }
   const { schedule, config } = resumed.state;

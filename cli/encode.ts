@@ -4,6 +4,7 @@ import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
   BACKENDS,
+  checkOutput,
   choiceList,
   numberFlag,
   parseFlags,
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   const batch = numberFlag(values, "batch", 64, { min: 1, integer: true });
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "embeddings.csv";
+  await checkOutput(out, [...positionals, values.weights as string | undefined]);
   const { set, description } = await loadWindows(
     values,
     positionals,

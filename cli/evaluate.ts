@@ -23,6 +23,7 @@ import {
   runMain,
   startBackend,
   UsageError,
+  workersFlag,
 } from "./_common.ts";
 import { readWeightsFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
@@ -157,9 +158,7 @@ async function main(): Promise<void> {
     lr: numberFlag(values, "lr", 1e-4, { min: 0 }),
     batchSize: numberFlag(values, "batch", 64, { min: 2, integer: true }),
     augment: values.augment ? { maxRotationDeg: 10, scale: 0.1, jitter: 0.01 } : null,
-    workers: values.workers === undefined
-      ? undefined
-      : numberFlag(values, "workers", 1, { min: 1, integer: true }),
+    workers: workersFlag(values),
   };
   const labelsPerClass = values["labels-per-class"] === undefined
     ? undefined

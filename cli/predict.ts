@@ -10,6 +10,7 @@ import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
   BACKENDS,
+  checkOutput,
   choiceList,
   numberFlag,
   parseFlags,
@@ -64,6 +65,13 @@ async function main(): Promise<void> {
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "predictions.csv";
   const svg = values.svg as string | undefined;
+  const inputs = [
+    ...positionals,
+    values.classifier as string,
+    values.weights as string | undefined,
+  ];
+  await checkOutput(out, inputs);
+  if (svg !== undefined) await checkOutput(svg, [...inputs, out], "--svg");
   const classifierFile = values.classifier as string;
   const classifierBytes = await Deno.readFile(classifierFile);
   const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });

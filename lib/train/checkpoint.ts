@@ -41,6 +41,19 @@ export interface RunConfig {
    * that a resume reloads the same data; absent when not known.
    */
   dataArgs?: string[];
+  /**
+   * The data of earlier parts of a run that was resumed on other data, oldest first: the data
+   * arguments each part trained on and the step it ended at (absent when the data never changed).
+   */
+  earlierData?: EarlierData[];
+}
+
+/** The data of one earlier part of a resumed run ({@link RunConfig.earlierData}). */
+export interface EarlierData {
+  /** The step at which that part ended (the checkpoint the next part resumed from). */
+  untilStep: number;
+  /** Its data arguments (`--dataset ...`, CSV files); empty for the bundled excerpt. */
+  args: string[];
 }
 
 /** One optimizer moment tensor. */
@@ -120,6 +133,7 @@ export async function encodeCheckpoint(model: FlowFM, state: RunState): Promise<
     rng: state.rng,
     objective: c.objective,
     ...(c.dataArgs ? { dataArgs: c.dataArgs } : {}),
+    ...(c.earlierData?.length ? { earlierData: c.earlierData } : {}),
   };
   return await serializeModel(model, {
     step: state.step,
@@ -272,6 +286,9 @@ export function loadCheckpoint(
         ...(Array.isArray(t.dataArgs) && t.dataArgs.every((a: unknown) => typeof a === "string")
           ? { dataArgs: t.dataArgs as string[] }
           : {}),
+        ...(Array.isArray(t.earlierData) && t.earlierData.every(isEarlierData)
+          ? { earlierData: t.earlierData as EarlierData[] }
+          : {}),
         objective: model.config.objective,
       },
     };
@@ -280,4 +297,10 @@ export function loadCheckpoint(
     model.dispose();
     throw e;
   }
+}
+
+function isEarlierData(v: unknown): v is EarlierData {
+  const d = v as EarlierData;
+  return typeof d === "object" && d !== null && Number.isInteger(d.untilStep) &&
+    Array.isArray(d.args) && d.args.every((a) => typeof a === "string");
 }

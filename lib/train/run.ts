@@ -62,6 +62,7 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
   check("workers", o.workers, 1);
   check("seed", o.seed, -(2 ** 53));
   check("lr", o.lr, 0, false);
+  if (o.lr === 0) throw new RangeError("train: options.lr must be > 0 (0 trains nothing), got 0");
   check("clipNorm", o.clipNorm, 0, false);
   if (o.emaDecay !== undefined && !(o.emaDecay >= 0 && o.emaDecay < 1)) {
     throw new RangeError(`train: options.emaDecay must be in [0, 1), got ${o.emaDecay}`);
@@ -87,6 +88,12 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
       : o.steps ?? r?.schedule.totalSteps ?? D.steps,
     windows: r?.schedule.windows ?? w.count,
   };
+  if (r && schedule.totalSteps < r.step) {
+    throw new RangeError(
+      `train: the run is to end at step ${schedule.totalSteps}, before the step of the ` +
+        `checkpoint it resumes (${r.step}); give more steps or epochs`,
+    );
+  }
   const config: RunConfig = {
     preset: model.config.preset,
     lr: o.lr ?? r?.config.lr ?? D.lr,
@@ -101,6 +108,8 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
   };
   const dataArgs = o.dataArgs ?? r?.config.dataArgs;
   if (dataArgs) config.dataArgs = dataArgs;
+  const earlierData = o.earlierData ?? r?.config.earlierData;
+  if (earlierData?.length) config.earlierData = earlierData;
   return { schedule, config };
 }
 
