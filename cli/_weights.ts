@@ -3,7 +3,7 @@
 import type { FlowFM } from "../lib/model/flowfm.ts";
 import { readSource } from "../lib/weights/load.ts";
 import { deserializeModel } from "../lib/weights/model_file.ts";
-import { pretrainedUrl, readPretrained } from "../lib/weights/pretrained.ts";
+import { pretrainedUrl, readPretrained, verifySha256 } from "../lib/weights/pretrained.ts";
 import { UsageError } from "./_common.ts";
 
 /** Where the shipped model lives, relative to the repository root (for messages). */
@@ -15,13 +15,33 @@ export const WEIGHTS_DEFAULT_HELP =
 
 /**
  * Bytes and name of --weights FILE, or of the pretrained model when --weights is not given.
- * Errors name the file; a missing pretrained file says to give --weights.
+ * Errors name the file; a missing pretrained file says to give --weights. A `FILE.sha256`
+ * (sha256sum format, as `cli/export.ts` writes) lying beside a local FILE is checked: a
+ * mismatch is an error, a match is said on stderr.
  */
 export async function readWeightsFlag(
   values: Record<string, unknown>,
 ): Promise<{ bytes: Uint8Array; name: string; pretrained: boolean }> {
   const path = values.weights as string | undefined;
-  if (path !== undefined) return { ...(await readSource(path)), pretrained: false };
+  if (path !== undefined) {
+    const read = await readSource(path);
+    const local = !/^[a-z][a-z0-9+.-]+:/i.test(path);
+    const sumText = local
+      ? await Deno.readTextFile(`${path}.sha256`).catch((e) => {
+        if (e instanceof Deno.errors.NotFound) return null;
+        if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+          console.error(`note: ${path}.sha256 not checked: no read permission for it`);
+          return null;
+        }
+        throw e;
+      })
+      : null;
+    if (sumText !== null) {
+      const sha256 = await verifySha256(read.bytes, sumText, path);
+      console.error(`${path}: SHA-256 ${sha256.slice(0, 12)}… verified against ${path}.sha256`);
+    }
+    return { ...read, pretrained: false };
+  }
   const url = pretrainedUrl("small");
   const there = await Deno.stat(url).then((s) => s.isFile, () => false);
   if (!there) {

@@ -112,6 +112,9 @@ const short = (digest: string) => digest.slice(0, 12);
  * ```
  */
 export async function encoderDigest(model: FlowFM): Promise<string> {
+  if (model.disposed) {
+    throw new Error("the model was disposed: its encoder weights are gone; load it again");
+  }
   const enc = new TextEncoder();
   const parts: Uint8Array[] = [];
   for (const name of [...model.params.vars.keys()].filter((n) => n.startsWith("encoder.")).sort()) {
@@ -141,6 +144,12 @@ export async function checkEncoder(
   expected: string,
   source: string,
 ): Promise<void> {
+  if (model.disposed) {
+    throw new Error(
+      `${source}: the model was disposed (its encoder weights are gone); load the model again ` +
+        `and give the classifier that one`,
+    );
+  }
   const actual = await encoderDigest(model);
   if (actual !== expected) {
     throw new Error(

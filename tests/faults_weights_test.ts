@@ -1,0 +1,107 @@
+// Issue 28, weights: paths with URL-special characters, a checksum beside --weights, a preset
+// that is not the tensors' architecture, a classifier whose model was disposed.
+import assert from "node:assert/strict";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { loadModel, sourceUrl } from "../lib/weights/load.ts";
+import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
+import { decodeSafetensors, encodeSafetensors } from "../lib/weights/safetensors.ts";
+import { fitClassifier } from "../lib/eval/classifier.ts";
+import { loadClassifier, serializeClassifier } from "../lib/eval/classifier_file.ts";
+import { sha256Hex } from "../lib/sha256.ts";
+import { readWeightsFlag } from "../cli/_weights.ts";
+import { syntheticWindows } from "./_helpers.ts";
+
+await initBackend("cpu");
+
+Deno.test("faults: paths with %, # and ? load the file they name (absolute and relative)", async () => {
+  const dir = await Deno.makeTempDir({ dir: "." }); // relative paths below the working directory
+  const models = new Map<string, FlowFM>();
+  for (const [name, seed] of [["mA", 1], ["m%41", 2], ["copy#1", 3], ["copy", 4], ["q?x", 5]]) {
+    const m = new FlowFM(presetConfig("tiny", { seed: seed as number, step: seed as number }));
+    await Deno.writeFile(`${dir}/${name}.safetensors`, await serializeModel(m));
+    models.set(name as string, m);
+  }
+  const abs = await Deno.realPath(dir);
+  for (const name of ["m%41", "copy#1", "q?x"]) {
+    for (const path of [`${abs}/${name}.safetensors`, `${dir}/${name}.safetensors`]) {
+      const loaded = await loadModel(path);
+      assert.equal(loaded.config.step, models.get(name)!.config.step, path);
+      loaded.dispose();
+      const read = await readWeightsFlag({ weights: path });
+      assert.equal(read.bytes.length, (await Deno.readFile(path)).length);
+    }
+  }
+  assert.equal(sourceUrl("/x/m%41.safetensors").pathname, "/x/m%2541.safetensors");
+  assert.equal(sourceUrl("/x/copy#1.safetensors").hash, "");
+  await assert.rejects(loadModel(`${abs}/none#1.safetensors`), /none#1\.safetensors/);
+  for (const m of models.values()) m.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("faults: --weights checks a .sha256 file lying beside it; a flipped byte fails", async () => {
+  const dir = await Deno.makeTempDir();
+  const m = new FlowFM(presetConfig("tiny", { seed: 1 }));
+  const bytes = await serializeModel(m);
+  m.dispose();
+  const path = `${dir}/m.safetensors`;
+  await Deno.writeFile(path, bytes);
+  // No checksum file: read as before.
+  assert.equal((await readWeightsFlag({ weights: path })).bytes.length, bytes.length);
+  await Deno.writeTextFile(`${path}.sha256`, `${await sha256Hex(bytes)}  m.safetensors\n`);
+  assert.equal((await readWeightsFlag({ weights: path })).bytes.length, bytes.length);
+  const flipped = bytes.slice();
+  flipped[flipped.length - 5] ^= 1; // a weight's byte: the file still parses
+  await Deno.writeFile(path, flipped);
+  await assert.rejects(
+    readWeightsFlag({ weights: path }),
+    /m\.safetensors: checksum mismatch: SHA-256 [0-9a-f]{64}, expected/,
+  );
+  await Deno.writeTextFile(`${path}.sha256`, "not a checksum\n");
+  await assert.rejects(
+    readWeightsFlag({ weights: path }),
+    /m\.safetensors\.sha256: expected 64 hex/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("faults: a config whose preset is not the tensors' architecture is an error naming the field", async () => {
+  const m = new FlowFM(presetConfig("tiny"));
+  const { tensors, metadata } = decodeSafetensors(await serializeModel(m));
+  m.dispose();
+  const config = JSON.parse(metadata.config);
+  const relabel = (preset: string) =>
+    encodeSafetensors(tensors, { ...metadata, config: JSON.stringify({ ...config, preset }) });
+  assert.throws(
+    () => deserializeModel(relabel("small"), "liar.safetensors"),
+    (e: Error) => {
+      assert.match(e.message, /liar\.safetensors/);
+      assert.match(e.message, /"preset".*says "small", but its encoder stages and generator/);
+      return true;
+    },
+  );
+  assert.throws(() => deserializeModel(relabel("huge"), "x.safetensors"), /"preset"/);
+  // "custom" is any architecture; the preset itself loads.
+  deserializeModel(relabel("custom"), "c.safetensors").model.dispose();
+  deserializeModel(relabel("tiny"), "t.safetensors").model.dispose();
+});
+
+Deno.test("faults: a classifier whose model was disposed says so (not 'another encoder')", async () => {
+  const names = ["a", "b"];
+  const windows = syntheticWindows(8, 2, 2);
+  const labels = Array.from({ length: 8 }, (_, i) => names[i % 2]);
+  const model = new FlowFM(presetConfig("tiny", { seed: 4 }));
+  const c = await fitClassifier(model, windows, labels, { validationFraction: 0 });
+  const bytes = serializeClassifier(c);
+  model.dispose();
+  await assert.rejects(c.predict(windows), (e: Error) => {
+    assert.match(e.message, /the model was disposed/);
+    assert.doesNotMatch(e.message, /another encoder/);
+    return true;
+  });
+  await assert.rejects(
+    loadClassifier(bytes, "c.safetensors", model),
+    /c\.safetensors: the model was disposed/,
+  );
+});
