@@ -37,7 +37,7 @@ export const DATA_HELP =
                             (fallalld:wrist,waist), e.g. --dataset uci-hapt,sisfall,fallalld:wrist
   --data-root DIR           root of a single --dataset (default ../shared/data/NAME)
   --units U                 g | m/s^2 | auto (CSV files; default auto); a median vector norm that
-                            contradicts U (> 4 read as g, < 0.4 read as m/s^2) is an error
+                            contradicts U (> 4 read as g, < 4 read as m/s^2) is an error
   --trust-units             make that contradiction a warning and read the data as --units says
   --rate HZ                 sample rate of CSV files without a timestamp column
   --overlap S               window overlap in seconds (default 5; 9.5 for the bundled excerpt)
@@ -232,15 +232,18 @@ function warnClipped(set: WindowSet, what: string): void {
   }
 }
 
-/** The data summary: files and rows read, rows skipped and windows dropped by reason, windows
- * kept, samples clipped. */
+/** The data summary: files and rows read, rows skipped, gaps that split recordings, windows
+ * dropped by reason, windows kept, samples clipped. */
 export function dataSummary(set: WindowSet, description: string): string {
   const st = set.stats, slots = st.windows * WINDOW_SAMPLES, clipped = st.clippedSamples ?? 0;
   const backward = st.backwardRows ?? 0;
   return `data: ${set.count} windows kept from ${description}; ${st.files} file(s) and ` +
     `${st.rows} rows read; ${st.skippedFiles ?? 0} file(s) skipped; rows skipped: ` +
     `${st.skippedRows - backward} bad, ${st.duplicateRows ?? 0} duplicate timestamp, ` +
-    `${backward} time going backwards; ${droppedText(set)}; clipped at ±3 g: ${clipped} of ` +
+    `${backward} time going backwards; ${
+      st.gaps ?? 0
+    } gap(s) longer than 1 s split recordings (shorter gaps are interpolated); ` +
+    `${droppedText(set)}; clipped at ±3 g: ${clipped} of ` +
     `${slots} window samples, ${clippedPercent(set).toFixed(2)} %`;
 }
 

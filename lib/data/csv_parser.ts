@@ -12,11 +12,18 @@ import {
   resolveColumns,
   splitFields,
 } from "./columns.ts";
-import { DataError, type DataErrorCode } from "./errors.ts";
+import { DataError, type DataErrorCode, excerpt } from "./errors.ts";
 import { Resampler } from "./resampler.ts";
 import { detectTimeUnit, parseTimestamp, type TimeUnit } from "./timestamps.ts";
 import { type AccelWindow, SAMPLE_RATE_HZ, WINDOW_SAMPLES, type WindowStats } from "./types.ts";
-import { detectUnit, medianNorm, parseUnit, toGFactor, unitMismatch } from "./units.ts";
+import {
+  detectUnit,
+  gravityRemovedHint,
+  medianNorm,
+  parseUnit,
+  toGFactor,
+  unitMismatch,
+} from "./units.ts";
 import { Windower } from "./windower.ts";
 import type { CsvReaderOptions } from "./csv_options.ts";
 
@@ -66,6 +73,7 @@ export class CsvWindowParser {
   #factor = 1;
   #scale = 1;
   #row = 0;
+  #headerless = false;
   #prevT = -Infinity;
   #subject: string | null = null;
   #labelIds = new Map<string, number>();
@@ -157,15 +165,22 @@ export class CsvWindowParser {
     const header = o.header === undefined || o.header === "auto"
       ? looksLikeHeader(fields)
       : o.header;
-    this.#cols = resolveColumns(header ? fields : null, fields.length, o.columns ?? {}, this.#file);
+    this.#cols = resolveColumns(
+      header ? fields : null,
+      fields.length,
+      o.columns ?? {},
+      this.#file,
+      header ? undefined : fields,
+    );
     if (this.#cols.timestamp < 0 && !(o.sampleRate && o.sampleRate > 0)) {
       this.#fail(
         "missing-column",
-        "no timestamp column and no sampleRate given",
+        "no timestamp column and no sample rate given (option sampleRate; --rate HZ in the CLI)",
         line,
         "timestamp",
       );
     }
+    this.#headerless = !header;
     if (!header) this.line(text, line);
   }
 
@@ -173,7 +188,10 @@ export class CsvWindowParser {
     const s = text.trim();
     if (MISSING.test(s)) return NaN;
     const v = Number(s);
-    if (Number.isNaN(v)) return this.#bad("non-numeric", `'${s}' is not a number`, line, field);
+    if (s.length > 64 || !Number.isFinite(v)) {
+      const what = Number.isNaN(v) || s.length > 64 ? "is not a number" : "is not a finite number";
+      return this.#bad("non-numeric", `${excerpt(s)} ${what}`, line, field);
+    }
     return v;
   }
 
@@ -219,12 +237,23 @@ export class CsvWindowParser {
       }
       this.#factor = toGFactor(unit);
     }
+    const g = this.#factor;
+    const hint = gravityRemovedHint(
+      xyz[0].map((v) => v * g),
+      xyz[1].map((v) => v * g),
+      xyz[2].map((v) => v * g),
+    );
+    if (hint) this.#warn(`${this.#file}: ${hint}`);
     if (this.#cols!.timestamp >= 0) {
       if (o.timeUnit && o.timeUnit !== "auto") this.#timeUnit = o.timeUnit;
       else {
         this.#timeUnit = detectTimeUnit(rows.slice(0, 200).map((r) => r.ts));
         if (!this.#timeUnit) {
-          this.#fail("bad-timestamp", `cannot parse timestamp '${rows[0].ts}'`, rows[0].line);
+          this.#fail(
+            "bad-timestamp",
+            `cannot parse timestamp ${excerpt(rows[0].ts)}`,
+            rows[0].line,
+          );
         }
       }
     }
@@ -238,7 +267,7 @@ export class CsvWindowParser {
       if (!Number.isFinite(t)) {
         this.#bad(
           "bad-timestamp",
-          `bad ${this.#timeUnit} timestamp '${r.ts}'`,
+          `bad ${this.#timeUnit} timestamp ${excerpt(r.ts)}`,
           r.line,
           "timestamp",
         );
@@ -256,7 +285,16 @@ export class CsvWindowParser {
         return;
       }
       if (this.#o.skipBadRows) this.#stats.backwardRows++;
-      this.#bad("non-monotonic", `timestamp ${r.ts} goes back in time`, r.line, "timestamp");
+      const hint = this.#headerless && this.#cols!.timestamp === 0 && !this.#o.columns
+        ? " (the file has no header line, so its first column was read as the time; if it is " +
+          "not a time, add a header line such as x,y,z,label)"
+        : "";
+      this.#bad(
+        "non-monotonic",
+        `timestamp ${excerpt(r.ts)} goes back in time${hint}`,
+        r.line,
+        "timestamp",
+      );
       return;
     }
     this.#prevT = t;
@@ -285,9 +323,14 @@ export class CsvWindowParser {
     this.#resampler.end();
     this.#stats.gaps += this.#resampler.gaps;
     if (this.#windower.formed === 0) {
+      const gaps = this.#resampler.gaps;
+      const split = gaps > 0
+        ? `; ${gaps} gap(s) longer than ${this.#o.gapSeconds ?? 1} s split it into ` +
+          `${gaps + 1} or more pieces, each shorter than 10 s`
+        : "";
       this.#fail(
         "too-short",
-        `recording too short for one 10 s window (${this.#stats.rows} rows)`,
+        `recording too short for one 10 s window (${this.#stats.rows} rows${split})`,
         lines,
       );
     }
