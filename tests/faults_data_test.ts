@@ -137,7 +137,7 @@ Deno.test("faults: Infinity, 1e999, a 10 MB field and binary bytes are errors na
   });
   await assert.rejects(read(edit(44, "0.86,\u0000\u001b[31m,0,1")), (e: Error) => {
     assert.match(e.message, /f\.csv:44: '\\u0000\\u001b\[31m' is not a number \(field x\)/);
-    assert.doesNotMatch(e.message, /[\u0000-\u001f]/);
+    assert.ok([...e.message].every((c) => c.charCodeAt(0) >= 0x20), "no control character");
     return true;
   });
   // A model file dropped as a CSV: its JSON header is not printed whole.
