@@ -22,6 +22,7 @@ export const DATA_OPTIONS = {
   units: { type: "string" },
   "trust-units": { type: "boolean" },
   rate: { type: "string" },
+  "time-column": { type: "string" },
   overlap: { type: "string" },
   "skip-bad-rows": { type: "boolean" },
   "skip-bad-files": { type: "boolean" },
@@ -40,6 +41,9 @@ export const DATA_HELP =
                             contradicts U (> 4 read as g, < 4 read as m/s^2) is an error
   --trust-units             make that contradiction a warning and read the data as --units says
   --rate HZ                 sample rate of CSV files without a timestamp column
+  --time-column NAME        the CSV header's time column, when its name is not one the reader
+                            knows (t, time, timestamp, epoch_ms, ...); s, ms, us, ns or ISO
+                            are told from the values
   --overlap S               window overlap in seconds (default 5; 9.5 for the bundled excerpt)
   --skip-bad-rows           skip malformed CSV rows (counted) instead of failing
   --skip-bad-files          skip a file that is unreadable, corrupt or too short (named on
@@ -132,6 +136,9 @@ export async function loadWindows(
             units: values.units as string | undefined,
             trustUnits: values["trust-units"] === true,
             sampleRate: rate,
+            ...(values["time-column"] !== undefined
+              ? { columns: { timestamp: String(values["time-column"]) } }
+              : {}),
             overlapSeconds: overlap,
             skipBadRows,
             labelPolicy,
@@ -154,7 +161,9 @@ export async function loadWindows(
       : "";
     return { set, description: `${files.length} CSV file(s)${notes}` };
   }
-  const csvOnly = ["rate", "units", "trust-units"].filter((k) => values[k] !== undefined);
+  const csvOnly = ["rate", "units", "trust-units", "time-column"].filter((k) =>
+    values[k] !== undefined
+  );
   if (csvOnly.length > 0) {
     throw new UsageError(
       `${csvOnly.map((k) => `--${k}`).join(", ")} appl${

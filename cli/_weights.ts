@@ -4,7 +4,7 @@ import type { FlowFM } from "../lib/model/flowfm.ts";
 import { readSource } from "../lib/weights/load.ts";
 import { deserializeModel } from "../lib/weights/model_file.ts";
 import { pretrainedUrl, readPretrained, verifySha256 } from "../lib/weights/pretrained.ts";
-import { UsageError } from "./_common.ts";
+import { numberFlag, UsageError } from "./_common.ts";
 
 /** Where the shipped model lives, relative to the repository root (for messages). */
 export const PRETRAINED_PATH = "weights/flowfm-small.safetensors";
@@ -12,6 +12,11 @@ export const PRETRAINED_PATH = "weights/flowfm-small.safetensors";
 /** One line for a command's help: what happens without --weights. */
 export const WEIGHTS_DEFAULT_HELP =
   `default: the pretrained ${PRETRAINED_PATH} (model card: weights/README.md)`;
+
+/** Help line of --weights-timeout (a command's options hold `"weights-timeout"`). */
+export const WEIGHTS_TIMEOUT_HELP =
+  `  --weights-timeout S       give up on a --weights URL that sends nothing for S seconds
+                            (default 60; 0 waits forever)`;
 
 /**
  * Bytes and name of --weights FILE, or of the pretrained model when --weights is not given.
@@ -24,7 +29,13 @@ export async function readWeightsFlag(
 ): Promise<{ bytes: Uint8Array; name: string; pretrained: boolean }> {
   const path = values.weights as string | undefined;
   if (path !== undefined) {
-    const read = await readSource(path);
+    const seconds = numberFlag(values, "weights-timeout", 60, { min: 0 });
+    const read = await readSource(path, { timeoutMs: seconds * 1000 }).catch((e: Error) => {
+      // The library names its option; on the command line it is the flag.
+      throw new Error(
+        e.message.replace(/ \(timeoutMs\)$/, "; set --weights-timeout S to wait longer"),
+      );
+    });
     const local = !/^[a-z][a-z0-9+.-]+:/i.test(path);
     const sumText = local
       ? await Deno.readTextFile(`${path}.sha256`).catch((e) => {

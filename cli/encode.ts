@@ -12,7 +12,7 @@ import {
   runMain,
   startBackend,
 } from "./_common.ts";
-import { loadModelFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
+import { loadModelFlag, WEIGHTS_DEFAULT_HELP, WEIGHTS_TIMEOUT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from "./_data.ts";
 
 const HELP = `Usage: deno run -A cli/encode.ts --weights FILE [options] [FILE.csv ...]
@@ -21,6 +21,7 @@ Encodes every 10 s window of the data into an embedding z.
 
   --weights FILE            model.safetensors from cli/train.ts;
                             ${WEIGHTS_DEFAULT_HELP}
+${WEIGHTS_TIMEOUT_HELP}
   --batch N                 windows per forward pass (default 64)
   --backend NAME            ${choiceList(BACKENDS)} (default auto)
   --out FILE                output CSV (default embeddings.csv)
@@ -36,6 +37,7 @@ the output file, where the atomic write puts its temporary file; see README).`;
 const OPTIONS = {
   ...DATA_OPTIONS,
   weights: { type: "string" },
+  "weights-timeout": { type: "string" },
   batch: { type: "string" },
   backend: { type: "string" },
   out: { type: "string" },

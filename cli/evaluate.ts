@@ -25,7 +25,7 @@ import {
   UsageError,
   workersFlag,
 } from "./_common.ts";
-import { readWeightsFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
+import { readWeightsFlag, WEIGHTS_DEFAULT_HELP, WEIGHTS_TIMEOUT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
 /** The data set evaluated when no data is named (several labels, unlike the bundled excerpt). */
@@ -44,6 +44,7 @@ without a label or subject, and windows spanning two labels, are left out.
 Model:
   --weights FILE            a FlowFM model or checkpoint (.safetensors);
                             ${WEIGHTS_DEFAULT_HELP}
+${WEIGHTS_TIMEOUT_HELP}
   --random-init             a randomly initialised encoder instead (the "from scratch" baseline)
   --preset NAME             ${choiceList(PRESET_NAMES)}, with --random-init (default small)
 
@@ -89,6 +90,7 @@ Minimal permissions: --allow-read=.,WEIGHTS,OUT[,DATA] --allow-write=OUT,.cache 
 const OPTIONS = {
   ...DATA_OPTIONS,
   weights: { type: "string" },
+  "weights-timeout": { type: "string" },
   "random-init": { type: "boolean" },
   preset: { type: "string" },
   heads: { type: "string" },

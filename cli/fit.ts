@@ -18,7 +18,12 @@ import {
   UsageError,
   workersFlag,
 } from "./_common.ts";
-import { loadModelFlag, readWeightsFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
+import {
+  loadModelFlag,
+  readWeightsFlag,
+  WEIGHTS_DEFAULT_HELP,
+  WEIGHTS_TIMEOUT_HELP,
+} from "./_weights.ts";
 import { fitFinetunedClassifier } from "../lib/eval/finetuned_classifier.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
@@ -31,6 +36,7 @@ windows, are left out.
 
   --weights FILE            model.safetensors from cli/train.ts;
                             ${WEIGHTS_DEFAULT_HELP}
+${WEIGHTS_TIMEOUT_HELP}
   --out FILE                classifier file (default classifier.safetensors)
   --validation F            share of each class held out for early stopping and the L2 choice
                             (default 0.2; 0 fits on everything without early stopping)
@@ -56,6 +62,7 @@ see README).`;
 const OPTIONS = {
   ...DATA_OPTIONS,
   weights: { type: "string" },
+  "weights-timeout": { type: "string" },
   out: { type: "string" },
   validation: { type: "string" },
   finetune: { type: "boolean" },

@@ -18,7 +18,7 @@ import {
   startBackend,
   UsageError,
 } from "./_common.ts";
-import { loadModelFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
+import { loadModelFlag, WEIGHTS_DEFAULT_HELP, WEIGHTS_TIMEOUT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from "./_data.ts";
 import { timelineSvg } from "./_timeline_svg.ts";
 
@@ -31,6 +31,7 @@ only runs with the encoder it was fitted on (checked by the SHA-256 of the encod
   --weights FILE            model.safetensors the classifier was fitted on (not with a
                             fine-tuned classifier, which carries its encoder);
                             ${WEIGHTS_DEFAULT_HELP}
+${WEIGHTS_TIMEOUT_HELP}
   --classifier FILE         classifier.safetensors from cli/fit.ts (required)
   --out FILE                output CSV (default predictions.csv)
   --svg FILE                also draw a timeline of predicted labels per source file
@@ -46,6 +47,7 @@ Minimal permissions: --allow-read=.,WEIGHTS,CLASSIFIER,OUT[,SVG][,DATA]
 const OPTIONS = {
   ...DATA_OPTIONS,
   weights: { type: "string" },
+  "weights-timeout": { type: "string" },
   classifier: { type: "string" },
   out: { type: "string" },
   svg: { type: "string" },

@@ -101,6 +101,7 @@ async function main(): Promise<void> {
   const ckptPath = `${out}/checkpoint.safetensors`, modelPath = `${out}/model.safetensors`;
   const logPath = `${out}/log.jsonl`;
   cli.backendFlag(values); // fail fast on a bad flag, before reading data
+  cli.workersFlag(values); // and before the lock: a refused --workers leaves no lock behind
   const preset = cli.choiceFlag(values, "preset", PRESET_NAMES, D.preset);
   const objective = cli.choiceFlag(values, "objective", OBJECTIVE_NAMES, D.objective);
   if (values.resume && !(await exists(ckptPath))) {

@@ -199,3 +199,18 @@ Deno.test("faults: units: g read as m/s^2 fails, gravity-removed data warn, clip
   await readWindows(new Float32Array(900).map((_, i) => (i % 3 === 2 ? 1 : 0.1)), spec);
   assert.equal(seen.length, 1, "g data: no warning");
 });
+
+Deno.test("faults: a time column named epoch_ms is found; --time-column names any other", async () => {
+  const { loadWindows } = await import("../cli/_data.ts");
+  const r = await read(rows(30, (t) => String(Math.round(1.7e12 + t * 1000)), "epoch_ms,x,y,z"));
+  assert.equal(r.out.length, 5);
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/w.csv`, rows(30, (t) => t.toFixed(3), "when,x,y,z"));
+  await assert.rejects(
+    loadWindows({ "no-cache": true }, [`${dir}/w.csv`]),
+    /no timestamp column and no sample rate given .*--rate HZ/,
+  );
+  const { set } = await loadWindows({ "no-cache": true, "time-column": "when" }, [`${dir}/w.csv`]);
+  assert.equal(set.count, 5);
+  await Deno.remove(dir, { recursive: true });
+});

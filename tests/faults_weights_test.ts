@@ -105,3 +105,31 @@ Deno.test("faults: a classifier whose model was disposed says so (not 'another e
     /c\.safetensors: the model was disposed/,
   );
 });
+
+Deno.test("faults: a silent --weights URL gives up after --weights-timeout, naming the flag", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of listener) held.push(c); // accepted, never answered
+  })();
+  const url = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/m.safetensors`;
+  try {
+    await assert.rejects(
+      readWeightsFlag({ weights: url, "weights-timeout": "0.2" }),
+      (e: Error) => {
+        assert.match(e.message, /m\.safetensors: no complete answer within 200 ms/);
+        assert.match(e.message, /set --weights-timeout S to wait longer/);
+        assert.doesNotMatch(e.message, /timeoutMs/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      readWeightsFlag({ weights: url, "weights-timeout": "soon" }),
+      /--weights-timeout must be a number >= 0/,
+    );
+  } finally {
+    listener.close();
+    for (const c of held) c.close();
+    await accepting.catch(() => {});
+  }
+});
