@@ -32,7 +32,8 @@ export const DATA_OPTIONS = {
 /** Help text for {@link DATA_OPTIONS}. */
 export const DATA_HELP =
   `Data (CSV files as arguments, or --dataset; default: the bundled sp-sw-har excerpt):
-  FILE.csv[.gz] ...         CSV recordings: timestamp (s, ms or ISO), x, y, z [, label, subject]
+  FILE.csv[.gz] ...         CSV recordings: timestamp (s, ms, us, ns or ISO), x, y, z [, label,
+                            subject]; header-less: see docs/faults.md
   --dataset NAME[,NAME]     uci-hapt | sp-sw-har | sisfall | fallalld[:PLACE] (folders laid out
                             as the public data sets); PLACE is neck, wrist, waist or a list
                             (fallalld:wrist,waist), e.g. --dataset uci-hapt,sisfall,fallalld:wrist
