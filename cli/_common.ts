@@ -267,20 +267,8 @@ export async function checkOutput(
   inputs: readonly (string | undefined)[],
   flag = "--out",
 ): Promise<void> {
-  const slash = out.lastIndexOf("/");
-  const dir = slash < 0 ? "." : slash === 0 ? "/" : out.slice(0, slash);
-  // The atomic write puts a temporary file beside the target: the folder needs the permission.
-  const perm = await Deno.permissions.query({ name: "write", path: dir });
-  if (perm.state !== "granted") {
-    throw new Error(
-      `missing permission: write access to ${dir} (the folder of ${flag} ${out}); add ` +
-        `--allow-write=${dir}` +
-        `(or run with -A)`,
-    );
-  }
   const target = await realPathOrPlanned(out);
-  if (target === null) return;
-  for (const input of inputs) {
+  for (const input of target === null ? [] : inputs) {
     if (input === undefined) continue;
     const real = await Deno.realPath(input).catch(() => null);
     if (real !== null && real === target) {
@@ -289,5 +277,21 @@ export async function checkOutput(
           `give another ${flag}`,
       );
     }
+  }
+  // A missing read permission for an input is reported first, by the read itself.
+  for (const input of inputs) {
+    if (input === undefined) continue;
+    const read = await Deno.permissions.query({ name: "read", path: input });
+    if (read.state !== "granted") return;
+  }
+  // The atomic write puts a temporary file beside the target: the folder needs the permission.
+  const slash = out.lastIndexOf("/");
+  const dir = slash < 0 ? "." : slash === 0 ? "/" : out.slice(0, slash);
+  const perm = await Deno.permissions.query({ name: "write", path: dir });
+  if (perm.state !== "granted") {
+    throw new Error(
+      `missing permission: write access to ${dir} (the folder of ${flag} ${out}); add ` +
+        `--allow-write=${dir} (or run with -A)`,
+    );
   }
 }

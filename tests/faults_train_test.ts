@@ -161,3 +161,28 @@ Deno.test("faults: a new run into a folder holding a run is refused unless --res
   assert.equal(after.step, 1);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("faults: encode without write permission for --out fails before reading or encoding", async () => {
+  const { initBackend } = await import("../lib/runtime/backend.ts");
+  const { presetConfig } = await import("../lib/model/config.ts");
+  const { FlowFM } = await import("../lib/model/flowfm.ts");
+  const { serializeModel } = await import("../lib/weights/model_file.ts");
+  await initBackend("cpu");
+  const dir = await Deno.makeTempDir();
+  const m = new FlowFM(presetConfig("tiny"));
+  await Deno.writeFile(`${dir}/m.safetensors`, await serializeModel(m));
+  m.dispose();
+  await writeCsv(`${dir}/rec.csv`, 30);
+  const r = await runCli(
+    ENCODE,
+    [`${dir}/rec.csv`, "--weights", `${dir}/m.safetensors`, "--out", `${dir}/out/emb.csv`],
+    { flags: ["--allow-read", "--allow-env"] },
+  );
+  assert.equal(r.code, 1, r.err);
+  assert.match(
+    r.err,
+    /missing permission: write access to .*\/out \(the folder of --out .*emb\.csv\); add --allow-write=.*\/out/,
+  );
+  assert.doesNotMatch(r.err, /^data: /m, "the data were read before the permission check");
+  await Deno.remove(dir, { recursive: true });
+});

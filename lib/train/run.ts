@@ -62,7 +62,6 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
   check("workers", o.workers, 1);
   check("seed", o.seed, -(2 ** 53));
   check("lr", o.lr, 0, false);
-  if (o.lr === 0) throw new RangeError("train: options.lr must be > 0 (0 trains nothing), got 0");
   check("clipNorm", o.clipNorm, 0, false);
   if (o.emaDecay !== undefined && !(o.emaDecay >= 0 && o.emaDecay < 1)) {
     throw new RangeError(`train: options.emaDecay must be in [0, 1), got ${o.emaDecay}`);
