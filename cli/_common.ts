@@ -257,12 +257,30 @@ async function realPathOrPlanned(path: string): Promise<string | null> {
 }
 
 /**
- * Checks an output file before any work is done: one of the inputs (the same real path, links
- * followed) is a UsageError, so `encode rec.csv --out rec.csv` cannot replace the recording; a
- * missing write permission for it is an error naming the flag to add (not after a long run).
+ * Checks an output file before any work is done: {@link refuseOutputOverInput}, then, when the
+ * inputs are readable (else their read reports first), {@link checkWritable}.
  * `flag` names the output's flag in the messages.
  */
 export async function checkOutput(
+  out: string,
+  inputs: readonly (string | undefined)[],
+  flag = "--out",
+): Promise<void> {
+  await refuseOutputOverInput(out, inputs, flag);
+  // A missing read permission for an input is reported first, by the read itself.
+  for (const input of inputs) {
+    if (input === undefined) continue;
+    const read = await Deno.permissions.query({ name: "read", path: input });
+    if (read.state !== "granted") return;
+  }
+  await checkWritable(out, flag);
+}
+
+/**
+ * Refuses (UsageError) an output file that is one of the inputs: the same real path (links
+ * followed), so `encode rec.csv --out rec.csv` cannot replace the recording.
+ */
+export async function refuseOutputOverInput(
   out: string,
   inputs: readonly (string | undefined)[],
   flag = "--out",
@@ -278,13 +296,14 @@ export async function checkOutput(
       );
     }
   }
-  // A missing read permission for an input is reported first, by the read itself.
-  for (const input of inputs) {
-    if (input === undefined) continue;
-    const read = await Deno.permissions.query({ name: "read", path: input });
-    if (read.state !== "granted") return;
-  }
-  // The atomic write puts a temporary file beside the target: the folder needs the permission.
+}
+
+/**
+ * Fails when the folder of output file `out` is not writable under Deno's permissions (the
+ * atomic write puts a temporary file beside the target), naming the flag to add. Commands call
+ * it before their long work, so the error does not come after it.
+ */
+export async function checkWritable(out: string, flag = "--out"): Promise<void> {
   const slash = out.lastIndexOf("/");
   const dir = slash < 0 ? "." : slash === 0 ? "/" : out.slice(0, slash);
   const perm = await Deno.permissions.query({ name: "write", path: dir });

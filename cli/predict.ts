@@ -10,10 +10,11 @@ import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
   BACKENDS,
-  checkOutput,
+  checkWritable,
   choiceList,
   numberFlag,
   parseFlags,
+  refuseOutputOverInput,
   runMain,
   startBackend,
   UsageError,
@@ -72,8 +73,8 @@ async function main(): Promise<void> {
     values.classifier as string,
     values.weights as string | undefined,
   ];
-  await checkOutput(out, inputs);
-  if (svg !== undefined) await checkOutput(svg, [...inputs, out], "--svg");
+  await refuseOutputOverInput(out, inputs);
+  if (svg !== undefined) await refuseOutputOverInput(svg, [...inputs, out], "--svg");
   const classifierFile = values.classifier as string;
   const classifierBytes = await Deno.readFile(classifierFile);
   const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
@@ -91,6 +92,8 @@ async function main(): Promise<void> {
     const classifier = model
       ? await loadClassifier(classifierBytes, classifierFile, model)
       : loadFinetunedClassifier(classifierBytes, classifierFile);
+    await checkWritable(out); // before the encoding, not after it
+    if (svg !== undefined) await checkWritable(svg, "--svg");
     const p = await classifier.predict(set.data, { batchSize });
     const k = p.classes.length;
     const rows = ["source,subject,start_s,label,probability"];
