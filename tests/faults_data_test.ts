@@ -3,11 +3,13 @@
 import assert from "node:assert/strict";
 import {
   type AccelWindow,
+  collectWindows,
   type CsvReaderOptions,
   DataError,
   readCsvWindows,
 } from "../lib/data/mod.ts";
 import { readWindows } from "../lib/model/windows.ts";
+import { readCsvFile } from "../lib/io/mod.ts";
 
 async function read(input: string | Uint8Array, o: CsvReaderOptions = {}) {
   const out: AccelWindow[] = [];
@@ -67,6 +69,18 @@ Deno.test("faults: a multi-member gzip file reads whole; a truncated or corrupt 
     },
   });
   assert.equal((await read(chunks as unknown as Uint8Array)).stats.rows, 1500);
+  // From a file (inflated natively up to the first member's end, then opened again).
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/m.csv.gz`, multi);
+  const fromFile = await collectWindows(readCsvFile(`${dir}/m.csv.gz`));
+  assert.equal(fromFile.stats.rows, 1500);
+  assert.deepEqual(fromFile.data, (await collectWindows(readCsvWindows(text))).data);
+  await Deno.writeFile(`${dir}/cut.csv.gz`, multi.subarray(0, a.length + 40));
+  await assert.rejects(
+    collectWindows(readCsvFile(`${dir}/cut.csv.gz`)),
+    /cut\.csv\.gz: cannot read/,
+  );
+  await Deno.remove(dir, { recursive: true });
   for (const bad of [multi.subarray(0, multi.length - 3), multi.subarray(0, a.length + 40)]) {
     await rejects(bad, "unreadable", /^f\.csv: cannot read: corrupt or truncated gzip data/);
   }

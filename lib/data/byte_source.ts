@@ -43,6 +43,9 @@ function fromBytes(bytes: Uint8Array): ReadableStream<Uint8Array> {
  * first bytes are the gzip magic number (so `.gz` files need no flag).
  *
  * @param input Stream, bytes or text.
+ * @param reopen Opens a stream input again from its start: with it (and for bytes), gzip is
+ *   inflated natively and only a multi-member or damaged file goes on with the slower
+ *   streaming decoder; without it a gzip stream is read by the streaming decoder throughout.
  * @returns A stream of the (decompressed) bytes.
  *
  * @example
@@ -56,12 +59,32 @@ function fromBytes(bytes: Uint8Array): ReadableStream<Uint8Array> {
  * assert(text === "a\nb\n");
  * ```
  */
-export async function toByteStream(input: DataInput): Promise<ReadableStream<Uint8Array>> {
+export async function toByteStream(
+  input: DataInput,
+  reopen?: () => Promise<DataInput>,
+): Promise<ReadableStream<Uint8Array>> {
   if (typeof input === "string") return fromBytes(new TextEncoder().encode(input));
   if (input instanceof Uint8Array) {
-    const s = fromBytes(input);
-    return isGzip(input) ? gunzip(s) : s;
+    if (!isGzip(input)) return fromBytes(input);
+    return nativeThenFflate(fromBytes(input), () => Promise.resolve(fromBytes(input)));
   }
+  if (reopen) {
+    const head = await sniff(input);
+    if (!isGzip(head.first)) return head.stream;
+    return nativeThenFflate(head.stream, async () => {
+      const again = await reopen();
+      if (typeof again === "string") return fromBytes(new TextEncoder().encode(again));
+      return again instanceof Uint8Array ? fromBytes(again) : again;
+    });
+  }
+  const head = await sniff(input);
+  return isGzip(head.first) ? gunzip(head.stream) : head.stream;
+}
+
+/** The first bytes of a stream (at least two, to tell gzip) and the whole stream again. */
+async function sniff(
+  input: ReadableStream<Uint8Array>,
+): Promise<{ first: Uint8Array; stream: ReadableStream<Uint8Array> }> {
   const reader = input.getReader();
   // Read until at least two bytes are known (or the stream ends) to sniff gzip.
   const head: Uint8Array[] = [];
@@ -74,7 +97,7 @@ export async function toByteStream(input: DataInput): Promise<ReadableStream<Uin
     headLen += value.length;
   }
   const first = head.length === 1 ? head[0] : concat(head, headLen);
-  const rebuilt = new ReadableStream<Uint8Array>({
+  const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       if (first.length > 0) controller.enqueue(first);
     },
@@ -87,7 +110,57 @@ export async function toByteStream(input: DataInput): Promise<ReadableStream<Uin
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
-  return isGzip(first) ? gunzip(rebuilt) : rebuilt;
+  return { first, stream };
+}
+
+/**
+ * Gunzips with the platform's `DecompressionStream` (fast, native), which reads one gzip member
+ * only and fails on anything after it; on any failure it goes on with {@link gunzip} over the
+ * source opened again, skipping the bytes already passed on (inflating is deterministic, so they
+ * are the same). A multi-member file is then read whole at native speed up to the first member's
+ * end; a corrupt or truncated one fails with gunzip's error.
+ */
+function nativeThenFflate(
+  compressed: ReadableStream<Uint8Array>,
+  reopen: () => Promise<ReadableStream<Uint8Array>>,
+): ReadableStream<Uint8Array> {
+  const ds = new DecompressionStream("gzip") as unknown as ReadableWritablePair<
+    Uint8Array,
+    Uint8Array
+  >;
+  let reader = compressed.pipeThrough(ds).getReader();
+  let native = true, passed = 0, skip = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        let r: ReadableStreamReadResult<Uint8Array>;
+        try {
+          r = await reader.read();
+        } catch (e) {
+          if (!native) throw e;
+          native = false;
+          reader.cancel().catch(() => {});
+          reader = gunzip(await reopen()).getReader();
+          skip = passed;
+          continue;
+        }
+        if (r.done) return controller.close();
+        let chunk = r.value;
+        if (skip > 0) {
+          const drop = Math.min(skip, chunk.length);
+          skip -= drop;
+          chunk = chunk.subarray(drop);
+        }
+        if (chunk.length === 0) continue;
+        if (native) passed += chunk.length;
+        controller.enqueue(chunk);
+        return;
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
 }
 
 /** CRC-32 (IEEE, as gzip uses) lookup table. */
