@@ -11,7 +11,7 @@ import { fitClassifier } from "../lib/eval/classifier.ts";
 import { loadClassifier, serializeClassifier } from "../lib/eval/classifier_file.ts";
 import { sha256Hex } from "../lib/sha256.ts";
 import { readWeightsFlag } from "../cli/_weights.ts";
-import { syntheticWindows } from "./_helpers.ts";
+import { runCli, syntheticWindows } from "./_helpers.ts";
 
 await initBackend("cpu");
 
@@ -82,6 +82,15 @@ Deno.test("faults: a config whose preset is not the tensors' architecture is an 
     },
   );
   assert.throws(() => deserializeModel(relabel("huge"), "x.safetensors"), /"preset"/);
+  // inspect no longer calls it small.
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/liar.safetensors`, relabel("small"));
+  const r = await runCli(new URL("../cli/inspect.ts", import.meta.url).pathname, [
+    `${dir}/liar.safetensors`,
+  ]);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /liar\.safetensors.*"preset".*says "small"/);
+  await Deno.remove(dir, { recursive: true });
   // "custom" is any architecture; the preset itself loads.
   deserializeModel(relabel("custom"), "c.safetensors").model.dispose();
   deserializeModel(relabel("tiny"), "t.safetensors").model.dispose();
