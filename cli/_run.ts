@@ -1,10 +1,11 @@
 // The run plumbing of cli/train.ts: the output folder's lock, leftover temporary files, the
 // settings of a resumed run and the divergence warning. Deno-only.
 import type { FlowFM } from "../lib/model/flowfm.ts";
-import type { RunState } from "../lib/train/checkpoint.ts";
+import type { EarlierData, RunState } from "../lib/train/checkpoint.ts";
+import { exists } from "../lib/io/mod.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
 import type { TrainOptions } from "../lib/train/run.ts";
-import { numberFlag, UsageError, workersFlag } from "./_common.ts";
+import { backendFlag, checkOutput, numberFlag, UsageError, workersFlag } from "./_common.ts";
 import { augmentFlag, encoderFlags, timeSamplingFlag } from "./_recipe.ts";
 
 /** The lock file of an output folder: one training run per folder. */
@@ -254,4 +255,56 @@ export class DivergenceWatch {
     }) for ${this.steps} steps (${loss.toPrecision(4)} at step ${step}): the run may be ` +
       `diverging; consider a lower --lr or a --clip-norm`;
   }
+}
+
+/**
+ * The checks of output folder `out` before a training run takes its lock: --backend and
+ * --workers are valid; --resume needs a
+ * checkpoint and excludes --overwrite; a new run into a folder holding an earlier run's
+ * checkpoint, model or log is a UsageError naming them (pass --resume, --overwrite or another
+ * --out); no output may be an input file.
+ */
+export async function checkRunFolder(
+  out: string,
+  values: Flags,
+  inputs: string[],
+): Promise<void> {
+  const files = ["checkpoint.safetensors", "model.safetensors", "log.jsonl"].map((f) =>
+    `${out}/${f}`
+  );
+  backendFlag(values); // fail fast on a bad flag, before reading data
+  workersFlag(values); // before the lock: a refused --workers leaves no lock behind
+  if (values.resume && !(await exists(files[0]))) {
+    throw new UsageError(`--resume: no checkpoint at ${files[0]}`);
+  }
+  if (values.resume && values.overwrite) {
+    throw new UsageError("give --resume (continue the run) or --overwrite (replace it), not both");
+  }
+  const there: string[] = [];
+  for (const f of files) if (await exists(f)) there.push(f);
+  if (there.length > 0 && !values.resume && !values.overwrite) {
+    throw new UsageError(
+      `${out} holds an earlier run (${there.join(", ")}); a new run would replace it: ` +
+        `pass --resume to continue that run, --overwrite to replace it, or another --out`,
+    );
+  }
+  for (const f of [...files, `${out}/loss.svg`]) await checkOutput(f, inputs, "--out");
+}
+
+/**
+ * The data of a run's earlier parts for a resume on `args`: the checkpoint's list, plus the
+ * checkpoint's own data when `args` differ from it, so the model's provenance keeps both;
+ * undefined for a new run (no `state`).
+ */
+export function earlierDataFor(
+  state: RunState | undefined,
+  args: string[],
+): EarlierData[] | undefined {
+  if (!state) return undefined;
+  const before = state.config.earlierData ?? [];
+  const was = state.config.dataArgs;
+  if (was === undefined || was.join("\0") === args.join("\0")) {
+    return before.length ? before : undefined;
+  }
+  return [...before, { untilStep: state.step, args: was }];
 }

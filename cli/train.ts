@@ -2,13 +2,13 @@
 import { OBJECTIVE_NAMES, PRESET_NAMES } from "../lib/model/config.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
 import { train, type TrainStepRecord } from "../lib/train/run.ts";
-import { type EarlierData, loadCheckpoint, type RunState } from "../lib/train/checkpoint.ts";
+import { loadCheckpoint } from "../lib/train/checkpoint.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
 import { atomicWrite, exists } from "../lib/io/mod.ts";
 import * as cli from "./_common.ts";
 import { DATA_HELP, DATA_OPTIONS, loadTrainingData, reportData } from "./_data.ts";
 import { lineChart } from "./_svg.ts";
-import { DivergenceWatch, lockFolder, removeLeftovers, runOptions } from "./_run.ts";
+import * as run from "./_run.ts";
 import { newModel, RECIPE_HELP, RECIPE_OPTIONS } from "./_recipe.ts";
 
 const HELP = `Usage: deno run -A cli/train.ts [options] [FILE.csv ...]
@@ -35,11 +35,9 @@ Output:
   --checkpoint-every N      write a checkpoint every N steps (default ${D.checkpointEvery})
   --resume                  continue from DIR/checkpoint.safetensors (weights, optimizer, RNG, step,
                             and the run's data unless data is given);
-                            --steps/--epochs (extend the run, not below the checkpoint's step),
-                            --lr, --micro-batch, --workers and --checkpoint-every apply; other
-                            settings must match the checkpoint's
-  --overwrite               start a new run in a DIR that holds an earlier run's checkpoint, model
-                            or log, replacing them (without it, or --resume, that is an error)
+                            --steps/--epochs (extend the run), --lr, --micro-batch, --workers and
+                            --checkpoint-every apply; other settings must match the checkpoint's
+  --overwrite               replace the earlier run in DIR (else a new run there is an error)
 
 ${RECIPE_HELP}
 
@@ -62,65 +60,15 @@ const OPTIONS = {
 } as const;
 const CHART = { xLabel: "step", yLabel: "loss (log scale)", logY: true };
 
-/**
- * Refuses to start a new run in `out` when an earlier run's files are there (they would be
- * replaced): a UsageError naming them and the flags that choose, unless `overwrite` or `resume`.
- */
-async function refuseEarlierRun(
-  out: string,
-  files: string[],
-  overwrite: boolean,
-  resume: boolean,
-): Promise<void> {
-  if (overwrite || resume) return;
-  const there: string[] = [];
-  for (const f of files) if (await exists(f)) there.push(f);
-  if (there.length === 0) return;
-  throw new cli.UsageError(
-    `${out} holds an earlier run (${there.join(", ")}); a new run would replace it: ` +
-      `pass --resume to continue that run, --overwrite to replace it, or another --out`,
-  );
-}
-
-/**
- * The data of the run's earlier parts for a resume on `args`: the checkpoint's list, plus the
- * checkpoint's own data when `args` differ from it, so the model's provenance keeps both.
- */
-function earlierData(state: RunState, args: string[]): EarlierData[] | undefined {
-  const before = state.config.earlierData ?? [];
-  const was = state.config.dataArgs;
-  if (was === undefined || was.join("\0") === args.join("\0")) {
-    return before.length ? before : undefined;
-  }
-  return [...before, { untilStep: state.step, args: was }];
-}
 async function main(): Promise<void> {
   const { values, positionals } = cli.parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
   const out = (values.out as string | undefined) ?? "runs/flowfm";
   const ckptPath = `${out}/checkpoint.safetensors`, modelPath = `${out}/model.safetensors`;
   const logPath = `${out}/log.jsonl`;
-  cli.backendFlag(values); // fail fast on a bad flag, before reading data
-  cli.workersFlag(values); // and before the lock: a refused --workers leaves no lock behind
   const preset = cli.choiceFlag(values, "preset", PRESET_NAMES, D.preset);
   const objective = cli.choiceFlag(values, "objective", OBJECTIVE_NAMES, D.objective);
-  if (values.resume && !(await exists(ckptPath))) {
-    throw new cli.UsageError(`--resume: no checkpoint at ${ckptPath}`);
-  }
-  if (values.resume && values.overwrite) {
-    throw new cli.UsageError(
-      "give --resume (continue the run) or --overwrite (replace it), not both",
-    );
-  }
-  await refuseEarlierRun(
-    out,
-    [ckptPath, modelPath, logPath],
-    values.overwrite === true && !values.resume,
-    values.resume === true,
-  );
-  for (const f of [ckptPath, modelPath, logPath, `${out}/loss.svg`]) {
-    await cli.checkOutput(f, positionals, "--out");
-  }
+  await run.checkRunFolder(out, values, positionals); // flags; no earlier run replaced in silence
   // Ctrl-C: checkpoint and stop after this step; twice, or before training: quit (lock released).
   const ac = new AbortController(), code = (sig: Deno.Signal) => sig === "SIGTERM" ? 143 : 130;
   let training = false;
@@ -128,15 +76,14 @@ async function main(): Promise<void> {
     !training || ac.signal.aborted ? Deno.exit(code(sig)) : ac.abort(sig);
   Deno.addSignalListener("SIGINT", stop("SIGINT"));
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop("SIGTERM"));
-  const release = await lockFolder(out); // one run per folder, released at exit
+  const release = await run.lockFolder(out); // one run per folder, released at exit
   globalThis.addEventListener("unload", release);
-  await removeLeftovers(out);
+  await run.removeLeftovers(out);
   await cli.startBackend(values);
   const loaded = values.resume ? loadCheckpoint(await Deno.readFile(ckptPath), ckptPath) : null;
-  const opts = runOptions(values, loaded ? { ...loaded, path: ckptPath } : undefined);
+  const opts = run.runOptions(values, loaded ? { ...loaded, path: ckptPath } : undefined);
   const { set, description, args } = await loadTrainingData(values, positionals, loaded?.state);
-  opts.dataArgs = args;
-  if (loaded) opts.earlierData = earlierData(loaded.state, args);
+  [opts.dataArgs, opts.earlierData] = [args, run.earlierDataFor(loaded?.state, args)];
   reportData(set, description);
   const model = loaded?.model ?? newModel(preset, objective, opts.seed!, values);
   opts.resume = loaded?.state;
@@ -144,7 +91,7 @@ async function main(): Promise<void> {
   if (set.count !== was) {
     console.error(`warning: the data now has ${set.count} windows, the run started with ${was}`);
   }
-  const log: TrainStepRecord[] = [], enc = new TextEncoder(), watch = new DivergenceWatch();
+  const log: TrainStepRecord[] = [], enc = new TextEncoder(), watch = new run.DivergenceWatch();
   let logFile: Deno.FsFile | undefined, progress: cli.Progress | undefined;
   const result = await train(model, set, opts, {
     signal: ac.signal,

@@ -146,7 +146,7 @@ function normalise(name: string): string {
  * @param width Number of fields per row.
  * @param spec Explicit column choices.
  * @param file Source name for errors.
- * @param firstRow The first data row's fields, for a file without a header.
+ * @param firstRow The first row's fields; used when there is no header.
  * @returns Column indices (-1 = absent).
  * @throws {DataError} `missing-column` when x, y or z cannot be found.
  *
@@ -167,7 +167,7 @@ export function resolveColumns(
 ): ColumnIndex {
   const out: ColumnIndex = { timestamp: -1, x: -1, y: -1, z: -1, label: -1, subject: -1 };
   const names = header?.map(normalise) ?? null;
-  const text = (i: number) => firstRow !== undefined && i < firstRow.length && isText(firstRow[i]);
+  const text = (i: number) => !header && firstRow !== undefined && isText(firstRow[i] ?? "");
   if (!names) {
     if (width === 3) Object.assign(out, { x: 0, y: 1, z: 2 });
     else if (width === 4 && text(3) && !text(0)) {

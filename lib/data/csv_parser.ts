@@ -16,14 +16,7 @@ import { DataError, type DataErrorCode, excerpt } from "./errors.ts";
 import { Resampler } from "./resampler.ts";
 import { detectTimeUnit, parseTimestamp, type TimeUnit } from "./timestamps.ts";
 import { type AccelWindow, SAMPLE_RATE_HZ, WINDOW_SAMPLES, type WindowStats } from "./types.ts";
-import {
-  detectUnit,
-  gravityRemovedHint,
-  medianNorm,
-  parseUnit,
-  toGFactor,
-  unitMismatch,
-} from "./units.ts";
+import { parseUnit, toGFactor, unitFactor } from "./units.ts";
 import { Windower } from "./windower.ts";
 import type { CsvReaderOptions } from "./csv_options.ts";
 
@@ -39,6 +32,8 @@ interface RawRow {
 }
 
 const MISSING = /^(|nan|na|null)$/i;
+const HEADERLESS_TIME = " (the file has no header line, so its first column was read as the " +
+  "time; if it is not a time, add a header line such as x,y,z,label)";
 
 /**
  * Incremental row parser behind `readCsvWindows`: detects the layout, units and timestamp
@@ -165,13 +160,8 @@ export class CsvWindowParser {
     const header = o.header === undefined || o.header === "auto"
       ? looksLikeHeader(fields)
       : o.header;
-    this.#cols = resolveColumns(
-      header ? fields : null,
-      fields.length,
-      o.columns ?? {},
-      this.#file,
-      header ? undefined : fields,
-    );
+    const h = header ? fields : null; // without a header, the first row's types help
+    this.#cols = resolveColumns(h, fields.length, o.columns ?? {}, this.#file, fields);
     if (this.#cols.timestamp < 0 && !(o.sampleRate && o.sampleRate > 0)) {
       this.#fail(
         "missing-column",
@@ -222,28 +212,8 @@ export class CsvWindowParser {
     this.#pending = null;
     const o = this.#o, s = this.#scale;
     const xyz = [rows.map((r) => r.x * s), rows.map((r) => r.y * s), rows.map((r) => r.z * s)];
-    if (o.units !== undefined && o.units !== "auto") {
-      const bad = unitMismatch(parseUnit(o.units)!, medianNorm(xyz[0], xyz[1], xyz[2]));
-      if (bad && !o.trustUnits) this.#fail("unit-mismatch", bad, 0);
-      if (bad) this.#warn(`${this.#file}: ${bad} (units trusted)`);
-    } else {
-      const unit = detectUnit(xyz[0], xyz[1], xyz[2]);
-      if (!unit) {
-        this.#fail(
-          "unknown-unit",
-          "cannot detect units from the median vector norm; set units to g or m/s^2",
-          rows[0]?.line ?? 0,
-        );
-      }
-      this.#factor = toGFactor(unit);
-    }
-    const g = this.#factor;
-    const hint = gravityRemovedHint(
-      xyz[0].map((v) => v * g),
-      xyz[1].map((v) => v * g),
-      xyz[2].map((v) => v * g),
-    );
-    if (hint) this.#warn(`${this.#file}: ${hint}`);
+    const f = unitFactor(xyz, o, rows[0]?.line ?? 0, (m) => this.#warn(`${this.#file}: ${m}`));
+    this.#factor = f ?? this.#factor;
     if (this.#cols!.timestamp >= 0) {
       if (o.timeUnit && o.timeUnit !== "auto") this.#timeUnit = o.timeUnit;
       else {
@@ -285,16 +255,9 @@ export class CsvWindowParser {
         return;
       }
       if (this.#o.skipBadRows) this.#stats.backwardRows++;
-      const hint = this.#headerless && this.#cols!.timestamp === 0 && !this.#o.columns
-        ? " (the file has no header line, so its first column was read as the time; if it is " +
-          "not a time, add a header line such as x,y,z,label)"
-        : "";
-      this.#bad(
-        "non-monotonic",
-        `timestamp ${excerpt(r.ts)} goes back in time${hint}`,
-        r.line,
-        "timestamp",
-      );
+      const hint = this.#headerless && !this.#o.columns ? HEADERLESS_TIME : "";
+      const what = `timestamp ${excerpt(r.ts)} goes back in time${hint}`;
+      this.#bad("non-monotonic", what, r.line, "timestamp");
       return;
     }
     this.#prevT = t;
@@ -323,10 +286,9 @@ export class CsvWindowParser {
     this.#resampler.end();
     this.#stats.gaps += this.#resampler.gaps;
     if (this.#windower.formed === 0) {
-      const gaps = this.#resampler.gaps;
-      const split = gaps > 0
-        ? `; ${gaps} gap(s) longer than ${this.#o.gapSeconds ?? 1} s split it into ` +
-          `${gaps + 1} or more pieces, each shorter than 10 s`
+      const gaps = this.#resampler.gaps, gap = this.#o.gapSeconds ?? 1;
+      const split = gaps
+        ? `; ${gaps} gap(s) longer than ${gap} s split it into shorter pieces`
         : "";
       this.#fail(
         "too-short",

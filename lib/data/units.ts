@@ -4,6 +4,7 @@
  * @module
  */
 
+import { DataError } from "./errors.ts";
 import { STANDARD_GRAVITY } from "./types.ts";
 
 /** A supported acceleration unit. */
@@ -183,4 +184,60 @@ export function gravityRemovedHint(
   return `the mean acceleration vector is ${+mean.toPrecision(2)} g long (about 1 g with ` +
     `gravity): the data look like they have gravity removed; FlowFM expects raw acceleration, ` +
     `gravity included`;
+}
+
+/**
+ * The units decision of the CSV reader over its first rows: with explicit units, a median norm
+ * that contradicts them is a `unit-mismatch` DataError (a warning with `trustUnits`); with
+ * `"auto"`, the detected unit's factor, or an `unknown-unit` DataError at `line`. Data that look
+ * gravity-removed are warned about either way.
+ *
+ * @param xyz The x, y and z values of the first rows (after any scale).
+ * @param options `units`, `trustUnits` and `source` (the file, for errors).
+ * @param line The first row's line, for errors.
+ * @param warn Receives warnings (without the file name).
+ * @returns The factor to g that detection found, or null with explicit units (theirs applies).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unitFactor } from "./units.ts";
+ * assert.equal(unitFactor([[0], [0], [9.8]], {}, 2, () => {}), 1 / 9.80665);
+ * assert.throws(() => unitFactor([[0], [0], [1]], { units: "m/s^2" }, 2, () => {}), /read as m/);
+ * ```
+ */
+export function unitFactor(
+  xyz: number[][],
+  options: { units?: string; trustUnits?: boolean; source?: string },
+  line: number,
+  warn: (message: string) => void,
+): number | null {
+  const [xs, ys, zs] = xyz, file = options.source ?? "<input>";
+  let factor: number | null = null;
+  if (options.units !== undefined && options.units !== "auto") {
+    const unit = parseUnit(options.units)!;
+    const bad = unitMismatch(unit, medianNorm(xs, ys, zs));
+    if (bad && !options.trustUnits) throw new DataError("unit-mismatch", bad, { file, line: 0 });
+    if (bad) warn(`${bad} (units trusted)`);
+    const g = toGFactor(unit);
+    const hint = gravityRemovedHint(
+      xs.map((v) => v * g),
+      ys.map((v) => v * g),
+      zs.map((v) => v * g),
+    );
+    if (hint) warn(hint);
+    return null;
+  }
+  const unit = detectUnit(xs, ys, zs);
+  if (!unit) {
+    throw new DataError(
+      "unknown-unit",
+      "cannot detect units from the median vector norm; set units to g or m/s^2",
+      { file, line },
+    );
+  }
+  factor = toGFactor(unit);
+  const g = factor;
+  const hint = gravityRemovedHint(xs.map((v) => v * g), ys.map((v) => v * g), zs.map((v) => v * g));
+  if (hint) warn(hint);
+  return factor;
 }

@@ -262,11 +262,6 @@ export class FlowFM {
     return { length, channels, clip, caller, sampleRate };
   }
 
-  /** Whether {@link FlowFM.dispose} was called (the weights are freed; the model is unusable). */
-  get disposed(): boolean {
-    return this.#disposed;
-  }
-
   /** Frees all weights. The model cannot be used afterwards; a second call does nothing. */
   dispose(): void {
     if (!this.#disposed) this.params.dispose();

@@ -41,10 +41,7 @@ export interface RunConfig {
    * that a resume reloads the same data; absent when not known.
    */
   dataArgs?: string[];
-  /**
-   * The data of earlier parts of a run that was resumed on other data, oldest first: the data
-   * arguments each part trained on and the step it ended at (absent when the data never changed).
-   */
+  /** Data of earlier parts of a run resumed on other data, oldest first (absent: none). */
   earlierData?: EarlierData[];
 }
 
@@ -299,8 +296,5 @@ export function loadCheckpoint(
   }
 }
 
-function isEarlierData(v: unknown): v is EarlierData {
-  const d = v as EarlierData;
-  return typeof d === "object" && d !== null && Number.isInteger(d.untilStep) &&
-    Array.isArray(d.args) && d.args.every((a) => typeof a === "string");
-}
+const isEarlierData = (d: EarlierData) =>
+  Number.isInteger(d?.untilStep) && Array.isArray(d.args) && d.args.every((a) => a === `${a}`);
