@@ -212,22 +212,8 @@ export function unitFactor(
   warn: (message: string) => void,
 ): number | null {
   const [xs, ys, zs] = xyz, file = options.source ?? "<input>";
-  let factor: number | null = null;
-  if (options.units !== undefined && options.units !== "auto") {
-    const unit = parseUnit(options.units)!;
-    const bad = unitMismatch(unit, medianNorm(xs, ys, zs));
-    if (bad && !options.trustUnits) throw new DataError("unit-mismatch", bad, { file, line: 0 });
-    if (bad) warn(`${bad} (units trusted)`);
-    const g = toGFactor(unit);
-    const hint = gravityRemovedHint(
-      xs.map((v) => v * g),
-      ys.map((v) => v * g),
-      zs.map((v) => v * g),
-    );
-    if (hint) warn(hint);
-    return null;
-  }
-  const unit = detectUnit(xs, ys, zs);
+  const explicit = options.units !== undefined && options.units !== "auto";
+  const unit = explicit ? parseUnit(options.units!)! : detectUnit(xs, ys, zs);
   if (!unit) {
     throw new DataError(
       "unknown-unit",
@@ -235,9 +221,11 @@ export function unitFactor(
       { file, line },
     );
   }
-  factor = toGFactor(unit);
-  const g = factor;
-  const hint = gravityRemovedHint(xs.map((v) => v * g), ys.map((v) => v * g), zs.map((v) => v * g));
+  const bad = explicit ? unitMismatch(unit, medianNorm(xs, ys, zs)) : null;
+  if (bad && !options.trustUnits) throw new DataError("unit-mismatch", bad, { file, line: 0 });
+  if (bad) warn(`${bad} (units trusted)`);
+  const g = toGFactor(unit), inG = (v: number[]) => v.map((x) => x * g);
+  const hint = gravityRemovedHint(inG(xs), inG(ys), inG(zs));
   if (hint) warn(hint);
-  return factor;
+  return explicit ? null : g;
 }
