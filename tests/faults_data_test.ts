@@ -167,6 +167,11 @@ Deno.test("faults: gaps longer than 1 s are counted, and a recording split too s
   const r = await read(text);
   assert.equal(r.stats.gaps, 1);
   assert.equal(r.stats.segments, 2);
+  // The CLI's data summary says so.
+  const { dataSummary } = await import("../cli/_data.ts");
+  const { collectWindows: collect } = await import("../lib/data/mod.ts");
+  const set = await collect(readCsvWindows(text, { source: "f.csv" }));
+  assert.match(dataSummary(set, "f.csv"), /; 1 gap\(s\) longer than 1 s split recordings/);
   const short = rows(16, (t) => (t < 8 ? t : t + 3).toFixed(3)); // two 8 s pieces
   await rejects(
     short,

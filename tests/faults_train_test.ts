@@ -1,7 +1,7 @@
 // Issue 28, runs: nothing a user wrote is replaced without a flag; flags that would train nothing,
 // or hang, are errors.
 import assert from "node:assert/strict";
-import { runOptions } from "../cli/_run.ts";
+import { checkRunFolder, runOptions } from "../cli/_run.ts";
 import { UsageError, workersFlag } from "../cli/_common.ts";
 import type { FlowFM } from "../lib/model/flowfm.ts";
 import type { RunState } from "../lib/train/checkpoint.ts";
@@ -184,5 +184,21 @@ Deno.test("faults: encode without write permission for --out fails before readin
     /missing permission: write access to .*\/out \(the folder of --out .*emb\.csv\); add --allow-write=.*\/out/,
   );
   assert.doesNotMatch(r.err, /^data: /m, "the data were read before the permission check");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("faults: --resume with --overwrite is a usage error; an empty or lock-only folder takes a new run", async () => {
+  const dir = await Deno.makeTempDir();
+  await checkRunFolder(dir, {}, []); // empty
+  await Deno.writeTextFile(`${dir}/train.lock`, "{}");
+  await checkRunFolder(dir, {}, []); // only a lock: no run's files
+  await Deno.writeFile(`${dir}/checkpoint.safetensors`, new Uint8Array(8));
+  await assert.rejects(
+    checkRunFolder(dir, { resume: true, overwrite: true }, []),
+    /give --resume \(continue the run\) or --overwrite \(replace it\), not both/,
+  );
+  await assert.rejects(checkRunFolder(dir, {}, []), /holds an earlier run/);
+  await checkRunFolder(dir, { overwrite: true }, []);
+  await checkRunFolder(dir, { resume: true }, []);
   await Deno.remove(dir, { recursive: true });
 });

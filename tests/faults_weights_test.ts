@@ -142,3 +142,23 @@ Deno.test("faults: a silent --weights URL gives up after --weights-timeout, nami
     await accepting.catch(() => {});
   }
 });
+
+Deno.test("faults: a tensor missing from the header is reported beside the tensor before it", () => {
+  const enc = (header: string, data: Uint8Array) => {
+    const h = new TextEncoder().encode(header);
+    const out = new Uint8Array(8 + h.length + data.length);
+    new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+    out.set(h, 8);
+    out.set(data, 8 + h.length);
+    return out;
+  };
+  const f32 = (a: number, b: number) => `{"dtype":"F32","shape":[1],"data_offsets":[${a},${b}]}`;
+  const gap = enc(`{"enc.a":${f32(0, 4)},"enc.c":${f32(8, 12)}}`, new Uint8Array(12));
+  assert.throws(
+    () => decodeSafetensors(gap, { source: "g.safetensors" }),
+    /g\.safetensors.*tensor "enc\.c".*leaves a gap of 4 bytes after tensor "enc\.a" \(a tensor missing from the header\?\)/,
+  );
+  const f2 = (a: number, b: number) => `{"dtype":"F32","shape":[2],"data_offsets":[${a},${b}]}`;
+  const overlap = enc(`{"enc.a":${f2(0, 8)},"enc.b":${f2(4, 12)}}`, new Uint8Array(12));
+  assert.throws(() => decodeSafetensors(overlap), /overlaps tensor "enc\.a"/);
+});
