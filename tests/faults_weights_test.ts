@@ -162,3 +162,24 @@ Deno.test("faults: a tensor missing from the header is reported beside the tenso
   const overlap = enc(`{"enc.a":${f2(0, 8)},"enc.b":${f2(4, 12)}}`, new Uint8Array(12));
   assert.throws(() => decodeSafetensors(overlap), /overlaps tensor "enc\.a"/);
 });
+
+Deno.test("faults: a model file whose header lost a tensor's entry names that tensor", async () => {
+  const m = new FlowFM(presetConfig("tiny"));
+  const bytes = await serializeModel(m);
+  m.dispose();
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  const names = Object.keys(header).filter((k) => k !== "__metadata__");
+  const gone = names[Math.floor(names.length / 2)];
+  delete header[gone];
+  const h = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + h.length + bytes.length - 8 - n);
+  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+  out.set(h, 8);
+  out.set(bytes.subarray(8 + n), 8 + h.length);
+  assert.throws(() => deserializeModel(out, "lost.safetensors"), (e: Error) => {
+    assert.match(e.message, /lost\.safetensors/);
+    assert.ok(e.message.includes(`missing tensor(s) "${gone}"`), e.message);
+    return true;
+  });
+});
