@@ -104,11 +104,25 @@ export async function lockFolder(out: string): Promise<() => void> {
 /** Temporary files of `atomicWrite` (lib/io/files.ts): `<target>.<uuid>.tmp`. */
 const TMP = /\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
 
-/** Removes temporary files that killed atomic writes left in `out`; returns their names. */
-export async function removeLeftovers(out: string): Promise<string[]> {
+/** An earlier run's files, which `--overwrite` removes before a new run starts. */
+const RUN_FILES = ["checkpoint.safetensors", "model.safetensors", "log.jsonl", "loss.svg"];
+
+/**
+ * Removes temporary files that killed atomic writes left in `out`; with `overwrite`, also the
+ * earlier run's checkpoint, model, log and chart (said on stderr), so that the folder never
+ * mixes two runs. Call it holding the folder's lock. Returns the names of the files removed.
+ */
+export async function removeLeftovers(out: string, overwrite = false): Promise<string[]> {
   const names: string[] = [];
+  const old: string[] = [];
   for await (const e of Deno.readDir(out)) {
     if (e.isFile && TMP.test(e.name)) names.push(e.name);
+    else if (overwrite && e.isFile && RUN_FILES.includes(e.name)) old.push(e.name);
+  }
+  old.sort();
+  for (const n of old) await Deno.remove(`${out}/${n}`);
+  if (old.length > 0) {
+    console.error(`--overwrite: removed the earlier run's ${old.join(", ")} from ${out}`);
   }
   names.sort();
   for (const n of names) await Deno.remove(`${out}/${n}`);
@@ -119,7 +133,7 @@ export async function removeLeftovers(out: string): Promise<string[]> {
       }`,
     );
   }
-  return names;
+  return [...old, ...names];
 }
 
 type Flags = Record<string, string | boolean | undefined>;

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop("SIGTERM"));
   const release = await run.lockFolder(out); // one run per folder, released at exit
   globalThis.addEventListener("unload", release);
-  await run.removeLeftovers(out);
+  await run.removeLeftovers(out, values.overwrite === true); // and the earlier run's files
   await cli.startBackend(values);
   const loaded = values.resume ? loadCheckpoint(await Deno.readFile(ckptPath), ckptPath) : null;
   const opts = run.runOptions(values, loaded ? { ...loaded, path: ckptPath } : undefined);

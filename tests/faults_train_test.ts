@@ -155,6 +155,10 @@ Deno.test("faults: a new run into a folder holding a run is refused unless --res
     "--overwrite",
   ]);
   assert.equal(fresh.code, 0, fresh.err);
+  assert.match(
+    fresh.err,
+    /--overwrite: removed the earlier run's checkpoint\.safetensors, log\.jsonl, loss\.svg, model\.safetensors/,
+  );
   const after = JSON.parse(
     decodeSafetensors(await Deno.readFile(`${dir}/R/model.safetensors`)).metadata.config,
   );
