@@ -17,27 +17,30 @@ await initBackend("cpu");
 
 Deno.test("faults: paths with %, # and ? load the file they name (absolute and relative)", async () => {
   const dir = await Deno.makeTempDir({ dir: "." }); // relative paths below the working directory
-  const models = new Map<string, FlowFM>();
-  for (const [name, seed] of [["mA", 1], ["m%41", 2], ["copy#1", 3], ["copy", 4], ["q?x", 5]]) {
-    const m = new FlowFM(presetConfig("tiny", { seed: seed as number, step: seed as number }));
-    await Deno.writeFile(`${dir}/${name}.safetensors`, await serializeModel(m));
-    models.set(name as string, m);
-  }
-  const abs = await Deno.realPath(dir);
-  for (const name of ["m%41", "copy#1", "q?x"]) {
-    for (const path of [`${abs}/${name}.safetensors`, `${dir}/${name}.safetensors`]) {
-      const loaded = await loadModel(path);
-      assert.equal(loaded.config.step, models.get(name)!.config.step, path);
-      loaded.dispose();
-      const read = await readWeightsFlag({ weights: path });
-      assert.equal(read.bytes.length, (await Deno.readFile(path)).length);
+  try {
+    const models = new Map<string, FlowFM>();
+    for (const [name, seed] of [["mA", 1], ["m%41", 2], ["copy#1", 3], ["copy", 4], ["q?x", 5]]) {
+      const m = new FlowFM(presetConfig("tiny", { seed: seed as number, step: seed as number }));
+      await Deno.writeFile(`${dir}/${name}.safetensors`, await serializeModel(m));
+      models.set(name as string, m);
     }
+    const abs = await Deno.realPath(dir);
+    for (const name of ["m%41", "copy#1", "q?x"]) {
+      for (const path of [`${abs}/${name}.safetensors`, `${dir}/${name}.safetensors`]) {
+        const loaded = await loadModel(path);
+        assert.equal(loaded.config.step, models.get(name)!.config.step, path);
+        loaded.dispose();
+        const read = await readWeightsFlag({ weights: path });
+        assert.equal(read.bytes.length, (await Deno.readFile(path)).length);
+      }
+    }
+    assert.equal(sourceUrl("/x/m%41.safetensors").pathname, "/x/m%2541.safetensors");
+    assert.equal(sourceUrl("/x/copy#1.safetensors").hash, "");
+    await assert.rejects(loadModel(`${abs}/none#1.safetensors`), /none#1\.safetensors/);
+    for (const m of models.values()) m.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
-  assert.equal(sourceUrl("/x/m%41.safetensors").pathname, "/x/m%2541.safetensors");
-  assert.equal(sourceUrl("/x/copy#1.safetensors").hash, "");
-  await assert.rejects(loadModel(`${abs}/none#1.safetensors`), /none#1\.safetensors/);
-  for (const m of models.values()) m.dispose();
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("faults: --weights checks a .sha256 file lying beside it; a flipped byte fails", async () => {
