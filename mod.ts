@@ -148,6 +148,7 @@ export {
   type TrainWindows,
 } from "./lib/train/run.ts";
 export {
+  type EarlierData,
   loadCheckpoint,
   type MomentTensor,
   type RunConfig,

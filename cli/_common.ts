@@ -214,3 +214,103 @@ export const DENO = "npx --yes deno@2.9.6";
 export function shellCommand(script: string, args: readonly string[]): string {
   return `${DENO} run -A ${script} ${args.map(quote).join(" ")}`;
 }
+
+/** Cores this machine reports (`navigator.hardwareConcurrency`, at least 1). */
+export function availableCores(): number {
+  return Math.max(1, globalThis.navigator?.hardwareConcurrency || 1);
+}
+
+/**
+ * Reads --workers: an integer from 1 to the number of cores ({@link availableCores}); more
+ * workers than cores only slow a run down (and hundreds of them start for minutes in silence),
+ * so above the core count it is a UsageError naming the limit. Undefined when not given.
+ */
+export function workersFlag(
+  values: Record<string, unknown>,
+  cores = availableCores(),
+): number | undefined {
+  if (values.workers === undefined) return undefined;
+  const n = numberFlag(values, "workers", 1, { min: 1, integer: true });
+  if (n > cores) {
+    throw new UsageError(
+      `--workers ${n} is more than the ${cores} core(s) this machine has ` +
+        `(navigator.hardwareConcurrency); give at most --workers ${cores}`,
+    );
+  }
+  return n;
+}
+
+/** The real path of `path`, or of its folder joined with its name when it does not exist yet. */
+async function realPathOrPlanned(path: string): Promise<string | null> {
+  try {
+    return await Deno.realPath(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) return null;
+  }
+  const slash = path.lastIndexOf("/");
+  const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+  try {
+    return `${(await Deno.realPath(dir)).replace(/\/$/, "")}/${path.slice(slash + 1)}`;
+  } catch {
+    return null; // the folder does not exist either: the output cannot be an input
+  }
+}
+
+/**
+ * Checks an output file before any work is done: {@link refuseOutputOverInput}, then, when the
+ * inputs are readable (else their read reports first), {@link checkWritable}.
+ * `flag` names the output's flag in the messages.
+ */
+export async function checkOutput(
+  out: string,
+  inputs: readonly (string | undefined)[],
+  flag = "--out",
+): Promise<void> {
+  await refuseOutputOverInput(out, inputs, flag);
+  // A missing read permission for an input is reported first, by the read itself.
+  for (const input of inputs) {
+    if (input === undefined) continue;
+    const read = await Deno.permissions.query({ name: "read", path: input });
+    if (read.state !== "granted") return;
+  }
+  await checkWritable(out, flag);
+}
+
+/**
+ * Refuses (UsageError) an output file that is one of the inputs: the same real path (links
+ * followed), so `encode rec.csv --out rec.csv` cannot replace the recording.
+ */
+export async function refuseOutputOverInput(
+  out: string,
+  inputs: readonly (string | undefined)[],
+  flag = "--out",
+): Promise<void> {
+  const target = await realPathOrPlanned(out);
+  for (const input of target === null ? [] : inputs) {
+    if (input === undefined) continue;
+    const real = await Deno.realPath(input).catch(() => null);
+    if (real !== null && real === target) {
+      throw new UsageError(
+        `${flag} ${out} is the input ${input}: writing there would replace it; ` +
+          `give another ${flag}`,
+      );
+    }
+  }
+}
+
+/**
+ * Fails when the folder of output file `out` is not writable under Deno's permissions (the
+ * atomic write puts a temporary file beside the target), naming the flag to add. Commands call
+ * it before their long work, so the error does not come after it.
+ */
+export async function checkWritable(out: string, flag = "--out"): Promise<void> {
+  const slash = out.lastIndexOf("/");
+  const dir = slash < 0 ? "." : slash === 0 ? "/" : out.slice(0, slash);
+  const perm = await Deno.permissions.query({ name: "write", path: dir });
+  if (perm.state !== "granted") {
+    throw new Error(
+      `missing permission: write access to ${dir} (the folder of ${flag} ${out}); add ` +
+        `--allow-write=${dir} (or run with -A)`,
+    );
+  }
+}

@@ -22,6 +22,7 @@ export const DATA_OPTIONS = {
   units: { type: "string" },
   "trust-units": { type: "boolean" },
   rate: { type: "string" },
+  "time-column": { type: "string" },
   overlap: { type: "string" },
   "skip-bad-rows": { type: "boolean" },
   "skip-bad-files": { type: "boolean" },
@@ -31,15 +32,19 @@ export const DATA_OPTIONS = {
 /** Help text for {@link DATA_OPTIONS}. */
 export const DATA_HELP =
   `Data (CSV files as arguments, or --dataset; default: the bundled sp-sw-har excerpt):
-  FILE.csv[.gz] ...         CSV recordings: timestamp (s, ms or ISO), x, y, z [, label, subject]
+  FILE.csv[.gz] ...         CSV recordings: timestamp (s, ms, us, ns or ISO), x, y, z [, label,
+                            subject]; header-less: see docs/faults.md
   --dataset NAME[,NAME]     uci-hapt | sp-sw-har | sisfall | fallalld[:PLACE] (folders laid out
                             as the public data sets); PLACE is neck, wrist, waist or a list
                             (fallalld:wrist,waist), e.g. --dataset uci-hapt,sisfall,fallalld:wrist
   --data-root DIR           root of a single --dataset (default ../shared/data/NAME)
   --units U                 g | m/s^2 | auto (CSV files; default auto); a median vector norm that
-                            contradicts U (> 4 read as g, < 0.4 read as m/s^2) is an error
+                            contradicts U (> 4 read as g, < 4 read as m/s^2) is an error
   --trust-units             make that contradiction a warning and read the data as --units says
   --rate HZ                 sample rate of CSV files without a timestamp column
+  --time-column NAME        the CSV header's time column, when its name is not one the reader
+                            knows (t, time, timestamp, epoch_ms, ...); s, ms, us, ns or ISO
+                            are told from the values
   --overlap S               window overlap in seconds (default 5; 9.5 for the bundled excerpt)
   --skip-bad-rows           skip malformed CSV rows (counted) instead of failing
   --skip-bad-files          skip a file that is unreadable, corrupt or too short (named on
@@ -132,6 +137,9 @@ export async function loadWindows(
             units: values.units as string | undefined,
             trustUnits: values["trust-units"] === true,
             sampleRate: rate,
+            ...(values["time-column"] !== undefined
+              ? { columns: { timestamp: String(values["time-column"]) } }
+              : {}),
             overlapSeconds: overlap,
             skipBadRows,
             labelPolicy,
@@ -154,7 +162,9 @@ export async function loadWindows(
       : "";
     return { set, description: `${files.length} CSV file(s)${notes}` };
   }
-  const csvOnly = ["rate", "units", "trust-units"].filter((k) => values[k] !== undefined);
+  const csvOnly = ["rate", "units", "trust-units", "time-column"].filter((k) =>
+    values[k] !== undefined
+  );
   if (csvOnly.length > 0) {
     throw new UsageError(
       `${csvOnly.map((k) => `--${k}`).join(", ")} appl${
@@ -232,15 +242,18 @@ function warnClipped(set: WindowSet, what: string): void {
   }
 }
 
-/** The data summary: files and rows read, rows skipped and windows dropped by reason, windows
- * kept, samples clipped. */
+/** The data summary: files and rows read, rows skipped, gaps that split recordings, windows
+ * dropped by reason, windows kept, samples clipped. */
 export function dataSummary(set: WindowSet, description: string): string {
   const st = set.stats, slots = st.windows * WINDOW_SAMPLES, clipped = st.clippedSamples ?? 0;
   const backward = st.backwardRows ?? 0;
   return `data: ${set.count} windows kept from ${description}; ${st.files} file(s) and ` +
     `${st.rows} rows read; ${st.skippedFiles ?? 0} file(s) skipped; rows skipped: ` +
     `${st.skippedRows - backward} bad, ${st.duplicateRows ?? 0} duplicate timestamp, ` +
-    `${backward} time going backwards; ${droppedText(set)}; clipped at ±3 g: ${clipped} of ` +
+    `${backward} time going backwards; ${
+      st.gaps ?? 0
+    } gap(s) longer than 1 s split recordings (shorter gaps are interpolated); ` +
+    `${droppedText(set)}; clipped at ±3 g: ${clipped} of ` +
     `${slots} window samples, ${clippedPercent(set).toFixed(2)} %`;
 }
 

@@ -1,10 +1,11 @@
 // The run plumbing of cli/train.ts: the output folder's lock, leftover temporary files, the
 // settings of a resumed run and the divergence warning. Deno-only.
 import type { FlowFM } from "../lib/model/flowfm.ts";
-import type { RunState } from "../lib/train/checkpoint.ts";
+import type { EarlierData, RunState } from "../lib/train/checkpoint.ts";
+import { exists } from "../lib/io/mod.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
 import type { TrainOptions } from "../lib/train/run.ts";
-import { numberFlag, UsageError } from "./_common.ts";
+import { backendFlag, checkOutput, numberFlag, UsageError, workersFlag } from "./_common.ts";
 import { augmentFlag, encoderFlags, timeSamplingFlag } from "./_recipe.ts";
 
 /** The lock file of an output folder: one training run per folder. */
@@ -103,11 +104,25 @@ export async function lockFolder(out: string): Promise<() => void> {
 /** Temporary files of `atomicWrite` (lib/io/files.ts): `<target>.<uuid>.tmp`. */
 const TMP = /\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
 
-/** Removes temporary files that killed atomic writes left in `out`; returns their names. */
-export async function removeLeftovers(out: string): Promise<string[]> {
+/** An earlier run's files, which `--overwrite` removes before a new run starts. */
+const RUN_FILES = ["checkpoint.safetensors", "model.safetensors", "log.jsonl", "loss.svg"];
+
+/**
+ * Removes temporary files that killed atomic writes left in `out`; with `overwrite`, also the
+ * earlier run's checkpoint, model, log and chart (said on stderr), so that the folder never
+ * mixes two runs. Call it holding the folder's lock. Returns the names of the files removed.
+ */
+export async function removeLeftovers(out: string, overwrite = false): Promise<string[]> {
   const names: string[] = [];
+  const old: string[] = [];
   for await (const e of Deno.readDir(out)) {
     if (e.isFile && TMP.test(e.name)) names.push(e.name);
+    else if (overwrite && e.isFile && RUN_FILES.includes(e.name)) old.push(e.name);
+  }
+  old.sort();
+  for (const n of old) await Deno.remove(`${out}/${n}`);
+  if (old.length > 0) {
+    console.error(`--overwrite: removed the earlier run's ${old.join(", ")} from ${out}`);
   }
   names.sort();
   for (const n of names) await Deno.remove(`${out}/${n}`);
@@ -118,7 +133,7 @@ export async function removeLeftovers(out: string): Promise<string[]> {
       }`,
     );
   }
-  return names;
+  return [...old, ...names];
 }
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -146,10 +161,15 @@ export function runOptions(
     steps: given("steps", 1),
     epochs: given("epochs", 1),
     microBatch: num("micro-batch", D.microBatch, 0),
-    workers: given("workers", 1),
+    workers: workersFlag(values),
     checkpointEvery: num("checkpoint-every", D.checkpointEvery, 1),
     lr: given("lr", 0, false),
   };
+  if (opts.lr === 0) {
+    throw new UsageError(
+      `--lr must be > 0 (a learning rate of 0 trains nothing), got "${values.lr}"`,
+    );
+  }
   const encoder = encoderFlags(values); // only the flags given
   const fixed: [string, unknown, unknown][] = [
     ["batch", given("batch", 2), resumed?.state.schedule.batch],
@@ -204,6 +224,12 @@ export function runOptions(
         `drop them to continue that run, or train into another --out`,
     );
   }
+  if (opts.steps !== undefined && opts.steps < resumed.state.step) {
+    throw new UsageError(
+      `--resume --steps ${opts.steps}: ${resumed.path} is already at step ${resumed.state.step}; ` +
+        `give --steps ${resumed.state.step} or more to extend the run (or drop --steps)`,
+    );
+  }
   const { schedule, config } = resumed.state;
   const changes: [string, unknown, unknown][] = [
     ["steps", opts.steps, schedule.totalSteps],
@@ -243,4 +269,56 @@ export class DivergenceWatch {
     }) for ${this.steps} steps (${loss.toPrecision(4)} at step ${step}): the run may be ` +
       `diverging; consider a lower --lr or a --clip-norm`;
   }
+}
+
+/**
+ * The checks of output folder `out` before a training run takes its lock: --backend and
+ * --workers are valid; --resume needs a
+ * checkpoint and excludes --overwrite; a new run into a folder holding an earlier run's
+ * checkpoint, model or log is a UsageError naming them (pass --resume, --overwrite or another
+ * --out); no output may be an input file.
+ */
+export async function checkRunFolder(
+  out: string,
+  values: Flags,
+  inputs: string[],
+): Promise<void> {
+  const files = ["checkpoint.safetensors", "model.safetensors", "log.jsonl"].map((f) =>
+    `${out}/${f}`
+  );
+  backendFlag(values); // fail fast on a bad flag, before reading data
+  workersFlag(values); // before the lock: a refused --workers leaves no lock behind
+  if (values.resume && !(await exists(files[0]))) {
+    throw new UsageError(`--resume: no checkpoint at ${files[0]}`);
+  }
+  if (values.resume && values.overwrite) {
+    throw new UsageError("give --resume (continue the run) or --overwrite (replace it), not both");
+  }
+  const there: string[] = [];
+  for (const f of files) if (await exists(f)) there.push(f);
+  if (there.length > 0 && !values.resume && !values.overwrite) {
+    throw new UsageError(
+      `${out} holds an earlier run (${there.join(", ")}); a new run would replace it: ` +
+        `pass --resume to continue that run, --overwrite to replace it, or another --out`,
+    );
+  }
+  for (const f of [...files, `${out}/loss.svg`]) await checkOutput(f, inputs, "--out");
+}
+
+/**
+ * The data of a run's earlier parts for a resume on `args`: the checkpoint's list, plus the
+ * checkpoint's own data when `args` differ from it, so the model's provenance keeps both;
+ * undefined for a new run (no `state`).
+ */
+export function earlierDataFor(
+  state: RunState | undefined,
+  args: string[],
+): EarlierData[] | undefined {
+  if (!state) return undefined;
+  const before = state.config.earlierData ?? [];
+  const was = state.config.dataArgs;
+  if (was === undefined || was.join("\0") === args.join("\0")) {
+    return before.length ? before : undefined;
+  }
+  return [...before, { untilStep: state.step, args: was }];
 }

@@ -4,6 +4,7 @@ import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
   BACKENDS,
+  checkOutput,
   choiceList,
   numberFlag,
   parseFlags,
@@ -11,7 +12,7 @@ import {
   runMain,
   startBackend,
 } from "./_common.ts";
-import { loadModelFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
+import { loadModelFlag, WEIGHTS_DEFAULT_HELP, WEIGHTS_TIMEOUT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from "./_data.ts";
 
 const HELP = `Usage: deno run -A cli/encode.ts --weights FILE [options] [FILE.csv ...]
@@ -20,6 +21,7 @@ Encodes every 10 s window of the data into an embedding z.
 
   --weights FILE            model.safetensors from cli/train.ts;
                             ${WEIGHTS_DEFAULT_HELP}
+${WEIGHTS_TIMEOUT_HELP}
   --batch N                 windows per forward pass (default 64)
   --backend NAME            ${choiceList(BACKENDS)} (default auto)
   --out FILE                output CSV (default embeddings.csv)
@@ -35,6 +37,7 @@ the output file, where the atomic write puts its temporary file; see README).`;
 const OPTIONS = {
   ...DATA_OPTIONS,
   weights: { type: "string" },
+  "weights-timeout": { type: "string" },
   batch: { type: "string" },
   backend: { type: "string" },
   out: { type: "string" },
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
   const batch = numberFlag(values, "batch", 64, { min: 1, integer: true });
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "embeddings.csv";
+  await checkOutput(out, [...positionals, values.weights as string | undefined]);
   const { set, description } = await loadWindows(
     values,
     positionals,

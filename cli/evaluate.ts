@@ -23,8 +23,9 @@ import {
   runMain,
   startBackend,
   UsageError,
+  workersFlag,
 } from "./_common.ts";
-import { readWeightsFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
+import { readWeightsFlag, WEIGHTS_DEFAULT_HELP, WEIGHTS_TIMEOUT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
 /** The data set evaluated when no data is named (several labels, unlike the bundled excerpt). */
@@ -43,6 +44,7 @@ without a label or subject, and windows spanning two labels, are left out.
 Model:
   --weights FILE            a FlowFM model or checkpoint (.safetensors);
                             ${WEIGHTS_DEFAULT_HELP}
+${WEIGHTS_TIMEOUT_HELP}
   --random-init             a randomly initialised encoder instead (the "from scratch" baseline)
   --preset NAME             ${choiceList(PRESET_NAMES)}, with --random-init (default small)
 
@@ -88,6 +90,7 @@ Minimal permissions: --allow-read=.,WEIGHTS,OUT[,DATA] --allow-write=OUT,.cache 
 const OPTIONS = {
   ...DATA_OPTIONS,
   weights: { type: "string" },
+  "weights-timeout": { type: "string" },
   "random-init": { type: "boolean" },
   preset: { type: "string" },
   heads: { type: "string" },
@@ -157,9 +160,7 @@ async function main(): Promise<void> {
     lr: numberFlag(values, "lr", 1e-4, { min: 0 }),
     batchSize: numberFlag(values, "batch", 64, { min: 2, integer: true }),
     augment: values.augment ? { maxRotationDeg: 10, scale: 0.1, jitter: 0.01 } : null,
-    workers: values.workers === undefined
-      ? undefined
-      : numberFlag(values, "workers", 1, { min: 1, integer: true }),
+    workers: workersFlag(values),
   };
   const labelsPerClass = values["labels-per-class"] === undefined
     ? undefined

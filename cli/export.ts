@@ -7,7 +7,7 @@ import { EMA_PREFIX } from "../lib/train/ema.ts";
 import { deserializeModel, serializeModel, WeightsError } from "../lib/weights/model_file.ts";
 import { sha256Hex } from "../lib/sha256.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
-import { choiceFlag, parseFlags, runMain, UsageError } from "./_common.ts";
+import { checkOutput, choiceFlag, parseFlags, runMain, UsageError } from "./_common.ts";
 
 const DTYPES = ["F16", "F32"] as const;
 
@@ -47,6 +47,8 @@ async function main(): Promise<void> {
   if (!output.endsWith(".safetensors")) {
     throw new UsageError(`output ${output}: name it *.safetensors`);
   }
+  await checkOutput(output, [input], "output");
+  await checkOutput(`${output}.sha256`, [input], "output");
   const dtype = choiceFlag(values, "dtype", DTYPES, "F16");
   const meta: Record<string, string> = {};
   for (const kv of (values.meta as unknown as string[] | undefined) ?? []) {

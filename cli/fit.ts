@@ -8,6 +8,7 @@ import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
   BACKENDS,
+  checkOutput,
   choiceFlag,
   choiceList,
   numberFlag,
@@ -15,8 +16,14 @@ import {
   runMain,
   startBackend,
   UsageError,
+  workersFlag,
 } from "./_common.ts";
-import { loadModelFlag, readWeightsFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
+import {
+  loadModelFlag,
+  readWeightsFlag,
+  WEIGHTS_DEFAULT_HELP,
+  WEIGHTS_TIMEOUT_HELP,
+} from "./_weights.ts";
 import { fitFinetunedClassifier } from "../lib/eval/finetuned_classifier.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
@@ -29,6 +36,7 @@ windows, are left out.
 
   --weights FILE            model.safetensors from cli/train.ts;
                             ${WEIGHTS_DEFAULT_HELP}
+${WEIGHTS_TIMEOUT_HELP}
   --out FILE                classifier file (default classifier.safetensors)
   --validation F            share of each class held out for early stopping and the L2 choice
                             (default 0.2; 0 fits on everything without early stopping)
@@ -54,6 +62,7 @@ see README).`;
 const OPTIONS = {
   ...DATA_OPTIONS,
   weights: { type: "string" },
+  "weights-timeout": { type: "string" },
   out: { type: "string" },
   validation: { type: "string" },
   finetune: { type: "boolean" },
@@ -86,6 +95,7 @@ async function main(): Promise<void> {
   const batchSize = numberFlag(values, "batch", 64, { min: 1, integer: true });
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "classifier.safetensors";
+  await checkOutput(out, [...positionals, values.weights as string | undefined]);
   const { set, description } = await loadWindows(values, positionals, {
     labelPolicy: "drop-mixed",
   });
@@ -149,9 +159,7 @@ async function fitFinetuned(
     ...common,
     maxEpochs: numberFlag(values, "epochs", 50, { min: 1, integer: true }),
     lr: numberFlag(values, "lr", 1e-4, { min: 0 }),
-    workers: values.workers === undefined
-      ? undefined
-      : numberFlag(values, "workers", 1, { min: 1, integer: true }),
+    workers: workersFlag(values),
     onEpoch: (e) =>
       console.error(
         `epoch ${e.epoch}: train ${e.trainLoss.toFixed(4)} val ${e.valLoss.toFixed(4)}`,

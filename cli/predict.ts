@@ -10,14 +10,16 @@ import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
   BACKENDS,
+  checkWritable,
   choiceList,
   numberFlag,
   parseFlags,
+  refuseOutputOverInput,
   runMain,
   startBackend,
   UsageError,
 } from "./_common.ts";
-import { loadModelFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
+import { loadModelFlag, WEIGHTS_DEFAULT_HELP, WEIGHTS_TIMEOUT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from "./_data.ts";
 import { timelineSvg } from "./_timeline_svg.ts";
 
@@ -30,6 +32,7 @@ only runs with the encoder it was fitted on (checked by the SHA-256 of the encod
   --weights FILE            model.safetensors the classifier was fitted on (not with a
                             fine-tuned classifier, which carries its encoder);
                             ${WEIGHTS_DEFAULT_HELP}
+${WEIGHTS_TIMEOUT_HELP}
   --classifier FILE         classifier.safetensors from cli/fit.ts (required)
   --out FILE                output CSV (default predictions.csv)
   --svg FILE                also draw a timeline of predicted labels per source file
@@ -45,6 +48,7 @@ Minimal permissions: --allow-read=.,WEIGHTS,CLASSIFIER,OUT[,SVG][,DATA]
 const OPTIONS = {
   ...DATA_OPTIONS,
   weights: { type: "string" },
+  "weights-timeout": { type: "string" },
   classifier: { type: "string" },
   out: { type: "string" },
   svg: { type: "string" },
@@ -64,6 +68,13 @@ async function main(): Promise<void> {
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "predictions.csv";
   const svg = values.svg as string | undefined;
+  const inputs = [
+    ...positionals,
+    values.classifier as string,
+    values.weights as string | undefined,
+  ];
+  await refuseOutputOverInput(out, inputs);
+  if (svg !== undefined) await refuseOutputOverInput(svg, [...inputs, out], "--svg");
   const classifierFile = values.classifier as string;
   const classifierBytes = await Deno.readFile(classifierFile);
   const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
@@ -81,6 +92,8 @@ async function main(): Promise<void> {
     const classifier = model
       ? await loadClassifier(classifierBytes, classifierFile, model)
       : loadFinetunedClassifier(classifierBytes, classifierFile);
+    await checkWritable(out); // before the encoding, not after it
+    if (svg !== undefined) await checkWritable(svg, "--svg");
     const p = await classifier.predict(set.data, { batchSize });
     const k = p.classes.length;
     const rows = ["source,subject,start_s,label,probability"];

@@ -17,7 +17,7 @@ import {
   startBackend,
   UsageError,
 } from "./_common.ts";
-import { loadModelFlag, WEIGHTS_DEFAULT_HELP } from "./_weights.ts";
+import { loadModelFlag, WEIGHTS_DEFAULT_HELP, WEIGHTS_TIMEOUT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from "./_data.ts";
 import { grid, lineChart } from "./_svg.ts";
 
@@ -36,6 +36,7 @@ Encodes reference windows and generates new windows from their representations
 
   --weights FILE            model.safetensors (or checkpoint.safetensors) from cli/train.ts;
                             ${WEIGHTS_DEFAULT_HELP}
+${WEIGHTS_TIMEOUT_HELP}
   --count N                 reference windows to use, drawn at random (default 8)
   --method NAME             ${METHOD_HELP}
   --objective NAME          ${
@@ -54,6 +55,7 @@ Minimal permissions: --allow-read=.,WEIGHTS,OUT[,DATA] --allow-write=OUT,.cache 
 const OPTIONS = {
   ...DATA_OPTIONS,
   weights: { type: "string" },
+  "weights-timeout": { type: "string" },
   count: { type: "string" },
   method: { type: "string" },
   objective: { type: "string" },

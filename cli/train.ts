@@ -8,7 +8,7 @@ import { atomicWrite, exists } from "../lib/io/mod.ts";
 import * as cli from "./_common.ts";
 import { DATA_HELP, DATA_OPTIONS, loadTrainingData, reportData } from "./_data.ts";
 import { lineChart } from "./_svg.ts";
-import { DivergenceWatch, lockFolder, removeLeftovers, runOptions } from "./_run.ts";
+import * as run from "./_run.ts";
 import { newModel, RECIPE_HELP, RECIPE_OPTIONS } from "./_recipe.ts";
 
 const HELP = `Usage: deno run -A cli/train.ts [options] [FILE.csv ...]
@@ -37,6 +37,7 @@ Output:
                             and the run's data unless data is given);
                             --steps/--epochs (extend the run), --lr, --micro-batch, --workers and
                             --checkpoint-every apply; other settings must match the checkpoint's
+  --overwrite               replace the earlier run in DIR (else a new run there is an error)
 
 ${RECIPE_HELP}
 
@@ -54,21 +55,20 @@ const OPTIONS = {
   ...Object.fromEntries(`${STRINGS} checkpoint-every`.split(" ").map((k) => [k, str])),
   ...RECIPE_OPTIONS,
   resume: bool,
+  overwrite: bool,
   help: { type: "boolean", short: "h" },
 } as const;
 const CHART = { xLabel: "step", yLabel: "loss (log scale)", logY: true };
+
 async function main(): Promise<void> {
   const { values, positionals } = cli.parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
   const out = (values.out as string | undefined) ?? "runs/flowfm";
   const ckptPath = `${out}/checkpoint.safetensors`, modelPath = `${out}/model.safetensors`;
   const logPath = `${out}/log.jsonl`;
-  cli.backendFlag(values); // fail fast on a bad flag, before reading data
   const preset = cli.choiceFlag(values, "preset", PRESET_NAMES, D.preset);
   const objective = cli.choiceFlag(values, "objective", OBJECTIVE_NAMES, D.objective);
-  if (values.resume && !(await exists(ckptPath))) {
-    throw new cli.UsageError(`--resume: no checkpoint at ${ckptPath}`);
-  }
+  await run.checkRunFolder(out, values, positionals); // flags; no earlier run replaced in silence
   // Ctrl-C: checkpoint and stop after this step; twice, or before training: quit (lock released).
   const ac = new AbortController(), code = (sig: Deno.Signal) => sig === "SIGTERM" ? 143 : 130;
   let training = false;
@@ -76,14 +76,14 @@ async function main(): Promise<void> {
     !training || ac.signal.aborted ? Deno.exit(code(sig)) : ac.abort(sig);
   Deno.addSignalListener("SIGINT", stop("SIGINT"));
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop("SIGTERM"));
-  const release = await lockFolder(out); // one run per folder, released at exit
+  const release = await run.lockFolder(out); // one run per folder, released at exit
   globalThis.addEventListener("unload", release);
-  await removeLeftovers(out);
+  await run.removeLeftovers(out, values.overwrite === true); // and the earlier run's files
   await cli.startBackend(values);
   const loaded = values.resume ? loadCheckpoint(await Deno.readFile(ckptPath), ckptPath) : null;
-  const opts = runOptions(values, loaded ? { ...loaded, path: ckptPath } : undefined);
+  const opts = run.runOptions(values, loaded ? { ...loaded, path: ckptPath } : undefined);
   const { set, description, args } = await loadTrainingData(values, positionals, loaded?.state);
-  opts.dataArgs = args;
+  [opts.dataArgs, opts.earlierData] = [args, run.earlierDataFor(loaded?.state, args)];
   reportData(set, description);
   const model = loaded?.model ?? newModel(preset, objective, opts.seed!, values);
   opts.resume = loaded?.state;
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   if (set.count !== was) {
     console.error(`warning: the data now has ${set.count} windows, the run started with ${was}`);
   }
-  const log: TrainStepRecord[] = [], enc = new TextEncoder(), watch = new DivergenceWatch();
+  const log: TrainStepRecord[] = [], enc = new TextEncoder(), watch = new run.DivergenceWatch();
   let logFile: Deno.FsFile | undefined, progress: cli.Progress | undefined;
   const result = await train(model, set, opts, {
     signal: ac.signal,

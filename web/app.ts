@@ -11,6 +11,7 @@ import {
 } from "../mod.ts";
 import { collectWindows, concatSets, readCsvWindows, type WindowSet } from "../lib/data/mod.ts";
 import { axesSvg, pca2, scatterSvg } from "./plots.ts";
+import { dataSummary, readDataFiles } from "./data_files.ts";
 
 /** The few DOM members the page uses (Deno's type check has no DOM library). */
 interface El {
@@ -59,12 +60,14 @@ function setModel(m: FlowFM, name: string): void {
   void showEmbeddings();
 }
 
-async function setData(set: WindowSet, name: string): Promise<void> {
+async function setData(set: WindowSet, name: string, warnings: string[] = []): Promise<void> {
   if (set.count === 0) {
-    throw new Error(`no 10 s windows in ${name} (recordings shorter than 10 s, or NaN values)`);
+    throw new Error(`no 10 s windows in ${name} (${dataSummary(set)})`);
   }
   data = { set, name };
-  $("data-info").textContent = `${name}: ${set.count} windows`;
+  // Dropped rows and windows, gaps, clipping and the reader's warnings, on the page.
+  const notes = warnings.length ? `\nwarning: ${warnings.join("\nwarning: ")}` : "";
+  $("data-info").textContent = `${name}: ${dataSummary(set)}${notes}`;
   $("window-index").max = String(set.count - 1);
   await showEmbeddings();
 }
@@ -93,9 +96,22 @@ async function readCsv(bytes: Uint8Array, name: string, extra = {}): Promise<Win
   );
 }
 
-function readCsvFile(file: File): void {
-  step(`reading ${file.name}`, async () => {
-    await setData(await readCsv(new Uint8Array(await file.arrayBuffer()), file.name), file.name);
+/** Reads every picked or dropped file (not only the first), as one data set. */
+function readCsvFiles(list: ArrayLike<File> | null | undefined): void {
+  const files = Array.from(list ?? []);
+  if (files.length === 0) return;
+  const what = files.length === 1 ? files[0].name : `${files.length} files`;
+  step(`reading ${what}`, async () => {
+    const units = $("units").value, rate = Number($("rate").value);
+    const given = await Promise.all(
+      files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+    );
+    const read = await readDataFiles(given, {
+      units,
+      labelPolicy: "majority",
+      ...(rate > 0 ? { sampleRate: rate } : {}),
+    });
+    await setData(read.set, read.name, read.warnings);
   });
 }
 
@@ -185,17 +201,14 @@ async function main(): Promise<void> {
       const all = concatSets(sets); // counters of every file, not the first one only
       await setData(all, "bundled sp-sw-har excerpt (CC BY 4.0)");
     });
-  $("csv-file").onchange = (e) => {
-    const file = (e.target as El).files?.[0];
-    if (file) readCsvFile(file);
-  };
-  // A CSV file dropped anywhere on the page reads like a picked one.
+  $("csv-file").onchange = (e) => readCsvFiles((e.target as El).files);
+  // CSV files dropped anywhere on the page read like picked ones (all of them).
   addEventListener("dragover", (e) => e.preventDefault());
   addEventListener("drop", (e) => {
     e.preventDefault();
-    const file = (e as unknown as { dataTransfer?: { files?: ArrayLike<File> } }).dataTransfer
-      ?.files?.[0];
-    if (file) readCsvFile(file);
+    readCsvFiles(
+      (e as unknown as { dataTransfer?: { files?: ArrayLike<File> } }).dataTransfer?.files,
+    );
   });
   $("motion").onclick = () =>
     step("recording the motion sensor", async () => {

@@ -1,10 +1,12 @@
 /**
  * Byte input handling: accepts streams, byte arrays or strings, transparently gunzips
- * gzip input (by magic bytes) with `DecompressionStream`, and splits text into lines at
- * constant memory.
+ * gzip input (by magic bytes, every member of a multi-member file) with fflate's streaming
+ * decoder, and splits text into lines at constant memory.
  *
  * @module
  */
+
+import { gunzip, nativeThenFflate } from "./gunzip.ts";
 
 /** Input accepted by the readers: a byte stream, bytes, or already decoded text. */
 export type DataInput = ReadableStream<Uint8Array> | Uint8Array | string;
@@ -41,6 +43,9 @@ function fromBytes(bytes: Uint8Array): ReadableStream<Uint8Array> {
  * first bytes are the gzip magic number (so `.gz` files need no flag).
  *
  * @param input Stream, bytes or text.
+ * @param reopen Opens a stream input again from its start: with it (and for bytes), gzip is
+ *   inflated natively and only a multi-member or damaged file goes on with the slower
+ *   streaming decoder; without it a gzip stream is read by the streaming decoder throughout.
  * @returns A stream of the (decompressed) bytes.
  *
  * @example
@@ -54,12 +59,32 @@ function fromBytes(bytes: Uint8Array): ReadableStream<Uint8Array> {
  * assert(text === "a\nb\n");
  * ```
  */
-export async function toByteStream(input: DataInput): Promise<ReadableStream<Uint8Array>> {
+export async function toByteStream(
+  input: DataInput,
+  reopen?: () => Promise<DataInput>,
+): Promise<ReadableStream<Uint8Array>> {
   if (typeof input === "string") return fromBytes(new TextEncoder().encode(input));
   if (input instanceof Uint8Array) {
-    const s = fromBytes(input);
-    return isGzip(input) ? gunzip(s) : s;
+    if (!isGzip(input)) return fromBytes(input);
+    return nativeThenFflate(fromBytes(input), () => Promise.resolve(fromBytes(input)));
   }
+  if (reopen) {
+    const head = await sniff(input);
+    if (!isGzip(head.first)) return head.stream;
+    return nativeThenFflate(head.stream, async () => {
+      const again = await reopen();
+      if (typeof again === "string") return fromBytes(new TextEncoder().encode(again));
+      return again instanceof Uint8Array ? fromBytes(again) : again;
+    });
+  }
+  const head = await sniff(input);
+  return isGzip(head.first) ? gunzip(head.stream) : head.stream;
+}
+
+/** The first bytes of a stream (at least two, to tell gzip) and the whole stream again. */
+async function sniff(
+  input: ReadableStream<Uint8Array>,
+): Promise<{ first: Uint8Array; stream: ReadableStream<Uint8Array> }> {
   const reader = input.getReader();
   // Read until at least two bytes are known (or the stream ends) to sniff gzip.
   const head: Uint8Array[] = [];
@@ -72,7 +97,7 @@ export async function toByteStream(input: DataInput): Promise<ReadableStream<Uin
     headLen += value.length;
   }
   const first = head.length === 1 ? head[0] : concat(head, headLen);
-  const rebuilt = new ReadableStream<Uint8Array>({
+  const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       if (first.length > 0) controller.enqueue(first);
     },
@@ -85,16 +110,7 @@ export async function toByteStream(input: DataInput): Promise<ReadableStream<Uin
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
-  return isGzip(first) ? gunzip(rebuilt) : rebuilt;
-}
-
-function gunzip(s: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  // DecompressionStream is typed with BufferSource input; it accepts Uint8Array.
-  const ds = new DecompressionStream("gzip") as unknown as ReadableWritablePair<
-    Uint8Array,
-    Uint8Array
-  >;
-  return s.pipeThrough(ds);
+  return { first, stream };
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {

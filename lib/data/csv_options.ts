@@ -32,7 +32,7 @@ export interface CsvReaderOptions {
    */
   delimiter?: string;
   /**
-   * Timestamp format: `"s"`, `"ms"`, `"iso"` or `"auto"`.
+   * Timestamp format: `"s"`, `"ms"`, `"us"`, `"ns"`, `"iso"` or `"auto"` (see `detectTimeUnit`).
    * @default {"auto"}
    */
   timeUnit?: TimeUnit | "auto";
@@ -49,7 +49,7 @@ export interface CsvReaderOptions {
   units?: string;
   /**
    * With explicit units, a median vector norm that contradicts them (above 4 read as g, below
-   * 0.4 read as m/s^2) is a `unit-mismatch` `DataError`; `true` makes it a warning.
+   * 4 read as m/s^2) is a `unit-mismatch` `DataError`; `true` makes it a warning.
    * @default {false}
    */
   trustUnits?: boolean;

@@ -12,11 +12,11 @@ import {
   resolveColumns,
   splitFields,
 } from "./columns.ts";
-import { DataError, type DataErrorCode } from "./errors.ts";
+import { DataError, type DataErrorCode, excerpt } from "./errors.ts";
 import { Resampler } from "./resampler.ts";
 import { detectTimeUnit, parseTimestamp, type TimeUnit } from "./timestamps.ts";
 import { type AccelWindow, SAMPLE_RATE_HZ, WINDOW_SAMPLES, type WindowStats } from "./types.ts";
-import { detectUnit, medianNorm, parseUnit, toGFactor, unitMismatch } from "./units.ts";
+import { parseUnit, toGFactor, unitFactor } from "./units.ts";
 import { Windower } from "./windower.ts";
 import type { CsvReaderOptions } from "./csv_options.ts";
 
@@ -32,6 +32,8 @@ interface RawRow {
 }
 
 const MISSING = /^(|nan|na|null)$/i;
+const HEADERLESS_TIME = " (the file has no header line, so its first column was read as the " +
+  "time; if it is not a time, add a header line such as x,y,z,label)";
 
 /**
  * Incremental row parser behind `readCsvWindows`: detects the layout, units and timestamp
@@ -66,6 +68,7 @@ export class CsvWindowParser {
   #factor = 1;
   #scale = 1;
   #row = 0;
+  #headerless = false;
   #prevT = -Infinity;
   #subject: string | null = null;
   #labelIds = new Map<string, number>();
@@ -157,15 +160,17 @@ export class CsvWindowParser {
     const header = o.header === undefined || o.header === "auto"
       ? looksLikeHeader(fields)
       : o.header;
-    this.#cols = resolveColumns(header ? fields : null, fields.length, o.columns ?? {}, this.#file);
+    const h = header ? fields : null; // without a header, the first row's types help
+    this.#cols = resolveColumns(h, fields.length, o.columns ?? {}, this.#file, fields);
     if (this.#cols.timestamp < 0 && !(o.sampleRate && o.sampleRate > 0)) {
       this.#fail(
         "missing-column",
-        "no timestamp column and no sampleRate given",
+        "no timestamp column and no sample rate given (option sampleRate; --rate HZ in the CLI)",
         line,
         "timestamp",
       );
     }
+    this.#headerless = !header;
     if (!header) this.line(text, line);
   }
 
@@ -173,7 +178,10 @@ export class CsvWindowParser {
     const s = text.trim();
     if (MISSING.test(s)) return NaN;
     const v = Number(s);
-    if (Number.isNaN(v)) return this.#bad("non-numeric", `'${s}' is not a number`, line, field);
+    if (s.length > 64 || !Number.isFinite(v)) {
+      const what = Number.isNaN(v) || s.length > 64 ? "is not a number" : "is not a finite number";
+      return this.#bad("non-numeric", `${excerpt(s)} ${what}`, line, field);
+    }
     return v;
   }
 
@@ -204,27 +212,18 @@ export class CsvWindowParser {
     this.#pending = null;
     const o = this.#o, s = this.#scale;
     const xyz = [rows.map((r) => r.x * s), rows.map((r) => r.y * s), rows.map((r) => r.z * s)];
-    if (o.units !== undefined && o.units !== "auto") {
-      const bad = unitMismatch(parseUnit(o.units)!, medianNorm(xyz[0], xyz[1], xyz[2]));
-      if (bad && !o.trustUnits) this.#fail("unit-mismatch", bad, 0);
-      if (bad) this.#warn(`${this.#file}: ${bad} (units trusted)`);
-    } else {
-      const unit = detectUnit(xyz[0], xyz[1], xyz[2]);
-      if (!unit) {
-        this.#fail(
-          "unknown-unit",
-          "cannot detect units from the median vector norm; set units to g or m/s^2",
-          rows[0]?.line ?? 0,
-        );
-      }
-      this.#factor = toGFactor(unit);
-    }
+    const f = unitFactor(xyz, o, rows[0]?.line ?? 0, (m) => this.#warn(`${this.#file}: ${m}`));
+    this.#factor = f ?? this.#factor;
     if (this.#cols!.timestamp >= 0) {
       if (o.timeUnit && o.timeUnit !== "auto") this.#timeUnit = o.timeUnit;
       else {
         this.#timeUnit = detectTimeUnit(rows.slice(0, 200).map((r) => r.ts));
         if (!this.#timeUnit) {
-          this.#fail("bad-timestamp", `cannot parse timestamp '${rows[0].ts}'`, rows[0].line);
+          this.#fail(
+            "bad-timestamp",
+            `cannot parse timestamp ${excerpt(rows[0].ts)}`,
+            rows[0].line,
+          );
         }
       }
     }
@@ -238,7 +237,7 @@ export class CsvWindowParser {
       if (!Number.isFinite(t)) {
         this.#bad(
           "bad-timestamp",
-          `bad ${this.#timeUnit} timestamp '${r.ts}'`,
+          `bad ${this.#timeUnit} timestamp ${excerpt(r.ts)}`,
           r.line,
           "timestamp",
         );
@@ -256,7 +255,9 @@ export class CsvWindowParser {
         return;
       }
       if (this.#o.skipBadRows) this.#stats.backwardRows++;
-      this.#bad("non-monotonic", `timestamp ${r.ts} goes back in time`, r.line, "timestamp");
+      const hint = this.#headerless && !this.#o.columns ? HEADERLESS_TIME : "";
+      const what = `timestamp ${excerpt(r.ts)} goes back in time${hint}`;
+      this.#bad("non-monotonic", what, r.line, "timestamp");
       return;
     }
     this.#prevT = t;
@@ -285,9 +286,13 @@ export class CsvWindowParser {
     this.#resampler.end();
     this.#stats.gaps += this.#resampler.gaps;
     if (this.#windower.formed === 0) {
+      const gaps = this.#resampler.gaps, gap = this.#o.gapSeconds ?? 1;
+      const split = gaps
+        ? `; ${gaps} gap(s) longer than ${gap} s split it into shorter pieces`
+        : "";
       this.#fail(
         "too-short",
-        `recording too short for one 10 s window (${this.#stats.rows} rows)`,
+        `recording too short for one 10 s window (${this.#stats.rows} rows${split})`,
         lines,
       );
     }

@@ -63,7 +63,9 @@ async function* run(
   const parser = new CsvWindowParser(options, stats);
   let lineNo = 0;
   try {
-    const bytes = await toByteStream(typeof input === "function" ? await input() : input);
+    const bytes = typeof input === "function"
+      ? await toByteStream(await input(), input) // reopened only for a multi-member .gz
+      : await toByteStream(input);
     for await (const lines of lineChunks(bytes)) {
       for (const line of lines) parser.line(line, ++lineNo);
       if (parser.out.length > 0) {

@@ -71,3 +71,28 @@ export class DataError extends Error {
     this.field = field;
   }
 }
+
+/**
+ * A short, printable excerpt of input text for an error message: control and non-ASCII bytes
+ * escaped (`\u0000`), so binary input is never echoed raw to a terminal, and text beyond
+ * `max` characters cut with its length said.
+ *
+ * @param text The input text.
+ * @param max Most characters kept.
+ * @returns The excerpt in single quotes.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { excerpt } from "./errors.ts";
+ * assert.equal(excerpt("a\u0000b"), "'a\\u0000b'");
+ * assert.equal(excerpt("x".repeat(100), 4), "'xxxx…' (100 characters)");
+ * ```
+ */
+export function excerpt(text: string, max = 40): string {
+  const cut = text.length > max ? text.slice(0, max) : text;
+  const safe = cut.replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return text.length > max ? `'${safe}…' (${text.length} characters)` : `'${safe}'`;
+}

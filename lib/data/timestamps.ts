@@ -1,11 +1,12 @@
 /**
- * Timestamp formats (seconds, milliseconds, ISO 8601): parsing and auto-detection.
+ * Timestamp formats (seconds, milliseconds, microseconds, nanoseconds, ISO 8601): parsing and
+ * auto-detection.
  *
  * @module
  */
 
-/** A timestamp format; `"auto"` asks for detection. */
-export type TimeUnit = "s" | "ms" | "iso";
+/** A timestamp format: seconds, milliseconds, microseconds, nanoseconds or ISO 8601 text. */
+export type TimeUnit = "s" | "ms" | "us" | "ns" | "iso";
 
 /**
  * Parses one timestamp to seconds.
@@ -31,14 +32,16 @@ export function parseTimestamp(text: string, unit: TimeUnit): number {
   const trimmed = text.trim();
   if (trimmed === "") return NaN;
   const v = Number(trimmed);
-  return unit === "ms" ? v / 1000 : v;
+  return unit === "s" ? v : unit === "ms" ? v / 1000 : unit === "us" ? v / 1e6 : v / 1e9;
 }
 
 /**
  * Detects the timestamp format from leading samples. Non-numeric text that `Date.parse`
- * accepts is ISO. Numbers above 1e11 are epoch milliseconds, numbers in [1e8, 1e11) epoch
- * seconds; otherwise a median step of at least 1 means milliseconds (rates up to 1 kHz)
- * and a smaller step means seconds.
+ * accepts is ISO. Epoch times are told by magnitude (today is about 1.7e9 s): numbers of at
+ * least 1e17 are epoch nanoseconds, [1e14, 1e17) microseconds, [1e11, 1e14) milliseconds and
+ * [1e8, 1e11) seconds. Smaller (relative) times are told by their median step, for sample rates
+ * from 1 Hz to 1 kHz: below 1 seconds, [1, 1000) milliseconds, [1000, 1e6) microseconds and
+ * from 1e6 nanoseconds.
  *
  * @param samples Leading timestamp fields (at least one).
  * @returns The detected format, or null when the fields are neither numbers nor dates.
@@ -50,6 +53,9 @@ export function parseTimestamp(text: string, unit: TimeUnit): number {
  * assert(detectTimeUnit(["1657533977810", "1657533977819"]) === "ms");
  * assert(detectTimeUnit(["0", "0.02", "0.04"]) === "s");
  * assert(detectTimeUnit(["0", "20", "40"]) === "ms");
+ * assert(detectTimeUnit(["1657533977810000000", "1657533977830000000"]) === "ns");
+ * assert(detectTimeUnit(["0", "20000000", "40000000"]) === "ns");
+ * assert(detectTimeUnit(["0", "20000", "40000"]) === "us");
  * assert(detectTimeUnit(["2024-01-01T10:00:00.000Z"]) === "iso");
  * ```
  */
@@ -62,6 +68,8 @@ export function detectTimeUnit(samples: readonly string[]): TimeUnit | null {
   const values = samples.map((s) => Number(s)).filter((v) => Number.isFinite(v));
   if (values.length === 0) return null;
   const v0 = Math.abs(values[0]);
+  if (v0 >= 1e17) return "ns";
+  if (v0 >= 1e14) return "us";
   if (v0 >= 1e11) return "ms";
   if (v0 >= 1e8) return "s";
   const steps: number[] = [];
@@ -71,5 +79,6 @@ export function detectTimeUnit(samples: readonly string[]): TimeUnit | null {
   }
   if (steps.length === 0) return "s";
   steps.sort((a, b) => a - b);
-  return steps[steps.length >> 1] >= 1 ? "ms" : "s";
+  const step = steps[steps.length >> 1];
+  return step < 1 ? "s" : step < 1e3 ? "ms" : step < 1e6 ? "us" : "ns";
 }

@@ -112,6 +112,7 @@ const short = (digest: string) => digest.slice(0, 12);
  * ```
  */
 export async function encoderDigest(model: FlowFM): Promise<string> {
+  if (isDisposed(model)) throw new Error("the model was disposed; load it again");
   const enc = new TextEncoder();
   const parts: Uint8Array[] = [];
   for (const name of [...model.params.vars.keys()].filter((n) => n.startsWith("encoder.")).sort()) {
@@ -128,6 +129,9 @@ export async function encoderDigest(model: FlowFM): Promise<string> {
   return await sha256Hex(all);
 }
 
+/** A disposed model has no variables left (`Params.dispose` clears them). */
+const isDisposed = (model: FlowFM) => model.params.vars.size === 0;
+
 /**
  * Fails when `model`'s encoder is not the one a classifier was fitted on.
  *
@@ -141,6 +145,7 @@ export async function checkEncoder(
   expected: string,
   source: string,
 ): Promise<void> {
+  if (isDisposed(model)) throw new Error(`${source}: the model was disposed; load it again`);
   const actual = await encoderDigest(model);
   if (actual !== expected) {
     throw new Error(

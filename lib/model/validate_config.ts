@@ -5,7 +5,13 @@
  * @module
  */
 import { CHANNELS } from "../data/types.ts";
-import { type FlowFMConfig, FORMAT_VERSION, OBJECTIVE_NAMES } from "./config.ts";
+import {
+  type FlowFMConfig,
+  FORMAT_VERSION,
+  OBJECTIVE_NAMES,
+  PRESET_NAMES,
+  presetConfig,
+} from "./config.ts";
 
 function need(cond: boolean, field: string, detail: string): void {
   if (!cond) throw new Error(`invalid config field "${field}": ${detail}`);
@@ -103,5 +109,35 @@ export function validateConfig(raw: unknown): FlowFMConfig {
   g.channels.forEach((ch, i) =>
     need(isPosInt(ch) && ch % g.groups === 0, `generator.channels[${i}]`, `not divisible by groups`)
   );
+  checkPreset(c);
   return c;
+}
+
+/**
+ * A named preset must be the architecture it names (a file that says "small" over tiny tensors
+ * would be reported as small): its encoder stages and generator must equal the preset's.
+ */
+function checkPreset(c: FlowFMConfig): void {
+  const names = [...PRESET_NAMES, "custom"];
+  need(
+    names.includes(c.preset),
+    "preset",
+    `expected one of ${names.map((n) => `"${n}"`).join(", ")}, got ${JSON.stringify(c.preset)}`,
+  );
+  if (c.preset === "custom") return;
+  const p = presetConfig(c.preset);
+  const arch = (x: FlowFMConfig) =>
+    JSON.stringify({
+      stages: x.encoder.stages.map((s) => [s.channels, s.kernel, s.resblocks, s.down, s.order]),
+      generator: [x.generator.channels, x.generator.blocks, x.generator.condDim, x.generator.groups]
+        .concat([x.generator.kernel]),
+    });
+  const last = (x: FlowFMConfig) => x.encoder.stages.at(-1)!.channels;
+  need(
+    arch(c) === arch(p),
+    "preset",
+    `the file says "${c.preset}", but its encoder stages and generator are not that preset's ` +
+      `(last stage ${last(c)} channels, "${c.preset}" has ${last(p)}); ` +
+      `the file is inconsistent (write "custom" for an architecture of its own)`,
+  );
 }

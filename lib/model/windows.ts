@@ -30,6 +30,12 @@ export interface WindowSpec {
   caller: string;
   /** Samples per second, only used in error messages. */
   sampleRate?: number;
+  /**
+   * Receives the warning when more than 1 % of the values are clipped (m/s^2 data given as g,
+   * say), without a `warning:` prefix.
+   * @default {console.warn}
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** A batch of windows as one flat array. */
@@ -88,7 +94,9 @@ function fromNested(
 }
 
 /**
- * Reads windows into a flat array, checking shape and values, and clipping.
+ * Reads windows into a flat array, checking shape and values, and clipping; more than 1 % of
+ * the values clipped is warned about (`spec.onWarning`, else `console.warn`), naming the share
+ * and, when the median vector norm says so, that the data look like m/s^2.
  *
  * @param input Windows in any accepted form.
  * @param spec Expected geometry and clipping.
@@ -135,6 +143,7 @@ export async function readWindows(input: WindowsInput, spec: WindowSpec): Promis
   }
   const count = data.length / per;
   if (count === 0) throw new Error(`${caller}: no windows given`);
+  let clipped = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!Number.isFinite(v)) {
@@ -145,9 +154,41 @@ export async function readWindows(input: WindowsInput, spec: WindowSpec): Promis
         } is ${v}; values must be finite (g)`,
       );
     }
-    if (spec.clip > 0) data[i] = v > spec.clip ? spec.clip : v < -spec.clip ? -spec.clip : v;
+    if (spec.clip > 0 && (v > spec.clip || v < -spec.clip)) {
+      data[i] = v > 0 ? spec.clip : -spec.clip;
+      clipped++;
+    }
   }
+  const warning = unitWarning(data, clipped, spec);
+  if (warning) (spec.onWarning ?? ((m: string) => console.warn(`warning: ${m}`)))(warning);
   return { data, count };
+}
+
+/**
+ * The warning for input that clipping changed a lot: more than 1 % of the values clipped; with
+ * 3 channels and a median vector norm above 2 after clipping (in g a person at rest reads about
+ * 1), it adds that the data look like m/s^2. Null when at most 1 % was clipped.
+ */
+function unitWarning(clippedData: Float32Array, clipped: number, spec: WindowSpec): string | null {
+  const share = clipped / clippedData.length;
+  if (spec.clip <= 0 || share <= 0.01) return null;
+  let note = "";
+  if (spec.channels === 3) {
+    const n = clippedData.length / 3, step = Math.max(1, Math.floor(n / 10000));
+    const norms: number[] = [];
+    for (let i = 0; i < n; i += step) {
+      norms.push(Math.hypot(clippedData[i * 3], clippedData[i * 3 + 1], clippedData[i * 3 + 2]));
+    }
+    norms.sort((a, b) => a - b);
+    const median = norms[norms.length >> 1];
+    if (median > 2) {
+      note = "; the median vector norm after clipping is " + median.toPrecision(3) +
+        " (about 1 at rest in g): are the data in m/s^2? divide them by 9.80665";
+    }
+  }
+  return `${spec.caller}: ${clipped} of ${clippedData.length} values (${
+    (100 * share).toFixed(1)
+  } %) were clipped at ±${spec.clip} g${note}`;
 }
 
 /**

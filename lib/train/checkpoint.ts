@@ -41,6 +41,16 @@ export interface RunConfig {
    * that a resume reloads the same data; absent when not known.
    */
   dataArgs?: string[];
+  /** Data of earlier parts of a run resumed on other data, oldest first (absent: none). */
+  earlierData?: EarlierData[];
+}
+
+/** The data of one earlier part of a resumed run ({@link RunConfig.earlierData}). */
+export interface EarlierData {
+  /** The step at which that part ended (the checkpoint the next part resumed from). */
+  untilStep: number;
+  /** Its data arguments (`--dataset ...`, CSV files); empty for the bundled excerpt. */
+  args: string[];
 }
 
 /** One optimizer moment tensor. */
@@ -120,6 +130,7 @@ export async function encodeCheckpoint(model: FlowFM, state: RunState): Promise<
     rng: state.rng,
     objective: c.objective,
     ...(c.dataArgs ? { dataArgs: c.dataArgs } : {}),
+    ...(c.earlierData?.length ? { earlierData: c.earlierData } : {}),
   };
   return await serializeModel(model, {
     step: state.step,
@@ -272,6 +283,9 @@ export function loadCheckpoint(
         ...(Array.isArray(t.dataArgs) && t.dataArgs.every((a: unknown) => typeof a === "string")
           ? { dataArgs: t.dataArgs as string[] }
           : {}),
+        ...(Array.isArray(t.earlierData) && t.earlierData.every(isEarlierData)
+          ? { earlierData: t.earlierData as EarlierData[] }
+          : {}),
         objective: model.config.objective,
       },
     };
@@ -281,3 +295,6 @@ export function loadCheckpoint(
     throw e;
   }
 }
+
+const isEarlierData = (d: EarlierData) =>
+  Number.isInteger(d?.untilStep) && Array.isArray(d.args) && d.args.every((a) => a === `${a}`);

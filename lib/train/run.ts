@@ -87,6 +87,12 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
       : o.steps ?? r?.schedule.totalSteps ?? D.steps,
     windows: r?.schedule.windows ?? w.count,
   };
+  if (r && schedule.totalSteps < r.step) {
+    throw new RangeError(
+      `train: the run is to end at step ${schedule.totalSteps}, before the step of the ` +
+        `checkpoint it resumes (${r.step}); give more steps or epochs`,
+    );
+  }
   const config: RunConfig = {
     preset: model.config.preset,
     lr: o.lr ?? r?.config.lr ?? D.lr,
@@ -101,6 +107,8 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
   };
   const dataArgs = o.dataArgs ?? r?.config.dataArgs;
   if (dataArgs) config.dataArgs = dataArgs;
+  const earlierData = o.earlierData ?? r?.config.earlierData;
+  if (earlierData?.length) config.earlierData = earlierData;
   return { schedule, config };
 }
 

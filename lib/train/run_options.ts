@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { RunConfig, RunState } from "./checkpoint.ts";
+import type { EarlierData, RunConfig, RunState } from "./checkpoint.ts";
 import type { AugmentOptions } from "./augment.ts";
 import type { TimeSampling } from "../flow/path.ts";
 
@@ -95,6 +95,12 @@ export interface TrainOptions {
    * @default {undefined} (with `resume`: the checkpoint's)
    */
   dataArgs?: string[];
+  /**
+   * The data of earlier parts of the run (`RunConfig.earlierData`), kept in checkpoints so that
+   * a run resumed on other data still names the data it started on.
+   * @default {undefined} (with `resume`: the checkpoint's)
+   */
+  earlierData?: EarlierData[];
   /**
    * Seed of noise, times, augmentations and batch order.
    * @default {model.config.seed}

@@ -24,7 +24,8 @@ export interface LoadOptions {
 
 /**
  * URL of a path or URL string: absolute URLs as they are, relative paths against the page
- * (browsers) or the working directory (Deno, Node).
+ * (browsers) or the working directory (Deno, Node). Outside a browser a path is escaped like
+ * `pathToFileURL` does: `%`, `#` and `?` in a file name are part of the name.
  *
  * @param source A path or URL.
  * @returns The URL.
@@ -34,20 +35,35 @@ export interface LoadOptions {
  * import { sourceUrl } from "./load.ts";
  * assert.equal(sourceUrl("https://example.org/m.safetensors").host, "example.org");
  * assert.equal(sourceUrl("/tmp/m.safetensors").protocol, "file:");
+ * assert.equal(sourceUrl("/tmp/m%41 #1.safetensors").pathname, "/tmp/m%2541%20%231.safetensors");
  * ```
  */
 export function sourceUrl(source: string): URL {
   if (/^[a-z][a-z0-9+.-]+:/i.test(source)) return new URL(source); // already a URL
   const loc = (globalThis as { location?: { href: string } }).location;
   if (loc) return new URL(source, loc.href);
-  // Deno and Node without a location: resolve against the working directory. Feature-detected
-  // (no `node:` import), so browser bundles carry nothing Node-only.
+  // Deno and Node without a location: a file path, resolved against the working directory.
+  // Feature-detected (no `node:` import), so browser bundles carry nothing Node-only.
+  const path = source.replace(/\\/g, "/");
+  if (path.startsWith("/")) return new URL(`file://${escapePath(path)}`);
+  if (/^[a-z]:\//i.test(path)) return new URL(`file:///${escapePath(path)}`); // C:/...
   const proc = (globalThis as { process?: { cwd?: () => string } }).process;
   if (typeof proc?.cwd !== "function") {
     throw new Error(`${source}: a relative path needs a page location or a working directory`);
   }
   const base = proc.cwd().replace(/\\/g, "/");
-  return new URL(source, `file://${base.startsWith("/") ? "" : "/"}${base}/`);
+  const dir = `file://${base.startsWith("/") ? "" : "/"}${escapePath(base)}/`;
+  return new URL(escapePath(path), dir);
+}
+
+/**
+ * A file path with each segment percent-encoded (as `pathToFileURL` does), so that `%`, `#`,
+ * `?` and other URL-special characters in a name stay part of the name (`m%41.safetensors` is
+ * not `mA.safetensors`, `copy#1.safetensors` is not `copy`). Slashes separate segments.
+ */
+function escapePath(path: string): string {
+  return path.split("/").map((seg) => /^[a-z]:$/i.test(seg) ? seg : encodeURIComponent(seg))
+    .join("/");
 }
 
 function isNodeWithoutDeno(): boolean {

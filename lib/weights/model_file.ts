@@ -179,7 +179,14 @@ export function readWeightsMetadata(
  * ```
  */
 export function deserializeModel(bytes: Uint8Array, source = "weights"): LoadedWeights {
-  const { tensors, metadata } = decodeSafetensors(bytes, { source });
+  let decoded: ReturnType<typeof decodeSafetensors>;
+  try {
+    decoded = decodeSafetensors(bytes, { source });
+  } catch (e) {
+    if (e instanceof SafetensorsError && e.field === "data_offsets") namedMismatch(bytes, source);
+    throw e;
+  }
+  const { tensors, metadata } = decoded;
   const { kind, config } = readWeightsMetadata(metadata, source);
   const model = new FlowFM(config);
   try {
@@ -217,6 +224,35 @@ export function deserializeModel(bytes: Uint8Array, source = "weights"): LoadedW
     model.dispose();
     throw e;
   }
+}
+
+/**
+ * For a file whose data offsets leave a gap or overlap: the tensors the header lacks or adds
+ * against its config's architecture, by name (a WeightsError), when the header and config can
+ * be read; otherwise returns and the offset error stands.
+ */
+function namedMismatch(bytes: Uint8Array, source: string): void {
+  let names: string[], config: FlowFMConfig;
+  try {
+    const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    names = Object.keys(header).filter((k) => k !== "__metadata__");
+    config = validateConfig(JSON.parse(header.__metadata__.config));
+  } catch {
+    return;
+  }
+  const model = new FlowFM(config), expected = [...model.params.vars.keys()];
+  model.dispose();
+  const missing = expected.filter((k) => !names.includes(k));
+  const extra = names.filter((k) => !expected.includes(k) && !k.startsWith("optimizer."));
+  if (missing.length + extra.length === 0) return;
+  const list = (what: string, ks: string[]) =>
+    ks.length ? [`${what} ${ks.slice(0, 5).map((k) => `"${k}"`).join(", ")}`] : [];
+  throw new WeightsError(
+    source,
+    [...list("missing tensor(s)", missing), ...list("unexpected tensor(s)", extra)].join("; ") +
+      " (the header's data offsets do not fit together either)",
+  );
 }
 
 export { SafetensorsError };

@@ -213,19 +213,25 @@ export function decodeSafetensors(
   }
 
   const sorted = [...spans].sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let cursor = 0;
+  let cursor = 0, prev = "";
   for (const s of sorted) {
     if (s.begin !== cursor) {
-      const what = s.begin < cursor ? "overlaps the previous tensor" : "leaves a gap";
+      const after = prev ? ` after tensor ${q(prev)}` : " at the start of the data";
+      const what = s.begin < cursor
+        ? `overlaps tensor ${q(prev)} (a tensor listed twice, or wrong offsets?)`
+        : `leaves a gap of ${s.begin - cursor} bytes${after} (a tensor missing from the ` +
+          `header?)`;
       fail(`data_offsets [${s.begin}, ${s.end}] ${what} (expected begin ${cursor})`, {
         tensor: s.name,
         field: "data_offsets",
       });
     }
     cursor = s.end;
+    prev = s.name;
   }
   if (cursor !== dataLen) {
-    fail(`data buffer has ${dataLen - cursor} trailing bytes not covered by any tensor`, {
+    const after = prev ? ` after the last tensor ${q(prev)}` : "";
+    fail(`data buffer has ${dataLen - cursor} trailing bytes${after} not covered by any tensor`, {
       field: "data_offsets",
     });
   }
