@@ -180,10 +180,10 @@ async function main(): Promise<void> {
   }
   const needsModel = heads.some((h) => h !== "handcrafted");
   await defaultData(values, positionals);
-  const { set, description } = await loadWindows(values, positionals, {
+  const { set, description, meta } = await loadWindows(values, positionals, {
     labelPolicy: "drop-mixed",
   });
-  reportData(set, description);
+  reportData(set, description, meta);
   const labels = task === "falls"
     ? set.labels.map((l) => (l === null ? null : isFallCode(l) ? "fall" : "adl"))
     : task === "adl"

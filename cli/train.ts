@@ -82,9 +82,13 @@ async function main(): Promise<void> {
   await cli.startBackend(values);
   const loaded = values.resume ? loadCheckpoint(await Deno.readFile(ckptPath), ckptPath) : null;
   const opts = runOptions(values, loaded ? { ...loaded, path: ckptPath } : undefined);
-  const { set, description, args } = await loadTrainingData(values, positionals, loaded?.state);
+  const { set, description, args, meta } = await loadTrainingData(
+    values,
+    positionals,
+    loaded?.state,
+  );
   opts.dataArgs = args;
-  reportData(set, description);
+  reportData(set, description, meta);
   const model = loaded?.model ?? newModel(preset, objective, opts.seed!, values);
   opts.resume = loaded?.state;
   const was = loaded?.state.schedule.windows ?? set.count;
