@@ -15,6 +15,8 @@ import {
   type WindowMeta,
 } from "../lib/io/mod.ts";
 import { WINDOW_SAMPLES } from "../lib/data/types.ts";
+import { balanceGroups, type BalanceMode } from "../lib/train/batches.ts";
+import type { TrainWindows } from "../lib/train/run_options.ts";
 import type { LabelPolicy } from "../lib/data/windower.ts";
 import { parseFlags, UsageError } from "./_common.ts";
 import { DataError } from "../lib/data/errors.ts";
@@ -110,6 +112,21 @@ export async function loadTrainingData(
   const data = resumed ? resumeData(values, files, resumed.config.dataArgs) : { values, files };
   const loaded = await loadWindows(data.values, data.files, { labelPolicy: "ignore" });
   return { ...loaded, args: dataArgs(data.values, data.files) };
+}
+
+/**
+ * {@link loadTrainingData} with its data summary printed, and the windows to train on, each with
+ * its group for balanced sampling ({@link balanceGroups} of its data set and placement).
+ */
+export async function trainingWindows(
+  values: Record<string, unknown>,
+  files: string[],
+  resumed: { config: { dataArgs?: string[] } } | undefined,
+  balance: BalanceMode,
+): Promise<LoadedWindows & { args: string[]; windows: TrainWindows }> {
+  const d = await loadTrainingData(values, files, resumed);
+  reportData(d.set, d.description, d.meta);
+  return { ...d, windows: { ...d.set, groups: balanceGroups(d.meta, balance) } };
 }
 
 /** Windows as the flags say, a one-line description, and each window's data set and placement. */

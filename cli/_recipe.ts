@@ -9,6 +9,7 @@ import {
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { AUGMENT_LIMITS as L, type AugmentOptions } from "../lib/train/augment.ts";
 import { TIME_SAMPLINGS, type TimeSampling } from "../lib/flow/path.ts";
+import { BALANCE_MODES, type BalanceMode } from "../lib/train/batches.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
 import { choiceFlag, numberFlag, UsageError } from "./_common.ts";
 
@@ -35,6 +36,9 @@ export const RECIPE_HELP =
   --shifted-view            the encoder sees the window's recording shifted by up to the window hop
                             (5 s; up to ±5 s with --random-crops): cross-view in time
   --motion-weighted         draw windows in proportion to their motion (SD of |a|), as SSL-Wearables
+  --balance MODE            ${BALANCE_MODES.join(" | ")}: each step draws every data set,
+                            placement, or data set and placement pair at the same rate, windows
+                            uniformly within it, with replacement (seeded; default ${D.balance})
   --ema DECAY               keep an EMA of the encoder weights (e.g. 0.999); the model file gets it
 
 Encoder input and output (architecture; new runs only):
@@ -57,6 +61,7 @@ export const RECIPE_OPTIONS = {
   "random-crops": { type: "boolean" },
   "shifted-view": { type: "boolean" },
   "motion-weighted": { type: "boolean" },
+  balance: { type: "string" },
   ema: { type: "string" },
   "remove-gravity": { type: "boolean" },
   magnitude: { type: "boolean" },
@@ -110,6 +115,16 @@ export function augmentFlag(values: Flags): boolean | AugmentOptions | undefined
 export function timeSamplingFlag(values: Flags): TimeSampling | undefined {
   if (values["time-sampling"] === undefined) return undefined;
   return choiceFlag(values, "time-sampling", TIME_SAMPLINGS, D.timeSampling);
+}
+
+/** The balanced-sampling flag, or `undefined` when not given. */
+export function balanceFlag(values: Flags): BalanceMode | undefined {
+  if (values.balance === undefined) return undefined;
+  const mode = choiceFlag(values, "balance", BALANCE_MODES, D.balance);
+  if (mode !== "none" && values["motion-weighted"]) {
+    throw new UsageError("--balance and --motion-weighted are two samplers; choose one");
+  }
+  return mode;
 }
 
 /** The encoder fields the flags set (empty when none is given). */

@@ -7,6 +7,7 @@
 import type { Objective, PresetName } from "../model/config.ts";
 import type { TimeSampling } from "../flow/path.ts";
 import type { AugmentOptions } from "./augment.ts";
+import type { BalanceMode } from "./batches.ts";
 
 /**
  * Default training settings (nanoGPT style: one block, one line per setting).
@@ -34,6 +35,7 @@ export const TRAIN_DEFAULTS = {
   emaDecay: 0, // EMA of the encoder weights (e.g. 0.999) stored in the model file; 0 = off
   randomCrops: false, // windows shifted by a random offset into their recording each epoch
   motionWeighted: false, // windows drawn in proportion to their motion (SD of |a|), as SSL-Wearables
+  balance: "none" as BalanceMode, // equal shares per group: none | dataset | placement | dataset+placement
   shiftedView: false, // encoder sees a crop shifted by up to the window hop (cross-view in time)
   seed: 0, // seed of weights, noise, times, augmentations and batch order
   preset: "small" as PresetName, // model size of a new run: base | small | compact | tiny
