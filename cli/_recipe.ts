@@ -29,6 +29,10 @@ export const RECIPE_HELP =
                             gravity direction (default random; implies --augment)
   --augment-scale X         scaling range ±X (default 0.1; implies --augment)
   --augment-permute         also permute the axes and flip their signs at random (implies --augment)
+  --augment-permute-p P     permute (and flip) a window's axes with probability P only, so that the
+                            other windows keep their gravity direction (implies --augment-permute)
+  --augment-tilt DEG        tilt each window by up to DEG about a horizontal axis after the
+                            rotation (with --augment-axis gravity: gravity moves by at most DEG)
   --augment-jitter SD       add Gaussian noise of SD g to the encoder's window first (default 0;
                             implies --augment)
   --time-sampling NAME      ${TIME_SAMPLINGS.join(" | ")} (default ${D.timeSampling})
@@ -56,6 +60,8 @@ export const RECIPE_OPTIONS = {
   "augment-axis": { type: "string" },
   "augment-scale": { type: "string" },
   "augment-permute": { type: "boolean" },
+  "augment-permute-p": { type: "string" },
+  "augment-tilt": { type: "string" },
   "augment-jitter": { type: "string" },
   "time-sampling": { type: "string" },
   "random-crops": { type: "boolean" },
@@ -95,6 +101,19 @@ export function augmentFlag(values: Flags): boolean | AugmentOptions | undefined
     }
   }
   if (values["augment-permute"]) o.permuteAxes = true;
+  if (values["augment-permute-p"] !== undefined) {
+    o.permuteAxes = true;
+    o.permuteProbability = numberFlag(values, "augment-permute-p", 1, { min: 0 });
+    if (o.permuteProbability > L.permuteProbability) {
+      throw new UsageError(`--augment-permute-p must be at most 1, got "${o.permuteProbability}"`);
+    }
+  }
+  if (values["augment-tilt"] !== undefined) {
+    o.maxTiltDeg = numberFlag(values, "augment-tilt", 0, { min: 0 });
+    if (o.maxTiltDeg > L.maxTiltDeg) {
+      throw new UsageError(`--augment-tilt must be at most ${L.maxTiltDeg}, got "${o.maxTiltDeg}"`);
+    }
+  }
   if (values["augment-jitter"] !== undefined) {
     o.jitter = numberFlag(values, "augment-jitter", 0, { min: 0 });
     if (o.jitter > L.jitter) {
