@@ -1,6 +1,7 @@
 // deno run -A bench/probe_bench.ts [--source synthetic|dataset] [--windows 28000] [--classes 18]
 //   [--dim 1504] [--dataset dsads] [--weights weights/flowfm-small.safetensors]
 //   [--probe-features stages] [--solvers adam,lbfgs] [--seed 0] [--backend wasm]
+//   [--features FILE (dataset source: reuse the features stored there, or store them there)]
 // Times one linear-probe fold with the Adam probe (trainLinearProbe) and the fast probe
 // (trainFastProbe, L-BFGS) on the same features and split, and prints one JSON line per solver
 // (seconds, macro F1 on the fold's test rows, chosen L2, iterations) and one comparing them.
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     solvers: { type: "string", default: "adam,lbfgs" },
     seed: { type: "string", default: "0" },
     backend: { type: "string", default: "wasm" },
+    features: { type: "string" }, // a file: read the features there, or write them there first
   },
 });
 const seed = Number(values.seed), maxWindows = Number(values.windows);
@@ -57,6 +59,55 @@ function synthetic(n: number, dim: number, k: number) {
   const a = Math.floor(0.7 * n), b = Math.floor(0.8 * n);
   const split = { train: rows.slice(0, a), val: rows.slice(a, b), test: rows.slice(b) };
   return { x: { data, count: n, dim } as FeatureMatrix, y, classes: k, split, what: "synthetic" };
+}
+
+/** Features, labels and split of `real()`, stored: `[header JSON length u32][header][features]`. */
+async function cached(path: string | undefined, make: typeof real) {
+  if (path) {
+    try {
+      const bytes = await Deno.readFile(path);
+      const n = new DataView(bytes.buffer).getUint32(0, true);
+      const h = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + n)));
+      const data = new Float32Array(bytes.slice(4 + n).buffer);
+      return {
+        x: { data, count: h.count, dim: h.dim } as FeatureMatrix,
+        y: Int32Array.from(h.y),
+        classes: h.classes,
+        split: {
+          train: Int32Array.from(h.train),
+          val: Int32Array.from(h.val),
+          test: Int32Array.from(h.test),
+        },
+        what: `${h.what} (read from ${path})`,
+      };
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  const r = await make();
+  if (path) {
+    const { x, y, classes, split, what } = r;
+    const h = new TextEncoder().encode(JSON.stringify({
+      count: x.count,
+      dim: x.dim,
+      y: [...y],
+      classes,
+      train: [...split.train],
+      val: [...split.val],
+      test: [...split.test],
+      what,
+    }));
+    const pad = (4 - ((4 + h.length) % 4)) % 4;
+    const out = new Uint8Array(4 + h.length + pad + x.data.byteLength);
+    new DataView(out.buffer).setUint32(0, h.length + pad, true);
+    out.set(h, 4), out.fill(32, 4 + h.length, 4 + h.length + pad);
+    out.set(
+      new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength),
+      4 + h.length + pad,
+    );
+    await Deno.writeFile(path, out);
+  }
+  return r;
 }
 
 async function real() {
@@ -89,7 +140,7 @@ if (!PROBE_FEATURES.includes(values["probe-features"] as ProbeFeatures)) {
   throw new Error(`--probe-features: one of ${PROBE_FEATURES.join(", ")}`);
 }
 const data = values.source === "dataset"
-  ? await real()
+  ? await cached(values.features, real)
   : synthetic(maxWindows, Number(values.dim), Number(values.classes));
 const { x, y, classes, split } = data;
 console.log(JSON.stringify({

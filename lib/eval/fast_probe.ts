@@ -113,14 +113,16 @@ function lbfgs(
     }
     let step = S.length ? 1 : 1 / Math.max(1, Math.sqrt(-slope));
     const next = new Float64Array(theta.length);
-    let nextLoss = Infinity;
+    let nextLoss = Infinity, g2 = grad;
+    // The gradient comes with each trial (one more matrix product than the loss alone), as the
+    // first trial is nearly always taken.
     for (let tries = 0; tries < 30; tries++, step /= 2) {
       for (let i = 0; i < theta.length; i++) next[i] = theta[i] + step * dir[i];
-      nextLoss = f(next, false).loss;
+      const r = f(next, true) as { loss: number; grad: Float64Array };
+      [nextLoss, g2] = [r.loss, r.grad];
       if (nextLoss <= loss + 1e-4 * step * slope) break;
     }
     if (!(nextLoss < loss)) return; // no progress: at the optimum to float32 precision
-    const { grad: g2 } = f(next, true) as { loss: number; grad: Float64Array };
     const sv = next.map((v, i) => v - theta[i]), yv = g2.map((v, i) => v - grad[i]);
     const sy = dot(sv, yv);
     if (sy > 1e-12) {
