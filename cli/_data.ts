@@ -2,15 +2,21 @@
 import { collectWindows, concatSets } from "../lib/data/window_set.ts";
 import type { WindowSet } from "../lib/data/window_set.ts";
 import {
+  coverageHours,
+  type DatasetName,
   type DatasetSpec,
   loadDataset,
+  loadDatasets,
   type LoadedDataset,
   parseDatasetList,
   readCsvFile,
   SP_SW_HAR_EXCERPT_OPTIONS,
   spSwHarExcerptRoot,
+  type WindowMeta,
 } from "../lib/io/mod.ts";
 import { WINDOW_SAMPLES } from "../lib/data/types.ts";
+import { balanceGroups, type BalanceMode } from "../lib/train/batches.ts";
+import type { TrainWindows } from "../lib/train/run_options.ts";
 import type { LabelPolicy } from "../lib/data/windower.ts";
 import { parseFlags, UsageError } from "./_common.ts";
 import { DataError } from "../lib/data/errors.ts";
@@ -34,9 +40,16 @@ export const DATA_HELP =
   `Data (CSV files as arguments, or --dataset; default: the bundled sp-sw-har excerpt):
   FILE.csv[.gz] ...         CSV recordings: timestamp (s, ms, us, ns or ISO), x, y, z [, label,
                             subject]; header-less: see docs/faults.md
-  --dataset NAME[,NAME]     uci-hapt | sp-sw-har | sisfall | fallalld[:PLACE] (folders laid out
-                            as the public data sets); PLACE is neck, wrist, waist or a list
-                            (fallalld:wrist,waist), e.g. --dataset uci-hapt,sisfall,fallalld:wrist
+  --dataset NAME[,NAME]     uci-hapt | sp-sw-har | sisfall | fallalld | dsads | umafall |
+                            motionsense | smartfallmm | ter_har | DIR (a folder in the uniform
+                            layout: SUBJECT/REC.csv.gz with t,x,y,z,label and index.csv; see README),
+                            each with an optional placement filter NAME:PLACE (PLACE a placement
+                            or a list: fallalld:wrist,waist, dsads:arm+leg, ./mine:wrist), e.g.
+                            --dataset uci-hapt,sisfall,fallalld:wrist,dsads:arm,smartfallmm:wrist.
+                            Placements: uci-hapt, sisfall waist; sp-sw-har pocket (sp), wrist (sw);
+                            fallalld neck, wrist, waist; dsads torso, arm, leg; umafall pocket,
+                            wrist, chest, waist, ankle; motionsense pocket; smartfallmm wrist, hip,
+                            pocket; ter_har wrist
   --data-root DIR           root of a single --dataset (default ../shared/data/NAME)
   --units U                 g | m/s^2 | auto (CSV files; default auto); a median vector norm that
                             contradicts U (> 4 read as g, < 4 read as m/s^2) is an error
@@ -100,12 +113,49 @@ export async function loadTrainingData(
   values: Record<string, unknown>,
   files: string[],
   resumed?: { config: { dataArgs?: string[] } },
-): Promise<{ set: WindowSet; description: string; args: string[] }> {
+): Promise<LoadedWindows & { args: string[] }> {
   const data = resumed ? resumeData(values, files, resumed.config.dataArgs) : { values, files };
-  const { set, description } = await loadWindows(data.values, data.files, {
-    labelPolicy: "ignore",
-  });
-  return { set, description, args: dataArgs(data.values, data.files) };
+  const loaded = await loadWindows(data.values, data.files, { labelPolicy: "ignore" });
+  return { ...loaded, args: dataArgs(data.values, data.files) };
+}
+
+/**
+ * {@link loadTrainingData} with its data summary printed, and the windows to train on, each with
+ * its group for balanced sampling ({@link balanceGroups} of its data set and placement).
+ */
+export async function trainingWindows(
+  values: Record<string, unknown>,
+  files: string[],
+  resumed: { config: { dataArgs?: string[] } } | undefined,
+  balance: BalanceMode,
+): Promise<LoadedWindows & { args: string[]; windows: TrainWindows }> {
+  const d = await loadTrainingData(values, files, resumed);
+  reportData(d.set, d.description, d.meta);
+  return { ...d, windows: { ...d.set, groups: balanceGroups(d.meta, balance) } };
+}
+
+/** Windows as the flags say, a one-line description, and each window's data set and placement. */
+export interface LoadedWindows {
+  /** The windows (with several data sets, subjects read `<data set>/<subject>`). */
+  set: WindowSet;
+  /** One line saying where they came from. */
+  description: string;
+  /** Data set, subject and placement of each window (CSV files: one set, placement unknown). */
+  meta: WindowMeta;
+}
+
+/** Metadata of windows that all come from one source named `name`. */
+function singleMeta(set: WindowSet, name: string, placement: string | null): WindowMeta {
+  const subjectNames = [...new Set(set.subjects.filter((s): s is string => s !== null))].sort();
+  const at = new Map(subjectNames.map((s, i) => [s, i]));
+  return {
+    datasetIndex: new Int32Array(set.count),
+    subjectIndex: Int32Array.from(set.subjects, (s) => (s === null ? -1 : at.get(s)!)),
+    placementIndex: new Int32Array(set.count).fill(placement === null ? -1 : 0),
+    datasetNames: [name],
+    subjectNames,
+    placementNames: placement === null ? [] : [placement],
+  };
 }
 
 /** Loads windows as the flags say; returns them with a one-line description. */
@@ -113,7 +163,7 @@ export async function loadWindows(
   values: Record<string, unknown>,
   files: string[],
   extra: { labelPolicy?: LabelPolicy } = {},
-): Promise<{ set: WindowSet; description: string }> {
+): Promise<LoadedWindows> {
   const labelPolicy = extra.labelPolicy;
   const overlap = values.overlap === undefined ? undefined : Number(values.overlap);
   if (overlap !== undefined && !(overlap >= 0 && overlap < 10)) {
@@ -160,7 +210,11 @@ export async function loadWindows(
     const notes = skipped.length > 0
       ? `; ${skipped.length} file(s) skipped: ${skipped.join("; ")}`
       : "";
-    return { set, description: `${files.length} CSV file(s)${notes}` };
+    return {
+      set,
+      description: `${files.length} CSV file(s)${notes}`,
+      meta: singleMeta(set, "csv", null),
+    };
   }
   const csvOnly = ["rate", "units", "trust-units", "time-column"].filter((k) =>
     values[k] !== undefined
@@ -191,34 +245,49 @@ export async function loadWindows(
       set,
       description: "bundled sp-sw-har excerpt (CC BY 4.0, fixtures/sp-sw-har-excerpt)" +
         fromCacheNote(set),
+      meta: singleMeta(set, "sp-sw-har-excerpt", "wrist"),
     };
   }
   if (specs.length > 1 && values["data-root"]) {
     throw new UsageError("--data-root applies to a single --dataset");
   }
-  const parts: { set: WindowSet; description: string }[] = [];
-  for (const { name, placements } of specs) {
-    const root = (values["data-root"] as string | undefined) ?? `../shared/data/${name}`;
-    const set = await loadDataset(name, root, {
+  const dataRoot = values["data-root"] as string | undefined;
+  let all;
+  try {
+    all = await loadDatasets(specs, {
       overlapSeconds: overlap,
       skipBadRows,
       ...(values["skip-bad-files"] === true ? { skipBadFiles: true } : {}),
       cacheDir,
       labelPolicy,
-      ...(placements ? { placements } : {}),
+      rootOf: (name: DatasetName) => dataRoot ?? `../shared/data/${name}`,
     });
-    const what = placements ? `${name} (${placements.join(", ")})` : name;
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`--dataset: ${e.message}`);
+    throw e;
+  }
+  const descriptions = all.parts.map(({ spec, label, root, set }) => {
+    const what = spec.placements ? `${label} (${spec.placements.join(", ")})` : label;
     const counted = specs.length > 1 ? `: ${set.count} windows` : "";
     const notes = set.notes.length > 0
       ? `; ${set.notes.length} file(s) left out: ${set.notes.join("; ")}`
       : "";
-    parts.push({ set, description: `${what} at ${root}${fromCacheNote(set)}${counted}${notes}` });
-  }
-  if (parts.length === 1) return parts[0];
-  return {
-    set: concatSets(parts.map((p) => p.set)),
-    description: parts.map((p) => p.description).join(" + "),
+    const at = spec.name === "folder" ? "" : ` at ${root}`;
+    return `${what}${at}${fromCacheNote(set)}${counted}${notes}`;
+  });
+  const { parts: _parts, datasetIndex, subjectIndex, placementIndex, ...rest } = all;
+  const { datasetNames, subjectNames, placementNames, ...set } = rest;
+  // Two data sets may use the same subject ids (s01): keep them apart in evaluation's folds.
+  if (specs.length > 1) set.subjects = Array.from(subjectIndex, (s) => subjectNames[s] ?? null);
+  const meta = {
+    datasetIndex,
+    subjectIndex,
+    placementIndex,
+    datasetNames,
+    subjectNames,
+    placementNames,
   };
+  return { set, description: descriptions.join(" + "), meta };
 }
 
 /** ` (read from cache FILE)` when the windows came from the window cache, else "". */
@@ -264,10 +333,23 @@ function droppedText(set: WindowSet): string {
     `labels, ${st.shortSegments} recording(s) or segment(s) too short for one window`;
 }
 
-/** Prints {@link dataSummary} on stderr; warns when more than 1 % of the window samples are
- * clipped. */
-export function reportData(set: WindowSet, description: string): void {
+/** Hours covered by the windows, per data set and placement, as one line of text. */
+export function hoursSummary(set: WindowSet, meta: WindowMeta): string {
+  const rows = coverageHours({ ...set, ...meta });
+  const total = rows.reduce((h, r) => h + r.hours, 0);
+  const parts = rows.map((r) =>
+    `${r.dataset} ${r.placement ?? "(placement unknown)"} ${
+      r.hours.toFixed(2)
+    } h (${r.windows} windows)`
+  );
+  return `hours by data set and placement: ${parts.join(", ")}; ${total.toFixed(2)} h in all`;
+}
+
+/** Prints {@link dataSummary} (and with `meta`, {@link hoursSummary}) on stderr; warns when more
+ * than 1 % of the window samples are clipped. */
+export function reportData(set: WindowSet, description: string, meta?: WindowMeta): void {
   console.error(dataSummary(set, description));
+  if (meta) console.error(hoursSummary(set, meta));
   warnClipped(set, "all data");
 }
 

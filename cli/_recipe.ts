@@ -9,6 +9,7 @@ import {
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { AUGMENT_LIMITS as L, type AugmentOptions } from "../lib/train/augment.ts";
 import { TIME_SAMPLINGS, type TimeSampling } from "../lib/flow/path.ts";
+import { BALANCE_MODES, type BalanceMode } from "../lib/train/batches.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
 import { choiceFlag, numberFlag, UsageError } from "./_common.ts";
 
@@ -28,6 +29,10 @@ export const RECIPE_HELP =
                             gravity direction (default random; implies --augment)
   --augment-scale X         scaling range ±X (default 0.1; implies --augment)
   --augment-permute         also permute the axes and flip their signs at random (implies --augment)
+  --augment-permute-p P     permute (and flip) a window's axes with probability P only, so that the
+                            other windows keep their gravity direction (implies --augment-permute)
+  --augment-tilt DEG        tilt each window by up to DEG about a horizontal axis after the
+                            rotation (with --augment-axis gravity: gravity moves by at most DEG)
   --augment-jitter SD       add Gaussian noise of SD g to the encoder's window first (default 0;
                             implies --augment)
   --time-sampling NAME      ${TIME_SAMPLINGS.join(" | ")} (default ${D.timeSampling})
@@ -35,6 +40,9 @@ export const RECIPE_HELP =
   --shifted-view            the encoder sees the window's recording shifted by up to the window hop
                             (5 s; up to ±5 s with --random-crops): cross-view in time
   --motion-weighted         draw windows in proportion to their motion (SD of |a|), as SSL-Wearables
+  --balance MODE            ${BALANCE_MODES.join(" | ")}: each step draws every data set,
+                            placement, or data set and placement pair at the same rate, windows
+                            uniformly within it, with replacement (seeded; default ${D.balance})
   --ema DECAY               keep an EMA of the encoder weights (e.g. 0.999); the model file gets it
 
 Encoder input and output (architecture; new runs only):
@@ -52,11 +60,14 @@ export const RECIPE_OPTIONS = {
   "augment-axis": { type: "string" },
   "augment-scale": { type: "string" },
   "augment-permute": { type: "boolean" },
+  "augment-permute-p": { type: "string" },
+  "augment-tilt": { type: "string" },
   "augment-jitter": { type: "string" },
   "time-sampling": { type: "string" },
   "random-crops": { type: "boolean" },
   "shifted-view": { type: "boolean" },
   "motion-weighted": { type: "boolean" },
+  balance: { type: "string" },
   ema: { type: "string" },
   "remove-gravity": { type: "boolean" },
   magnitude: { type: "boolean" },
@@ -90,6 +101,19 @@ export function augmentFlag(values: Flags): boolean | AugmentOptions | undefined
     }
   }
   if (values["augment-permute"]) o.permuteAxes = true;
+  if (values["augment-permute-p"] !== undefined) {
+    o.permuteAxes = true;
+    o.permuteProbability = numberFlag(values, "augment-permute-p", 1, { min: 0 });
+    if (o.permuteProbability > L.permuteProbability) {
+      throw new UsageError(`--augment-permute-p must be at most 1, got "${o.permuteProbability}"`);
+    }
+  }
+  if (values["augment-tilt"] !== undefined) {
+    o.maxTiltDeg = numberFlag(values, "augment-tilt", 0, { min: 0 });
+    if (o.maxTiltDeg > L.maxTiltDeg) {
+      throw new UsageError(`--augment-tilt must be at most ${L.maxTiltDeg}, got "${o.maxTiltDeg}"`);
+    }
+  }
   if (values["augment-jitter"] !== undefined) {
     o.jitter = numberFlag(values, "augment-jitter", 0, { min: 0 });
     if (o.jitter > L.jitter) {
@@ -110,6 +134,16 @@ export function augmentFlag(values: Flags): boolean | AugmentOptions | undefined
 export function timeSamplingFlag(values: Flags): TimeSampling | undefined {
   if (values["time-sampling"] === undefined) return undefined;
   return choiceFlag(values, "time-sampling", TIME_SAMPLINGS, D.timeSampling);
+}
+
+/** The balanced-sampling flag, or `undefined` when not given. */
+export function balanceFlag(values: Flags): BalanceMode | undefined {
+  if (values.balance === undefined) return undefined;
+  const mode = choiceFlag(values, "balance", BALANCE_MODES, D.balance);
+  if (mode !== "none" && values["motion-weighted"]) {
+    throw new UsageError("--balance and --motion-weighted are two samplers; choose one");
+  }
+  return mode;
 }
 
 /** The encoder fields the flags set (empty when none is given). */

@@ -6,7 +6,7 @@ import { exists } from "../lib/io/mod.ts";
 import { TRAIN_DEFAULTS as D } from "../lib/train/defaults.ts";
 import type { TrainOptions } from "../lib/train/run.ts";
 import { backendFlag, checkOutput, numberFlag, UsageError, workersFlag } from "./_common.ts";
-import { augmentFlag, encoderFlags, timeSamplingFlag } from "./_recipe.ts";
+import { augmentFlag, balanceFlag, encoderFlags, timeSamplingFlag } from "./_recipe.ts";
 
 /** The lock file of an output folder: one training run per folder. */
 export const LOCK_FILE = "train.lock";
@@ -196,6 +196,7 @@ export function runOptions(
       values["motion-weighted"] || undefined,
       resumed?.state.config.motionWeighted ?? false,
     ],
+    ["balance", balanceFlag(values), resumed?.state.config.balance ?? "none"],
     ["ema", values.ema === undefined ? undefined : ema(), resumed?.state.config.emaDecay ?? 0],
     ["preset", values.preset, resumed?.model.config.preset],
     ["objective", values.objective, resumed?.model.config.objective],
@@ -212,6 +213,7 @@ export function runOptions(
       randomCrops: values["random-crops"] === true,
       shiftedView: values["shifted-view"] === true,
       motionWeighted: values["motion-weighted"] === true,
+      balance: balanceFlag(values) ?? D.balance,
       emaDecay: values.ema === undefined ? D.emaDecay : ema(),
     };
   }

@@ -6,7 +6,7 @@ import { loadCheckpoint } from "../lib/train/checkpoint.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
 import { atomicWrite, exists } from "../lib/io/mod.ts";
 import * as cli from "./_common.ts";
-import { DATA_HELP, DATA_OPTIONS, loadTrainingData, reportData } from "./_data.ts";
+import { DATA_HELP, DATA_OPTIONS, trainingWindows } from "./_data.ts";
 import { lineChart } from "./_svg.ts";
 import * as run from "./_run.ts";
 import { newModel, RECIPE_HELP, RECIPE_OPTIONS } from "./_recipe.ts";
@@ -82,9 +82,9 @@ async function main(): Promise<void> {
   await cli.startBackend(values);
   const loaded = values.resume ? loadCheckpoint(await Deno.readFile(ckptPath), ckptPath) : null;
   const opts = run.runOptions(values, loaded ? { ...loaded, path: ckptPath } : undefined);
-  const { set, description, args } = await loadTrainingData(values, positionals, loaded?.state);
-  [opts.dataArgs, opts.earlierData] = [args, run.earlierDataFor(loaded?.state, args)];
-  reportData(set, description);
+  const balance = opts.balance ?? loaded?.state.config.balance ?? D.balance;
+  const data = await trainingWindows(values, positionals, loaded?.state, balance), set = data.set;
+  [opts.dataArgs, opts.earlierData] = [data.args, run.earlierDataFor(loaded?.state, data.args)];
   const model = loaded?.model ?? newModel(preset, objective, opts.seed!, values);
   opts.resume = loaded?.state;
   const was = loaded?.state.schedule.windows ?? set.count;
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   }
   const log: TrainStepRecord[] = [], enc = new TextEncoder(), watch = new run.DivergenceWatch();
   let logFile: Deno.FsFile | undefined, progress: cli.Progress | undefined;
-  const result = await train(model, set, opts, {
+  const result = await train(model, data.windows, opts, {
     signal: ac.signal,
     onStart: async ({ startStep, totalSteps, workers }) => {
       training = true;
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     );
     Deno.exit(code(ac.signal.reason));
   }
-  const recipeJson = JSON.stringify({ ...result.config, data: description });
+  const recipeJson = JSON.stringify({ ...result.config, data: data.description });
   await atomicWrite(
     modelPath,
     await serializeModel(model, { step: result.steps, metadata: { training: recipeJson } }),

@@ -201,8 +201,8 @@ Deno.test("data set lists: fallalld placements inside comma lists", () => {
     { name: "fallalld", placements: ["neck", "wrist"] },
   ]);
   assert.deepEqual(parseDatasetList("fallalld"), [{ name: "fallalld" }]);
-  assert.throws(() => parseDatasetList("fallalld:ankle"), /unknown FallAllD placement "ankle"/);
-  assert.throws(() => parseDatasetList("sisfall:wrist"), /only fallalld takes a placement/);
+  assert.throws(() => parseDatasetList("fallalld:ankle"), /fallalld has no placement "ankle"/);
+  assert.throws(() => parseDatasetList("sisfall:wrist"), /sisfall has no placement "wrist"/);
   assert.throws(() => parseDatasetList("uci-hapt,wrist"), /unknown dataset "wrist"/);
   assert.throws(() => parseDatasetList("mhealth"), /unknown dataset "mhealth"/);
 });

@@ -117,6 +117,7 @@ Deno.test("train: an aborted signal stops after the step, emits a checkpoint, an
     randomCrops: false,
     shiftedView: false,
     motionWeighted: false,
+    balance: "none",
     timeSampling: "uniform",
     emaDecay: 0,
     objective: "fm",

@@ -27,6 +27,7 @@ import { type ProbeFeatures, probeFeatures } from "./probe_features.ts";
 import { encodeLabels, type EvalData, keptWindows } from "./labels.ts";
 export type { EvalData } from "./labels.ts";
 import { type FeatureMatrix, type ProbeOptions, trainLinearProbe } from "./linear_probe.ts";
+import { trainFastProbe } from "./fast_probe.ts";
 import {
   accuracy,
   addConfusion,
@@ -178,7 +179,8 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
         : fewLabels(all, y, options.labelsPerClass, seed * 1000 + fold.index);
       let pred: Int32Array, fit: Record<string, number>;
       if (features) {
-        const probe = await trainLinearProbe(features, y, classes.length, split, options.probe);
+        const solve = options.probe?.solver === "lbfgs" ? trainFastProbe : trainLinearProbe;
+        const probe = await solve(features, y, classes.length, split, options.probe);
         pred = probe.predict(features, split.test);
         fit = { ...probe.fit, features: features.dim };
       } else {

@@ -1,8 +1,7 @@
 /**
- * **Deno-only** pieces shared by the dataset adapters (`uci_hapt.ts`, `sp_sw_har.ts`,
- * `sisfall.ts`, `fallalld.ts`): the dataset names and options, listing a dataset's signal
- * files, and chaining per-file CSV streams. Import through `lib/io/mod.ts`.
- *
+ * **Deno-only** pieces shared by the dataset adapters (`uci_hapt.ts`, `sp_sw_har.ts`, `sisfall.ts`,
+ * `fallalld.ts`, `uniform.ts`): options, listing a dataset's signal files, and chaining per-file
+ * CSV streams. Import through `lib/io/mod.ts`.
  * @module
  */
 
@@ -12,17 +11,9 @@ import { type AccelWindow, addStats, emptyStats, type WindowStream } from "../da
 import type { LabelPolicy } from "../data/windower.ts";
 import { exists, openDataFile } from "./files.ts";
 import { dropKnownDuplicates, SISFALL_DUPLICATES } from "./duplicates.ts";
-
-/** Supported dataset names. */
-export type DatasetName = "uci-hapt" | "sp-sw-har" | "sisfall" | "fallalld";
-
-/** All supported dataset names, in the order the CLI lists them. */
-export const DATASET_NAMES: readonly DatasetName[] = Object.freeze<DatasetName[]>([
-  "uci-hapt",
-  "sp-sw-har",
-  "sisfall",
-  "fallalld",
-]);
+import { uniformRecordings } from "./uniform_index.ts";
+import { type DatasetName, isUniformDataset } from "./dataset_names.ts";
+export * from "./dataset_names.ts";
 
 /** Where a FallAllD logger was worn: `D1` neck, `D2` wrist, `D3` waist. */
 export type FallAllDPlacement = "neck" | "wrist" | "waist";
@@ -92,7 +83,13 @@ export interface FallAllDOptions extends AdapterOptions {
 }
 
 /** Options of any adapter: the shared ones plus each data set's own filters. */
-export interface DatasetOptions extends SpSwHarOptions, FallAllDOptions {}
+export interface DatasetOptions extends SpSwHarOptions {
+  /**
+   * Placements to read, as `DATASET_PLACEMENTS` or a folder's `index.csv` names them (sp-sw-har:
+   * `wrist` = `sw`, `pocket` = `sp`); all when unset. @default {undefined}
+   */
+  placements?: string[];
+}
 
 /** A data set's signal files plus notes on files deliberately left out. */
 export interface DatasetListing {
@@ -154,6 +151,9 @@ export async function listDataset(
   options: DatasetOptions = {},
 ): Promise<DatasetListing> {
   const subjects = options.subjects ? new Set(options.subjects) : null;
+  if (isUniformDataset(name)) {
+    return { files: (await uniformRecordings(root, options)).map((r) => r.file), notes: [] };
+  }
   if (name === "uci-hapt") {
     const files = (await listDir(`${root}/RawData`)).filter((f) => {
       const m = HAPT_FILE.exec(f);
@@ -175,6 +175,9 @@ export async function listDataset(
   }
   const data = (await exists(`${root}/DATA`)) ? "DATA/" : "";
   const devices = new Set(options.devices ?? ["sw", "sp"]);
+  const wanted = new Set(options.placements ?? ["wrist", "pocket"]); // sw: wrist, sp: pocket
+  if (!wanted.has("wrist")) devices.delete("sw");
+  if (!wanted.has("pocket")) devices.delete("sp");
   const files = await subjectFiles(
     `${root}/${data}`.replace(/\/$/, ""),
     /^s\d+$/,

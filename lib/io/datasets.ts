@@ -11,11 +11,15 @@
  *   activity codes (`D01`-`D19`, falls `F01`-`F15`).
  * - `fallalld`: FallAllD, `S01/S01_D2_A013_T01_A.csv.gz` (raw bits, 59.5 Hz; neck, wrist or
  *   waist); labels are activity codes (`A001`-`A044`, falls `A101`-`A135`).
+ * - `dsads`, `umafall`, `motionsense`, `smartfallmm`, `ter_har`, and a user's own folder: the
+ *   uniform layout (`uniform.ts`): `<subject>/<recording>.csv.gz` with `t,x,y,z,label` and an
+ *   `index.csv` naming each recording's subject, label and placement.
  *
- * This module holds {@linkcode loadDataset}, which loads any of them through the window cache,
- * and {@linkcode parseDatasetList} for lists such as `uci-hapt,fallalld:wrist`; the adapters
- * live in `uci_hapt.ts`, `sp_sw_har.ts`, `sisfall.ts` and `fallalld.ts`, the shared pieces in
- * `dataset_files.ts`. Import through `lib/io/mod.ts`.
+ * This module holds {@linkcode loadDataset}, which loads any of them through the window cache;
+ * `dataset_list.ts` parses lists such as `uci-hapt,fallalld:wrist,dsads:arm,./my-data`, and
+ * `dataset_meta.ts` loads a list with each window's data set, subject and placement as integers.
+ * The adapters live in `uci_hapt.ts`, `sp_sw_har.ts`, `sisfall.ts`, `fallalld.ts` and
+ * `uniform.ts`, the shared pieces in `dataset_files.ts`. Import through `lib/io/mod.ts`.
  *
  * @module
  */
@@ -23,18 +27,23 @@
 import type { WindowStream } from "../data/types.ts";
 import type { WindowSet } from "../data/window_set.ts";
 import { collectWindows } from "../data/window_set.ts";
+import { sha256Hex } from "../sha256.ts";
+import { type DatasetOptions, type FallAllDOptions, listDataset } from "./dataset_files.ts";
 import {
   DATASET_NAMES,
+  DATASET_PLACEMENTS,
+  type DatasetKind,
   type DatasetName,
-  type DatasetOptions,
-  type FallAllDPlacement,
-  listDataset,
-} from "./dataset_files.ts";
-import { parsePlacements, readFallAllD } from "./fallalld.ts";
+  FOLDER_DATASET,
+  isUniformDataset,
+} from "./dataset_names.ts";
+import { fallAllDPlacement, readFallAllD } from "./fallalld.ts";
 import { sourceFingerprint } from "./files.ts";
 import { readSisFall } from "./sisfall.ts";
 import { readSpSwHar } from "./sp_sw_har.ts";
 import { readUciHapt } from "./uci_hapt.ts";
+import { readUniform } from "./uniform.ts";
+import { readUniformIndex, type UniformRecording } from "./uniform_index.ts";
 import { cachedWindowSet } from "./window_cache.ts";
 
 /** Options of {@linkcode loadDataset}. */
@@ -49,7 +58,7 @@ export interface LoadDatasetOptions extends DatasetOptions {
   /**
    * Cache file name without `.ffmwin`, for sets that must not share the data set's cache
    * (e.g. the bundled excerpt).
-   * @default {name, with the placements for FallAllD}
+   * @default {name, with the placements when filtered}
    */
   cacheName?: string;
 }
@@ -62,23 +71,50 @@ export interface LoadedDataset extends WindowSet {
   cacheFile?: string;
   /** Files left out on purpose and why (e.g. SisFall's upstream duplicate), one per line. */
   notes: string[];
+  /** Where the device of each window was worn (`wrist`, `waist`, ...; null when unknown). */
+  placements: (string | null)[];
 }
 
 const READERS: Record<DatasetName, (root: string, o: DatasetOptions) => WindowStream> = {
   "uci-hapt": readUciHapt,
   "sp-sw-har": readSpSwHar,
   "sisfall": readSisFall,
-  "fallalld": readFallAllD,
+  "fallalld": (root, o) => readFallAllD(root, o as FallAllDOptions),
+  "dsads": readUniform,
+  "umafall": readUniform,
+  "motionsense": readUniform,
+  "smartfallmm": readUniform,
+  "ter_har": readUniform,
 };
+
+/** The placement of each window, from its source file and (uniform layout) the index. */
+function windowPlacements(
+  name: DatasetKind,
+  sources: readonly string[],
+  index: UniformRecording[] | null,
+): (string | null)[] {
+  if (index) {
+    const by = new Map(index.map((r) => [r.file, r.placement || null]));
+    return sources.map((s) => by.get(s) ?? null);
+  }
+  if (name === "fallalld") return sources.map((s) => fallAllDPlacement(s));
+  if (name === "sp-sw-har") {
+    return sources.map((s) => /_sw\.csv/.test(s) ? "wrist" : /_sp\.csv/.test(s) ? "pocket" : null);
+  }
+  const only = DATASET_PLACEMENTS[name as DatasetName];
+  return sources.map(() => only?.length === 1 ? only[0] : null);
+}
 
 /**
  * Loads a whole dataset into memory, through the binary window cache (Deno only). The
- * cache is rebuilt when the files (names, sizes, mtimes) or the options change.
+ * cache is rebuilt when the files (names, sizes, mtimes) or the options change; a placement
+ * filter is part of both the cache file's name and its key.
  *
- * @param name Dataset.
+ * @param name Dataset, or `"folder"` for a folder in the uniform layout.
  * @param root Dataset root.
  * @param options Windowing, filters and cache folder.
- * @returns All windows with stats and notes on files left out.
+ * @returns All windows with stats, placements and notes on files left out.
+ * @throws {RangeError} On a placement the data set does not have.
  *
  * @example
  * ```ts ignore
@@ -88,79 +124,66 @@ const READERS: Record<DatasetName, (root: string, o: DatasetOptions) => WindowSt
  * ```
  */
 export async function loadDataset(
-  name: DatasetName,
+  name: DatasetKind,
   root: string,
   options: LoadDatasetOptions = {},
 ): Promise<LoadedDataset> {
   const { cacheDir = ".cache/flowfm-data", cacheName, ...rest } = options;
-  const reader = READERS[name];
-  if (!reader) throw new RangeError(`unknown dataset "${name}" (use ${DATASET_NAMES.join(", ")})`);
-  const { files, notes } = await listDataset(name, root, rest);
+  const folder = name === FOLDER_DATASET;
+  if (!folder && !READERS[name]) {
+    throw new RangeError(`unknown dataset "${name}" (use ${DATASET_NAMES.join(", ")})`);
+  }
+  const uniform = folder || isUniformDataset(name);
+  const index = uniform ? await readUniformIndex(root) : null;
+  if (rest.placements) {
+    const known = index
+      ? [...new Set(index.map((r) => r.placement))].sort()
+      : DATASET_PLACEMENTS[name as DatasetName];
+    const bad = rest.placements.filter((p) => !known.includes(p));
+    if (bad.length > 0) {
+      const what = folder ? `${root}/index.csv` : name;
+      throw new RangeError(
+        `${what} has no placement ${bad.map((p) => `"${p}"`).join(", ")} (it has ${
+          known.join(", ")
+        })`,
+      );
+    }
+  }
+  const reader = folder ? readUniform : READERS[name as DatasetName];
+  const listing = folder ? "dsads" : name; // any uniform name lists a folder the same way
+  const { files, notes } = await listDataset(listing as DatasetName, root, rest);
   const build = () => collectWindows(reader(root, rest));
-  if (cacheDir === null) return { ...(await build()), fromCache: false, notes };
-  const extra = name === "uci-hapt" ? ["RawData/labels.txt", "activity_labels.txt"] : [];
+  const done = (set: WindowSet, fromCache: boolean, cacheFile?: string): LoadedDataset => ({
+    ...set,
+    fromCache,
+    ...(cacheFile ? { cacheFile } : {}),
+    notes,
+    placements: windowPlacements(name, set.sources, index),
+  });
+  if (cacheDir === null) return done(await build(), false);
+  const extra = name === "uci-hapt"
+    ? ["RawData/labels.txt", "activity_labels.txt"]
+    : uniform
+    ? ["index.csv"]
+    : [];
   const fp = await sourceFingerprint([...files, ...extra].map((f) => `${root}/${f}`));
-  const places = name === "fallalld" && rest.placements ? `-${rest.placements.join("-")}` : "";
+  const places = rest.placements ? `-${rest.placements.join("-")}` : "";
   // Pretraining reads windows without labels (every window kept), evaluation with them: two sets,
   // two files, so that switching between training and evaluating does not rebuild the cache.
   const unlabelled = rest.labelPolicy === "ignore" ? "-unlabelled" : "";
-  const cacheFile = `${cacheDir}/${cacheName ?? `${name}${places}${unlabelled}`}.ffmwin`;
+  const base = folder ? await folderCacheName(root) : name;
+  const cacheFile = `${cacheDir}/${cacheName ?? `${base}${places}${unlabelled}`}.ffmwin`;
   const { set, fromCache } = await cachedWindowSet(
     cacheFile,
-    { adapter: name, version: 1, options: rest, files: fp },
+    { adapter: folder ? "uniform" : name, version: 1, options: rest, files: fp },
     build,
   );
-  return { ...set, fromCache, cacheFile, notes };
+  return done(set, fromCache, cacheFile);
 }
 
-/** One entry of a data set list: a name and, for FallAllD, the placements to read. */
-export interface DatasetSpec {
-  /** Dataset name. */
-  name: DatasetName;
-  /** FallAllD logger placements (all when unset). */
-  placements?: FallAllDPlacement[];
-}
-
-/**
- * Parses a comma-separated data set list as the CLI's `--dataset` takes it: names, and
- * `fallalld:PLACEMENT` with `neck`, `wrist`, `waist` or several joined by `+` or `,`
- * (`fallalld:wrist,waist` reads both: a bare placement name after a `fallalld:` entry
- * extends it).
- *
- * @param text E.g. `"uci-hapt,sisfall,fallalld:wrist"`.
- * @returns One spec per data set, in order.
- * @throws {RangeError} On an unknown name or placement, or a placement on another data set.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseDatasetList } from "./datasets.ts";
- * assert.deepEqual(parseDatasetList("uci-hapt,fallalld:wrist,waist"), [
- *   { name: "uci-hapt" },
- *   { name: "fallalld", placements: ["wrist", "waist"] },
- * ]);
- * ```
- */
-export function parseDatasetList(text: string): DatasetSpec[] {
-  const out: DatasetSpec[] = [];
-  for (const raw of text.split(",")) {
-    const token = raw.trim();
-    const last = out[out.length - 1];
-    if (last?.placements && !token.includes(":") && !DATASET_NAMES.includes(token as DatasetName)) {
-      for (const p of parsePlacements(token)) {
-        if (!last.placements.includes(p)) last.placements.push(p);
-      }
-      continue;
-    }
-    const colon = token.indexOf(":");
-    const name = (colon < 0 ? token : token.slice(0, colon)) as DatasetName;
-    if (!DATASET_NAMES.includes(name)) {
-      throw new RangeError(`unknown dataset "${token}" (use ${DATASET_NAMES.join(", ")})`);
-    }
-    if (colon < 0) out.push({ name });
-    else if (name !== "fallalld") {
-      throw new RangeError(`"${token}": only fallalld takes a placement (fallalld:wrist)`);
-    } else out.push({ name, placements: parsePlacements(token.slice(colon + 1)) });
-  }
-  return out;
+/** `folder-<basename>-<8 hex of the path>`: a cache name per user folder. */
+async function folderCacheName(root: string): Promise<string> {
+  const base = root.replace(/\/+$/, "").split("/").pop()!.replace(/[^A-Za-z0-9_.-]/g, "_");
+  const hash = (await sha256Hex(new TextEncoder().encode(root))).slice(0, 8);
+  return `folder-${base || "root"}-${hash}`;
 }

@@ -1,6 +1,7 @@
 /**
  * **Deno-only** input and output: atomic writes, data files as streams, the on-disk window cache
- * and the dataset adapters (`uci-hapt`, `sp-sw-har`, `sisfall`, `fallalld`). This is the one
+ * and the dataset adapters (`uci-hapt`, `sp-sw-har`, `sisfall`, `fallalld`, and the uniform layout
+ * of `dsads`, `umafall`, `motionsense`, `smartfallmm`, `ter_har` and users' own folders). This is the one
  * place in the library that uses `Deno.*`; `cli/`, `bench/` and the tests import it, the
  * browser-safe modules never do.
  *
@@ -17,10 +18,8 @@ export * from "./files.ts";
 export * from "./window_cache.ts";
 export {
   type AdapterOptions,
-  DATASET_NAMES,
   datasetFiles,
   type DatasetListing,
-  type DatasetName,
   type DatasetOptions,
   FALLALLD_PLACEMENTS,
   type FallAllDOptions,
@@ -28,9 +27,14 @@ export {
   listDataset,
   type SpSwHarOptions,
 } from "./dataset_files.ts";
+export * from "./dataset_names.ts";
+export * from "./uniform_index.ts";
+export * from "./uniform.ts";
 export * from "./duplicates.ts";
 export * from "./uci_hapt.ts";
 export * from "./sp_sw_har.ts";
 export * from "./sisfall.ts";
 export * from "./fallalld.ts";
 export * from "./datasets.ts";
+export * from "./dataset_list.ts";
+export * from "./dataset_meta.ts";

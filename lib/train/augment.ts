@@ -35,6 +35,21 @@ export interface AugmentOptions {
    */
   permuteAxes?: boolean;
   /**
+   * With `permuteAxes`, the probability that a window's axes are permuted and sign-flipped; the
+   * other windows keep their axes (and their gravity direction). Below 1 the view keeps
+   * postures' gravity direction for a share `1 - p` of the windows.
+   * @default {1}
+   */
+  permuteProbability?: number;
+  /**
+   * Largest tilt in degrees: after the rotation, each window turns by an angle drawn uniformly
+   * from `[-maxTiltDeg, maxTiltDeg]` about a random horizontal axis (perpendicular to the
+   * window's mean acceleration; needs the batch's values). With `rotationAxis: "gravity"` the
+   * gravity direction then moves by exactly that angle: a small tilt, the heading free.
+   * @default {0}
+   */
+  maxTiltDeg?: number;
+  /**
    * Standard deviation, in g, of Gaussian noise added to the encoder's source window before the
    * view's rotation, scaling and permutation (sensor noise differs between devices); 0 = none.
    * @default {0}
@@ -55,6 +70,8 @@ export interface AugmentOptions {
  */
 export const AUGMENT_LIMITS = {
   maxRotationDeg: 180, // degrees, at most
+  maxTiltDeg: 90, // degrees, at most
+  permuteProbability: 1, // at most
   scale: 1, // below
   jitter: 1, // g, at most
 } as const;
@@ -62,7 +79,8 @@ export const AUGMENT_LIMITS = {
 /** What {@link isAugmentOptions} accepts, for error messages. */
 export const AUGMENT_RANGES = `maxRotationDeg in [0, ${AUGMENT_LIMITS.maxRotationDeg}], scale in ` +
   `[0, ${AUGMENT_LIMITS.scale}), jitter in [0, ${AUGMENT_LIMITS.jitter}], rotationAxis "random" ` +
-  `or "gravity" and a boolean permuteAxes`;
+  `or "gravity", a boolean permuteAxes, permuteProbability in [0, 1] and maxTiltDeg in ` +
+  `[0, ${AUGMENT_LIMITS.maxTiltDeg}]`;
 
 /**
  * Whether a parsed JSON value is a valid {@link AugmentOptions} record (as a checkpoint stores it).
@@ -82,13 +100,22 @@ export const AUGMENT_RANGES = `maxRotationDeg in [0, ${AUGMENT_LIMITS.maxRotatio
 export function isAugmentOptions(v: unknown): v is AugmentOptions {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
-  const known = ["maxRotationDeg", "scale", "rotationAxis", "permuteAxes", "jitter"];
+  const known = [
+    "maxRotationDeg",
+    "scale",
+    "rotationAxis",
+    "permuteAxes",
+    "jitter",
+    "permuteProbability",
+    "maxTiltDeg",
+  ];
   const num = (x: unknown, max: number, below = false) =>
     x === undefined || (typeof x === "number" && x >= 0 && (below ? x < max : x <= max));
   const L = AUGMENT_LIMITS;
   return Object.keys(o).every((k) => known.includes(k)) &&
     num(o.maxRotationDeg, L.maxRotationDeg) &&
     num(o.scale, L.scale, true) && num(o.jitter, L.jitter) &&
+    num(o.permuteProbability, L.permuteProbability) && num(o.maxTiltDeg, L.maxTiltDeg) &&
     (o.rotationAxis === undefined || o.rotationAxis === "random" || o.rotationAxis === "gravity") &&
     (o.permuteAxes === undefined || typeof o.permuteAxes === "boolean");
 }
@@ -97,8 +124,10 @@ export function isAugmentOptions(v: unknown): v is AugmentOptions {
 const PERMUTATIONS = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
 
 /**
- * Per-window 3x3 matrices `P s R`: `R` a rotation by an angle up to `maxRotationDeg` about a random
- * axis (or the window's gravity direction), `s` a scale, `P` an optional signed axis permutation.
+ * Per-window 3x3 matrices `P s T R`: `R` a rotation by an angle up to `maxRotationDeg` about a
+ * random axis (or the window's gravity direction), `T` an optional tilt by up to `maxTiltDeg` about
+ * a horizontal axis, `s` a scale, `P` an optional signed axis permutation (with probability
+ * `permuteProbability`).
  *
  * @param rng Draws axes, angles, scales and permutations.
  * @param n Number of windows.
@@ -123,35 +152,35 @@ export function augmentMatrices(
   const maxRad = ((options.maxRotationDeg ?? 10) * Math.PI) / 180;
   const scale = options.scale ?? 0.1;
   const gravity = (options.rotationAxis ?? "random") === "gravity";
-  if (gravity && (!batch || batch.length % (3 * n) !== 0)) {
+  const maxTilt = ((options.maxTiltDeg ?? 0) * Math.PI) / 180;
+  const pPermute = options.permuteProbability ?? 1;
+  if ((gravity || maxTilt > 0) && (!batch || batch.length % (3 * n) !== 0)) {
     throw new Error(
-      `augmentMatrices: rotationAxis "gravity" needs the batch's ${n} windows of 3 channels, got ${
+      `augmentMatrices: ${
+        gravity ? 'rotationAxis "gravity"' : "maxTiltDeg"
+      } needs the batch's ${n} windows of 3 channels, got ${
         batch ? `${batch.length} values` : "none"
       }`,
     );
   }
   const out = new Float32Array(9 * n);
   for (let i = 0; i < n; i++) {
-    let [x, y, z] = gravity ? windowMean(batch!, n, i) : [rng.normal(), rng.normal(), rng.normal()];
-    if (gravity && Math.hypot(x, y, z) < 1e-6) [x, y, z] = [0, 0, 1]; // free fall: any axis
-    const norm = Math.hypot(x, y, z) || 1;
-    [x, y, z] = [x / norm, y / norm, z / norm];
+    const g = gravity || maxTilt > 0 ? unit(windowMean(batch!, n, i)) : null;
+    const axis = gravity ? g! : unit([rng.normal(), rng.normal(), rng.normal()]);
     const a = (2 * rng.uniform() - 1) * maxRad;
     const s = 1 + (2 * rng.uniform() - 1) * scale;
-    const c = Math.cos(a), si = Math.sin(a), C = 1 - c;
-    // Rodrigues' rotation formula.
-    const r = [
-      c + x * x * C,
-      x * y * C - z * si,
-      x * z * C + y * si,
-      y * x * C + z * si,
-      c + y * y * C,
-      y * z * C - x * si,
-      z * x * C - y * si,
-      z * y * C + x * si,
-      c + z * z * C,
-    ];
-    if (options.permuteAxes) {
+    let r = rotation(axis, a);
+    if (maxTilt > 0) {
+      // A horizontal axis: a random direction less its component along gravity.
+      let h = [0, 0, 0];
+      for (let k = 0; k < 10 && Math.hypot(...h) < 1e-3; k++) {
+        const v = [rng.normal(), rng.normal(), rng.normal()];
+        const d = v[0] * g![0] + v[1] * g![1] + v[2] * g![2];
+        h = v.map((vj, j) => vj - d * g![j]);
+      }
+      r = matMul3(rotation(unit(h as Vec3), (2 * rng.uniform() - 1) * maxTilt), r);
+    }
+    if (options.permuteAxes && (pPermute >= 1 || rng.uniform() < pPermute)) {
       const p = PERMUTATIONS[Math.min(5, Math.floor(rng.uniform() * 6))];
       for (let row = 0; row < 3; row++) {
         const sign = rng.uniform() < 0.5 ? -1 : 1;
@@ -164,8 +193,43 @@ export function augmentMatrices(
   return out;
 }
 
+type Vec3 = [number, number, number];
+
+/** `v / |v|`; a vector near 0 (free fall) gives the z axis. */
+function unit(v: Vec3): Vec3 {
+  const norm = Math.hypot(v[0], v[1], v[2]);
+  return norm < 1e-6 ? [0, 0, 1] : [v[0] / norm, v[1] / norm, v[2] / norm];
+}
+
+/** Row-major rotation by angle `a` about unit axis `[x, y, z]` (Rodrigues' formula). */
+function rotation([x, y, z]: Vec3, a: number): number[] {
+  const c = Math.cos(a), si = Math.sin(a), C = 1 - c;
+  return [
+    c + x * x * C,
+    x * y * C - z * si,
+    x * z * C + y * si,
+    y * x * C + z * si,
+    c + y * y * C,
+    y * z * C - x * si,
+    z * x * C - y * si,
+    z * y * C + x * si,
+    c + z * z * C,
+  ];
+}
+
+/** Row-major product `a b` of 3x3 matrices. */
+function matMul3(a: number[], b: number[]): number[] {
+  const out = new Array(9).fill(0);
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      for (let k = 0; k < 3; k++) out[3 * i + j] += a[3 * i + k] * b[3 * k + j];
+    }
+  }
+  return out;
+}
+
 /** Mean acceleration vector of window `i` of `n` in a `[n, length, 3]` batch. */
-function windowMean(batch: Float32Array, n: number, i: number): [number, number, number] {
+function windowMean(batch: Float32Array, n: number, i: number): Vec3 {
   const len = batch.length / (3 * n);
   const m = [0, 0, 0];
   for (let t = 0, o = i * len * 3; t < len; t++, o += 3) {

@@ -159,3 +159,134 @@ export function weightedBatchIndices(
   }
   return out;
 }
+
+/** How `train` balances its batches: not at all, or equal shares per data set, per placement, or
+ * per data set and placement pair. */
+export type BalanceMode = "none" | "dataset" | "placement" | "dataset+placement";
+
+/** Every {@link BalanceMode}, in the order the CLI lists them. */
+export const BALANCE_MODES: readonly BalanceMode[] = Object.freeze<BalanceMode[]>([
+  "none",
+  "dataset",
+  "placement",
+  "dataset+placement",
+]);
+
+/**
+ * The group of each window for a {@link BalanceMode}: its data set, its placement (an unknown
+ * placement, -1, is a group of its own), or the pair; all 0 for `"none"`.
+ *
+ * @param meta Data set and placement index of each window (`loadDatasets` gives them).
+ * @param mode How to group.
+ * @returns Group index of each window, 0-based and dense (groups numbered by first appearance).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { balanceGroups } from "./batches.ts";
+ * const meta = { datasetIndex: Int32Array.of(0, 0, 1, 1), placementIndex: Int32Array.of(2, -1, 2, 2) };
+ * assert.deepEqual([...balanceGroups(meta, "dataset")], [0, 0, 1, 1]);
+ * assert.deepEqual([...balanceGroups(meta, "placement")], [0, 1, 0, 0]);
+ * assert.deepEqual([...balanceGroups(meta, "dataset+placement")], [0, 1, 2, 2]);
+ * ```
+ */
+export function balanceGroups(
+  meta: { datasetIndex: ArrayLike<number>; placementIndex: ArrayLike<number> },
+  mode: BalanceMode,
+): Int32Array {
+  const n = meta.datasetIndex.length, out = new Int32Array(n);
+  if (mode === "none") return out;
+  const ids = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const key = mode === "dataset"
+      ? `${meta.datasetIndex[i]}`
+      : mode === "placement"
+      ? `${meta.placementIndex[i]}`
+      : `${meta.datasetIndex[i]}/${meta.placementIndex[i]}`;
+    let g = ids.get(key);
+    if (g === undefined) ids.set(key, g = ids.size);
+    out[i] = g;
+  }
+  return out;
+}
+
+/**
+ * The windows of each group, for {@link balancedBatchIndices}.
+ *
+ * @param groups Group index (>= 0) of each window.
+ * @returns One list of window indices per group `0..max(groups)`, in window order.
+ * @throws {RangeError} On a negative or non-integer group, or a group without windows.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { groupMembers } from "./batches.ts";
+ * assert.deepEqual(groupMembers(Int32Array.of(1, 0, 1)).map((g) => [...g]), [[1], [0, 2]]);
+ * ```
+ */
+export function groupMembers(groups: ArrayLike<number>): Int32Array[] {
+  let k = 0;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i];
+    if (!(Number.isInteger(g) && g >= 0)) {
+      throw new RangeError(`groupMembers: window ${i} has group ${g}, expected an integer >= 0`);
+    }
+    k = Math.max(k, g + 1);
+  }
+  const counts = new Int32Array(k);
+  for (let i = 0; i < groups.length; i++) counts[groups[i]]++;
+  const empty = counts.findIndex((c) => c === 0);
+  if (empty >= 0) throw new RangeError(`groupMembers: group ${empty} has no windows`);
+  const out = Array.from(counts, (c) => new Int32Array(c)), at = new Int32Array(k);
+  for (let i = 0; i < groups.length; i++) out[groups[i]][at[groups[i]]++] = i;
+  return out;
+}
+
+/**
+ * The windows of step `step` when groups (data sets, placements) are balanced: each of the
+ * `batch` draws picks a group with probability `rates[g]` (equal rates by default), then a
+ * window of that group uniformly, with replacement. A function of `(step, seed)` only, so a
+ * resumed run draws the same batches.
+ *
+ * @param step 0-based step.
+ * @param members Window indices of each group ({@link groupMembers}).
+ * @param batch Windows per step.
+ * @param seed The run's seed.
+ * @param rates Share of draws per group (normalised; equal when omitted).
+ * @returns `batch` window indices.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { balancedBatchIndices } from "./batches.ts";
+ * const members = [Int32Array.of(0, 1, 2, 3, 4, 5, 6, 7, 8), Int32Array.of(9)];
+ * const idx = balancedBatchIndices(0, members, 1000, 0);
+ * const rare = idx.filter((i) => i === 9).length;
+ * assert.ok(rare > 400 && rare < 600); // one window in ten, drawn half the time
+ * ```
+ */
+export function balancedBatchIndices(
+  step: number,
+  members: readonly Int32Array[],
+  batch: number,
+  seed: number,
+  rates?: ArrayLike<number>,
+): Int32Array {
+  const k = members.length;
+  if (!(batch >= 1) || k < 1 || members.some((m) => m.length === 0)) {
+    throw new RangeError(`balancedBatchIndices: batch ${batch} from ${k} groups, each non-empty`);
+  }
+  if (rates && (rates.length !== k || !Array.from(rates).every((r) => r >= 0))) {
+    throw new RangeError(`balancedBatchIndices: need ${k} rates >= 0, got ${Array.from(rates)}`);
+  }
+  const cum = new Float64Array(k);
+  for (let g = 0, t = 0; g < k; g++) cum[g] = t += rates ? rates[g] : 1;
+  if (!(cum[k - 1] > 0)) throw new RangeError("balancedBatchIndices: the rates sum to 0");
+  const rng = new Rng(seed * 4099 + step * 2 + 1);
+  const out = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    const u = rng.uniform() * cum[k - 1];
+    let g = 0;
+    while (g < k - 1 && cum[g] <= u) g++;
+    const m = members[g];
+    out[b] = m[Math.min(m.length - 1, Math.floor(rng.uniform() * m.length))];
+  }
+  return out;
+}

@@ -12,7 +12,7 @@ import { type AugmentOptions, isAugmentOptions } from "./augment.ts";
 import { TIME_SAMPLINGS, type TimeSampling } from "../flow/path.ts";
 import { deserializeModel, serializeModel, WeightsError } from "../weights/model_file.ts";
 import type { SafetensorsTensor } from "../weights/safetensors.ts";
-import type { BatchSchedule } from "./batches.ts";
+import { BALANCE_MODES, type BalanceMode, type BatchSchedule } from "./batches.ts";
 
 /** A run's own settings, kept in its checkpoints. */
 export interface RunConfig {
@@ -32,6 +32,8 @@ export interface RunConfig {
   shiftedView?: boolean;
   /** Whether windows are drawn in proportion to their motion (absent in older checkpoints). */
   motionWeighted?: boolean;
+  /** Balanced sampling across groups ("none", absent in older checkpoints, when off). */
+  balance?: BalanceMode;
   /** Decay of the encoder's weight average, 0 (absent in older checkpoints) when none is kept. */
   emaDecay?: number;
   /** Training objective (the model's). */
@@ -123,6 +125,7 @@ export async function encodeCheckpoint(model: FlowFM, state: RunState): Promise<
     ...(c.randomCrops ? { randomCrops: true } : {}),
     ...(c.shiftedView ? { shiftedView: true } : {}),
     ...(c.motionWeighted ? { motionWeighted: true } : {}),
+    ...(c.balance && c.balance !== "none" ? { balance: c.balance } : {}),
     ...(c.emaDecay ? { emaDecay: c.emaDecay } : {}),
     ...(c.timeSampling && c.timeSampling !== "uniform" ? { timeSampling: c.timeSampling } : {}),
     seed: s.seed,
@@ -222,6 +225,15 @@ export function loadCheckpoint(
         }`,
       );
     }
+    const balance = (t.balance ?? "none") as BalanceMode;
+    if (!BALANCE_MODES.includes(balance)) {
+      throw new WeightsError(
+        source,
+        `__metadata__.trainer.balance is ${JSON.stringify(balance)}, expected one of ${
+          BALANCE_MODES.join(", ")
+        }`,
+      );
+    }
     const emaDecay = t.emaDecay === undefined
       ? 0
       : num("emaDecay", (v) => v >= 0 && v < 1, "a number in [0, 1)");
@@ -278,6 +290,7 @@ export function loadCheckpoint(
         randomCrops: t.randomCrops === true,
         shiftedView: t.shiftedView === true,
         motionWeighted: t.motionWeighted === true,
+        balance,
         emaDecay,
         timeSampling,
         ...(Array.isArray(t.dataArgs) && t.dataArgs.every((a: unknown) => typeof a === "string")

@@ -7,6 +7,7 @@
 import type { Objective, PresetName } from "../model/config.ts";
 import type { TimeSampling } from "../flow/path.ts";
 import type { AugmentOptions } from "./augment.ts";
+import type { BalanceMode } from "./batches.ts";
 import RAW from "./defaults.json" with { type: "json" };
 
 /**
@@ -26,6 +27,7 @@ import RAW from "./defaults.json" with { type: "json" };
  * - `emaDecay`: EMA of the encoder weights stored in the model file, 0 = off;
  * - `randomCrops`: windows shifted by a random offset into their recording each epoch;
  * - `motionWeighted`: windows drawn in proportion to their motion (SD of |a|), as SSL-Wearables;
+ * - `balance`: equal shares per group, none | dataset | placement | dataset+placement;
  * - `shiftedView`: the encoder sees a crop shifted by up to the window hop (cross-view in time);
  * - `seed`: seed of weights, noise, times, augmentations and batch order;
  * - `preset`: model size of a new run, base | small | compact | tiny;
@@ -45,6 +47,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainDefaults> = Object.freeze({
   timeSampling: RAW.timeSampling as TimeSampling,
   preset: RAW.preset as PresetName,
   objective: RAW.objective as Objective,
+  balance: RAW.balance as BalanceMode,
 });
 
 /** The type of {@link TRAIN_DEFAULTS}. */
@@ -71,6 +74,8 @@ export interface TrainDefaults {
   randomCrops: boolean;
   /** Motion-weighted sampling. */
   motionWeighted: boolean;
+  /** Equal shares per group of windows. */
+  balance: BalanceMode;
   /** Time-shifted encoder view. */
   shiftedView: boolean;
   /** Seed of the run. */

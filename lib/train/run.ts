@@ -11,8 +11,11 @@ import { WINDOW_VALUES } from "../data/types.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import { Rng } from "../random.ts";
 import {
+  BALANCE_MODES,
+  balancedBatchIndices,
   batchIndices,
   type BatchSchedule,
+  groupMembers,
   motionCumulative,
   stepsForEpochs,
   weightedBatchIndices,
@@ -66,6 +69,9 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
   if (o.emaDecay !== undefined && !(o.emaDecay >= 0 && o.emaDecay < 1)) {
     throw new RangeError(`train: options.emaDecay must be in [0, 1), got ${o.emaDecay}`);
   }
+  if (o.balance !== undefined && !BALANCE_MODES.includes(o.balance)) {
+    throw new RangeError(`train: options.balance must be one of ${BALANCE_MODES.join(", ")}`);
+  }
   if (typeof o.augment === "object" && o.augment !== null && !isAugmentOptions(o.augment)) {
     throw new RangeError(
       `train: options.augment must hold ${AUGMENT_RANGES}, got ${JSON.stringify(o.augment)}`,
@@ -102,6 +108,7 @@ function resolve(model: FlowFM, w: TrainWindows, o: TrainOptions) {
     randomCrops: o.randomCrops ?? r?.config.randomCrops ?? D.randomCrops,
     shiftedView: o.shiftedView ?? r?.config.shiftedView ?? D.shiftedView,
     motionWeighted: o.motionWeighted ?? r?.config.motionWeighted ?? D.motionWeighted,
+    balance: o.balance ?? r?.config.balance ?? D.balance,
     emaDecay: o.emaDecay ?? r?.config.emaDecay ?? D.emaDecay,
     objective: model.config.objective,
   };
@@ -171,6 +178,17 @@ export async function train(
       throw new Error(`train: ${f} needs the windows' starts and sources (a WindowSet)`);
     }
   }
+  const balanced = config.balance && config.balance !== "none";
+  if (balanced && config.motionWeighted) {
+    throw new Error("train: balance and motionWeighted are two samplers; choose one");
+  }
+  if (balanced && windows.groups?.length !== windows.count) {
+    throw new Error(
+      `train: balance "${config.balance}" needs a group per window (windows.groups; ` +
+        `balanceGroups of lib/train/batches.ts), got ${windows.groups?.length ?? "none"}`,
+    );
+  }
+  const members = balanced ? groupMembers(windows.groups!) : null;
   const every = options.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery;
   const settings = {
     lr: config.lr,
@@ -221,7 +239,9 @@ export async function train(
         stopped = true;
         break;
       }
-      const indices = motion
+      const indices = members
+        ? balancedBatchIndices(trainer.steps, members, batch, schedule.seed)
+        : motion
         ? weightedBatchIndices(trainer.steps, motion, batch, schedule.seed)
         : batchIndices(trainer.steps, windows.count, batch, schedule.seed);
       const crop = (seed: number, out: Float32Array) =>

@@ -6,6 +6,7 @@
 import type { EarlierData, RunConfig, RunState } from "./checkpoint.ts";
 import type { AugmentOptions } from "./augment.ts";
 import type { TimeSampling } from "../flow/path.ts";
+import type { BalanceMode } from "./batches.ts";
 
 /** Windows to train on: `count` windows `[count, 300, 3]`, row-major, in g (a `WindowSet` fits). */
 export interface TrainWindows {
@@ -17,6 +18,11 @@ export interface TrainWindows {
   starts?: ArrayLike<number>;
   /** Recording of each window (for `randomCrops`). */
   sources?: readonly (string | null)[];
+  /**
+   * Group (>= 0) of each window for `balance`: `balanceGroups` of lib/train/batches.ts makes them
+   * from each window's data set and placement.
+   */
+  groups?: ArrayLike<number>;
 }
 
 /** Settings of `train`. With `resume`, a setting left out keeps the checkpoint's value. */
@@ -82,6 +88,14 @@ export interface TrainOptions {
    * @default {false}
    */
   motionWeighted?: boolean;
+  /**
+   * Balanced sampling: with a mode other than `"none"`, each step draws its windows with
+   * replacement, every group (the windows' `groups`: data sets, placements or both) at the same
+   * rate, and windows uniformly within a group; seeded by the run's seed and the step. Needs
+   * `groups`; not with `motionWeighted`.
+   * @default {"none"}
+   */
+  balance?: BalanceMode;
   /**
    * Decay of an exponential moving average of the encoder weights (`lib/train/ema.ts`), in
    * [0, 1); `0` keeps none. With an average, the final checkpoint holds it (as
