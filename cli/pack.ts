@@ -1,10 +1,9 @@
 // deno run --allow-read --allow-write cli/pack.ts --out FILE [--dense] [data flags | FILE.csv ...]
 // Packs windows into one safetensors file for the PyTorch twin (python/flowfm_torch).
-import { atomicWrite, exists, parseDatasetList } from "../lib/io/mod.ts";
-import { encodePack, type PackGroup, packWindows } from "../lib/data/window_pack.ts";
-import { SAMPLE_RATE_HZ, WINDOW_SAMPLES } from "../lib/data/types.ts";
-import { parseFlags, runMain, UsageError } from "./_common.ts";
-import { DATA_HELP, DATA_OPTIONS, loadWindows } from "./_data.ts";
+import { atomicWrite, exists } from "../lib/io/mod.ts";
+import { encodePack, packWindows } from "../lib/data/window_pack.ts";
+import { checkOutput, parseFlags, runMain, UsageError } from "./_common.ts";
+import { DATA_HELP, DATA_OPTIONS, hoursSummary, loadWindows } from "./_data.ts";
 
 const HELP = `Usage: deno run -A cli/pack.ts --out FILE [--dense] [options] [FILE.csv ...]
 
@@ -17,7 +16,7 @@ subject as integers (names in the file's metadata). Labels are not stored.
   --dense                   non-overlapping windows (--overlap 0 unless given) as milli-g
                             deltas in zigzag byte planes, with contiguity flags so that the twin
                             cuts windows at any offset; with .gz, 61 h of data take 18.6 MiB
-  --placement NAME          placement of CSV files (default unspecified)
+  --placement NAME          placement of CSV files (default unknown)
   --overwrite               replace FILE if it exists (otherwise an existing FILE is an error)
 
 ${DATA_HELP}
@@ -33,40 +32,6 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** FallAllD's loggers: packed one placement at a time, so every window names its placement. */
-const FALLALLD_PLACES = ["neck", "wrist", "waist"];
-/** Where the single-placement sets were worn. */
-const PLACEMENT_OF: Record<string, string> = { "uci-hapt": "waist", sisfall: "waist" };
-
-async function groupsOf(values: Record<string, unknown>, files: string[]): Promise<PackGroup[]> {
-  const extra = { labelPolicy: "ignore" as const };
-  if (files.length > 0 || !values.dataset) {
-    const { set, description } = await loadWindows(values, files, extra);
-    const dataset = files.length > 0 ? "csv" : "sp-sw-har-excerpt";
-    const placement = (values.placement as string | undefined) ?? "unspecified";
-    return [{ dataset, placement, description, set }];
-  }
-  if (values.placement) throw new UsageError("--placement applies to CSV files");
-  let specs;
-  try {
-    specs = parseDatasetList(String(values.dataset));
-  } catch (e) {
-    throw new UsageError(`--dataset: ${(e as Error).message}`);
-  }
-  const out: PackGroup[] = [];
-  for (const { name, placements } of specs) {
-    const places: (string | undefined)[] = placements ??
-      (name === "fallalld" ? FALLALLD_PLACES : [undefined]);
-    for (const p of places) {
-      const dataset = p ? `${name}:${p}` : name;
-      const { set, description } = await loadWindows({ ...values, dataset }, [], extra);
-      out.push({ dataset: name, placement: p ?? PLACEMENT_OF[name] ?? "mixed", description, set });
-      console.error(`${dataset}: ${set.count} windows`);
-    }
-  }
-  return out;
-}
-
 async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
@@ -75,7 +40,7 @@ async function main(): Promise<void> {
   if (!/\.safetensors(\.gz)?$/.test(out)) {
     throw new UsageError(`--out ${out}: the pack is a .safetensors or .safetensors.gz file`);
   }
-  if (positionals.some((f) => f === out)) throw new UsageError(`--out ${out} is also an input`);
+  await checkOutput(out, positionals); // not an input, and writable, before any work
   if (!values.overwrite && (await exists(out))) {
     throw new UsageError(`--out ${out} exists; pass --overwrite to replace it`);
   }
@@ -83,8 +48,17 @@ async function main(): Promise<void> {
   const flags: Record<string, unknown> = dense && values.overlap === undefined
     ? { ...values, overlap: "0" }
     : values;
-  const groups = await groupsOf(flags, positionals);
-  const pack = packWindows(groups, { dense });
+  if (values.placement && positionals.length === 0) {
+    throw new UsageError("--placement applies to CSV files (data sets know their placements)");
+  }
+  const { set, description, meta } = await loadWindows(flags, positionals, {
+    labelPolicy: "ignore",
+  });
+  if (values.placement) {
+    meta.placementNames = [String(values.placement)];
+    meta.placementIndex.fill(0);
+  }
+  const pack = packWindows(set, meta, description, { dense });
   let bytes = encodePack(pack);
   if (out.endsWith(".gz")) {
     const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
@@ -93,12 +67,7 @@ async function main(): Promise<void> {
     bytes = new Uint8Array(await new Response(stream).arrayBuffer());
   }
   await atomicWrite(out, bytes);
-  const hours = (n: number) => ((n * WINDOW_SAMPLES) / SAMPLE_RATE_HZ / 3600).toFixed(2);
-  for (const g of groups) {
-    console.error(
-      `  ${g.dataset} (${g.placement}): ${g.set.count} windows, ${hours(g.set.count)} h`,
-    );
-  }
+  console.error(hoursSummary(set, meta));
   console.error(
     `packed ${pack.count} windows (${pack.metadata.encoding}) into ${out}: ${
       (bytes.length / 2 ** 20).toFixed(1)

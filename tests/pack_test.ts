@@ -26,22 +26,35 @@ function header(bytes: Uint8Array): Record<string, { dtype: string; shape: numbe
   return JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
 }
 
-Deno.test("pack: groups, subjects and contiguity become integer tensors", () => {
-  const a = batchOf([
+const metaOf = (
+  set: { count: number; subjects: (string | null)[] },
+  datasets: number[],
+  places: number[],
+) => {
+  const subjectNames = [...new Set(set.subjects.filter((s): s is string => s !== null))].sort();
+  return {
+    datasetIndex: Int32Array.from(datasets),
+    subjectIndex: Int32Array.from(set.subjects, (s) => (s === null ? -1 : subjectNames.indexOf(s))),
+    placementIndex: Int32Array.from(places),
+    datasetNames: ["x", "y"],
+    subjectNames,
+    placementNames: ["wrist", "waist"],
+  };
+};
+
+Deno.test("pack: data sets, subjects, placements and contiguity become integer tensors", () => {
+  const set = batchOf([
     win(0, "a", "s1", () => 1),
     win(10, "a", "s1", () => 1),
     win(25, "a", "s2", () => 1),
+    win(0, "b", null, () => 5),
   ]);
-  const b = batchOf([win(0, "b", null, () => 5)]);
-  const pack = packWindows([
-    { dataset: "x", placement: "wrist", description: "a", set: a },
-    { dataset: "y", placement: "waist", description: "b", set: b },
-  ], { dense: true });
+  const pack = packWindows(set, metaOf(set, [0, 0, 0, 1], [0, 0, 0, -1]), "test", { dense: true });
   const t = Object.fromEntries(pack.tensors.map((x) => [x.name, x]));
   assert.deepEqual([...t.dataset.data], [0, 0, 0, 1]);
-  assert.deepEqual([...t.placement.data], [0, 0, 0, 1]);
+  assert.deepEqual([...t.placement.data], [0, 0, 0, -1]);
   assert.deepEqual([...t.subject.data], [0, 0, 1, -1]);
-  assert.deepEqual(JSON.parse(pack.metadata.subjects), ["x/s1", "x/s2"]);
+  assert.deepEqual(JSON.parse(pack.metadata.subjects), ["s1", "s2"]);
   // 0 -> 10 s follows without a gap; 10 -> 25 s does not; the last window of a source never does
   assert.deepEqual([...t.continues.data], [1, 0, 0, 0]);
   // dense: milli-g deltas, zigzag-mapped, as low and high byte planes; clipped at 3 g (the 5 g window)
@@ -54,11 +67,15 @@ Deno.test("pack: groups, subjects and contiguity become integer tensors", () => 
   assert.equal(value(0), 1000);
   assert.equal(value(3), 0);
   assert.equal(value(3 * 900), 3000);
+  assert.throws(
+    () => packWindows(set, metaOf(set, [0], [0]), "test"),
+    /datasetIndex has 1 entries for 4 windows/,
+  );
 });
 
 Deno.test("pack: F16 windows decode to the input within half precision", () => {
   const set = batchOf([win(0, "a", "s", (t) => Math.sin(t / 7))]);
-  const bytes = encodePack(packWindows([{ dataset: "x", placement: "p", description: "", set }]));
+  const bytes = encodePack(packWindows(set, metaOf(set, [0], [0]), ""));
   const h = header(bytes);
   assert.equal(h.__metadata__.format, "flowfm-windows");
   assert.equal(h.__metadata__.encoding, "f16-g");
@@ -72,7 +89,8 @@ Deno.test("pack: F16 windows decode to the input within half precision", () => {
 });
 
 Deno.test("pack: no windows is an error", () => {
-  assert.throws(() => packWindows([]), /no windows/);
+  const empty = batchOf([]);
+  assert.throws(() => packWindows(empty, metaOf(empty, [], []), ""), /no windows/);
 });
 
 Deno.test("cli/pack.ts: writes a pack, refuses to replace it or an input without --overwrite", async () => {
@@ -89,6 +107,7 @@ Deno.test("cli/pack.ts: writes a pack, refuses to replace it or an input without
         .arrayBuffer(),
     );
     assert.equal(header(raw).__metadata__.datasets, '["sp-sw-har-excerpt"]');
+    assert.equal(header(raw).__metadata__.placements, '["wrist"]');
     const again = await runCli("cli/pack.ts", ["--out", out]);
     assert.equal(again.code, 2);
     assert.match(again.err, /exists; pass --overwrite/);

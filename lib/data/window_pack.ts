@@ -10,12 +10,13 @@
  *   (sample 0 as is, then differences), zigzag-mapped to unsigned (`d >= 0 ? 2d : -2d - 1`), low
  *   bytes in plane 0 and high bytes in plane 1, which gzip compresses about a fifth better than
  *   plain 16-bit deltas;
- * - `dataset`, `placement`, `subject`: `I32` `[n]`, indices into the JSON lists of the same names
- *   in `__metadata__` (`subject` -1 when unknown; subjects are named `dataset/subject`);
+ * - `dataset`, `placement`, `subject`: `I32` `[n]`, indices into the JSON lists `datasets`,
+ *   `placements` and `subjects` in `__metadata__` (-1: unknown; subjects are named
+ *   `dataset/subject`);
  * - `continues` (dense packs only): `U8` `[n]`, 1 where window `i + 1` follows window `i` without
  *   a gap in the same recording, so windows can be cut at any offset across the two;
  * - `__metadata__`: `format: "flowfm-windows"`, `encoding`, `sampleRate`, `windowLength`,
- *   `channels`, the three lists and `sources` (what was read, one line per group).
+ *   `channels`, the three lists and `sources` (what was read).
  *
  * @module
  */
@@ -30,16 +31,23 @@ const CLIP_G = 3;
 /** The `format` of a window pack's `__metadata__`. */
 export const PACK_FORMAT = "flowfm-windows";
 
-/** One group of windows: all from one data set and placement. */
-export interface PackGroup {
-  /** Data set name, e.g. `dsads` or `csv`. */
-  dataset: string;
-  /** Placement on the body, e.g. `wrist`, or `unspecified`. */
-  placement: string;
-  /** One line saying what was read. */
-  description: string;
-  /** The windows (labels are not stored). */
-  set: WindowBatch;
+/**
+ * Each window's data set, subject and placement as indices into name tables (the shape of
+ * `WindowMeta` in `lib/io`, which `loadDatasets` returns).
+ */
+export interface PackMeta {
+  /** Data set of each window: an index into `datasetNames`. */
+  datasetIndex: Int32Array;
+  /** Subject of each window: an index into `subjectNames` (-1: none). */
+  subjectIndex: Int32Array;
+  /** Placement of each window: an index into `placementNames` (-1: unknown). */
+  placementIndex: Int32Array;
+  /** Data set names. */
+  datasetNames: string[];
+  /** Subject names (`dataset/subject`). */
+  subjectNames: string[];
+  /** Placement names. */
+  placementNames: string[];
 }
 
 /** What {@link packWindows} returns. */
@@ -53,75 +61,69 @@ export interface WindowPack {
 }
 
 /**
- * Packs groups of windows (see the module doc for the layout).
+ * Packs windows with their data set, subject and placement (see the module doc for the layout).
  *
- * @param groups The windows, a group per data set and placement; at least one window in all.
- * @param options `dense`: milli-g deltas as zigzag byte planes with `continues` flags (for non-overlapping
- *   windows, which the twin cuts at any offset), instead of `F16` windows.
+ * @param set The windows, `[count, 300, 3]` in g (labels are not stored).
+ * @param meta Each window's data set, subject and placement indices and the name tables.
+ * @param sources What was read, for the metadata.
+ * @param options `dense`: milli-g deltas as zigzag byte planes with `continues` flags (for
+ *   non-overlapping windows, which the twin cuts at any offset), instead of `F16` windows.
  * @returns The pack's tensors and metadata.
- * @throws Error when there are no windows.
+ * @throws Error when there are no windows, or `meta` does not fit them.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { packWindows } from "./window_pack.ts";
  * import { packWindows as batchOf } from "./window_set.ts";
  * const w = (start: number) => ({ data: new Float32Array(900).fill(1), start, label: null, subject: "s1", source: "a.csv" });
- * const pack = packWindows([{ dataset: "csv", placement: "wrist", description: "a.csv", set: batchOf([w(0), w(10)]) }], { dense: true });
+ * const meta = {
+ *   datasetIndex: new Int32Array(2), subjectIndex: new Int32Array(2), placementIndex: new Int32Array(2),
+ *   datasetNames: ["csv"], subjectNames: ["csv/s1"], placementNames: ["wrist"],
+ * };
+ * const pack = packWindows(batchOf([w(0), w(10)]), meta, "a.csv", { dense: true });
  * assert.equal(pack.count, 2);
  * const cont = pack.tensors.find((t) => t.name === "continues")!;
  * assert.deepEqual([...cont.data], [1, 0]);
  * ```
  */
 export function packWindows(
-  groups: readonly PackGroup[],
+  set: WindowBatch,
+  meta: PackMeta,
+  sources: string,
   options: { dense?: boolean } = {},
 ): WindowPack {
-  const count = groups.reduce((n, g) => n + g.set.count, 0);
+  const count = set.count;
   if (count === 0) throw new Error("pack: no windows to pack");
-  const datasets: string[] = [], placements: string[] = [], subjects: string[] = [];
-  const index = (list: string[], v: string) => {
-    const i = list.indexOf(v);
-    return i >= 0 ? i : list.push(v) - 1;
-  };
-  const subjectIndex = new Map<string, number>();
-  const ds = new Int32Array(count), pl = new Int32Array(count), sj = new Int32Array(count);
+  for (const k of ["datasetIndex", "subjectIndex", "placementIndex"] as const) {
+    if (meta[k].length !== count) {
+      throw new Error(`pack: ${k} has ${meta[k].length} entries for ${count} windows`);
+    }
+  }
   const continues = new Uint8Array(count);
   const f32 = options.dense ? null : new Float32Array(count * WINDOW_VALUES);
   const planes = options.dense ? new Uint8Array(2 * count * WINDOW_VALUES) : null;
   const hop = WINDOW_SAMPLES / SAMPLE_RATE_HZ; // seconds: windows that far apart are contiguous
-  let k = 0;
-  for (const g of groups) {
-    const d = index(datasets, g.dataset), p = index(placements, g.placement);
-    const { set } = g;
-    for (let i = 0; i < set.count; i++, k++) {
-      ds[k] = d, pl[k] = p;
-      const s = set.subjects[i];
-      if (s === null) sj[k] = -1;
-      else {
-        const key = `${g.dataset}/${s}`;
-        if (!subjectIndex.has(key)) subjectIndex.set(key, subjects.push(key) - 1);
-        sj[k] = subjectIndex.get(key)!;
+  for (let k = 0; k < count; k++) {
+    const values = set.data.subarray(k * WINDOW_VALUES, (k + 1) * WINDOW_VALUES);
+    if (f32) {
+      for (let j = 0; j < WINDOW_VALUES; j++) {
+        f32[k * WINDOW_VALUES + j] = Math.max(-CLIP_G, Math.min(CLIP_G, values[j]));
       }
-      const values = set.data.subarray(i * WINDOW_VALUES, (i + 1) * WINDOW_VALUES);
-      if (f32) {
-        for (let j = 0; j < WINDOW_VALUES; j++) {
-          f32[k * WINDOW_VALUES + j] = Math.max(-CLIP_G, Math.min(CLIP_G, values[j]));
-        }
-      } else deltaBytes(values, planes!, k * WINDOW_VALUES, count * WINDOW_VALUES);
-      continues[k] = i + 1 < set.count && set.sources[i + 1] === set.sources[i] &&
-          Math.abs(set.starts[i + 1] - set.starts[i] - hop) < 1e-6
-        ? 1
-        : 0;
-    }
+    } else deltaBytes(values, planes!, k * WINDOW_VALUES, count * WINDOW_VALUES);
+    continues[k] = k + 1 < count && set.sources[k + 1] === set.sources[k] &&
+        meta.datasetIndex[k + 1] === meta.datasetIndex[k] &&
+        Math.abs(set.starts[k + 1] - set.starts[k] - hop) < 1e-6
+      ? 1
+      : 0;
   }
   const shape = [count, WINDOW_SAMPLES, CHANNELS];
   const tensors: RawTensor[] = [
     f32
       ? { name: "windows", dtype: "F16", shape, data: f32ToF16Bits(f32) }
       : { name: "windows", dtype: "U8", shape: [2, ...shape], data: planes! },
-    { name: "dataset", dtype: "I32", shape: [count], data: ds },
-    { name: "placement", dtype: "I32", shape: [count], data: pl },
-    { name: "subject", dtype: "I32", shape: [count], data: sj },
+    { name: "dataset", dtype: "I32", shape: [count], data: meta.datasetIndex },
+    { name: "placement", dtype: "I32", shape: [count], data: meta.placementIndex },
+    { name: "subject", dtype: "I32", shape: [count], data: meta.subjectIndex },
   ];
   if (options.dense) {
     tensors.push({ name: "continues", dtype: "U8", shape: [count], data: continues });
@@ -132,10 +134,10 @@ export function packWindows(
     sampleRate: String(SAMPLE_RATE_HZ),
     windowLength: String(WINDOW_SAMPLES),
     channels: String(CHANNELS),
-    datasets: JSON.stringify(datasets),
-    placements: JSON.stringify(placements),
-    subjects: JSON.stringify(subjects),
-    sources: groups.map((g) => `${g.dataset}:${g.placement}: ${g.description}`).join("\n"),
+    datasets: JSON.stringify(meta.datasetNames),
+    placements: JSON.stringify(meta.placementNames),
+    subjects: JSON.stringify(meta.subjectNames),
+    sources,
   };
   return { tensors, metadata, count };
 }

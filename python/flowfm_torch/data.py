@@ -58,7 +58,7 @@ class Windows:
     def summary(self) -> str:
         parts = []
         for d, name in enumerate(self.datasets):
-            for p, place in enumerate(self.placements):
+            for p, place in list(enumerate(self.placements)) + [(-1, "placement unknown")]:
                 n = int(((self.dataset == d) & (self.placement == p)).sum())
                 if n:
                     parts.append(f"{name} ({place}) {n}")
