@@ -20,6 +20,7 @@ import torch
 from . import safetensors_io as st
 
 PACK_FORMAT = "flowfm-windows"
+BALANCE_MODES = ("none", "dataset", "placement", "dataset+placement")
 WINDOW = 300
 CLIP_G = 3.0
 
@@ -156,14 +157,15 @@ class BatchSampler:
     """The global batch of each step, the same on every process (one seeded generator), so rank ``r``
     of ``k`` takes rows ``r::k`` of it and the processes together train on the whole batch.
 
-    ``balance``: ``none`` (every window once per epoch, shuffled), ``dataset`` or ``placement``
-    (each step draws its windows' groups uniformly, then a window uniformly within the group).
+    ``balance``: ``none`` (every window once per epoch, shuffled), ``dataset``, ``placement`` or
+    ``dataset+placement`` (each step draws its windows' groups uniformly, then a window uniformly
+    within the group), as the library's ``--balance``.
     ``crops``: shift each window by a random offset into the next where it continues.
     """
 
     def __init__(self, windows: Windows, batch: int, seed: int, balance: str = "none", crops: bool = True):
-        if balance not in ("none", "dataset", "placement"):
-            raise ValueError(f'balance "{balance}": expected none, dataset or placement')
+        if balance not in BALANCE_MODES:
+            raise ValueError(f'balance "{balance}": expected one of {", ".join(BALANCE_MODES)}')
         if batch < 1:
             raise ValueError(f"batch {batch} < 1")
         self.w, self.batch, self.balance, self.crops = windows, batch, balance, crops
@@ -171,7 +173,8 @@ class BatchSampler:
         self.order = torch.empty(0, dtype=torch.int64)
         self.pos = 0
         if balance != "none":
-            key = (windows.dataset if balance == "dataset" else windows.placement).cpu()
+            d, p = windows.dataset.cpu(), windows.placement.cpu()
+            key = {"dataset": d, "placement": p, "dataset+placement": d * (len(windows.placements) + 1) + p + 1}[balance]
             self.groups = [torch.nonzero(key == g).flatten() for g in torch.unique(key)]
 
     def state(self) -> Dict[str, object]:

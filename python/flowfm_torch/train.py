@@ -36,7 +36,7 @@ import torch.distributed as dist
 
 from . import js_json
 from .config import PRESET_NAMES, TRAIN_DEFAULTS, preset_config
-from .data import BatchSampler, load_windows
+from .data import BALANCE_MODES, BatchSampler, load_windows
 from .model import FlowFM
 from .model_file import read_model, write_model
 from .objective import TIME_SAMPLINGS, draw_times
@@ -63,8 +63,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--augment", default="default",
                    help='the encoder view: "default" (lib/train/defaults.json), "none", or a JSON object of AugmentOptions')
     p.add_argument("--time-sampling", choices=TIME_SAMPLINGS, default=D["timeSampling"])
-    p.add_argument("--balance", choices=["none", "dataset", "placement"], default="none",
-                   help="draw windows with every data set (or placement) equally likely")
+    p.add_argument("--balance", choices=BALANCE_MODES, default=D["balance"],
+                   help="draw every data set (placement, pair) equally often, windows uniformly within it")
     p.add_argument("--no-crops", action="store_true", help="dense packs: do not cut windows at random offsets")
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
     p.add_argument("--log-every", type=int, default=10, help="steps between log flushes (each costs a device sync)")

@@ -69,6 +69,13 @@ def test_balanced_sampling_draws_each_group_at_the_same_rate(packs):
     index, _ = s.next()
     share = (w.dataset[index] == 1).float().mean().item()
     assert abs(share - 0.5) < 0.03, share
+    # pairs: data set x placement, four groups of 10/25/.../rest windows, each a quarter of the draws
+    w.placements = ["a", "b"]
+    w.placement = torch.zeros(w.count, dtype=torch.int64)
+    w.placement[5:30] = 1
+    index, _ = BatchSampler(w, 8000, seed=4, balance="dataset+placement").next()
+    pairs = (w.dataset[index] * 2 + w.placement[index]).bincount(minlength=4).float() / 8000
+    assert (pairs - 0.25).abs().max().item() < 0.03, pairs
     plain, _ = BatchSampler(w, 4000, seed=3).next()
     assert abs((w.dataset[plain] == 1).float().mean().item() - 10 / w.count) < 0.01  # by count
 
