@@ -216,24 +216,16 @@ export function loadCheckpoint(
         }, expected true, false or view settings`,
       );
     }
-    const timeSampling = (t.timeSampling ?? "uniform") as TimeSampling;
-    if (!(TIME_SAMPLINGS as readonly string[]).includes(timeSampling)) {
+    const choice = <T extends string>(key: string, list: readonly T[], fallback: T): T => {
+      const v = (t[key] ?? fallback) as T;
+      if (list.includes(v)) return v;
       throw new WeightsError(
         source,
-        `__metadata__.trainer.timeSampling is ${JSON.stringify(timeSampling)}, expected one of ${
-          TIME_SAMPLINGS.join(", ")
-        }`,
+        `__metadata__.trainer.${key} is ${JSON.stringify(v)}, expected one of ${list.join(", ")}`,
       );
-    }
-    const balance = (t.balance ?? "none") as BalanceMode;
-    if (!BALANCE_MODES.includes(balance)) {
-      throw new WeightsError(
-        source,
-        `__metadata__.trainer.balance is ${JSON.stringify(balance)}, expected one of ${
-          BALANCE_MODES.join(", ")
-        }`,
-      );
-    }
+    };
+    const timeSampling = choice<TimeSampling>("timeSampling", TIME_SAMPLINGS, "uniform");
+    const balance = choice<BalanceMode>("balance", BALANCE_MODES, "none");
     const emaDecay = t.emaDecay === undefined
       ? 0
       : num("emaDecay", (v) => v >= 0 && v < 1, "a number in [0, 1)");
@@ -250,22 +242,15 @@ export function loadCheckpoint(
       const shape = model.params.get(name).shape;
       for (const k of keys) {
         const m = extras.tensors.get(k);
-        if (!m) {
-          throw new WeightsError(source, `missing optimizer tensor "${k}" (shape [${shape}])`);
-        }
-        if (m.shape.join() !== shape.join()) {
-          throw new WeightsError(
-            source,
-            `optimizer tensor "${k}" has shape [${m.shape}], expected [${shape}]`,
-          );
-        }
-        const bad = m.data.findIndex((x) => !Number.isFinite(x));
-        if (bad >= 0) {
-          throw new WeightsError(
-            source,
-            `optimizer tensor "${k}" holds ${m.data[bad]} at index ${bad}`,
-          );
-        }
+        const bad = m ? m.data.findIndex((x) => !Number.isFinite(x)) : -1;
+        const why = !m
+          ? `missing optimizer tensor "${k}" (shape [${shape}])`
+          : m.shape.join() !== shape.join()
+          ? `optimizer tensor "${k}" has shape [${m.shape}], expected [${shape}]`
+          : bad >= 0
+          ? `optimizer tensor "${k}" holds ${m.data[bad]} at index ${bad}`
+          : null;
+        if (why || !m) throw new WeightsError(source, why ?? k);
         moments.set(k, { shape: m.shape, data: m.data });
       }
     }
