@@ -6,7 +6,7 @@
  * @module
  */
 
-import { gunzip, nativeThenFflate } from "./gunzip.ts";
+import { concat, gunzip, nativeThenFflate } from "./gunzip.ts";
 
 /** Input accepted by the readers: a byte stream, bytes, or already decoded text. */
 export type DataInput = ReadableStream<Uint8Array> | Uint8Array | string;
@@ -111,16 +111,6 @@ async function sniff(
     },
   }, { highWaterMark: 0 });
   return { first, stream };
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /**

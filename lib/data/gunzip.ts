@@ -162,7 +162,8 @@ export function nativeThenFflate(
   }, { highWaterMark: 0 });
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
+/** The `total` bytes of `parts`, joined. */
+export function concat(parts: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let o = 0;
   for (const p of parts) {

@@ -21,7 +21,7 @@
  * @module
  */
 import { CHANNELS, SAMPLE_RATE_HZ, WINDOW_SAMPLES, WINDOW_VALUES } from "./types.ts";
-import type { WindowBatch } from "./window_set.ts";
+import type { WindowBatch, WindowMeta } from "./window_set.ts";
 import { encodeRawSafetensors, type RawTensor } from "../weights/safetensors_encode.ts";
 import { f32ToF16Bits } from "../weights/half_float.ts";
 
@@ -30,25 +30,6 @@ const CLIP_G = 3;
 
 /** The `format` of a window pack's `__metadata__`. */
 export const PACK_FORMAT = "flowfm-windows";
-
-/**
- * Each window's data set, subject and placement as indices into name tables (the shape of
- * `WindowMeta` in `lib/io`, which `loadDatasets` returns).
- */
-export interface PackMeta {
-  /** Data set of each window: an index into `datasetNames`. */
-  datasetIndex: Int32Array;
-  /** Subject of each window: an index into `subjectNames` (-1: none). */
-  subjectIndex: Int32Array;
-  /** Placement of each window: an index into `placementNames` (-1: unknown). */
-  placementIndex: Int32Array;
-  /** Data set names. */
-  datasetNames: string[];
-  /** Subject names (`dataset/subject`). */
-  subjectNames: string[];
-  /** Placement names. */
-  placementNames: string[];
-}
 
 /** What {@link packWindows} returns. */
 export interface WindowPack {
@@ -88,7 +69,7 @@ export interface WindowPack {
  */
 export function packWindows(
   set: WindowBatch,
-  meta: PackMeta,
+  meta: WindowMeta,
   sources: string,
   options: { dense?: boolean } = {},
 ): WindowPack {

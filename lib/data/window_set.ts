@@ -268,3 +268,22 @@ export function concatSets(sets: WindowSet[]): WindowSet {
   }
   return out;
 }
+
+/**
+ * Each window's data set, subject and placement as integers into name tables (`loadDatasets` in
+ * `lib/io` fills it; `cli/pack.ts` packs it).
+ */
+export interface WindowMeta {
+  /** Data set of each window: an index into `datasetNames`. */
+  datasetIndex: Int32Array;
+  /** Subject of each window: an index into `subjectNames` (-1: none). */
+  subjectIndex: Int32Array;
+  /** Placement of each window: an index into `placementNames` (-1: unknown). */
+  placementIndex: Int32Array;
+  /** Data set names, in spec order ({@linkcode datasetLabel}). */
+  datasetNames: string[];
+  /** Subjects as `<data set>/<subject>` (so that equal ids of two sets stay apart), sorted. */
+  subjectNames: string[];
+  /** Placements, sorted. */
+  placementNames: string[];
+}

@@ -6,7 +6,9 @@
  *
  * @module
  */
-import { concatSets, type WindowSet } from "../data/window_set.ts";
+import { concatSets, type WindowMeta, type WindowSet } from "../data/window_set.ts";
+
+export type { WindowMeta };
 import type { DatasetName } from "./dataset_names.ts";
 import { datasetLabel, type DatasetSpec } from "./dataset_list.ts";
 import { loadDataset, type LoadDatasetOptions, type LoadedDataset } from "./datasets.ts";
@@ -31,22 +33,6 @@ export interface LoadedPart {
   root: string;
   /** The loaded windows (the set's own copy; `MetaWindows` holds them all, concatenated). */
   set: LoadedDataset;
-}
-
-/** Each window's data set, subject and placement as integers into name tables. */
-export interface WindowMeta {
-  /** Data set of each window: an index into `datasetNames`. */
-  datasetIndex: Int32Array;
-  /** Subject of each window: an index into `subjectNames` (-1: none). */
-  subjectIndex: Int32Array;
-  /** Placement of each window: an index into `placementNames` (-1: unknown). */
-  placementIndex: Int32Array;
-  /** Data set names, in spec order ({@linkcode datasetLabel}). */
-  datasetNames: string[];
-  /** Subjects as `<data set>/<subject>` (so that equal ids of two sets stay apart), sorted. */
-  subjectNames: string[];
-  /** Placements, sorted. */
-  placementNames: string[];
 }
 
 /**
