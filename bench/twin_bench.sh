@@ -16,7 +16,7 @@ $DENO run -A cli/pack.ts --out "$tmp/pack.safetensors" >/dev/null 2>&1
 # torchrun of Debian's PyTorch 1.13 under Python 3.11 cannot parse its default --redirects 0
 extra=$($PY -c 'import torch; print("--redirects 1 --tee 1" if torch.__version__.startswith("1.") else "")')
 rate() { # windows/s from step 5 to the last step of a log.jsonl
-  $PY -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; a=r[4]; b=r[-1]; print(f"{(b["step"]-a["step"])*64/(b["elapsedSec"]-a["elapsedSec"]):.1f}")' "$1"
+  $PY -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; a=r[4]; b=r[-1]; print("%.1f" % ((b["step"]-a["step"])*64/(b["elapsedSec"]-a["elapsedSec"])))' "$1"
 }
 lib=() twin=()
 for round in $(seq "$rounds"); do
