@@ -155,7 +155,8 @@ export {
   type RunState,
 } from "./lib/train/checkpoint.ts";
 export { type BatchSchedule } from "./lib/train/batches.ts";
-export { TRAIN_DEFAULTS } from "./lib/train/defaults.ts";
+export { TRAIN_DEFAULTS, type TrainDefaults } from "./lib/train/defaults.ts";
+export { type BalanceMode } from "./lib/train/batches.ts";
 export { TrainingDivergedError } from "./lib/train/trainer.ts";
 // From embeddings to labels: an activity classifier on the frozen encoder, in one file.
 export {
