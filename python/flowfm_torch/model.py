@@ -104,17 +104,34 @@ class ResBlock(nn.Module):
         return x + r
 
 
+_DOWNSAMPLE_KERNELS: Dict[Tuple[int, int], torch.Tensor] = {}
+
+
+def _downsample_kernel(factor: int, order: int) -> torch.Tensor:
+    """A box of width ``factor`` convolved with itself ``order`` times, then once more, normalised:
+    width ``(order + 1) (factor - 1) + 1`` (float64 sums, then float32)."""
+    key = (factor, order)
+    if key not in _DOWNSAMPLE_KERNELS:
+        k = np.ones(factor)
+        for _ in range(order):
+            k = np.convolve(k, np.ones(factor))
+        _DOWNSAMPLE_KERNELS[key] = torch.from_numpy((k / factor ** (order + 1)).astype(np.float32))
+    return _DOWNSAMPLE_KERNELS[key]
+
+
 def anti_alias_downsample(x: torch.Tensor, factor: int, order: int) -> torch.Tensor:
-    """SSL-Wearables' ``Downsample`` on ``[batch, channels, length]``: zero padding
-    ``order * (factor - 1) / 2`` each side, ``order`` stride-1 box filters of width ``factor``, then
-    one of stride ``factor`` (as ``antiAliasDownsample`` in lib/model/ops.ts)."""
+    """SSL-Wearables' ``Downsample`` on ``[batch, channels, length]``, as ``antiAliasDownsample`` in
+    lib/model/ops.ts: zero padding ``order * (factor - 1) / 2`` each side, ``order`` stride-1 box
+    filters of width ``factor``, then one of stride ``factor``. The library runs them as average
+    pools; here they are one depthwise convolution with the combined filter (the same linear map,
+    summed in another order; about 7x faster on a CPU)."""
     if factor < 2 or (order * (factor - 1)) % 2 != 0:
         raise ValueError(f"anti_alias_downsample: factor {factor} with order {order} is not symmetric")
     pad = order * (factor - 1) // 2
+    c = x.shape[1]
+    k = _downsample_kernel(factor, order).to(device=x.device, dtype=x.dtype)
     h = F.pad(x, (pad, pad)) if pad > 0 else x
-    for _ in range(order):
-        h = F.avg_pool1d(h, factor, 1)
-    return F.avg_pool1d(h, factor, factor)
+    return F.conv1d(h, k.view(1, 1, -1).expand(c, 1, -1), stride=factor, groups=c)
 
 
 class Stage(nn.Module):

@@ -49,22 +49,38 @@ class Adam(torch.optim.Optimizer):
     @torch.no_grad()
     def step(self, grad_scale=1.0):  # type: ignore[override]
         """One update; ``grad_scale`` (a float, or a scalar tensor so that a GPU need not sync)
-        multiplies every gradient first."""
+        multiplies every gradient first. Runs as a few multi-tensor (``torch._foreach_*``) kernels
+        where PyTorch has them."""
         for group in self.param_groups:
             b1, b2, eps, lr = group["beta1"], group["beta2"], group["eps"], group["lr"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            for p in params:
                 state = self.state[p]
                 if not state:
                     state["t"] = 0
                     state["m"] = torch.zeros_like(p)
                     state["v"] = torch.zeros_like(p)
                 state["t"] += 1
-                t = state["t"]
-                same = isinstance(grad_scale, (int, float)) and grad_scale == 1
-                g = p.grad if same else p.grad * grad_scale
-                m, v = state["m"], state["v"]
+            ts = {self.state[p]["t"] for p in params}
+            same = isinstance(grad_scale, (int, float)) and grad_scale == 1
+            grads = [p.grad if same else p.grad * grad_scale for p in params]
+            ms = [self.state[p]["m"] for p in params]
+            vs = [self.state[p]["v"] for p in params]
+            if len(ts) == 1 and hasattr(torch, "_foreach_addcdiv_"):
+                t = ts.pop()
+                step_size = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+                torch._foreach_mul_(ms, b1)
+                torch._foreach_add_(ms, grads, alpha=1 - b1)
+                torch._foreach_mul_(vs, b2)
+                torch._foreach_addcmul_(vs, grads, grads, value=1 - b2)
+                denom = torch._foreach_sqrt(vs)
+                torch._foreach_add_(denom, eps)
+                torch._foreach_addcdiv_(params, ms, denom, value=-step_size)
+                continue
+            for p, g, m, v in zip(params, grads, ms, vs):  # parameters at different step counts
+                t = self.state[p]["t"]
                 m.mul_(b1).add_(g, alpha=1 - b1)
                 v.mul_(b2).addcmul_(g, g, value=1 - b2)
                 step_size = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
