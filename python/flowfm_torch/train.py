@@ -7,7 +7,7 @@ One process (CPU or one GPU)::
 
 K processes on one machine (K GPUs with NCCL, or K CPU processes with gloo), or several nodes::
 
-    torchrun --nproc_per_node K -m flowfm_torch.train --windows ... --out runs/twin
+    torchrun --standalone --nproc_per_node K -m flowfm_torch.train --windows ... --out runs/twin
     torchrun --nnodes 2 --node_rank R --master_addr HOST --nproc_per_node 8 -m flowfm_torch.train ...
 
 ``--batch`` is the global batch: each of K processes trains on ``batch / K`` windows of it and
