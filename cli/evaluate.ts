@@ -17,6 +17,7 @@ import {
   BACKENDS,
   choiceFlag,
   choiceList,
+  DENO,
   numberFlag,
   parseFlags,
   Progress,
@@ -34,7 +35,7 @@ const DEFAULT_ROOT = `../shared/data/${DEFAULT_DATASET}`;
 const TASKS = ["activity", "adl", "falls"] as const;
 
 const HELP =
-  `Usage: deno run -A cli/evaluate.ts [--weights FILE | --random-init] [options] [FILE.csv ...]
+  `Usage: ${DENO} run -A cli/evaluate.ts [--weights FILE | --random-init] [options] [FILE.csv ...]
 
 Evaluates a model on labelled windows with the SSL-Wearables protocol: subject-wise folds
 (leave-one-subject-out for <= 10 subjects, else 5 seeded 80/20 splits; 12.5 % of the training

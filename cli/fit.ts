@@ -11,6 +11,7 @@ import {
   checkOutput,
   choiceFlag,
   choiceList,
+  DENO,
   numberFlag,
   parseFlags,
   runMain,
@@ -27,7 +28,7 @@ import {
 import { fitFinetunedClassifier } from "../lib/eval/finetuned_classifier.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
-const HELP = `Usage: deno run -A cli/fit.ts [--weights FILE] [options] [FILE.csv ...]
+const HELP = `Usage: ${DENO} run -A cli/fit.ts [--weights FILE] [options] [FILE.csv ...]
 
 Fits an activity classifier on labelled windows: a linear probe on the representation z of the
 frozen encoder, or with --finetune the whole encoder and an MLP head (z -> 512 -> classes; the
@@ -55,7 +56,7 @@ ${WEIGHTS_TIMEOUT_HELP}
 ${DATA_HELP}
 
 CSV files need a label column (label, activity, class or annotation).
-Predict with: npx --yes deno@2.9.6 run -A cli/predict.ts --weights FILE --classifier OUT [data]
+Predict with: ${DENO} run -A cli/predict.ts [--weights FILE] --classifier OUT [data]
 Minimal permissions: --allow-read=.,WEIGHTS,OUT[,DATA] --allow-write=OUT,.cache (OUT's folder;
 see README).`;
 

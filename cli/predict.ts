@@ -12,6 +12,7 @@ import {
   BACKENDS,
   checkWritable,
   choiceList,
+  DENO,
   numberFlag,
   parseFlags,
   refuseOutputOverInput,
@@ -24,7 +25,7 @@ import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from
 import { timelineSvg } from "./_timeline_svg.ts";
 
 const HELP =
-  `Usage: deno run -A cli/predict.ts --weights FILE --classifier FILE [options] [FILE.csv ...]
+  `Usage: ${DENO} run -A cli/predict.ts [--weights FILE] --classifier FILE [options] [FILE.csv ...]
 
 Predicts the activity of every 10 s window with a classifier from cli/fit.ts. The classifier
 only runs with the encoder it was fitted on (checked by the SHA-256 of the encoder weights).

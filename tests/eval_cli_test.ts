@@ -142,7 +142,7 @@ Deno.test("cli/evaluate: --weights file, usage errors exit 2, bad files exit 1, 
   assert.match(bad.err, /trunc\.safetensors/);
   const help = await run(["--help"]);
   assert.equal(help.code, 0);
-  assert.match(help.out, /Usage: deno run -A cli\/evaluate\.ts/);
+  assert.match(help.out, /Usage: npx --yes deno@2\.9\.6 run -A cli\/evaluate\.ts/);
   await Deno.remove(dir, { recursive: true });
 });
 
