@@ -198,7 +198,7 @@ export async function loadWindows(
       } catch (e) {
         if (!(values["skip-bad-files"] === true && e instanceof DataError)) throw e;
         console.error(`warning: skipped file ${e.message}`);
-        skipped.push(e.message);
+        skipped.push(e.file);
         continue;
       }
       warnClipped(set, f);
@@ -207,9 +207,7 @@ export async function loadWindows(
     const set = concatSets(sets);
     set.stats.files += skipped.length; // read (or tried), as the data set adapters count
     set.stats.skippedFiles += skipped.length;
-    const notes = skipped.length > 0
-      ? `; ${skipped.length} file(s) skipped: ${skipped.join("; ")}`
-      : "";
+    const notes = skipped.length > 0 ? `; ${skippedNote(skipped)}` : "";
     return {
       set,
       description: `${files.length} CSV file(s)${notes}`,
@@ -297,6 +295,16 @@ const fromCacheNote = (set: LoadedDataset) =>
 /** Share (%) of window samples clipped at ±3 g. */
 const clippedPercent = (set: WindowSet) =>
   (100 * (set.stats.clippedSamples ?? 0)) / Math.max(1, set.stats.windows * WINDOW_SAMPLES);
+
+/**
+ * `N file(s) skipped: a, b, c and N more`: the count and at most `show` names (each skipped file
+ * has its own warning on stderr with the reason), so a report header stays one short line.
+ */
+export function skippedNote(files: readonly string[], show = 3): string {
+  const more = files.length - show;
+  return `${files.length} file(s) skipped: ${files.slice(0, show).join(", ")}` +
+    (more > 0 ? ` and ${more} more (see the warnings)` : "");
+}
 
 /** Warns on stderr when more than 1 % of the window samples of `set` are clipped at ±3 g. */
 function warnClipped(set: WindowSet, what: string): void {
