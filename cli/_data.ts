@@ -158,6 +158,19 @@ function singleMeta(set: WindowSet, name: string, placement: string | null): Win
   };
 }
 
+/**
+ * Says on stderr which data is about to be read (`reading data: 2 CSV file(s)…`), for commands
+ * that would otherwise be silent until {@link reportData}.
+ */
+export function announceData(values: Record<string, unknown>, files: readonly string[]): void {
+  const what = files.length > 0
+    ? `${files.length} CSV file(s)`
+    : values.dataset
+    ? `--dataset ${values.dataset}`
+    : "the bundled sp-sw-har excerpt";
+  console.error(`reading data: ${what}…`);
+}
+
 /** Loads windows as the flags say; returns them with a one-line description. */
 export async function loadWindows(
   values: Record<string, unknown>,
