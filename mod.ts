@@ -170,7 +170,11 @@ export {
   type PredictOptions,
 } from "./lib/eval/classifier.ts";
 export { loadClassifier, serializeClassifier } from "./lib/eval/classifier_file.ts";
-export { PROBE_FEATURES, type ProbeFeatures } from "./lib/eval/probe_features.ts";
+export {
+  type FeatureProgress,
+  PROBE_FEATURES,
+  type ProbeFeatures,
+} from "./lib/eval/probe_features.ts";
 export {
   FinetunedClassifier,
   type FinetunedClassifierOptions,

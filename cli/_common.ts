@@ -132,7 +132,9 @@ export async function runMain(main: () => Promise<void>, help: string): Promise<
     Deno.exit(0);
   } catch (e) {
     if (e instanceof UsageError) {
-      const usage = /^Usage: deno ((?:task \S+|run .*?\S+\.ts))/.exec(help)?.[1];
+      // "Usage: npx --yes deno@2.9.6 run ... cli/x.ts" (see DENO), or a plain "Usage: deno run".
+      const usage = /^Usage: (?:npx --yes )?deno(?:@\S+)? ((?:task \S+|run .*?\S+\.ts))/
+        .exec(help)?.[1];
       const how = usage ? `${DENO} ${usage}` : "the command";
       console.error(`error: ${e.message}\nsee --help (${how} --help)`);
       Deno.exit(EXIT_USAGE);

@@ -158,6 +158,19 @@ function singleMeta(set: WindowSet, name: string, placement: string | null): Win
   };
 }
 
+/**
+ * Says on stderr which data is about to be read (`reading data: 2 CSV file(s)…`), for commands
+ * that would otherwise be silent until {@link reportData}.
+ */
+export function announceData(values: Record<string, unknown>, files: readonly string[]): void {
+  const what = files.length > 0
+    ? `${files.length} CSV file(s)`
+    : values.dataset
+    ? `--dataset ${values.dataset}`
+    : "the bundled sp-sw-har excerpt";
+  console.error(`reading data: ${what}…`);
+}
+
 /** Loads windows as the flags say; returns them with a one-line description. */
 export async function loadWindows(
   values: Record<string, unknown>,
@@ -198,7 +211,7 @@ export async function loadWindows(
       } catch (e) {
         if (!(values["skip-bad-files"] === true && e instanceof DataError)) throw e;
         console.error(`warning: skipped file ${e.message}`);
-        skipped.push(e.message);
+        skipped.push(e.file);
         continue;
       }
       warnClipped(set, f);
@@ -207,9 +220,7 @@ export async function loadWindows(
     const set = concatSets(sets);
     set.stats.files += skipped.length; // read (or tried), as the data set adapters count
     set.stats.skippedFiles += skipped.length;
-    const notes = skipped.length > 0
-      ? `; ${skipped.length} file(s) skipped: ${skipped.join("; ")}`
-      : "";
+    const notes = skipped.length > 0 ? `; ${skippedNote(skipped)}` : "";
     return {
       set,
       description: `${files.length} CSV file(s)${notes}`,
@@ -297,6 +308,16 @@ const fromCacheNote = (set: LoadedDataset) =>
 /** Share (%) of window samples clipped at ±3 g. */
 const clippedPercent = (set: WindowSet) =>
   (100 * (set.stats.clippedSamples ?? 0)) / Math.max(1, set.stats.windows * WINDOW_SAMPLES);
+
+/**
+ * `N file(s) skipped: a, b, c and N more`: the count and at most `show` names (each skipped file
+ * has its own warning on stderr with the reason), so a report header stays one short line.
+ */
+export function skippedNote(files: readonly string[], show = 3): string {
+  const more = files.length - show;
+  return `${files.length} file(s) skipped: ${files.slice(0, show).join(", ")}` +
+    (more > 0 ? ` and ${more} more (see the warnings)` : "");
+}
 
 /** Warns on stderr when more than 1 % of the window samples of `set` are clipped at ±3 g. */
 function warnClipped(set: WindowSet, what: string): void {

@@ -1,5 +1,6 @@
 /**
- * A timeline of predicted labels: one lane per source file, time on the x axis, each window's
+ * A timeline of predicted labels: one lane per source file, time on the x axis (seconds from
+ * each file's first window, so epoch timestamps draw as well as offsets from 0), each window's
  * stretch coloured by its predicted class (a window covers its start up to the next window's
  * start, the last one its full length). Pure strings, Deno-free.
  *
@@ -67,8 +68,13 @@ export function timelineSvg(
   const names = [...lanes.keys()].map((s) => s.replace(/^.*[\\/]/, ""));
   const left = Math.min(260, 16 + Math.max(60, ...names.map((n) => textWidth(n, 11))));
   const right = 20, top = 40, lane = 26, gap = 8;
-  const t0 = windows.reduce((m, w) => Math.min(m, w.start), 0);
-  const t1 = windows.reduce((m, w) => Math.max(m, w.start + windowSeconds), t0 + windowSeconds);
+  // Seconds from each lane's first window: with epoch timestamps (1.6e9 s) a shared origin of 0
+  // would squeeze every window into a sliver.
+  const t0 = 0;
+  const t1 = Math.max(
+    windowSeconds,
+    ...[...lanes.values()].map((ws) => ws[ws.length - 1].start - ws[0].start + windowSeconds),
+  );
   const plotW = width - left - right;
   const x = (t: number) => left + ((t - t0) / (t1 - t0)) * plotW;
   const axisY = top + lanes.size * (lane + gap);
@@ -85,21 +91,24 @@ export function timelineSvg(
     out.push(
       `<text x="${left - 6}" y="${y + lane / 2 + 4}" text-anchor="end">${esc(names[li])}</text>`,
     );
+    const origin = ws[0].start;
     ws.forEach((w, i) => {
+      const start = w.start - origin;
       const end = i + 1 < ws.length
-        ? Math.min(ws[i + 1].start, w.start + windowSeconds)
-        : w.start + windowSeconds;
-      const x0 = x(w.start), x1 = Math.max(x(end), x0 + 0.5);
+        ? Math.min(ws[i + 1].start - origin, start + windowSeconds)
+        : start + windowSeconds;
+      const x0 = x(start), x1 = Math.max(x(end), x0 + 0.5);
       out.push(
         `<rect x="${x0.toFixed(2)}" y="${y}" width="${(x1 - x0).toFixed(2)}" height="${lane}" ` +
           `fill="${colour(w.label)}"><title>${esc(w.label)} at ${
-            w.start.toFixed(1)
-          } s</title></rect>`,
+            start.toFixed(1)
+          } s from the file's start</title></rect>`,
       );
     });
   });
   out.push(
     `<line x1="${left}" y1="${axisY}" x2="${left + plotW}" y2="${axisY}" stroke="black"/>`,
+    `<text x="${left - 6}" y="${axisY + 16}" text-anchor="end">from start</text>`,
   );
   for (let i = 0; i <= 5; i++) {
     const t = t0 + ((t1 - t0) * i) / 5, tx = x(t);

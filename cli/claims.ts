@@ -18,13 +18,14 @@ import {
   BACKENDS,
   choiceFlag,
   choiceList,
+  DENO,
   numberFlag,
   parseFlags,
   runMain,
 } from "./_common.ts";
 import { DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
-const HELP = `Usage: deno task claims [options]
+const HELP = `Usage: ${DENO} task claims [options]
 
   --preset NAME       ${choiceList(PRESET_NAMES)} (default tiny)
   --steps N           training steps per objective (default 600)

@@ -6,6 +6,7 @@ import {
   BACKENDS,
   checkOutput,
   choiceList,
+  DENO,
   numberFlag,
   parseFlags,
   Progress,
@@ -15,7 +16,7 @@ import {
 import { loadModelFlag, WEIGHTS_DEFAULT_HELP, WEIGHTS_TIMEOUT_HELP } from "./_weights.ts";
 import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from "./_data.ts";
 
-const HELP = `Usage: deno run -A cli/encode.ts --weights FILE [options] [FILE.csv ...]
+const HELP = `Usage: ${DENO} run -A cli/encode.ts [--weights FILE] [options] [FILE.csv ...]
 
 Encodes every 10 s window of the data into an embedding z.
 

@@ -17,6 +17,7 @@ import {
   BACKENDS,
   choiceFlag,
   choiceList,
+  DENO,
   numberFlag,
   parseFlags,
   Progress,
@@ -34,7 +35,7 @@ const DEFAULT_ROOT = `../shared/data/${DEFAULT_DATASET}`;
 const TASKS = ["activity", "adl", "falls"] as const;
 
 const HELP =
-  `Usage: deno run -A cli/evaluate.ts [--weights FILE | --random-init] [options] [FILE.csv ...]
+  `Usage: ${DENO} run -A cli/evaluate.ts [--weights FILE | --random-init] [options] [FILE.csv ...]
 
 Evaluates a model on labelled windows with the SSL-Wearables protocol: subject-wise folds
 (leave-one-subject-out for <= 10 subjects, else 5 seeded 80/20 splits; 12.5 % of the training
@@ -229,6 +230,8 @@ async function main(): Promise<void> {
     : "handcrafted only";
 
   let progress: Progress | null = null, done = 0;
+  const subjectF1 = new Map<string, number[]>(); // per head, every test subject so far
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   const onProgress = (p: EvalProgress) => {
     const total = heads.length * p.folds;
     progress ??= new Progress(total);
@@ -243,7 +246,14 @@ async function main(): Promise<void> {
       );
     } else if (p.stage === "fold-done") {
       done++;
-      console.error(`${p.head} fold ${p.fold + 1}/${p.folds}: macro F1 ${p.macroF1?.toFixed(3)}`);
+      // The report's table gives the mean over test subjects, so the progress line does too.
+      const fold = p.subjectMacroF1 ?? [], seen = subjectF1.get(p.head) ?? [];
+      subjectF1.set(p.head, seen.concat(fold));
+      console.error(
+        `${p.head} fold ${p.fold + 1}/${p.folds}: macro F1 ${mean(fold).toFixed(3)} (mean over ` +
+          `its ${fold.length} test subject(s); ${mean(seen.concat(fold)).toFixed(3)} over the ` +
+          `${seen.length + fold.length} so far)`,
+      );
       progress.update(done, `${p.head} fold ${p.fold + 1}/${p.folds} done`);
     }
   };

@@ -7,12 +7,12 @@ import { EMA_PREFIX } from "../lib/train/ema.ts";
 import { deserializeModel, serializeModel, WeightsError } from "../lib/weights/model_file.ts";
 import { sha256Hex } from "../lib/sha256.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
-import { checkOutput, choiceFlag, parseFlags, runMain, UsageError } from "./_common.ts";
+import { checkOutput, choiceFlag, DENO, parseFlags, runMain, UsageError } from "./_common.ts";
 
 const DTYPES = ["F16", "F32"] as const;
 
 const HELP =
-  `Usage: deno run --allow-read=IN,DIR --allow-write=DIR cli/export.ts IN.safetensors DIR/OUT.safetensors [options]
+  `Usage: ${DENO} run --allow-read=IN,DIR --allow-write=DIR cli/export.ts IN.safetensors DIR/OUT.safetensors [options]
 
 Exports a model or checkpoint as a model file to share or ship: the encoder and generator weights
 (batch-norm statistics included), no optimizer state; a checkpoint of a run with --ema gives its
@@ -27,7 +27,7 @@ checksum is what loadPretrained and 'sha256sum -c' verify.
                             The source's own provenance (e.g. a checkpoint's trainer settings)
                             is kept; 'exportedFrom' records its SHA-256, kind and step.
 
-Inspect the result with: deno run --allow-read=OUT cli/inspect.ts OUT
+Inspect the result with: ${DENO} run --allow-read=OUT cli/inspect.ts OUT
 Minimal permissions: --allow-read=IN,DIR --allow-write=DIR (the folder of OUT: the temporary files
 of the atomic writes are created there).`;
 

@@ -11,8 +11,10 @@ import {
   checkOutput,
   choiceFlag,
   choiceList,
+  DENO,
   numberFlag,
   parseFlags,
+  Progress,
   runMain,
   startBackend,
   UsageError,
@@ -25,9 +27,9 @@ import {
   WEIGHTS_TIMEOUT_HELP,
 } from "./_weights.ts";
 import { fitFinetunedClassifier } from "../lib/eval/finetuned_classifier.ts";
-import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
+import { announceData, DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
-const HELP = `Usage: deno run -A cli/fit.ts [--weights FILE] [options] [FILE.csv ...]
+const HELP = `Usage: ${DENO} run -A cli/fit.ts [--weights FILE] [options] [FILE.csv ...]
 
 Fits an activity classifier on labelled windows: a linear probe on the representation z of the
 frozen encoder, or with --finetune the whole encoder and an MLP head (z -> 512 -> classes; the
@@ -55,7 +57,7 @@ ${WEIGHTS_TIMEOUT_HELP}
 ${DATA_HELP}
 
 CSV files need a label column (label, activity, class or annotation).
-Predict with: npx --yes deno@2.9.6 run -A cli/predict.ts --weights FILE --classifier OUT [data]
+Predict with: ${DENO} run -A cli/predict.ts [--weights FILE] --classifier OUT [data]
 Minimal permissions: --allow-read=.,WEIGHTS,OUT[,DATA] --allow-write=OUT,.cache (OUT's folder;
 see README).`;
 
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "classifier.safetensors";
   await checkOutput(out, [...positionals, values.weights as string | undefined]);
+  announceData(values, positionals);
   const { set, description } = await loadWindows(values, positionals, {
     labelPolicy: "drop-mixed",
   });
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
     throw new Error(`no labelled windows in ${description}; CSV files need a label column`);
   }
   await startBackend(values);
+  if (values.weights !== undefined) console.error(`loading model ${values.weights}…`);
   if (values.finetune) {
     return await fitFinetuned(values, set.data, set.labels, out, {
       validationFraction,
@@ -115,12 +119,22 @@ async function main(): Promise<void> {
   const { model, name: weights } = await loadModelFlag(values);
   try {
     const t0 = performance.now();
+    let progress: Progress | undefined;
+    console.error(
+      `encoding ${set.count} windows (${features} features), then fitting the linear probe ` +
+        `(at most ${probe.maxIterations} iterations per L2 value)…`,
+    );
     const classifier = await fitClassifier(model, set.data, set.labels, {
       probe,
       validationFraction,
       seed,
       batchSize,
       features,
+      onProgress: (done, total) => {
+        progress ??= new Progress(total);
+        const rate = done / ((performance.now() - t0) / 1000);
+        progress.update(done, `windows encoded, ${rate.toFixed(1)} win/s`);
+      },
     });
     const { fit, classes } = classifier;
     await atomicWrite(out, serializeClassifier(classifier));
@@ -155,6 +169,8 @@ async function fitFinetuned(
 ): Promise<void> {
   const { bytes, name } = await readWeightsFlag(values);
   const t0 = performance.now();
+  const n = labels.filter((l) => l !== null).length;
+  console.error(`fine-tuning ${name} on ${n} labelled windows (one line per epoch)…`);
   const classifier = await fitFinetunedClassifier(bytes, windows, labels, {
     ...common,
     maxEpochs: numberFlag(values, "epochs", 50, { min: 1, integer: true }),

@@ -7,9 +7,9 @@ import { decodeSafetensors } from "../lib/weights/safetensors.ts";
 import { readWeightsMetadata } from "../lib/weights/model_file.ts";
 import { embeddingDim } from "../lib/model/config.ts";
 import { sha256Hex } from "../lib/sha256.ts";
-import { parseFlags, runMain, UsageError } from "./_common.ts";
+import { DENO, parseFlags, runMain, UsageError } from "./_common.ts";
 
-const HELP = `Usage: deno run --allow-read=FILE cli/inspect.ts FILE.safetensors [--json]
+const HELP = `Usage: ${DENO} run --allow-read=FILE cli/inspect.ts FILE.safetensors [--json]
 
 Describes a FlowFM model or checkpoint file: format, kind, config (preset, window geometry, units,
 seed, step), parameter counts (encoder, generator, optimizer state), storage types, tensors, size,

@@ -2,10 +2,10 @@
 // Packs windows into one safetensors file for the PyTorch twin (python/flowfm_torch).
 import { atomicWrite, exists } from "../lib/io/mod.ts";
 import { encodePack, packWindows } from "../lib/data/window_pack.ts";
-import { checkOutput, parseFlags, runMain, UsageError } from "./_common.ts";
+import { checkOutput, DENO, parseFlags, runMain, UsageError } from "./_common.ts";
 import { DATA_HELP, DATA_OPTIONS, hoursSummary, loadWindows } from "./_data.ts";
 
-const HELP = `Usage: deno run -A cli/pack.ts --out FILE [--dense] [options] [FILE.csv ...]
+const HELP = `Usage: ${DENO} run -A cli/pack.ts --out FILE [--dense] [options] [FILE.csv ...]
 
 Packs the windows of any data the library reads (CSV files, --dataset lists, or the bundled
 excerpt) into one safetensors file for the PyTorch twin (python -m flowfm_torch.train --windows

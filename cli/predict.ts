@@ -1,6 +1,7 @@
 // deno run -A cli/predict.ts [--weights MODEL] --classifier FILE [options] [--dataset NAME | FILE.csv ...]
 // Predicts an activity label for every 10 s window with a classifier from cli/fit.ts; writes a CSV
 // (one row per window) and, with --svg, a timeline of the predicted labels per source file.
+import type { Predictions } from "../lib/eval/classifier.ts";
 import { loadClassifier } from "../lib/eval/classifier_file.ts";
 import {
   isFinetunedClassifier,
@@ -12,19 +13,28 @@ import {
   BACKENDS,
   checkWritable,
   choiceList,
+  DENO,
   numberFlag,
   parseFlags,
+  Progress,
   refuseOutputOverInput,
   runMain,
   startBackend,
   UsageError,
 } from "./_common.ts";
 import { loadModelFlag, WEIGHTS_DEFAULT_HELP, WEIGHTS_TIMEOUT_HELP } from "./_weights.ts";
-import { DATA_HELP, DATA_OPTIONS, loadWindows, reportData, requireWindows } from "./_data.ts";
+import {
+  announceData,
+  DATA_HELP,
+  DATA_OPTIONS,
+  loadWindows,
+  reportData,
+  requireWindows,
+} from "./_data.ts";
 import { timelineSvg } from "./_timeline_svg.ts";
 
 const HELP =
-  `Usage: deno run -A cli/predict.ts --weights FILE --classifier FILE [options] [FILE.csv ...]
+  `Usage: ${DENO} run -A cli/predict.ts [--weights FILE] --classifier FILE [options] [FILE.csv ...]
 
 Predicts the activity of every 10 s window with a classifier from cli/fit.ts. The classifier
 only runs with the encoder it was fitted on (checked by the SHA-256 of the encoder weights).
@@ -77,6 +87,7 @@ async function main(): Promise<void> {
   if (svg !== undefined) await refuseOutputOverInput(svg, [...inputs, out], "--svg");
   const classifierFile = values.classifier as string;
   const classifierBytes = await Deno.readFile(classifierFile);
+  announceData(values, positionals);
   const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
   reportData(set, description);
   requireWindows(set, description, "labels are ignored here, so no window was dropped for them");
@@ -87,6 +98,7 @@ async function main(): Promise<void> {
       `${classifierFile} carries its own fine-tuned encoder: drop --weights`,
     );
   }
+  if (values.weights !== undefined) console.error(`loading model ${values.weights}…`);
   const model = finetuned ? null : (await loadModelFlag(values)).model;
   try {
     const classifier = model
@@ -94,7 +106,8 @@ async function main(): Promise<void> {
       : loadFinetunedClassifier(classifierBytes, classifierFile);
     await checkWritable(out); // before the encoding, not after it
     if (svg !== undefined) await checkWritable(svg, "--svg");
-    const p = await classifier.predict(set.data, { batchSize });
+    console.error(`encoding and classifying ${set.count} windows…`);
+    const p = await predictInChunks(classifier, set.data, set.count, batchSize);
     const k = p.classes.length;
     const rows = ["source,subject,start_s,label,probability"];
     const counts = new Map(p.classes.map((c) => [c, 0]));
@@ -135,6 +148,38 @@ async function main(): Promise<void> {
   } finally {
     model?.dispose();
   }
+}
+
+/**
+ * `classifier.predict` over chunks of windows, with a progress line on stderr; each window's
+ * prediction depends on that window only, so the chunks give the same result as one call.
+ */
+async function predictInChunks(
+  classifier: { predict(w: Float32Array, o: { batchSize: number }): Promise<Predictions> },
+  data: Float32Array,
+  count: number,
+  batchSize: number,
+): Promise<Predictions> {
+  const per = data.length / Math.max(count, 1), chunk = 4 * batchSize;
+  const progress = new Progress(count), t0 = performance.now();
+  const parts: Predictions[] = [];
+  for (let i = 0; i < count; i += chunk) {
+    const n = Math.min(chunk, count - i);
+    parts.push(await classifier.predict(data.subarray(i * per, (i + n) * per), { batchSize }));
+    const rate = (i + n) / ((performance.now() - t0) / 1000);
+    progress.update(i + n, `windows, ${rate.toFixed(1)} win/s`);
+  }
+  const probabilities = new Float32Array(parts.reduce((s, p) => s + p.probabilities.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    probabilities.set(p.probabilities, at);
+    at += p.probabilities.length;
+  }
+  return {
+    labels: parts.flatMap((p) => p.labels),
+    probabilities,
+    classes: parts[0]?.classes ?? [],
+  };
 }
 
 if (import.meta.main) await runMain(main, HELP);

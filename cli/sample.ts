@@ -10,6 +10,7 @@ import {
   BACKENDS,
   choiceFlag,
   choiceList,
+  DENO,
   numberFlag,
   parseFlags,
   Progress,
@@ -29,7 +30,7 @@ const METHOD_HELP = OBJECTIVE_NAMES.map((o) => {
 }).join("\n                            ");
 const STEPS_HELP = OBJECTIVE_NAMES.map((o) => `${OBJECTIVES[o].defaultSteps} for ${o}`).join(", ");
 
-const HELP = `Usage: deno run -A cli/sample.ts --weights FILE [options] [FILE.csv ...]
+const HELP = `Usage: ${DENO} run -A cli/sample.ts [--weights FILE] [options] [FILE.csv ...]
 
 Encodes reference windows and generates new windows from their representations
 (representation-conditional generation, i.e. reconstruction from noise).

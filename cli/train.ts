@@ -11,7 +11,7 @@ import { lineChart } from "./_svg.ts";
 import * as run from "./_run.ts";
 import { newModel, RECIPE_HELP, RECIPE_OPTIONS } from "./_recipe.ts";
 
-const HELP = `Usage: deno run -A cli/train.ts [options] [FILE.csv ...]
+const HELP = `Usage: ${cli.DENO} run -A cli/train.ts [options] [FILE.csv ...]
 
 Pretrains a FlowFM model. With no arguments it trains the ${D.preset} preset for ${D.steps} steps on the
 bundled sp-sw-har excerpt (a few minutes on a 2-core CPU).

@@ -249,3 +249,61 @@ Deno.test("cli/fit --features stages + cli/predict: the file says which features
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli/fit + cli/predict say on stderr what they do: data, model, encoding with a progress line", async () => {
+  const dir = await fixture();
+  try {
+    const perms = [`--allow-read=.,${dir}`, `--allow-write=${dir},.cache`];
+    const data = [`${dir}/a.csv`, `${dir}/b.csv`, "--rate", "30", "--units", "g", "--no-cache"];
+    const common = ["--weights", `${dir}/model.safetensors`, "--backend", "wasm", ...data];
+    const fit = await run("fit", [
+      ...common,
+      "--batch",
+      "8",
+      "--probe-iterations",
+      "50",
+      "--out",
+      `${dir}/clf.safetensors`,
+    ], perms);
+    assert.equal(fit.code, 0, fit.err);
+    const order = (err: string, patterns: RegExp[]) => {
+      const at = patterns.map((p) => err.search(p));
+      assert.ok(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1])), `${patterns}\n${err}`);
+    };
+    order(fit.err, [
+      /^reading data: 2 CSV file\(s\)…$/m,
+      /^data: \d+ windows kept/m,
+      /^loading model \S+model\.safetensors…$/m,
+      /^encoding \d+ windows \(z features\), then fitting the linear probe/m,
+      /\] (\d+)\/\1 windows encoded, [\d.]+ win\/s/,
+    ]);
+    const predict = (batch: string, out: string) =>
+      run("predict", [
+        ...common,
+        "--classifier",
+        `${dir}/clf.safetensors`,
+        "--batch",
+        batch,
+        "--out",
+        `${dir}/${out}`,
+      ], perms);
+    const chunked = await predict("8", "p8.csv"); // 46 windows in chunks of 4 x 8
+    assert.equal(chunked.code, 0, chunked.err);
+    order(chunked.err, [
+      /^reading data: 2 CSV file\(s\)…$/m,
+      /^data: 46 windows kept/m,
+      /^loading model \S+model\.safetensors…$/m,
+      /^encoding and classifying 46 windows…$/m,
+      /\] 46\/46 windows, [\d.]+ win\/s/,
+    ]);
+    const whole = await predict("64", "p64.csv");
+    assert.equal(whole.code, 0, whole.err);
+    assert.equal(
+      await Deno.readTextFile(`${dir}/p8.csv`),
+      await Deno.readTextFile(`${dir}/p64.csv`),
+      "chunks predict what one call does",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { joinNegativeValues, parseFlags } from "../cli/_common.ts";
 import { DATA_OPTIONS } from "../cli/_data.ts";
-import { runCli } from "./_helpers.ts";
+import { WEIGHTS_DEFAULT_HELP } from "../cli/_weights.ts";
+import { type CliResult, runCli } from "./_helpers.ts";
 
 const cli = new URL("../cli/evaluate.ts", import.meta.url).pathname;
 const config = new URL("../deno.json", import.meta.url).pathname;
@@ -102,18 +103,53 @@ Deno.test("CSV-only flags with --dataset or the bundled excerpt are usage errors
   assert.match(dataset.err, /--units, --trust-units apply to CSV files; --dataset adapters/);
 });
 
+/** Each command's --help, run once per test file. */
+const helps = new Map<string, Promise<CliResult>>();
+function helpOf(name: string): Promise<CliResult> {
+  if (!helps.has(name)) {
+    helps.set(name, runCli(new URL(`../cli/${name}.ts`, import.meta.url).pathname, ["--help"]));
+  }
+  return helps.get(name)!;
+}
+
 Deno.test("every command's --help states the README's minimal permissions", async () => {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
   const names = ["train", "sample", "encode", "evaluate", "inspect", "export", "fit", "predict"];
   for (const name of names) {
     const row = readme.match(new RegExp(`^\\| \`cli/${name}\\.ts\` +\\| \`([^\`]+)\``, "m"));
     assert.ok(row, `README has no permission row for cli/${name}.ts`);
-    const help = await runCli(new URL(`../cli/${name}.ts`, import.meta.url).pathname, ["--help"]);
+    const help = await helpOf(name);
     assert.equal(help.code, 0, help.err);
     assert.ok(
       help.out.replace(/\s+/g, " ").includes(`Minimal permissions: ${row[1]}`),
       `cli/${name}.ts --help does not state ${row[1]}`,
     );
+  }
+});
+
+Deno.test("--help usage lines start as the README's commands do and bracket --weights where it has a default", async () => {
+  const names = [
+    "train",
+    "sample",
+    "encode",
+    "evaluate",
+    "inspect",
+    "export",
+    "fit",
+    "predict",
+    "pack",
+    "claims",
+  ];
+  for (const name of names) {
+    const help = await helpOf(name);
+    assert.equal(help.code, 0, help.err);
+    const usage = help.out.split("\n")[0];
+    assert.match(usage, /^Usage: npx --yes deno@2\.9\.6 (run|task) /, `cli/${name}.ts: ${usage}`);
+    if (help.out.includes(WEIGHTS_DEFAULT_HELP)) {
+      // The pretrained model is the default: --weights is optional, so it is in brackets.
+      assert.match(usage, /\[--weights FILE[\] |]/, `cli/${name}.ts: ${usage}`);
+      assert.doesNotMatch(usage.replace(/\[[^\]]*\]/g, ""), /--weights/, `cli/${name}.ts`);
+    }
   }
 });
 

@@ -142,7 +142,7 @@ Deno.test("cli/evaluate: --weights file, usage errors exit 2, bad files exit 1, 
   assert.match(bad.err, /trunc\.safetensors/);
   const help = await run(["--help"]);
   assert.equal(help.code, 0);
-  assert.match(help.out, /Usage: deno run -A cli\/evaluate\.ts/);
+  assert.match(help.out, /Usage: npx --yes deno@2\.9\.6 run -A cli\/evaluate\.ts/);
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -182,5 +182,53 @@ Deno.test("cli/evaluate: --labels-per-class cuts training and validation, not te
   const badTask = await run([...base, "--task", "fall", "--out", `${dir}/bad`]);
   assert.equal(badTask.code, 2);
   assert.match(badTask.err, /--task.*activity, adl, falls/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli/evaluate: progress shows the per-subject mean F1, the header the folds run of all, and a few skipped files", async () => {
+  const { dir, files } = await fixture();
+  const bad: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    bad.push(`${dir}/bad${i}.csv`);
+    await Deno.writeTextFile(bad[i], "a,b\n1,2\n");
+  }
+  const r = await run([
+    ...files,
+    ...bad,
+    "--skip-bad-files",
+    "--rate",
+    "30",
+    "--units",
+    "g",
+    "--no-cache",
+    "--heads",
+    "handcrafted",
+    "--max-folds",
+    "1",
+    "--probe-iterations",
+    "20",
+    "--backend",
+    "wasm",
+    "--out",
+    `${dir}/out`,
+  ]);
+  assert.equal(r.code, 0, r.err);
+  const report = JSON.parse(await Deno.readTextFile(`${dir}/out/report.json`));
+  const subject = report.heads[0].subjects[0].macroF1;
+  assert.equal(report.heads[0].subjects.length, 1, "one fold of leave-one-subject-out");
+  assert.match(
+    r.err,
+    new RegExp(
+      `handcrafted fold 1/1: macro F1 ${subject.toFixed(3)} \\(mean over its 1 test subject`,
+    ),
+  );
+  const md = await Deno.readTextFile(`${dir}/out/report.md`);
+  assert.match(md, /; 1 of 3 subject-wise folds, seed 0\./);
+  const title = md.split("\n")[0];
+  assert.match(
+    title,
+    /8 CSV file\(s\); 5 file\(s\) skipped: \S+bad0\.csv, \S+bad1\.csv, \S+bad2\.csv and 2 more/,
+  );
+  assert.doesNotMatch(title, /bad3/);
   await Deno.remove(dir, { recursive: true });
 });

@@ -1,8 +1,10 @@
 // The CLI's SVG rendering (cli/_svg.ts): every text of a confusion matrix, long class names and
 // the footnote included, lies inside the drawing, using the same width estimate as the layout
-// (characters x 0.6 x font size) checked independently from the numbers in the SVG string.
+// (characters x 0.6 x font size) checked independently from the numbers in the SVG string. And the
+// predict timeline (cli/_timeline_svg.ts) with epoch timestamps.
 import assert from "node:assert/strict";
 import { CHAR_WIDTH_EM, confusionGridSvg, confusionSvg, esc, lineChart } from "../cli/_svg.ts";
+import { timelineSvg } from "../cli/_timeline_svg.ts";
 import type { EvalReport } from "../lib/eval/results.ts";
 
 interface TextBox {
@@ -133,4 +135,22 @@ Deno.test("svg: line charts escape text with the shared helper", () => {
     yLabel: "loss",
   });
   assert(svg.includes("a&lt;b") && svg.includes("loss &quot;x&quot; &amp; y"));
+});
+
+Deno.test("timeline svg: epoch timestamps draw from each file's start, windows of visible width", () => {
+  const epoch = 1_657_630_889;
+  const windows = [0, 5, 10, 15].flatMap((t, i) => [
+    { source: "a.csv", start: epoch + t, label: i % 2 ? "walk" : "sit" },
+    { source: "b.csv", start: epoch + 3600 + 2 * t, label: "walk" },
+  ]);
+  const svg = timelineSvg(windows, ["sit", "walk"], { title: "epoch" });
+  const widths = [...svg.matchAll(/<rect x="[\d.]+" y="\d+" width="([\d.]+)" height="26"/g)]
+    .map((m) => Number(m[1]));
+  assert.equal(widths.length, 8);
+  // a.csv spans 25 s, b.csv 40 s: the axis runs 0 to 40 s, so a 5 s step is about 1/8 of it.
+  assert.ok(Math.min(...widths) > 50, `widths ${widths.join(", ")}`);
+  assert.match(svg, />0 s<\/text>/);
+  assert.match(svg, />40 s<\/text>/);
+  assert.doesNotMatch(svg, /1657630/);
+  assert.match(svg, /<title>walk at 5\.0 s from the file's start<\/title>/);
 });

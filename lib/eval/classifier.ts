@@ -13,10 +13,10 @@ import { sha256Hex } from "../sha256.ts";
 import { stratifiedSplit } from "./few_labels.ts";
 import { encodeLabels } from "./labels.ts";
 import { type LinearProbe, type ProbeOptions, trainLinearProbe } from "./linear_probe.ts";
-import { type ProbeFeatures, windowFeatures } from "./probe_features.ts";
+import { type FeatureProgress, type ProbeFeatures, windowFeatures } from "./probe_features.ts";
 
-/** Options of {@link fitClassifier}. */
-export interface ClassifierOptions {
+/** Options of {@link fitClassifier} (`onProgress`: after each chunk of windows encoded). */
+export interface ClassifierOptions extends FeatureProgress {
   /**
    * Linear-probe hyper-parameters (L2 grid, learning rate, iterations, class weighting).
    * @default {{}}
@@ -268,8 +268,8 @@ export async function fitClassifier(
   if (!(fraction >= 0 && fraction < 1)) {
     throw new Error(`fitClassifier: validationFraction must be in [0, 1), got ${fraction}`);
   }
-  const kind = options.features ?? "z", batch = options.batchSize ?? 64;
-  const z = await windowFeatures(model, windows, kind, batch, "fitClassifier");
+  const { features: kind = "z", batchSize: batch = 64, onProgress } = options;
+  const z = await windowFeatures(model, windows, kind, batch, "fitClassifier", onProgress);
   if (labels.length !== z.count) {
     throw new Error(`fitClassifier: ${z.count} windows but ${labels.length} labels`);
   }

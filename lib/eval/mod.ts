@@ -48,6 +48,7 @@ export {
   trainLinearProbe,
 } from "./linear_probe.ts";
 export {
+  type FeatureProgress,
   PROBE_FEATURES,
   probeFeatureDim,
   type ProbeFeatures,

@@ -83,6 +83,12 @@ export async function probeFeatures(
   return { data, count, dim };
 }
 
+/** A progress callback for long feature computations (e.g. a CLI's progress line). */
+export interface FeatureProgress {
+  /** Called after each chunk of windows is encoded, with the windows done and in all. */
+  onProgress?: (done: number, total: number) => void;
+}
+
 /**
  * Features of windows in any form `FlowFM.encode` takes (validated and clipped as it does them).
  *
@@ -91,6 +97,8 @@ export async function probeFeatures(
  * @param kind Which features; see {@link PROBE_FEATURES}.
  * @param batchSize Windows per forward pass.
  * @param caller Names the caller in errors about the windows.
+ * @param onProgress Called after every 4 batches (see {@link FeatureProgress}); the features
+ *   are the same with or without it.
  * @returns `[n, dim]` features.
  * @example
  * ```ts
@@ -110,10 +118,20 @@ export async function windowFeatures(
   kind: ProbeFeatures = "z",
   batchSize = 64,
   caller = "windowFeatures",
+  onProgress?: FeatureProgress["onProgress"],
 ): Promise<FeatureMatrix> {
-  if (kind === "z") return await model.encode(windows, { batchSize });
-  const { data } = await readWindows(windows, model.windowSpec(caller));
-  return await probeFeatures(model, data, kind, batchSize);
+  if (kind === "z" && !onProgress) return await model.encode(windows, { batchSize });
+  const { data, count } = await readWindows(windows, model.windowSpec(caller));
+  if (!onProgress) return await probeFeatures(model, data, kind, batchSize);
+  const per = data.length / Math.max(count, 1), step = 4 * batchSize;
+  const dim = probeFeatureDim(model, kind), out = new Float32Array(count * dim);
+  for (let i = 0; i < count; i += step) {
+    const n = Math.min(step, count - i);
+    const f = await probeFeatures(model, data.subarray(i * per, (i + n) * per), kind, batchSize);
+    out.set(f.data, i * dim);
+    onProgress(i + n, count);
+  }
+  return { data: out, count, dim };
 }
 
 /**

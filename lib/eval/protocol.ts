@@ -62,6 +62,9 @@ export interface EvalProgress {
   epoch?: EpochRecord;
   /** Macro F1 of the fold's test windows (pooled), at `fold-done`. */
   macroF1?: number;
+  /** Macro F1 of each of the fold's test subjects, at `fold-done` (the summary's mean is over
+   * these, from every fold). */
+  subjectMacroF1?: number[];
 }
 
 /** Options of {@link evaluate}. */
@@ -236,6 +239,7 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
         folds: run.length,
         stage: "fold-done",
         macroF1: macroF1(cm),
+        subjectMacroF1: subjects.filter((s) => s.fold === fold.index).map((s) => s.macroF1),
       });
     }
     const confusion = addConfusion(cms, classes.length);

@@ -27,13 +27,15 @@ const pm = (m: MeanSd): string => `${fmt(m.mean)} ± ${fmt(m.sd)}`;
  * ```
  */
 export function reportMarkdown(report: EvalReport, title: string): string {
-  const w = report.windows;
+  const w = report.windows, all = report.folds.length;
+  // --max-folds (maxFolds) runs only the first folds: say how many of them ran.
+  const ran = report.heads.length ? Math.max(...report.heads.map((h) => h.folds.length)) : all;
   const lines = [
     `# ${title}`,
     "",
     `${w.evaluated} windows of ${report.subjects.length} subjects, ${report.classes.length} classes ` +
     `(${w.unlabelled} unlabelled and ${w.noSubject} without subject left out); ` +
-    `${report.folds.length} subject-wise folds, seed ${report.seed}` +
+    `${ran < all ? `${ran} of ${all}` : all} subject-wise folds, seed ${report.seed}` +
     (report.labelsPerClass === null
       ? "."
       : `; at most ${report.labelsPerClass} training and ${report.labelsPerClass} validation ` +
