@@ -15,6 +15,7 @@ import {
   type FeatureMatrix,
   featureStats,
   LinearProbe,
+  PROBE_DEFAULTS,
   type ProbeOptions,
   standardisedRows,
 } from "./linear_probe.ts";
@@ -169,14 +170,14 @@ export function trainFastProbe(
   split: { train: Int32Array; val: Int32Array },
   options: ProbeOptions = {},
 ): Promise<LinearProbe> {
-  const grid = [options.l2 ?? [1e-4, 1e-3, 1e-2]].flat();
+  const grid = [options.l2 ?? PROBE_DEFAULTS.l2].flat();
   const { train, val } = split;
   if (train.length === 0) return Promise.reject(new Error("trainFastProbe: no training windows"));
   const settings: LbfgsSettings = {
     maxIterations: options.maxIterations ?? 200,
     memory: 10,
     patience: options.patience ?? 10,
-    tolerance: options.tolerance ?? 1e-3,
+    tolerance: options.tolerance ?? PROBE_DEFAULTS.tolerance,
   };
   const d = x.dim, k = classes, hasVal = val.length > 0;
   const { mean, sd } = featureStats(x, train);

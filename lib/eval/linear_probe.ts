@@ -25,6 +25,9 @@ export interface FeatureMatrix {
   dim: number;
 }
 
+/** The L2 grid and the convergence tolerance of both probe solvers, where the options leave them out. */
+export const PROBE_DEFAULTS = { l2: [1e-4, 1e-3, 1e-2], tolerance: 1e-3 } as const;
+
 /** Options of {@link trainLinearProbe}. */
 export interface ProbeOptions {
   /**
@@ -228,10 +231,10 @@ export async function trainLinearProbe(
   split: { train: Int32Array; val: Int32Array },
   options: ProbeOptions = {},
 ): Promise<LinearProbe> {
-  const grid = [options.l2 ?? [1e-4, 1e-3, 1e-2]].flat();
+  const grid = [options.l2 ?? PROBE_DEFAULTS.l2].flat();
   const lr = options.lr ?? 0.02, maxIt = options.maxIterations ?? 500;
   const every = options.evalEvery ?? 10, patience = options.patience ?? 5;
-  const tol = options.tolerance ?? 1e-3;
+  const tol = options.tolerance ?? PROBE_DEFAULTS.tolerance;
   const { train, val } = split;
   if (train.length === 0) throw new Error("trainLinearProbe: no training windows");
   const d = x.dim;

@@ -265,37 +265,29 @@ class Generator(nn.Module):
         self.time = time
         self.z = Dense(z_dim, d, gen)
         self.add_module("in", Conv(k, channels, ch[0], gen, bias=True, padding="zeros"))
+        # Blocks are named as the library's ("generator.down0.b0...", "generator.up2.b0..."): one
+        # ModuleDict per level, its blocks b0, b1... inside.
         self.down: List[List[GenBlock]] = []
         skips: List[int] = []
         c = ch[0]
         for l, cl in enumerate(ch):
-            level = []
+            level = nn.ModuleDict()
             for b in range(cfg["blocks"]):
-                blk = GenBlock(c, cl, d, k, g, gen)
-                self.add_module(f"down{l}.b{b}".replace(".", "_"), blk)  # placeholder, renamed below
-                level.append(blk)
+                level[f"b{b}"] = GenBlock(c, cl, d, k, g, gen)
                 c = cl
                 skips.append(c)
-            self.down.append(level)
+            self.add_module(f"down{l}", level)
+            self.down.append(list(level.values()))
         self.mid = GenBlock(c, c, d, k, g, gen)
         self.up: List[List[GenBlock]] = []
         for l in range(len(ch) - 1, -1, -1):
-            level = []
+            level = nn.ModuleDict()
             for b in range(cfg["blocks"]):
-                blk = GenBlock(c + skips.pop(), ch[l], d, k, g, gen)
-                self.add_module(f"up{l}_b{b}", blk)
-                level.append(blk)
+                level[f"b{b}"] = GenBlock(c + skips.pop(), ch[l], d, k, g, gen)
                 c = ch[l]
-            self.up.append(level)
+            self.add_module(f"up{l}", level)
+            self.up.append(list(level.values()))
         self.add_module("out", Conv(k, ch[0], channels, gen, bias=True, padding="zeros"))
-        # The library names blocks "down0.b0": nest them as modules down0 -> b0.
-        for prefix, levels, nums in (("down", self.down, range(len(ch))), ("up", self.up, range(len(ch) - 1, -1, -1))):
-            for l, level in zip(nums, levels):
-                holder = nn.Module()
-                for b, blk in enumerate(level):
-                    delattr(self, f"{prefix}{l}_b{b}")
-                    holder.add_module(f"b{b}", blk)
-                self.add_module(f"{prefix}{l}", holder)
 
     def forward(self, xt: torch.Tensor, t: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """``xt`` ``[batch, length, channels]``, ``t`` ``[batch]`` in [0, 1], ``z`` ``[batch, zDim]``

@@ -42,6 +42,11 @@ def to_file_layout(name: str, t: torch.Tensor) -> np.ndarray:
     return a.contiguous().numpy()
 
 
+def file_shape(t: torch.Tensor) -> list:
+    """The shape the file stores ``t`` in (rank 3 reversed, as :func:`to_file_layout`)."""
+    return list(t.shape[::-1]) if t.dim() == 3 else list(t.shape)
+
+
 def from_file_layout(name: str, a: np.ndarray) -> torch.Tensor:
     """A stored tensor as PyTorch holds it (rank 3: ``[k, in, out]`` -> ``[out, in, k]``)."""
     t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
@@ -86,9 +91,9 @@ def _from_parts(tensors, meta, source: str, device: str):
     state = {}
     for name, t in own.items():
         if name not in tensors:
-            raise WeightsError(f'{source}: missing tensor "{name}" (shape {list(to_file_layout(name, t).shape)})')
+            raise WeightsError(f'{source}: missing tensor "{name}" (shape {file_shape(t)})')
         dtype, arr = tensors[name]
-        want = list(to_file_layout(name, t).shape)
+        want = file_shape(t)
         if list(arr.shape) != want:
             raise WeightsError(f'{source}: tensor "{name}" has shape {list(arr.shape)}, the config expects {want}')
         if not np.all(np.isfinite(arr)):

@@ -8,7 +8,6 @@ the network sees ``s / T``, ``L = mean((pred - eps)^2)``.
 """
 from __future__ import annotations
 
-import math
 from typing import Optional
 
 import numpy as np

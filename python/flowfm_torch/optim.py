@@ -11,7 +11,7 @@ Betas and epsilon default to ``lib/train/defaults.json``'s ``adam`` block.
 from __future__ import annotations
 
 import math
-from typing import Iterable, List, Optional
+from typing import Iterable, Optional
 
 import torch
 

@@ -33,7 +33,6 @@ _NP = {
     "I64": np.dtype("<i8"),
 }
 _SIZE = {"F32": 4, "F16": 2, "BF16": 2, "I8": 1, "U8": 1, "I16": 2, "I32": 4, "I64": 8}
-_FROM_NP = {np.dtype(v).newbyteorder("<") if v.itemsize > 1 else v: k for k, v in _NP.items()}
 
 
 class SafetensorsError(ValueError):
