@@ -189,20 +189,24 @@ def main(argv: Optional[List[str]] = None) -> int:
         torch.save(state, tmp)
         os.replace(tmp, ckpt_path)
 
-    def flush() -> None:
+    def flush() -> Optional[str]:
+        """Writes the pending steps to the log (process 0); returns the error to stop with when a
+        loss is not finite (every process stops on it, after the step's all-reduce)."""
         if not pending or not lead:
             pending.clear()
-            return
+            return None
         vals = torch.stack([torch.stack([l.float(), n.float()]) for _, l, n, _ in pending]).cpu().tolist()
         for (step, _, _, el), (loss, norm) in zip(pending, vals):
             if not math.isfinite(loss):
-                raise SystemExit(f"error: training diverged at step {step}: loss {loss}; lower the learning rate (--lr) or keep gradient clipping on")
+                pending.clear()
+                return f"error: training diverged at step {step}: loss {loss}; lower the learning rate (--lr) or keep gradient clipping on"
             rec = {"step": step, "loss": loss, "gradNorm": norm, "windowsPerSec": (step - start) * a.batch / max(el, 1e-9), "elapsedSec": el}
             log.write(json.dumps(rec) + "\n")
         log.flush()
         last = pending[-1][0]
         say(f"step {last}/{a.steps} | loss {vals[-1][0]:.4f} | {(last - start) * a.batch / max(time.time() - t0, 1e-9):.1f} win/s")
         pending.clear()
+        return None
 
     step = start
     stopped = None
@@ -223,17 +227,22 @@ def main(argv: Optional[List[str]] = None) -> int:
         step += 1
         pending.append((step, loss.detach(), norm.detach(), time.time() - t0))
         if step % a.log_every == 0 or step == a.steps:
-            flush()
+            diverged = flush()
             over = a.minutes > 0 and time.time() - t0 > a.minutes * 60
-            flag = torch.tensor([1.0 if (stop.reason or over) else 0.0], device=device)
-            if world > 1:
+            flag = torch.tensor([1.0 if (stop.reason or over) else 0.0, 1.0 if diverged else 0.0], device=device)
+            if world > 1:  # every process stops together, or none does
                 dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-            if flag.item() > 0:
+            stop_now, diverged_any = flag.tolist()
+            if diverged_any > 0:
+                raise SystemExit(diverged or "error: training diverged (process 0 names the step)")
+            if stop_now > 0:
                 stopped = stop.reason or "time budget"
                 break
         if step % a.checkpoint_every == 0:
             save_checkpoint(step)
-    flush()
+    diverged = flush()
+    if diverged:
+        raise SystemExit(diverged)
     save_checkpoint(step)
     elapsed = time.time() - t0
     if lead:

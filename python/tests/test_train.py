@@ -156,3 +156,9 @@ def test_the_gpu_script_trains_and_reports_on_this_cpu(packs, tmp_path):
         os.remove(pack)
         if made:
             os.rmdir(kit)
+
+
+def test_a_diverged_run_stops_naming_the_step(packs, tmp_path):
+    with pytest.raises(SystemExit, match=r"training diverged at step \d+: loss (nan|inf)"):
+        train_main(["--windows", packs[0], "--preset", "tiny", "--batch", "8", "--steps", "20", "--lr", "1e30",
+                    "--clip-norm", "0", "--log-every", "1", "--out", str(tmp_path / "run")])
