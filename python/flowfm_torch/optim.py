@@ -11,7 +11,7 @@ Betas and epsilon default to ``lib/train/defaults.json``'s ``adam`` block.
 from __future__ import annotations
 
 import math
-from typing import Iterable, Optional
+from typing import Any, Dict, Iterable, Optional
 
 import torch
 
@@ -85,3 +85,33 @@ class Adam(torch.optim.Optimizer):
                 v.mul_(b2).addcmul_(g, g, value=1 - b2)
                 step_size = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
                 p.sub_(step_size * m / (v.sqrt() + eps))
+
+
+def named_state(opt: torch.optim.Optimizer, model: torch.nn.Module) -> Dict[str, Dict[str, Any]]:
+    """The optimizer's per-parameter state keyed by the parameter's tensor name, so a checkpoint
+    resumes even when the modules are registered in another order (PyTorch's own
+    ``state_dict`` keys the state by position)."""
+    return {name: dict(opt.state[p]) for name, p in model.named_parameters() if p in opt.state}
+
+
+def load_named_state(opt: torch.optim.Optimizer, model: torch.nn.Module, ckpt: Dict[str, Any]) -> None:
+    """Restores what :func:`named_state` saved. A checkpoint from before it (positional state) is
+    mapped through the order of its own ``model`` entries, which is the order its optimizer saw.
+    A state whose shape differs from its parameter's is an error that names the tensor."""
+    params = dict(model.named_parameters())
+    if "optimizer_named" in ckpt:
+        named = ckpt["optimizer_named"]
+    else:
+        order = [k for k in ckpt["model"] if k in params]
+        saved = ckpt["optimizer"]["state"]
+        named = {order[i]: s for i, s in saved.items()}
+    unknown = sorted(set(named) - set(params))
+    if unknown:
+        raise SystemExit(f"error: the checkpoint's optimizer state names tensors this model lacks: {', '.join(unknown[:5])}")
+    for name, s in named.items():
+        p = params[name]
+        for key in ("m", "v"):
+            if tuple(s[key].shape) != tuple(p.shape):
+                raise SystemExit(f"error: the checkpoint's Adam {key} for {name} has shape {list(s[key].shape)}, "
+                                 f"the parameter {list(p.shape)}")
+        opt.state[p] = {"t": int(s["t"]), "m": s["m"].to(p.device, p.dtype), "v": s["v"].to(p.device, p.dtype)}

@@ -40,7 +40,7 @@ from .data import BALANCE_MODES, BatchSampler, load_windows
 from .model import FlowFM
 from .model_file import read_model, write_model
 from .objective import TIME_SAMPLINGS, draw_times
-from .optim import Adam, global_norm
+from .optim import Adam, global_norm, load_named_state, named_state
 from .safetensors_io import atomic_write
 from .views import make_view, resolve_augment
 
@@ -68,6 +68,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--no-crops", action="store_true", help="dense packs: do not cut windows at random offsets")
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
     p.add_argument("--log-every", type=int, default=10, help="steps between log flushes (each costs a device sync)")
+    p.add_argument("--snapshot-windows", type=int, default=0,
+                   help="also write OUT/model-<WINDOWS>.safetensors each time this many more windows have been seen (0 = off)")
     p.add_argument("--minutes", type=float, default=0, help="stop cleanly after this many minutes (0 = no limit)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier run in OUT")
@@ -76,7 +78,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=1, help="CPU threads per process")
     p.add_argument("--dtype", choices=["F32", "F16", "BF16"], default="F32", help="dtype of model.safetensors")
     a = p.parse_args(argv)
-    if a.steps < 1 or a.batch < 1 or a.lr <= 0 or a.clip_norm < 0 or a.checkpoint_every < 1 or a.log_every < 1:
+    if a.steps < 1 or a.batch < 1 or a.lr <= 0 or a.clip_norm < 0 or a.checkpoint_every < 1 or a.log_every < 1 or a.snapshot_windows < 0:
         p.error("--steps, --batch, --checkpoint-every and --log-every must be >= 1, --lr > 0, --clip-norm >= 0")
     if a.augment == "default":
         a.augment_options = resolve_augment(True, D["augment"])
@@ -155,7 +157,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     start = 0
     sampler = BatchSampler(windows, a.batch, a.seed, a.balance, crops=not a.no_crops)
     if ckpt is not None:
-        opt.load_state_dict(ckpt["optimizer"])
+        load_named_state(opt, model, ckpt)
         sampler.load_state(ckpt["sampler"])
         start = ckpt["step"]
         if start >= a.steps:
@@ -183,7 +185,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     def save_checkpoint(step: int) -> None:
         if not lead:
             return
-        state = {"config": model.config, "model": model.state_dict(), "optimizer": opt.state_dict(),
+        state = {"config": model.config, "model": model.state_dict(), "optimizer_named": named_state(opt, model),
                  "sampler": sampler.state(), "step": step, "args": vars(a), "training_before": before}
         tmp = f"{ckpt_path}.{os.getpid()}.tmp"
         torch.save(state, tmp)
@@ -207,6 +209,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         say(f"step {last}/{a.steps} | loss {vals[-1][0]:.4f} | {(last - start) * a.batch / max(time.time() - t0, 1e-9):.1f} win/s")
         pending.clear()
         return None
+
+    def training_meta(step: int) -> Dict[str, Any]:
+        """The provenance written into a model file of this run at `step`."""
+        training = {
+            "engine": "flowfm_torch", "torch": torch.__version__, "processes": world, "device": str(device),
+            "bf16": autocast, "steps": step, "batch": a.batch, "lr": a.lr, "clipNorm": a.clip_norm,
+            "augment": a.augment_options if a.augment_options else False, "timeSampling": a.time_sampling,
+            "balance": a.balance, "crops": not a.no_crops, "seed": a.seed, "windowsSeen": step * a.batch,
+            "init": a.init or None, "data": windows.sources,
+        }
+        if before:
+            training["before"] = json.loads(before)  # what the --init model had seen
+        return training
 
     step = start
     stopped = None
@@ -240,6 +255,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                 break
         if step % a.checkpoint_every == 0:
             save_checkpoint(step)
+        if lead and a.snapshot_windows and (step * a.batch) // a.snapshot_windows > ((step - 1) * a.batch) // a.snapshot_windows:
+            seen = (step * a.batch) // a.snapshot_windows * a.snapshot_windows
+            write_model(os.path.join(a.out, f"model-{seen}.safetensors"), model, step=step, dtype=a.dtype,
+                        metadata={"training": js_json.dumps(training_meta(step))})
     diverged = flush()
     if diverged:
         raise SystemExit(diverged)
@@ -247,16 +266,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     elapsed = time.time() - t0
     if lead:
         log.close()
-        training = {
-            "engine": "flowfm_torch", "torch": torch.__version__, "processes": world, "device": str(device),
-            "bf16": autocast, "steps": step, "batch": a.batch, "lr": a.lr, "clipNorm": a.clip_norm,
-            "augment": a.augment_options if a.augment_options else False, "timeSampling": a.time_sampling,
-            "balance": a.balance, "crops": not a.no_crops, "seed": a.seed, "windowsSeen": step * a.batch,
-            "init": a.init or None, "data": windows.sources,
-        }
-        if before:
-            training["before"] = json.loads(before)  # what the --init model had seen
-        write_model(model_path, model, step=step, dtype=a.dtype, metadata={"training": js_json.dumps(training)})
+        write_model(model_path, model, step=step, dtype=a.dtype, metadata={"training": js_json.dumps(training_meta(step))})
         rate = (step - start) * a.batch / max(elapsed, 1e-9)
         say(f"{'stopped (' + stopped + ')' if stopped else 'done'}: {step} steps, {rate:.1f} windows/s over {elapsed:.1f} s; "
             f"wrote {model_path} and {ckpt_path}")

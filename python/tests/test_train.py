@@ -117,7 +117,10 @@ def test_resume_continues_and_an_earlier_run_is_not_replaced(packs, tmp_path):
         train_main(args + ["--steps", "4"])
     with pytest.raises(SystemExit, match="not below --steps 4"):
         train_main(args + ["--steps", "4", "--resume"])
-    assert train_main(args + ["--steps", "7", "--resume"]) == 0
+    assert train_main(args + ["--steps", "7", "--resume", "--snapshot-windows", "20"]) == 0
+    snaps = sorted(f for f in os.listdir(out) if f.startswith("model-"))
+    assert snaps == ["model-40.safetensors"]  # 40 windows seen at step 5; 60 would be at step 7.5
+    assert read_model(os.path.join(out, snaps[0]))[0].config["step"] == 5
     steps = [json.loads(l)["step"] for l in open(os.path.join(out, "log.jsonl"))]
     assert steps == list(range(1, 8))
     model, _, _ = read_model(os.path.join(out, "model.safetensors"))
@@ -162,3 +165,33 @@ def test_a_diverged_run_stops_naming_the_step(packs, tmp_path):
     with pytest.raises(SystemExit, match=r"training diverged at step \d+: loss (nan|inf)"):
         train_main(["--windows", packs[0], "--preset", "tiny", "--batch", "8", "--steps", "20", "--lr", "1e30",
                     "--clip-norm", "0", "--log-every", "1", "--out", str(tmp_path / "run")])
+
+
+def test_optimizer_state_resumes_by_tensor_name_whatever_the_module_order():
+    """A checkpoint keys Adam's state by tensor name; one written before that (positional state, in
+    the order of its own model entries) still maps each state to its tensor."""
+    from flowfm_torch import FlowFM, preset_config
+    from flowfm_torch.optim import Adam, load_named_state, named_state
+
+    torch.manual_seed(0)
+    model = FlowFM(preset_config("tiny"))
+    opt = Adam(model.parameters(), lr=1e-3)
+    for p in model.parameters():
+        p.grad = torch.randn_like(p)
+    opt.step()
+    names = [n for n, _ in model.named_parameters()]
+    # a legacy checkpoint whose modules were registered in reverse order
+    legacy_model = dict(reversed(list(model.state_dict().items())))
+    order = [n for n in legacy_model if n in dict(model.named_parameters())]
+    by_name = named_state(opt, model)
+    legacy = {"model": legacy_model, "optimizer": {"state": {i: by_name[n] for i, n in enumerate(order)}}}
+    for ckpt in ({"optimizer_named": by_name}, legacy):
+        fresh = FlowFM(preset_config("tiny"))
+        fresh_opt = Adam(fresh.parameters(), lr=1e-3)
+        load_named_state(fresh_opt, fresh, ckpt)
+        for n, p in fresh.named_parameters():
+            assert fresh_opt.state[p]["t"] == 1
+            assert torch.equal(fresh_opt.state[p]["m"], by_name[n]["m"]), n
+    bad = {"optimizer_named": {names[0]: {"t": 1, "m": torch.zeros(3), "v": torch.zeros(3)}}}
+    with pytest.raises(SystemExit, match=names[0]):
+        load_named_state(Adam(model.parameters()), model, bad)
