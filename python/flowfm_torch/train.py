@@ -89,6 +89,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
             a.augment_options = resolve_augment(json.loads(a.augment), D["augment"])
         except json.JSONDecodeError as e:
             p.error(f"--augment: not JSON ({e})")
+        except ValueError as e:
+            p.error(f"--augment: {e}")
     return a
 
 
