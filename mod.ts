@@ -158,30 +158,58 @@ export { type BatchSchedule } from "./lib/train/batches.ts";
 export { TRAIN_DEFAULTS, type TrainDefaults } from "./lib/train/defaults.ts";
 export { type BalanceMode } from "./lib/train/batches.ts";
 export { TrainingDivergedError } from "./lib/train/trainer.ts";
-// From embeddings to labels: an activity classifier on the frozen encoder, in one file.
+// From windows to labels: one Classifier concept, two kinds (a probe on the frozen encoder, or a
+// fine-tuned encoder), one loader, one defaults block.
 export {
-  ActivityClassifier,
-  type ClassifierFit,
-  type ClassifierOptions,
+  type Classifier,
+  type ClassifierKind,
   type ClassifierWindow,
-  encoderDigest,
-  fitClassifier,
   type Predictions,
   type PredictOptions,
-} from "./lib/eval/classifier.ts";
-export { loadClassifier, serializeClassifier } from "./lib/eval/classifier_file.ts";
+} from "./lib/classify/classifier.ts";
 export {
-  type FeatureProgress,
-  PROBE_FEATURES,
-  type ProbeFeatures,
-} from "./lib/eval/probe_features.ts";
+  ActivityClassifier,
+  type ClassifierOptions,
+  fitClassifier,
+} from "./lib/classify/probe_classifier.ts";
 export {
   FinetunedClassifier,
   type FinetunedClassifierOptions,
   type FinetunedFit,
   fitFinetunedClassifier,
-  isFinetunedClassifier,
-  loadFinetunedClassifier,
-} from "./lib/eval/finetuned_classifier.ts";
+} from "./lib/classify/finetuned_classifier.ts";
+export { classifierKind, loadClassifier } from "./lib/classify/load_classifier.ts";
+export {
+  type ClassifierFit,
+  type ProbeFileParts,
+  serializeClassifier,
+} from "./lib/classify/probe_file.ts";
+export { encoderDigest } from "./lib/classify/encoder_digest.ts";
+export {
+  checkFeatures,
+  extractFeatures,
+  featureDim,
+  type FeatureOptions,
+  FEATURES,
+  type Features,
+} from "./lib/classify/features.ts";
+export { CLASSIFY_DEFAULTS, type ClassifyDefaults } from "./lib/classify/defaults.ts";
 // Encoding on every CPU core.
 export { EncoderPool, type EncoderPoolOptions } from "./lib/runtime/encoder_pool.ts";
+// The pipeline face: a raw recording at any rate and in any units in, embeddings or labels out.
+export {
+  loadPipeline,
+  Pipeline,
+  type PipelineLoadOptions,
+  type PipelineOptions,
+  type RecordingEmbeddings,
+  type RecordingPredictions,
+  SHIPPED_CLASSIFIERS,
+  type ShippedClassifierName,
+} from "./lib/classify/pipeline.ts";
+export {
+  type Recording,
+  type RecordingGeometry,
+  type RecordingWindows,
+  recordingWindows,
+} from "./lib/classify/recording.ts";

@@ -5,8 +5,9 @@ import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
 import { decodeSafetensors, encodeSafetensors } from "../lib/weights/safetensors.ts";
-import { encoderDigest, fitClassifier } from "../lib/eval/classifier.ts";
-import { loadClassifier, serializeClassifier } from "../lib/eval/classifier_file.ts";
+import { encoderDigest, fitClassifier } from "../lib/classify/probe_classifier.ts";
+import { loadClassifier } from "../lib/classify/load_classifier.ts";
+import { serializeClassifier } from "../lib/classify/probe_file.ts";
 import { maxAbsDiff, syntheticWindows } from "./_helpers.ts";
 
 await initBackend("cpu");

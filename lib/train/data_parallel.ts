@@ -17,7 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendName } from "../runtime/backend.ts";
-import type { TrainWorkerReply } from "../runtime/train_worker.ts";
+import type { TrainWorkerReply } from "./train_worker.ts";
 import {
   ask,
   type Exchange,
@@ -28,7 +28,7 @@ import {
   stopWorkers,
   sumReplies,
   syncWorkers,
-} from "../runtime/train_worker_slot.ts";
+} from "./train_worker_slot.ts";
 import { unflatten } from "../runtime/flat_weights.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { NormMode } from "../model/encoder.ts";

@@ -1,6 +1,6 @@
 /**
- * Data-parallel fine-tuning over the training workers (`lib/runtime/train_worker.ts`), as
- * pretraining does it (`lib/train/data_parallel.ts`): each step the main thread draws the whole
+ * Data-parallel fine-tuning over the training workers (`lib/train/train_worker.ts`), as
+ * pretraining does it (`./data_parallel.ts`): each step the main thread draws the whole
  * batch's augmentation, splits the batch into contiguous shards, and each worker returns the
  * class-weighted cross-entropy and gradients (encoder and head) of its shard, weighted by its
  * share of the batch's total class weight. The main thread sums them in worker order (so a run
@@ -15,7 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendName } from "../runtime/backend.ts";
-import type { TrainWorkerReply } from "../runtime/train_worker.ts";
+import type { TrainWorkerReply } from "./train_worker.ts";
 import {
   ask,
   type Exchange,
@@ -26,11 +26,11 @@ import {
   stopWorkers,
   sumReplies,
   syncWorkers,
-} from "../runtime/train_worker_slot.ts";
+} from "./train_worker_slot.ts";
 import { flatten, unflatten } from "../runtime/flat_weights.ts";
 import type { NormMode } from "../model/encoder.ts";
 import type { Params } from "../model/params.ts";
-import type { Adam } from "../train/optimizer.ts";
+import type { Adam } from "./optimizer.ts";
 import { type FinetuneDraws, HEAD_PARAMS } from "./finetune_head.ts";
 
 /** Options of {@link FinetuneWorkers.create}. */

@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { classWeights } from "./labels.ts";
+import { classWeights } from "./cross_entropy.ts";
 import {
   type FeatureMatrix,
   featureStats,
@@ -174,7 +174,7 @@ export function trainFastProbe(
   const { train, val } = split;
   if (train.length === 0) return Promise.reject(new Error("trainFastProbe: no training windows"));
   const settings: LbfgsSettings = {
-    maxIterations: options.maxIterations ?? 200,
+    maxIterations: options.maxIterations ?? PROBE_DEFAULTS.lbfgsIterations,
     memory: 10,
     patience: options.patience ?? 10,
     tolerance: options.tolerance ?? PROBE_DEFAULTS.tolerance,

@@ -8,12 +8,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { Adam } from "../train/optimizer.ts";
+import { Adam } from "./optimizer.ts";
 import { Params } from "../model/params.ts";
 import { Rng } from "../random.ts";
 import { adamStep } from "./adam_step.ts";
-import { weightedCrossEntropy } from "./cross_entropy.ts";
-import { classWeights } from "./labels.ts";
+import { classWeights, weightedCrossEntropy } from "./cross_entropy.ts";
 
 /** Row-major features `[count, dim]`. */
 export interface FeatureMatrix {
@@ -25,8 +24,18 @@ export interface FeatureMatrix {
   dim: number;
 }
 
-/** The L2 grid and the convergence tolerance of both probe solvers, where the options leave them out. */
-export const PROBE_DEFAULTS = { l2: [1e-4, 1e-3, 1e-2], tolerance: 1e-3 } as const;
+/**
+ * The probe's defaults, where the options leave them out: the L2 grid and convergence tolerance
+ * of both solvers, Adam's learning rate and iterations, and L-BFGS's iterations per L2 value. `CLASSIFY_DEFAULTS.probe` (the
+ * one defaults block of classification and evaluation) is this object.
+ */
+export const PROBE_DEFAULTS = {
+  l2: [1e-4, 1e-3, 1e-2],
+  tolerance: 1e-3,
+  lr: 0.02,
+  maxIterations: 500,
+  lbfgsIterations: 200,
+} as const;
 
 /** Options of {@link trainLinearProbe}. */
 export interface ProbeOptions {
@@ -232,7 +241,8 @@ export async function trainLinearProbe(
   options: ProbeOptions = {},
 ): Promise<LinearProbe> {
   const grid = [options.l2 ?? PROBE_DEFAULTS.l2].flat();
-  const lr = options.lr ?? 0.02, maxIt = options.maxIterations ?? 500;
+  const lr = options.lr ?? PROBE_DEFAULTS.lr;
+  const maxIt = options.maxIterations ?? PROBE_DEFAULTS.maxIterations;
   const every = options.evalEvery ?? 10, patience = options.patience ?? 5;
   const tol = options.tolerance ?? PROBE_DEFAULTS.tolerance;
   const { train, val } = split;
