@@ -106,7 +106,6 @@ export { encodeCheckpoint } from "./train/checkpoint.ts";
 export {
   type EpochRecord,
   fineTune,
-  FINETUNE_DEFAULTS,
   type FinetuneAugment,
   type FinetuneOptions,
   type FinetuneResult,
@@ -114,12 +113,12 @@ export {
 export {
   type FeatureMatrix,
   LinearProbe,
-  PROBE_DEFAULTS,
   type ProbeFit,
   type ProbeOptions,
   trainLinearProbe,
 } from "./train/linear_probe.ts";
 export { trainFastProbe } from "./train/fast_probe.ts";
+export { FINETUNE_DEFAULTS, PROBE_DEFAULTS } from "./train/downstream_defaults.ts";
 export { classWeights, weightedCrossEntropy } from "./train/cross_entropy.ts";
 // Model-level generative scores (they run the model; ./metrics stays plain TypeScript).
 export {

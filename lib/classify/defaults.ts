@@ -2,13 +2,12 @@
  * The one defaults block of classification and evaluation: what `fitClassifier`,
  * `fitFinetunedClassifier`, `evaluate`, the pipeline and the `fit`, `predict` and `evaluate`
  * commands (and their `--help`) use where an option is left out. Pretraining's are
- * `TRAIN_DEFAULTS`. Each value is written once: the probe's and fine-tuning's next to the code
- * that trains them (`lib/train`), gathered here.
+ * `TRAIN_DEFAULTS`. Each value is written once: the probe's and fine-tuning's in
+ * `lib/train/downstream_defaults.ts`, beside the code that trains them, gathered here.
  *
  * @module
  */
-import { FINETUNE_DEFAULTS } from "../train/finetune.ts";
-import { PROBE_DEFAULTS } from "../train/linear_probe.ts";
+import { FINETUNE_DEFAULTS, PROBE_DEFAULTS } from "../train/downstream_defaults.ts";
 
 /**
  * Defaults of classification and evaluation.

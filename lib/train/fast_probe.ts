@@ -15,10 +15,10 @@ import {
   type FeatureMatrix,
   featureStats,
   LinearProbe,
-  PROBE_DEFAULTS,
   type ProbeOptions,
   standardisedRows,
 } from "./linear_probe.ts";
+import { PROBE_DEFAULTS } from "./downstream_defaults.ts";
 
 /** Loss and gradient of the probe's objective at `theta` (`[W (d x k), b (k)]`, row-major). */
 type Objective = (theta: Float64Array, withGrad: boolean) => { loss: number; grad?: Float64Array };

@@ -26,6 +26,7 @@ import { deserializeModel } from "../weights/model_file.ts";
 import { finetuneGradients, finetuneStore, HEAD_PARAMS, headForward } from "./finetune_head.ts";
 import { FinetuneWorkers } from "./finetune_parallel.ts";
 import { classWeights } from "./cross_entropy.ts";
+import { FINETUNE_DEFAULTS } from "./downstream_defaults.ts";
 
 /** Augmentation while fine-tuning. */
 export interface FinetuneAugment extends AugmentOptions {
@@ -45,18 +46,6 @@ export interface EpochRecord {
   /** Validation loss after the epoch (NaN without validation windows). */
   valLoss: number;
 }
-
-/**
- * Fine-tuning's defaults, where the options leave them out. `CLASSIFY_DEFAULTS.finetune` (the one
- * defaults block of classification and evaluation) is this object.
- */
-export const FINETUNE_DEFAULTS = {
-  lr: 1e-4,
-  maxEpochs: 50,
-  patience: 5,
-  batchSize: 64,
-  hidden: 512,
-} as const;
 
 /** Options of {@link fineTune}. */
 export interface FinetuneOptions {

@@ -13,6 +13,7 @@ import { Params } from "../model/params.ts";
 import { Rng } from "../random.ts";
 import { adamStep } from "./adam_step.ts";
 import { classWeights, weightedCrossEntropy } from "./cross_entropy.ts";
+import { PROBE_DEFAULTS } from "./downstream_defaults.ts";
 
 /** Row-major features `[count, dim]`. */
 export interface FeatureMatrix {
@@ -23,19 +24,6 @@ export interface FeatureMatrix {
   /** Columns (features). */
   dim: number;
 }
-
-/**
- * The probe's defaults, where the options leave them out: the L2 grid and convergence tolerance
- * of both solvers, Adam's learning rate and iterations, and L-BFGS's iterations per L2 value. `CLASSIFY_DEFAULTS.probe` (the
- * one defaults block of classification and evaluation) is this object.
- */
-export const PROBE_DEFAULTS = {
-  l2: [1e-4, 1e-3, 1e-2],
-  tolerance: 1e-3,
-  lr: 0.02,
-  maxIterations: 500,
-  lbfgsIterations: 200,
-} as const;
 
 /** Options of {@link trainLinearProbe}. */
 export interface ProbeOptions {
