@@ -93,9 +93,7 @@ export async function extractFeatures(
   const { batchSize = 64, caller = "extractFeatures", onProgress } = options;
   const features = checkFeatures(options.features ?? "z", `${caller}: features`);
   const encodeAs = features === "stages" ? "stages" : "z";
-  if (!onProgress && features !== "z+handcrafted") {
-    return await model.encode(windows, { batchSize, features: encodeAs });
-  }
+  // Checked here, so errors name the caller; encode's own check of the flat windows then passes.
   const { data, count } = await readWindows(windows, model.windowSpec(caller));
   const per = data.length / Math.max(count, 1), step = onProgress ? 4 * batchSize : count;
   const dim = featureDim(model, features), out = new Float32Array(count * dim);
