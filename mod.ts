@@ -104,7 +104,7 @@ export {
   type InterpolateOptions,
   type ParameterCounts,
 } from "./lib/model/flowfm.ts";
-export { type WindowsInput } from "./lib/model/windows.ts";
+export { type WindowsInput, type WindowSpec } from "./lib/model/windows.ts";
 export { type SampleMethod, type SampleOptions, type Windows } from "./lib/flow/sampler.ts";
 export { SAMPLE_METHODS } from "./lib/flow/objective.ts";
 export { type SolverMethod } from "./lib/flow/solver.ts";
