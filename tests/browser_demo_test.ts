@@ -9,6 +9,7 @@ import { initBackend } from "../lib/runtime/backend.ts";
 import { loadPretrained } from "../lib/weights/pretrained.ts";
 import { loadPipeline } from "../lib/classify/pipeline.ts";
 import { maxAbsDiff } from "./_helpers.ts";
+import { pipelineRecording } from "./_pipeline_recording.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -66,11 +67,7 @@ Deno.test({
       const model = await loadPretrained();
       const deno = (await model.encode(referenceWindows())).data;
       model.dispose();
-      // 40 s at 50 Hz in m/s^2: still, then a 2 Hz swing, for the pipeline in both places.
-      const samples = Array.from({ length: 2000 * 3 }, (_, i) => {
-        const t = Math.floor(i / 3) / 50, swing = t > 20 ? 4 * Math.sin(4 * Math.PI * t) : 0;
-        return i % 3 === 2 ? 9.81 + swing : i % 3 === 0 ? 0.3 * swing : 0.1;
-      });
+      const { samples } = pipelineRecording();
       const pipe = await loadPipeline("small", { classifier: "uci-hapt" });
       const denoPipeline = await pipe.predict({ samples, rate: 50, units: "m/s^2" });
       pipe.dispose();
