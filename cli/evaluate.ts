@@ -287,7 +287,7 @@ async function main(): Promise<void> {
     task === "falls" ? "falls vs activities of daily living" : "",
     task === "adl" ? "activities of daily living, falls left out" : "",
     labelsPerClass ? `${labelsPerClass} labels per class` : "",
-    features !== "z" ? `probes on ${features} features` : "",
+    features !== D.features ? `probes on ${features} features` : "",
   ].filter(Boolean).join(", ");
   const title = `FlowFM evaluation: ${modelName} on ${description}${
     setting ? ` (${setting})` : ""

@@ -8,6 +8,7 @@
 import type { FlowFM } from "../model/flowfm.ts";
 import type { Embeddings } from "../model/flowfm.ts";
 import { readWindows, type WindowsInput } from "../model/windows.ts";
+import { CLASSIFY_DEFAULTS } from "./defaults.ts";
 import { HANDCRAFTED_FEATURE_NAMES, handcraftedFeatures } from "./handcrafted.ts";
 
 /**
@@ -90,8 +91,12 @@ export async function extractFeatures(
   windows: WindowsInput,
   options: FeatureOptions = {},
 ): Promise<Embeddings> {
-  const { batchSize = 64, caller = "extractFeatures", onProgress } = options;
-  const features = checkFeatures(options.features ?? "z", `${caller}: features`);
+  const { batchSize = CLASSIFY_DEFAULTS.batchSize, caller = "extractFeatures", onProgress } =
+    options;
+  const features = checkFeatures(
+    options.features ?? CLASSIFY_DEFAULTS.features,
+    `${caller}: features`,
+  );
   const encodeAs = features === "stages" ? "stages" : "z";
   // Checked here, so errors name the caller; encode's own check of the flat windows then passes.
   const { data, count } = await readWindows(windows, model.windowSpec(caller));
