@@ -13,8 +13,11 @@
  * This entry point is what an application needs: pick a backend ({@link initBackend}), load the
  * shipped pretrained model ({@link loadPretrained}; its card is `weights/README.md`), load or
  * build another ({@link loadModel}, {@link FlowFM}, {@link presetConfig}), encode, sample and
- * interpolate, save it ({@link serializeModel}), train it ({@link train}, {@link loadCheckpoint})
- * and encode on every core ({@link EncoderPool}). The building blocks underneath (tensor ops,
+ * interpolate, save it ({@link serializeModel}), train it ({@link train}, {@link loadCheckpoint}),
+ * encode on every core ({@link EncoderPool}), turn windows into labels with a classifier
+ * ({@link fitClassifier}, {@link fitFinetunedClassifier}, {@link loadClassifier}; defaults in
+ * {@link CLASSIFY_DEFAULTS}), and take raw recordings at any rate and in any units through a
+ * pipeline ({@link loadPipeline}). The building blocks underneath (tensor ops,
  * losses, solvers, the step-level `Trainer`, `Adam`, `Rng`) are in `@flowfm/flowfm/advanced`;
  * CSV ingestion, metrics and the evaluation protocol in `./data`, `./metrics` and `./eval`.
  *

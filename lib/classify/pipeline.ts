@@ -84,6 +84,17 @@ export class Pipeline {
    *
    * @param model The model that embeds (and that a probe classifier runs on).
    * @param classifier The classifier, or `null` for a pipeline that only embeds.
+   * @example Embed a recording in g at 100 Hz with a model of your own
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FlowFM, initBackend, Pipeline, presetConfig } from "../../mod.ts";
+   * await initBackend("cpu");
+   * const pipe = new Pipeline(new FlowFM(presetConfig("tiny")));
+   * const samples = Array.from({ length: 2000 }, (_, i) => [0, Math.sin(i / 10), 1]); // 20 s
+   * const { count, starts } = await pipe.embed({ samples, rate: 100, units: "g" });
+   * assert.ok(count === 3 && starts[2] === 10);
+   * pipe.dispose();
+   * ```
    */
   constructor(model: FlowFM, classifier: Classifier | null = null) {
     this.#model = model;
