@@ -194,3 +194,39 @@ Deno.test("pipeline: loadPipeline names a classifier it does not ship; predict n
   assert.equal((await pipe.embed({ samples, rate: 30, units: "g" })).count, 1);
   pipe.dispose();
 });
+
+Deno.test("pipeline: loadPipeline takes a classifier file's bytes, a probe or a fine-tuned one", async () => {
+  const { readPretrained } = await import("../lib/weights/pretrained.ts");
+  const { fitClassifier } = await import("../lib/classify/probe_classifier.ts");
+  const { fitFinetunedClassifier } = await import("../lib/classify/finetuned_classifier.ts");
+  const { bytes: modelBytes } = await readPretrained("small");
+  const model = await loadPretrained("small");
+  const labels = Array.from({ length: 8 }, (_, i) => (i % 2 ? "swing" : "still"));
+  const windows = new Float32Array(8 * 900).map((_, i) => {
+    const w = Math.floor(i / 900), t = Math.floor(i / 3) % 300 / 30;
+    return (i % 3 === 2 ? 1 : 0) + (w % 2 ? 0.5 * Math.sin(12 * t + w) : 0);
+  });
+  const probe = await fitClassifier(model, windows, labels, { validationFraction: 0 });
+  const probeFile = await probe.serialize();
+  const probeLabel = (await probe.predict(windows.subarray(0, 900))).labels[0];
+  model.dispose();
+  const tuned = await fitFinetunedClassifier(modelBytes, windows, labels, {
+    maxEpochs: 1,
+    hidden: 8,
+    batchSize: 8,
+    workers: 1,
+    validationFraction: 0,
+  });
+  const tunedFile = await tuned.serialize();
+  const recording = { samples: windows.slice(0, 1800), rate: 30, units: "g" };
+  const expected = [probeLabel, (await tuned.predict(windows.subarray(0, 900))).labels[0]];
+  tuned.dispose();
+  for (const [file, label] of [[probeFile, expected[0]], [tunedFile, expected[1]]] as const) {
+    const pipe = await loadPipeline("small", { classifier: file });
+    assert.deepEqual(pipe.classes, ["still", "swing"]);
+    const p = await pipe.predict(recording, { hopSeconds: 10 });
+    assert.deepEqual(p.starts, [0, 10]); // 20 s: two windows 10 s apart
+    assert.equal(p.labels[0], label);
+    pipe.dispose();
+  }
+});
