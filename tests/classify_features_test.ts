@@ -76,3 +76,25 @@ Deno.test("evaluate: features reaches both probe heads; the stage features separ
     assert.ok(h.summary.macroF1.mean > 0.9, `${h.head}: ${h.summary.macroF1.mean}`);
   }
 });
+
+Deno.test("encode({ features: 'stages' }) is the encoder's stage features, batched; a bad value names the option", async () => {
+  const { encoderStageFeatures } = await import("../lib/model/encoder.ts");
+  const model = new FlowFM(presetConfig("tiny", { seed: 6 }));
+  try {
+    const w = syntheticWindows(5, 3);
+    const direct = tf.tidy(() =>
+      encoderStageFeatures(model.params, model.config.encoder, tf.tensor3d(w, [5, 300, 3]))
+    );
+    const expected = await direct.data();
+    direct.dispose();
+    const got = await model.encode(w, { features: "stages", batchSize: 2 });
+    assert.equal(got.count, 5);
+    assert.ok(maxAbsDiff(got.data, expected) < 1e-5);
+    await assert.rejects(
+      model.encode(w, { features: "pooled" as "z" }),
+      /encode: features must be "z" or "stages", got "pooled"/,
+    );
+  } finally {
+    model.dispose();
+  }
+});
