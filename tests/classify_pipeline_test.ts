@@ -179,6 +179,9 @@ Deno.test("pipeline: bad recordings get errors naming the field and showing the 
   for (const [recording, message] of cases) {
     assert.throws(() => recordingWindows(recording as never, geometry), message);
   }
+  // trustUnits reads the data as the units say, as the CLI's --trust-units does.
+  const trusted = { samples: still(600), rate: 50, units: "m/s^2", trustUnits: true };
+  assert.equal(recordingWindows(trusted, geometry).count, 1); // 12 s: one window
 });
 
 Deno.test("pipeline: loadPipeline names a classifier it does not ship; predict needs a classifier", async () => {

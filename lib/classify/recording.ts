@@ -21,6 +21,12 @@ export interface Recording {
   rate: number;
   /** Units of the samples: `"g"` or `"m/s^2"` (also `m/s2`, `m/s²`, `mps2`). */
   units: string;
+  /**
+   * Go on when the signal contradicts `units` (a median vector norm far from 1 g at rest), as the
+   * CLI's `--trust-units` does.
+   * @default {false}
+   */
+  trustUnits?: boolean;
 }
 
 /** The geometry to cut a recording into (a model's `windowSpec` has it) and the hop. */
@@ -89,7 +95,9 @@ export function recordingWindows(
   }
   const axis = (a: number) => Array.from({ length: n }, (_, i) => xyz[3 * i + a]);
   const bad = unitMismatch(unit, medianNorm(axis(0), axis(1), axis(2)));
-  if (bad) throw new Error(`recording.units is "${units}", but the ${bad}`);
+  if (bad && !recording.trustUnits) {
+    throw new Error(`recording.units is "${units}", but the ${bad} (trustUnits: true)`);
+  }
   const hop = Math.round(geometry.hopSeconds * geometry.sampleRate);
   if (!(hop >= 1)) {
     throw new Error(`hopSeconds must be at least one sample, got ${show(geometry.hopSeconds)}`);
