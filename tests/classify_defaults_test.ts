@@ -45,6 +45,14 @@ Deno.test("features: --probe-features is --features's alias; the two must agree"
   const clash = await runCli(fit, ["--features", "z", "--probe-features", "stages"], { cwd: ROOT });
   assert.equal(clash.code, 2, clash.err);
   assert.match(clash.err, /--features "z" and --probe-features "stages" disagree/);
+  const evaluate = await runCli(`${ROOT}cli/evaluate.ts`, [
+    "--probe-features",
+    "stages",
+    "--features",
+    "z+handcrafted",
+  ], { cwd: ROOT });
+  assert.equal(evaluate.code, 2, evaluate.err);
+  assert.match(evaluate.err, /--features "z\+handcrafted" and --probe-features "stages" disagree/);
   const bad = await runCli(fit, ["--probe-features", "pooled"], { cwd: ROOT });
   assert.equal(bad.code, 2, bad.err);
   assert.match(bad.err, /--features must be one of z, stages, z\+handcrafted, got "pooled"/);
