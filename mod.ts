@@ -13,8 +13,11 @@
  * This entry point is what an application needs: pick a backend ({@link initBackend}), load the
  * shipped pretrained model ({@link loadPretrained}; its card is `weights/README.md`), load or
  * build another ({@link loadModel}, {@link FlowFM}, {@link presetConfig}), encode, sample and
- * interpolate, save it ({@link serializeModel}), train it ({@link train}, {@link loadCheckpoint})
- * and encode on every core ({@link EncoderPool}). The building blocks underneath (tensor ops,
+ * interpolate, save it ({@link serializeModel}), train it ({@link train}, {@link loadCheckpoint}),
+ * encode on every core ({@link EncoderPool}), turn windows into labels with a classifier
+ * ({@link fitClassifier}, {@link fitFinetunedClassifier}, {@link loadClassifier}; defaults in
+ * {@link CLASSIFY_DEFAULTS}), and take raw recordings at any rate and in any units through a
+ * pipeline ({@link loadPipeline}). The building blocks underneath (tensor ops,
  * losses, solvers, the step-level `Trainer`, `Adam`, `Rng`) are in `@flowfm/flowfm/advanced`;
  * CSV ingestion, metrics and the evaluation protocol in `./data`, `./metrics` and `./eval`.
  *
@@ -104,7 +107,7 @@ export {
   type InterpolateOptions,
   type ParameterCounts,
 } from "./lib/model/flowfm.ts";
-export { type WindowsInput } from "./lib/model/windows.ts";
+export { type WindowsInput, type WindowSpec } from "./lib/model/windows.ts";
 export { type SampleMethod, type SampleOptions, type Windows } from "./lib/flow/sampler.ts";
 export { SAMPLE_METHODS } from "./lib/flow/objective.ts";
 export { type SolverMethod } from "./lib/flow/solver.ts";
@@ -158,30 +161,58 @@ export { type BatchSchedule } from "./lib/train/batches.ts";
 export { TRAIN_DEFAULTS, type TrainDefaults } from "./lib/train/defaults.ts";
 export { type BalanceMode } from "./lib/train/batches.ts";
 export { TrainingDivergedError } from "./lib/train/trainer.ts";
-// From embeddings to labels: an activity classifier on the frozen encoder, in one file.
+// From windows to labels: one Classifier concept, two kinds (a probe on the frozen encoder, or a
+// fine-tuned encoder), one loader, one defaults block.
 export {
-  ActivityClassifier,
-  type ClassifierFit,
-  type ClassifierOptions,
+  type Classifier,
+  type ClassifierKind,
   type ClassifierWindow,
-  encoderDigest,
-  fitClassifier,
   type Predictions,
   type PredictOptions,
-} from "./lib/eval/classifier.ts";
-export { loadClassifier, serializeClassifier } from "./lib/eval/classifier_file.ts";
+} from "./lib/classify/classifier.ts";
 export {
-  type FeatureProgress,
-  PROBE_FEATURES,
-  type ProbeFeatures,
-} from "./lib/eval/probe_features.ts";
+  ActivityClassifier,
+  type ClassifierOptions,
+  fitClassifier,
+} from "./lib/classify/probe_classifier.ts";
 export {
   FinetunedClassifier,
   type FinetunedClassifierOptions,
   type FinetunedFit,
   fitFinetunedClassifier,
-  isFinetunedClassifier,
-  loadFinetunedClassifier,
-} from "./lib/eval/finetuned_classifier.ts";
+} from "./lib/classify/finetuned_classifier.ts";
+export { classifierKind, loadClassifier } from "./lib/classify/load_classifier.ts";
+export {
+  type ClassifierFit,
+  type ProbeFileParts,
+  serializeClassifier,
+} from "./lib/classify/probe_file.ts";
+export { encoderDigest } from "./lib/classify/encoder_digest.ts";
+export {
+  checkFeatures,
+  extractFeatures,
+  featureDim,
+  type FeatureOptions,
+  FEATURES,
+  type Features,
+} from "./lib/classify/features.ts";
+export { CLASSIFY_DEFAULTS, type ClassifyDefaults } from "./lib/classify/defaults.ts";
 // Encoding on every CPU core.
 export { EncoderPool, type EncoderPoolOptions } from "./lib/runtime/encoder_pool.ts";
+// The pipeline face: a raw recording at any rate and in any units in, embeddings or labels out.
+export {
+  loadPipeline,
+  Pipeline,
+  type PipelineLoadOptions,
+  type PipelineOptions,
+  type RecordingEmbeddings,
+  type RecordingPredictions,
+  SHIPPED_CLASSIFIERS,
+  type ShippedClassifierName,
+} from "./lib/classify/pipeline.ts";
+export {
+  type Recording,
+  type RecordingGeometry,
+  type RecordingWindows,
+  recordingWindows,
+} from "./lib/classify/recording.ts";

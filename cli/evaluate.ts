@@ -3,7 +3,7 @@
 // from-scratch and handcrafted baselines; macro F1 per test subject, Cohen's kappa.
 import { PRESET_NAMES, presetConfig } from "../lib/model/config.ts";
 import { type EvalProgress, evaluate, HEAD_NAMES } from "../lib/eval/protocol.ts";
-import { PROBE_FEATURES } from "../lib/eval/probe_features.ts";
+import { D, FEATURES_HELP, FEATURES_OPTIONS, featuresFlag } from "./_classify.ts";
 import type { HeadName } from "../lib/eval/results.ts";
 import { reportMarkdown } from "../lib/eval/report.ts";
 import { confusionGridSvg } from "./_svg.ts";
@@ -11,7 +11,7 @@ import { FlowFM } from "../lib/model/flowfm.ts";
 import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
 import { isFallCode } from "../lib/io/sisfall.ts";
-import { defaultWorkers } from "../lib/runtime/train_worker_slot.ts";
+import { defaultWorkers } from "../lib/train/train_worker_slot.ts";
 import {
   backendFlag,
   BACKENDS,
@@ -64,23 +64,22 @@ Heads (all on the same folds):
   --task NAME               activity (the labels as read, default) | adl (the labels, windows
                             of falls left out: SisFall D01-D19, FallAllD A001-A044) | falls
                             (fall codes of SisFall / FallAllD against every other activity)
-  --epochs N                fine-tuning: most epochs (default 50; early stopping, patience 5)
-  --patience N              fine-tuning: epochs without a lower validation loss (default 5)
-  --lr X                    fine-tuning: Adam learning rate (default 1e-4)
-  --batch N                 fine-tuning: windows per step (default 64)
+  --epochs N                fine-tuning: most epochs (default ${D.finetune.maxEpochs}; early stopping)
+  --patience N              fine-tuning: epochs without a lower validation loss (default ${D.finetune.patience})
+  --lr X                    fine-tuning: Adam learning rate (default ${D.finetune.lr})
+  --batch N                 fine-tuning: windows per step (default ${D.finetune.batchSize})
   --augment                 fine-tuning: small rotations (<= 10 deg), scaling (±10 %), jitter
   --workers N               fine-tuning: data-parallel workers, each computing the gradient of a
                             shard of every batch (default: every core on wasm, else 1)
-  --probe-lr X              probe: Adam learning rate (default 0.02)
-  --probe-iterations N      probe: most full-batch iterations (default 500; with lbfgs: L-BFGS
-                            iterations per L2 value, default 200)
+  --probe-lr X              probe: Adam learning rate (default ${D.probe.lr})
+  --probe-iterations N      probe: most full-batch iterations (default ${D.probe.maxIterations}; with lbfgs:
+                            L-BFGS iterations per L2 value, default ${D.probe.lbfgsIterations})
   --probe-solver NAME       probe: adam (full-batch Adam, default) | lbfgs (the same objective, L2
                             grid and validation rule fitted with L-BFGS and warm starts: about 10x
                             faster on large sets; it reaches a lower validation loss than Adam's
                             early stop, so scores can differ; see bench/probe_bench.ts)
-  --probe-features NAME     what probe and scratch-probe fit on: z (the embedding, default) |
-                            stages (each encoder stage's mean and SD over time, then z) |
-                            z+handcrafted (z beside the handcrafted head's features)
+${FEATURES_HELP}
+                            (probe and scratch-probe read them)
   --backend NAME            ${choiceList(BACKENDS)} (default auto)
 
 Output:
@@ -114,7 +113,7 @@ const OPTIONS = {
   "probe-lr": { type: "string" },
   "probe-iterations": { type: "string" },
   "probe-solver": { type: "string" },
-  "probe-features": { type: "string" },
+  ...FEATURES_OPTIONS,
   backend: { type: "string" },
   out: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -162,10 +161,10 @@ async function main(): Promise<void> {
     ? undefined
     : numberFlag(values, "max-folds", 1, { min: 1, integer: true });
   const finetune = {
-    maxEpochs: numberFlag(values, "epochs", 50, { min: 1, integer: true }),
-    patience: numberFlag(values, "patience", 5, { min: 1, integer: true }),
-    lr: numberFlag(values, "lr", 1e-4, { min: 0 }),
-    batchSize: numberFlag(values, "batch", 64, { min: 2, integer: true }),
+    maxEpochs: numberFlag(values, "epochs", D.finetune.maxEpochs, { min: 1, integer: true }),
+    patience: numberFlag(values, "patience", D.finetune.patience, { min: 1, integer: true }),
+    lr: numberFlag(values, "lr", D.finetune.lr, { min: 0 }),
+    batchSize: numberFlag(values, "batch", D.finetune.batchSize, { min: 2, integer: true }),
     augment: values.augment ? { maxRotationDeg: 10, scale: 0.1, jitter: 0.01 } : null,
     workers: workersFlag(values),
   };
@@ -173,11 +172,12 @@ async function main(): Promise<void> {
     ? undefined
     : numberFlag(values, "labels-per-class", 10, { min: 1, integer: true });
   const task = choiceFlag(values, "task", TASKS, "activity");
-  const probeFeatures = choiceFlag(values, "probe-features", PROBE_FEATURES, "z");
+  const features = featuresFlag(values) ?? D.features;
   const solver = choiceFlag(values, "probe-solver", ["adam", "lbfgs"] as const, "adam");
+  const iterations = solver === "lbfgs" ? "lbfgsIterations" : "maxIterations";
   const probe = {
-    lr: numberFlag(values, "probe-lr", 0.02, { min: 0 }),
-    maxIterations: numberFlag(values, "probe-iterations", solver === "lbfgs" ? 200 : 500, {
+    lr: numberFlag(values, "probe-lr", D.probe.lr, { min: 0 }),
+    maxIterations: numberFlag(values, "probe-iterations", D.probe[iterations], {
       min: 1,
       integer: true,
     }),
@@ -268,7 +268,7 @@ async function main(): Promise<void> {
       maxFolds,
       labelsPerClass,
       probe,
-      probeFeatures,
+      features,
       finetune,
       onProgress,
     },
@@ -287,7 +287,7 @@ async function main(): Promise<void> {
     task === "falls" ? "falls vs activities of daily living" : "",
     task === "adl" ? "activities of daily living, falls left out" : "",
     labelsPerClass ? `${labelsPerClass} labels per class` : "",
-    probeFeatures !== "z" ? `probes on ${probeFeatures} features` : "",
+    features !== D.features ? `probes on ${features} features` : "",
   ].filter(Boolean).join(", ");
   const title = `FlowFM evaluation: ${modelName} on ${description}${
     setting ? ` (${setting})` : ""
@@ -307,7 +307,7 @@ async function main(): Promise<void> {
       labelsPerClass: labelsPerClass ?? null,
       task,
       probe,
-      probeFeatures,
+      features,
       finetune,
     },
     seconds: (performance.now() - t0) / 1000,

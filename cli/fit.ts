@@ -1,15 +1,14 @@
 // deno run -A cli/fit.ts [--weights MODEL] [--finetune] [options] [--dataset NAME | FILE.csv ...]
 // Fits an activity classifier on labelled windows (a linear probe on the frozen encoder's z, or the
 // fine-tuned encoder with an MLP head) and saves it as one safetensors file.
-import { fitClassifier } from "../lib/eval/classifier.ts";
-import { serializeClassifier } from "../lib/eval/classifier_file.ts";
-import { PROBE_FEATURES } from "../lib/eval/probe_features.ts";
+import { fitClassifier } from "../lib/classify/probe_classifier.ts";
+import { fitFinetunedClassifier } from "../lib/classify/finetuned_classifier.ts";
+import { D, FEATURES_HELP, FEATURES_OPTIONS, featuresFlag } from "./_classify.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
   BACKENDS,
   checkOutput,
-  choiceFlag,
   choiceList,
   DENO,
   numberFlag,
@@ -26,7 +25,6 @@ import {
   WEIGHTS_DEFAULT_HELP,
   WEIGHTS_TIMEOUT_HELP,
 } from "./_weights.ts";
-import { fitFinetunedClassifier } from "../lib/eval/finetuned_classifier.ts";
 import { announceData, DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
 const HELP = `Usage: ${DENO} run -A cli/fit.ts [--weights FILE] [options] [FILE.csv ...]
@@ -41,17 +39,17 @@ windows, are left out.
 ${WEIGHTS_TIMEOUT_HELP}
   --out FILE                classifier file (default classifier.safetensors)
   --validation F            share of each class held out for early stopping and the L2 choice
-                            (default 0.2; 0 fits on everything without early stopping)
+                            (default ${D.validationFraction}; 0 fits on everything without early stopping)
   --finetune                fine-tune all encoder layers with an MLP head instead of a probe
-  --epochs N                fine-tuning: most epochs (default 50; early stopping, patience 5)
-  --lr X                    fine-tuning: Adam learning rate (default 1e-4)
+  --epochs N                fine-tuning: most epochs (default ${D.finetune.maxEpochs}; early stopping, patience ${D.finetune.patience})
+  --lr X                    fine-tuning: Adam learning rate (default ${D.finetune.lr})
   --workers N               fine-tuning: data-parallel workers (default: every core on wasm)
-  --probe-iterations N      most probe iterations per L2 value (default 500)
-  --probe-lr LR             probe learning rate (default 0.02)
-  --features NAME           what the probe reads: z (default) | stages (each encoder stage's
-                            mean and SD over time, then z) | z+handcrafted; the file records it
-  --seed N                  seed of the validation split (default 0)
-  --batch N                 windows per forward pass (default 64)
+  --probe-iterations N      most probe iterations per L2 value (default ${D.probe.maxIterations})
+  --probe-lr LR             probe learning rate (default ${D.probe.lr})
+${FEATURES_HELP}
+                            (the file records it)
+  --seed N                  seed of the validation split (default ${D.seed})
+  --batch N                 windows per forward pass (default ${D.batchSize})
   --backend NAME            ${choiceList(BACKENDS)} (default auto)
 
 ${DATA_HELP}
@@ -73,7 +71,7 @@ const OPTIONS = {
   workers: { type: "string" },
   "probe-iterations": { type: "string" },
   "probe-lr": { type: "string" },
-  features: { type: "string" },
+  ...FEATURES_OPTIONS,
   seed: { type: "string" },
   batch: { type: "string" },
   backend: { type: "string" },
@@ -83,18 +81,21 @@ const OPTIONS = {
 async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
-  const validationFraction = numberFlag(values, "validation", 0.2, { min: 0 });
+  const validationFraction = numberFlag(values, "validation", D.validationFraction, { min: 0 });
   if (validationFraction >= 1) throw new UsageError("--validation must be in [0, 1)");
   const probe = {
-    maxIterations: numberFlag(values, "probe-iterations", 500, { min: 1, integer: true }),
-    lr: numberFlag(values, "probe-lr", 0.02, { min: 0 }),
+    maxIterations: numberFlag(values, "probe-iterations", D.probe.maxIterations, {
+      min: 1,
+      integer: true,
+    }),
+    lr: numberFlag(values, "probe-lr", D.probe.lr, { min: 0 }),
   };
-  const features = choiceFlag(values, "features", PROBE_FEATURES, "z");
-  if (values.finetune && values.features !== undefined) {
+  const given = featuresFlag(values), features = given ?? D.features;
+  if (values.finetune && given !== undefined) {
     throw new UsageError("--features applies to the probe, not to --finetune");
   }
-  const seed = numberFlag(values, "seed", 0, { integer: true });
-  const batchSize = numberFlag(values, "batch", 64, { min: 1, integer: true });
+  const seed = numberFlag(values, "seed", D.seed, { integer: true });
+  const batchSize = numberFlag(values, "batch", D.batchSize, { min: 1, integer: true });
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "classifier.safetensors";
   await checkOutput(out, [...positionals, values.weights as string | undefined]);
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
       },
     });
     const { fit, classes } = classifier;
-    await atomicWrite(out, serializeClassifier(classifier));
+    await atomicWrite(out, await classifier.serialize());
     const width = Math.max(5, ...classes.map((c) => c.length));
     console.log(`classes (${classes.length}), labelled windows:`);
     for (const c of classes) console.log(`  ${c.padEnd(width)}  ${fit.counts[c]}`);
@@ -173,8 +174,8 @@ async function fitFinetuned(
   console.error(`fine-tuning ${name} on ${n} labelled windows (one line per epoch)…`);
   const classifier = await fitFinetunedClassifier(bytes, windows, labels, {
     ...common,
-    maxEpochs: numberFlag(values, "epochs", 50, { min: 1, integer: true }),
-    lr: numberFlag(values, "lr", 1e-4, { min: 0 }),
+    maxEpochs: numberFlag(values, "epochs", D.finetune.maxEpochs, { min: 1, integer: true }),
+    lr: numberFlag(values, "lr", D.finetune.lr, { min: 0 }),
     workers: workersFlag(values),
     onEpoch: (e) =>
       console.error(

@@ -1,12 +1,9 @@
 // deno run -A cli/predict.ts [--weights MODEL] --classifier FILE [options] [--dataset NAME | FILE.csv ...]
 // Predicts an activity label for every 10 s window with a classifier from cli/fit.ts; writes a CSV
 // (one row per window) and, with --svg, a timeline of the predicted labels per source file.
-import type { Predictions } from "../lib/eval/classifier.ts";
-import { loadClassifier } from "../lib/eval/classifier_file.ts";
-import {
-  isFinetunedClassifier,
-  loadFinetunedClassifier,
-} from "../lib/eval/finetuned_classifier.ts";
+import type { Classifier, Predictions } from "../lib/classify/classifier.ts";
+import { classifierKind, loadClassifier } from "../lib/classify/load_classifier.ts";
+import { D } from "./_classify.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
 import {
   backendFlag,
@@ -46,7 +43,7 @@ ${WEIGHTS_TIMEOUT_HELP}
   --classifier FILE         classifier.safetensors from cli/fit.ts (required)
   --out FILE                output CSV (default predictions.csv)
   --svg FILE                also draw a timeline of predicted labels per source file
-  --batch N                 windows per forward pass (default 64)
+  --batch N                 windows per forward pass (default ${D.batchSize})
   --backend NAME            ${choiceList(BACKENDS)} (default auto)
 
 ${DATA_HELP}
@@ -74,7 +71,7 @@ async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, OPTIONS);
   if (values.help) return console.log(HELP);
   if (!values.classifier) throw new UsageError("--classifier is required");
-  const batchSize = numberFlag(values, "batch", 64, { min: 1, integer: true });
+  const batchSize = numberFlag(values, "batch", D.batchSize, { min: 1, integer: true });
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "predictions.csv";
   const svg = values.svg as string | undefined;
@@ -92,7 +89,7 @@ async function main(): Promise<void> {
   reportData(set, description);
   requireWindows(set, description, "labels are ignored here, so no window was dropped for them");
   await startBackend(values);
-  const finetuned = isFinetunedClassifier(classifierBytes);
+  const finetuned = classifierKind(classifierBytes, classifierFile) === "finetuned";
   if (finetuned && values.weights !== undefined) {
     throw new UsageError(
       `${classifierFile} carries its own fine-tuned encoder: drop --weights`,
@@ -101,9 +98,7 @@ async function main(): Promise<void> {
   if (values.weights !== undefined) console.error(`loading model ${values.weights}…`);
   const model = finetuned ? null : (await loadModelFlag(values)).model;
   try {
-    const classifier = model
-      ? await loadClassifier(classifierBytes, classifierFile, model)
-      : loadFinetunedClassifier(classifierBytes, classifierFile);
+    const classifier = await loadClassifier(classifierBytes, classifierFile, model ?? undefined);
     await checkWritable(out); // before the encoding, not after it
     if (svg !== undefined) await checkWritable(svg, "--svg");
     console.error(`encoding and classifying ${set.count} windows…`);
@@ -155,7 +150,7 @@ async function main(): Promise<void> {
  * prediction depends on that window only, so the chunks give the same result as one call.
  */
 async function predictInChunks(
-  classifier: { predict(w: Float32Array, o: { batchSize: number }): Promise<Predictions> },
+  classifier: Classifier,
   data: Float32Array,
   count: number,
   batchSize: number,

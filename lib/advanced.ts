@@ -5,7 +5,8 @@
  * tensor-level ops and parameters, the probability path, the flow-matching and DDPM losses, the
  * raw ODE solvers and diffusion samplers, the objective table, the step-level {@link Trainer}
  * (single-process or data-parallel over Web Workers), {@link Adam}, the seeded {@link Rng}, the
- * checkpoint encoder, and model-level generative scores ({@link generativeQuality},
+ * checkpoint encoder, fine-tuning and the linear probe's solvers ({@link fineTune},
+ * {@link trainLinearProbe}), and model-level generative scores ({@link generativeQuality},
  * {@link conditioningGap}). Everyday use (load, encode, sample, train) needs only the main entry
  * point, `@flowfm/flowfm`. These APIs follow the model's internals and may change more often.
  *
@@ -100,6 +101,25 @@ export { type AugmentOptions } from "./train/augment.ts";
 export { batchIndices, stepsForEpochs } from "./train/batches.ts";
 export { type CropPartners, cropPartners, gatherCrops } from "./train/crops.ts";
 export { encodeCheckpoint } from "./train/checkpoint.ts";
+// Downstream training: fine-tuning with an MLP head and the linear probe's two solvers (the
+// classifiers of the main entry point and the evaluation protocol of ./eval train through these).
+export {
+  type EpochRecord,
+  fineTune,
+  type FinetuneAugment,
+  type FinetuneOptions,
+  type FinetuneResult,
+} from "./train/finetune.ts";
+export {
+  type FeatureMatrix,
+  LinearProbe,
+  type ProbeFit,
+  type ProbeOptions,
+  trainLinearProbe,
+} from "./train/linear_probe.ts";
+export { trainFastProbe } from "./train/fast_probe.ts";
+export { FINETUNE_DEFAULTS, PROBE_DEFAULTS } from "./train/downstream_defaults.ts";
+export { classWeights, weightedCrossEntropy } from "./train/cross_entropy.ts";
 // Model-level generative scores (they run the model; ./metrics stays plain TypeScript).
 export {
   conditioningGap,

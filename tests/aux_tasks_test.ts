@@ -13,9 +13,9 @@ import { DataParallelTrainer } from "../lib/train/data_parallel.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
 import { loadModel } from "../lib/weights/load.ts";
 import { drawAuxTasks, permuteSegments, reverseTime, timeWarp } from "../lib/train/aux_tasks.ts";
-import { finetuneGradients, finetuneStore, HEAD_PARAMS } from "../lib/eval/finetune_head.ts";
-import { FinetuneWorkers } from "../lib/eval/finetune_parallel.ts";
-import { classWeights } from "../lib/eval/labels.ts";
+import { finetuneGradients, finetuneStore, HEAD_PARAMS } from "../lib/train/finetune_head.ts";
+import { FinetuneWorkers } from "../lib/train/finetune_parallel.ts";
+import { classWeights } from "../lib/train/cross_entropy.ts";
 import { assertSameGradient, syntheticWindows } from "./_helpers.ts";
 
 await initBackend("cpu");

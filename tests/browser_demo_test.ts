@@ -1,12 +1,15 @@
 // The demo page in Debian's Chromium (headless, through playwright-core): it loads the pretrained
-// model, encodes fixed windows bit for bit as Deno does on wasm, agrees on WebGPU (SwiftShader)
-// within the stated tolerance, and draws the scatter and the sample plot. A screenshot goes to
+// model, encodes fixed windows bit for bit as Deno does on wasm, labels a raw recording through
+// the pipeline (loadPipeline with the shipped classifier) as Deno does, agrees on WebGPU
+// (SwiftShader) within the stated tolerance, and draws the scatter and the sample plot. A screenshot goes to
 // runs/browser-demo.png. `.ci/run` installs chromium where it is missing.
 import assert from "node:assert/strict";
 import { referenceWindows } from "../bench/pretrained_reference.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { loadPretrained } from "../lib/weights/pretrained.ts";
+import { loadPipeline } from "../lib/classify/pipeline.ts";
 import { maxAbsDiff } from "./_helpers.ts";
+import { pipelineRecording } from "./_pipeline_recording.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -16,6 +19,11 @@ interface DemoPage {
     backend: string;
     encode(windows: number[]): Promise<number[]>;
     poolEncode(windows: number[]): Promise<number[]>;
+    pipelinePredict(
+      samples: number[],
+      rate: number,
+      units: string,
+    ): Promise<{ labels: string[]; starts: number[] }>;
   };
 }
 const ROOT = new URL("../", import.meta.url);
@@ -59,6 +67,10 @@ Deno.test({
       const model = await loadPretrained();
       const deno = (await model.encode(referenceWindows())).data;
       model.dispose();
+      const { samples } = pipelineRecording();
+      const pipe = await loadPipeline("small", { classifier: "uci-hapt" });
+      const denoPipeline = await pipe.predict({ samples, rate: 50, units: "m/s^2" });
+      pipe.dispose();
 
       const run = async (query: string, extra: string[]) => {
         const context = await chromium.launchPersistentContext(`${profile}/${query || "wasm"}`, {
@@ -100,6 +112,16 @@ Deno.test({
         maxAbsDiff(Float32Array.from(pooled as number[]), deno),
         0,
         "EncoderPool in the page",
+      );
+      const pagePipeline = await wasm.page.evaluate(
+        async ([s, r, u]: [number[], number, string]) =>
+          await (globalThis as unknown as DemoPage).flowfmDemo.pipelinePredict(s, r, u),
+        [samples, 50, "m/s^2"] as [number[], number, string],
+      );
+      assert.deepEqual(
+        pagePipeline,
+        { labels: denoPipeline.labels, starts: denoPipeline.starts },
+        "the pipeline labels a recording in the page as in Deno",
       );
       await wasm.page.click("#load-excerpt");
       await wasm.page.waitForFunction(

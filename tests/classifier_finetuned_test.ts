@@ -4,13 +4,14 @@ import { initBackend } from "../lib/runtime/backend.ts";
 import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
-import { fitClassifier } from "../lib/eval/classifier.ts";
-import { loadClassifier, serializeClassifier } from "../lib/eval/classifier_file.ts";
+import { fitClassifier } from "../lib/classify/probe_classifier.ts";
+import { loadClassifier } from "../lib/classify/load_classifier.ts";
+import { serializeClassifier } from "../lib/classify/probe_file.ts";
 import {
   fitFinetunedClassifier,
   isFinetunedClassifier,
   loadFinetunedClassifier,
-} from "../lib/eval/finetuned_classifier.ts";
+} from "../lib/classify/finetuned_classifier.ts";
 import { maxAbsDiff, syntheticWindows } from "./_helpers.ts";
 
 await initBackend("cpu");
@@ -92,7 +93,15 @@ Deno.test("fine-tuned classifier: bad files and mixed-up loaders fail with error
   c.dispose();
   await assert.rejects(
     loadClassifier(file, "ft.safetensors", model),
-    /ft\.safetensors: a fine-tuned classifier \(it carries its own encoder\)/,
+    /ft\.safetensors: a fine-tuned classifier carries its own encoder; load it without a model/,
+  );
+  const loaded = await loadClassifier(file, "ft.safetensors");
+  assert.equal(loaded.kind, "finetuned");
+  assert.deepEqual(loaded.classes, ["a", "b", "c"]);
+  loaded.dispose();
+  await assert.rejects(
+    loadClassifier(probeFile, "p.safetensors"),
+    /p\.safetensors: .*pass that model/,
   );
   assert.throws(
     () => loadFinetunedClassifier(file.subarray(0, 4000), "cut.safetensors"),

@@ -5,8 +5,10 @@ import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
 import { decodeSafetensors, encodeSafetensors } from "../lib/weights/safetensors.ts";
-import { encoderDigest, fitClassifier } from "../lib/eval/classifier.ts";
-import { loadClassifier, serializeClassifier } from "../lib/eval/classifier_file.ts";
+import { fitClassifier } from "../lib/classify/probe_classifier.ts";
+import { encoderDigest } from "../lib/classify/encoder_digest.ts";
+import { loadClassifier } from "../lib/classify/load_classifier.ts";
+import { serializeClassifier } from "../lib/classify/probe_file.ts";
 import { maxAbsDiff, syntheticWindows } from "./_helpers.ts";
 
 await initBackend("cpu");
@@ -49,7 +51,7 @@ Deno.test("classifier: fit, save, load and predict the same labels and probabili
   const q = await loaded.predict(windows);
   assert.deepEqual(q.labels, p.labels);
   assert.equal(maxAbsDiff(q.probabilities, p.probabilities), 0);
-  assert.deepEqual(serializeClassifier(loaded), bytes, "saving again gives the same bytes");
+  assert.deepEqual(await loaded.serialize(), bytes, "saving again gives the same bytes");
   c.dispose();
   loaded.dispose();
   await assert.rejects(c.predict(windows), /after dispose/);

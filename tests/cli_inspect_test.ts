@@ -82,7 +82,7 @@ Deno.test("cli/inspect: the shipped classifier file (a probe) and a fine-tuned c
 
   const dir = await Deno.makeTempDir();
   try {
-    const { fitFinetunedClassifier } = await import("../lib/eval/finetuned_classifier.ts");
+    const { fitFinetunedClassifier } = await import("../lib/classify/finetuned_classifier.ts");
     const bytes = await serializeModel(new FlowFM(presetConfig("tiny", { seed: 1 })));
     const windows = new Float32Array(8 * 900).map((_, i) => (i % 900 < 450 ? 1 : -1) * (i % 7));
     const c = await fitFinetunedClassifier(bytes, windows, [..."abababab"], {

@@ -8,7 +8,8 @@ import {
   meanSd,
   perClassF1,
 } from "../lib/eval/metrics.ts";
-import { classWeights, encodeLabels } from "../lib/eval/labels.ts";
+import { classWeights } from "../lib/train/cross_entropy.ts";
+import { encodeLabels } from "../lib/classify/labels.ts";
 
 const close = (a: number, b: number, tol = 1e-12) =>
   assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);

@@ -81,3 +81,52 @@ Deno.test("layout: the import scanner sees static, type and dynamic imports", ()
     "lib/x/d.ts",
   ]);
 });
+
+/** Relative imports of one file that load code: `import type` and `export type` left out. */
+function valueImportsOf(file: string, src: string): string[] {
+  const code = stripComments(src).replace(
+    /(?:import|export)\s+type\s[^"';]*?from\s*["'][^"']+["']/g,
+    "",
+  );
+  return importsOf(file, code);
+}
+
+/** Files under `from` that import anything under one of `to` (as `file -> import`). */
+function crossings(from: string, to: string[], values = false): string[] {
+  return files.filter((f) => f.startsWith(from)).flatMap((f) =>
+    (values ? valueImportsOf : importsOf)(f, sources.get(f)!)
+      .filter((i) => to.some((t) => i.startsWith(t)))
+      .map((i) => `${f} -> ${i}`)
+  );
+}
+
+// The layers, lowest first: runtime, model and weights; train (pretraining, fine-tuning, the
+// probe's solvers, the training workers); classify (the product classifiers and the pipeline);
+// eval (the benchmark protocol). A layer imports only from layers below it.
+Deno.test("layout: lib/runtime imports neither lib/train, lib/classify nor lib/eval", () => {
+  assert.deepEqual(crossings("lib/runtime/", ["lib/train/", "lib/classify/", "lib/eval/"]), []);
+});
+
+Deno.test("layout: lib/train imports neither lib/classify nor lib/eval; lib/classify not lib/eval", () => {
+  assert.deepEqual(crossings("lib/train/", ["lib/classify/", "lib/eval/"]), []);
+  assert.deepEqual(crossings("lib/classify/", ["lib/eval/"]), []);
+});
+
+// lib/eval does not train: its code has no optimizer and takes no gradient, and the only file of
+// it that loads code from lib/train is protocol.ts, which runs the heads there (fineTune,
+// trainLinearProbe, trainFastProbe). Type-only imports (the heads' option types) are allowed.
+Deno.test("layout: lib/eval does not train (only protocol.ts calls lib/train; no gradients)", () => {
+  const calls = crossings("lib/eval/", ["lib/train/"], true)
+    .filter((c) => !c.startsWith("lib/eval/protocol.ts -> "));
+  assert.deepEqual(calls, []);
+  const training = /\b(variableGrads|valueAndGrads?|grads?)\s*\(|new\s+Adam\b|\.minimize\s*\(/;
+  const offenders = files.filter((f) => f.startsWith("lib/eval/"))
+    .filter((f) => training.test(stripComments(sources.get(f)!)));
+  assert.deepEqual(offenders, []);
+});
+
+Deno.test("layout: the layer checks see value imports, and let type-only ones through", () => {
+  const src = `import type { A } from "../train/a.ts";\nexport type { B } from "../train/b.ts";\n` +
+    `import { type C, d } from "../train/c.ts";\nexport { e } from "../train/e.ts";\n`;
+  assert.deepEqual(valueImportsOf("lib/eval/x.ts", src), ["lib/train/c.ts", "lib/train/e.ts"]);
+});

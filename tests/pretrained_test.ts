@@ -192,7 +192,7 @@ Deno.test("loadPretrained over http from a local server", async () => {
 });
 
 Deno.test("the shipped uci-hapt classifier loads beside the shipped model and predicts", async () => {
-  const { loadClassifier } = await import("../lib/eval/classifier_file.ts");
+  const { loadClassifier } = await import("../lib/classify/load_classifier.ts");
   const file = new URL("../weights/flowfm-small.uci-hapt.classifier.safetensors", import.meta.url);
   const bytes = await Deno.readFile(file);
   const model = await loadPretrained();

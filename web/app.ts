@@ -6,6 +6,7 @@ import {
   type FlowFM,
   initBackend,
   loadModel,
+  loadPipeline,
   loadPretrained,
   serializeModel,
 } from "../mod.ts";
@@ -157,6 +158,18 @@ async function main(): Promise<void> {
     encode: async (flat: number[]) => {
       if (!model) throw new Error("no model loaded");
       return Array.from((await model.encode(new Float32Array(flat))).data);
+    },
+    // The pipeline face: a raw recording (x y z interleaved) in, the shipped classifier's labels
+    // and the windows' start times out.
+    pipelinePredict: async (samples: number[], rate: number, units: string) => {
+      const baseUrl = new URL("/weights/", location.href);
+      const pipe = await loadPipeline("small", { classifier: "uci-hapt", baseUrl });
+      try {
+        const { labels, starts } = await pipe.predict({ samples, rate, units });
+        return { labels, starts };
+      } finally {
+        pipe.dispose();
+      }
     },
     // The same through an EncoderPool of two Web Workers (the worker bundled on its own).
     poolEncode: async (flat: number[]) => {

@@ -1,7 +1,9 @@
 /**
  * Downstream evaluation of FlowFM representations with the SSL-Wearables protocol: subject-wise
  * folds, a linear probe on frozen embeddings, fine-tuning with an MLP head, "from scratch" and
- * handcrafted-feature baselines, and macro F1 per test subject with Cohen's kappa.
+ * handcrafted-feature baselines, and macro F1 per test subject with Cohen's kappa. The heads are
+ * trained by `lib/train` (`fineTune`, `trainLinearProbe` are in `@flowfm/flowfm/advanced`); the
+ * product classifiers are in the main entry point.
  *
  * @example Evaluate handcrafted features on labelled windows
  * ```ts
@@ -22,15 +24,7 @@
  *
  * @module
  */
-export { weightedCrossEntropy } from "./cross_entropy.ts";
-export { fewLabels, samplePerClass, stratifiedSplit } from "./few_labels.ts";
-export {
-  type EpochRecord,
-  fineTune,
-  type FinetuneAugment,
-  type FinetuneOptions,
-  type FinetuneResult,
-} from "./finetune.ts";
+export { fewLabels, samplePerClass } from "./few_labels.ts";
 export {
   type Fold,
   type FoldIndices,
@@ -38,23 +32,18 @@ export {
   type FoldOptions,
   subjectFolds,
 } from "./folds.ts";
-export { HANDCRAFTED_FEATURE_NAMES, handcraftedFeatures } from "./handcrafted.ts";
-export { classWeights, type EncodedLabels, encodeLabels } from "./labels.ts";
-export {
-  type FeatureMatrix,
-  LinearProbe,
-  type ProbeFit,
-  type ProbeOptions,
-  trainLinearProbe,
-} from "./linear_probe.ts";
-export {
-  type FeatureProgress,
-  PROBE_FEATURES,
-  probeFeatureDim,
-  type ProbeFeatures,
-  probeFeatures,
-  windowFeatures,
-} from "./probe_features.ts";
+// Shared with the classifiers (lib/classify), which evaluation reads through.
+export { HANDCRAFTED_FEATURE_NAMES, handcraftedFeatures } from "../classify/handcrafted.ts";
+export { type EncodedLabels, encodeLabels, stratifiedSplit } from "../classify/labels.ts";
+export { FEATURES, type Features } from "../classify/features.ts";
+// The heads' settings (the training code itself is lib/train, in `@flowfm/flowfm/advanced`).
+export type {
+  EpochRecord,
+  FinetuneAugment,
+  FinetuneOptions,
+  FinetuneResult,
+} from "../train/finetune.ts";
+export type { FeatureMatrix, ProbeFit, ProbeOptions } from "../train/linear_probe.ts";
 export {
   accuracy,
   addConfusion,

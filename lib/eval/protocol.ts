@@ -19,15 +19,19 @@
  */
 import { FlowFM } from "../model/flowfm.ts";
 import { deserializeModel, serializeModel } from "../weights/model_file.ts";
-import { type EpochRecord, fineTune, type FinetuneOptions } from "./finetune.ts";
+// The protocol trains its heads through lib/train (the one lib/eval file that may: see
+// tests/layout_test.ts) and reads features through lib/classify.
+import { type EpochRecord, fineTune, type FinetuneOptions } from "../train/finetune.ts";
+import { type FeatureMatrix, type ProbeOptions, trainLinearProbe } from "../train/linear_probe.ts";
+import { trainFastProbe } from "../train/fast_probe.ts";
+import { CLASSIFY_DEFAULTS } from "../classify/defaults.ts";
+import { extractFeatures, type Features } from "../classify/features.ts";
+import { handcraftedFeatures } from "../classify/handcrafted.ts";
+import { encodeLabels } from "../classify/labels.ts";
 import { fewLabels } from "./few_labels.ts";
 import { foldIndices, subjectFolds } from "./folds.ts";
-import { handcraftedFeatures } from "./handcrafted.ts";
-import { type ProbeFeatures, probeFeatures } from "./probe_features.ts";
-import { encodeLabels, type EvalData, keptWindows } from "./labels.ts";
+import { type EvalData, keptWindows } from "./labels.ts";
 export type { EvalData } from "./labels.ts";
-import { type FeatureMatrix, type ProbeOptions, trainLinearProbe } from "./linear_probe.ts";
-import { trainFastProbe } from "./fast_probe.ts";
 import {
   accuracy,
   addConfusion,
@@ -90,10 +94,10 @@ export interface EvaluateOptions {
   /** Linear-probe settings (also for `handcrafted`). */
   probe?: ProbeOptions;
   /**
-   * What `probe` and `scratch-probe` fit on (`z`, `stages`, `z+handcrafted`; see `probeFeatures`).
+   * What `probe` and `scratch-probe` fit on (`z`, `stages`, `z+handcrafted`; see `FEATURES`).
    * @default {"z"}
    */
-  probeFeatures?: ProbeFeatures;
+  features?: Features;
   /** Fine-tuning settings. */
   finetune?: Omit<FinetuneOptions, "seed" | "onEpoch">;
   /**
@@ -164,8 +168,11 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
       else {
         const model = deserializeModel(bytes!, "model").model;
         try {
-          const batch = options.encodeBatchSize ?? 64;
-          features = await probeFeatures(model, kept.windows, options.probeFeatures, batch);
+          const batch = options.encodeBatchSize ?? CLASSIFY_DEFAULTS.batchSize;
+          features = await extractFeatures(model, kept.windows, {
+            features: options.features ?? CLASSIFY_DEFAULTS.features,
+            batchSize: batch,
+          });
         } finally {
           model.dispose();
         }

@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor1D, Tensor2D, Tensor3D } from "../tensors.ts";
 import { embeddingDim, type FlowFMConfig } from "./config.ts";
 import { validateConfig } from "./validate_config.ts";
-import { createEncoder, encoderForward, type NormMode } from "./encoder.ts";
+import { createEncoder, encoderForward, encoderStageFeatures, type NormMode } from "./encoder.ts";
 import { createGenerator, velocityForward } from "./generator.ts";
 import { Params } from "./params.ts";
 import { Rng } from "../random.ts";
@@ -20,7 +20,7 @@ import {
   type SampleOptions,
   type Windows,
 } from "../flow/sampler.ts";
-import { checkAlphas, readWindows, type WindowsInput } from "./windows.ts";
+import { checkAlphas, readWindows, type WindowsInput, type WindowSpec } from "./windows.ts";
 
 /** Embeddings of a batch of windows. */
 export interface Embeddings {
@@ -39,6 +39,12 @@ export interface EncodeOptions {
    * @default {64}
    */
   batchSize?: number;
+  /**
+   * What each row holds: `"z"`, the embedding; `"stages"`, every encoder stage's output averaged
+   * over time and its SD over time, then `z` (the features a probe on `stages` reads).
+   * @default {"z"}
+   */
+  features?: "z" | "stages";
 }
 
 /** Options for {@link FlowFM.interpolate}. */
@@ -109,8 +115,7 @@ export class FlowFM {
    * ```
    */
   parameterCounts(): ParameterCounts {
-    const encoder = this.params.count("encoder.");
-    const generator = this.params.count("generator.");
+    const encoder = this.params.count("encoder."), generator = this.params.count("generator.");
     return { encoder, generator, total: encoder + generator };
   }
 
@@ -149,8 +154,8 @@ export class FlowFM {
    *
    * @param windows `[n, 300, 3]` windows in g at 30 Hz: a flat Float32Array, Float64Array or
    *   number[], nested arrays or a tensor.
-   * @param options Batch size.
-   * @returns The embeddings, `n x embeddingDim`.
+   * @param options Batch size, and which features (`z` or every stage's).
+   * @returns The embeddings, `n x embeddingDim` (`n x dim` with `features: "stages"`).
    * @example
    * ```ts
    * import assert from "node:assert/strict";
@@ -159,34 +164,32 @@ export class FlowFM {
    * const model = new FlowFM(presetConfig("tiny"));
    * const { count, dim } = await model.encode(new Float32Array(2 * 300 * 3));
    * assert(count === 2 && dim === 32);
+   * assert((await model.encode(new Float32Array(900), { features: "stages" })).dim > dim);
    * model.dispose();
    * ```
    */
   async encode(windows: WindowsInput, options: EncodeOptions = {}): Promise<Embeddings> {
     this.#live("encode");
-    const batchSize = options.batchSize ?? 64;
+    const { batchSize = 64, features = "z" } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new Error(`encode: batchSize must be an integer >= 1, got ${batchSize}`);
     }
+    if (features !== "z" && features !== "stages") {
+      throw new Error(`encode: features must be "z" or "stages", got ${JSON.stringify(features)}`);
+    }
     const { data, count } = await readWindows(windows, this.windowSpec("encode"));
-    const dim = this.embeddingDim;
-    const out = new Float32Array(count * dim);
-    const per = this.config.windowLength * this.config.channels;
+    const { windowLength: len, channels: ch, encoder } = this.config;
+    const stages = features === "z" ? 0 : 2 * encoder.stages.reduce((n, s) => n + s.channels, 0);
+    const dim = stages + this.embeddingDim;
+    const out = new Float32Array(count * dim), per = len * ch;
     for (let i = 0; i < count; i += batchSize) {
       const n = Math.min(batchSize, count - i);
       const z = tf.tidy(() => {
-        const x = tf.tensor3d(data.subarray(i * per, (i + n) * per), [
-          n,
-          this.config.windowLength,
-          this.config.channels,
-        ]);
-        return this.embed(x, "eval");
+        const x = tf.tensor3d(data.subarray(i * per, (i + n) * per), [n, len, ch]);
+        if (features === "z") return this.embed(x, "eval");
+        return encoderStageFeatures(this.params, encoder, x);
       });
-      try {
-        out.set(await z.data(), i * dim);
-      } finally {
-        z.dispose();
-      }
+      out.set(await z.data().finally(() => z.dispose()), i * dim);
     }
     return { data: out, count, dim };
   }
@@ -255,9 +258,7 @@ export class FlowFM {
    * @param caller Name for error messages.
    * @returns The spec.
    */
-  windowSpec(
-    caller: string,
-  ): { length: number; channels: number; clip: number; caller: string; sampleRate: number } {
+  windowSpec(caller: string): WindowSpec & { sampleRate: number } {
     const { windowLength: length, channels, clip, sampleRate } = this.config;
     return { length, channels, clip, caller, sampleRate };
   }

@@ -17,18 +17,6 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendName } from "../runtime/backend.ts";
-import type { TrainWorkerReply } from "../runtime/train_worker.ts";
-import {
-  ask,
-  type Exchange,
-  shardCount,
-  shareMemory,
-  type Slot,
-  startWorker,
-  stopWorkers,
-  sumReplies,
-  syncWorkers,
-} from "../runtime/train_worker_slot.ts";
 import { unflatten } from "../runtime/flat_weights.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { NormMode } from "../model/encoder.ts";
@@ -37,6 +25,7 @@ import type { Rng } from "../random.ts";
 import { serializeModel } from "../weights/model_file.ts";
 import type { StepDraws } from "./gradients.ts";
 import { type StepResult, Trainer, type TrainerOptions } from "./trainer.ts";
+import { WorkerGroup } from "./worker_group.ts";
 
 /** Options of {@link DataParallelTrainer.create}: the trainer's, plus the workers'. */
 export interface DataParallelOptions extends TrainerOptions {
@@ -64,12 +53,6 @@ export interface DataParallelOptions extends TrainerOptions {
   faultAtStep?: number;
 }
 
-/** Parameter names in the order weights and gradients travel. */
-interface ParamKeys {
-  trainable: string[];
-  buffers: string[];
-}
-
 /**
  * A {@link Trainer} whose gradients are computed by workers. Same `step`, `steps`, `optimizer` and
  * `rng`; checkpoints are the same. Call {@link DataParallelTrainer.dispose} to stop the workers.
@@ -78,15 +61,12 @@ export class DataParallelTrainer {
   /** The model the updates are applied to (the workers hold copies). */
   readonly model: FlowFM;
   readonly #trainer: Trainer;
-  readonly #slots: Slot[];
-  readonly #keys: ParamKeys;
-  #shared: Exchange | null = null;
+  readonly #group: WorkerGroup;
 
-  private constructor(model: FlowFM, trainer: Trainer, slots: Slot[], keys: ParamKeys) {
+  private constructor(model: FlowFM, trainer: Trainer, group: WorkerGroup) {
     this.model = model;
     this.#trainer = trainer;
-    this.#slots = slots;
-    this.#keys = keys;
+    this.#group = group;
   }
 
   /**
@@ -117,30 +97,21 @@ export class DataParallelTrainer {
       throw new Error(`workers must be a whole number, got ${options.workers}`);
     }
     const trainer = new Trainer(model, options);
-    const weights = await serializeModel(model);
-    const slots: Slot[] = [];
-    for (let index = 0; index < n; index++) slots.push(startWorker(index));
-    const dp = new DataParallelTrainer(model, trainer, slots, { trainable: [], buffers: [] });
     try {
-      const replies = await Promise.all(slots.map((s) =>
-        ask(s, {
-          kind: "init",
-          weights: weights.slice(),
-          backend: options.backend ?? "wasm",
-          microBatch: options.microBatch ?? 0,
-          norm: options.norm ?? "train",
-          faultAtStep: s.index === 0 ? options.faultAtStep ?? 0 : 0,
-        })
-      ));
-      const r = replies[0] as Extract<TrainWorkerReply, { kind: "ready" }>;
-      dp.#keys.trainable = r.trainable;
-      dp.#keys.buffers = r.buffers;
-      dp.#shared = await shareMemory(slots, model.params, dp.#keys);
+      const weights = await serializeModel(model);
+      const group = await WorkerGroup.start(n, model.params, (index) => ({
+        kind: "init",
+        weights: weights.slice(),
+        backend: options.backend ?? "wasm",
+        microBatch: options.microBatch ?? 0,
+        norm: options.norm ?? "train",
+        faultAtStep: index === 0 ? options.faultAtStep ?? 0 : 0,
+      }));
+      return new DataParallelTrainer(model, trainer, group);
     } catch (e) {
-      dp.dispose();
+      trainer.dispose();
       throw e;
     }
-    return dp;
   }
 
   /** Milliseconds each worker spent on its shard in the last step (for profiling). */
@@ -148,7 +119,7 @@ export class DataParallelTrainer {
 
   /** Number of workers. */
   get workers(): number {
-    return this.#slots.length;
+    return this.#group.size;
   }
 
   /** Steps completed so far. */
@@ -184,14 +155,14 @@ export class DataParallelTrainer {
     }
     const draws = this.#trainer.draw(n, batch, source);
     const { loss, grads: sum, buffers, norm } = await this.gradients(batch, draws, this.steps + 1);
-    const grads = unflatten(this.model.params, this.#keys.trainable, sum);
+    const grads = unflatten(this.model.params, [...this.#group.keys.trainable], sum);
     let result: StepResult;
     try {
       result = await this.#trainer.applyGradients(loss, grads, norm);
     } finally {
       tf.dispose([...grads.values()]);
     }
-    await syncWorkers(this.#slots, this.model.params, this.#keys, buffers, this.#shared);
+    await this.#group.sync(buffers);
     return result;
   }
 
@@ -212,10 +183,8 @@ export class DataParallelTrainer {
     step = this.steps + 1,
   ): Promise<{ loss: number; grads: Float32Array; buffers: Float32Array; norm: number }> {
     const per = this.model.config.windowLength * this.model.config.channels, n = batch.length / per;
-    const used = this.#slots.slice(0, shardCount(this.#slots.length, n));
-    const replies = await Promise.all(used.map((slot, i) => {
-      const a = Math.floor((i * n) / used.length), b = Math.floor(((i + 1) * n) / used.length);
-      return ask(slot, {
+    const { ms, ...sum } = await this.#group.gradients(n, (a, b) => ({
+      msg: {
         kind: "grad",
         step,
         x: batch.slice(a * per, b * per),
@@ -227,10 +196,10 @@ export class DataParallelTrainer {
           ? { x: draws.aux.x.slice(a * per, b * per), labels: draws.aux.labels.slice(a * 3, b * 3) }
           : null,
         weight: (b - a) / n,
-      });
-    })) as Extract<TrainWorkerReply, { kind: "grads" }>[];
-    this.lastWorkerMs = replies.map((r) => r.ms);
-    return sumReplies(replies, this.#shared);
+      },
+    }));
+    this.lastWorkerMs = ms;
+    return sum;
   }
 
   /**
@@ -240,17 +209,12 @@ export class DataParallelTrainer {
    *   other backends).
    */
   async workerMemory(): Promise<{ numTensors: number; numBytes: number; heapBytes: number }[]> {
-    const r = await Promise.all(this.#slots.map((s) => ask(s, { kind: "memory" })));
-    return (r as Extract<TrainWorkerReply, { kind: "memory" }>[]).map((m) => ({
-      numTensors: m.numTensors,
-      numBytes: m.numBytes,
-      heapBytes: m.heapBytes,
-    }));
+    return await this.#group.memory();
   }
 
   /** Stops every worker and frees the optimizer state (not the model). */
   dispose(): void {
-    stopWorkers(this.#slots, "trainer disposed");
+    this.#group.dispose("trainer disposed");
     this.#trainer.dispose();
   }
 }

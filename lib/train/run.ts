@@ -28,7 +28,7 @@ import { TRAIN_DEFAULTS } from "./defaults.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendName } from "../runtime/backend.ts";
 import { DataParallelTrainer } from "./data_parallel.ts";
-import { defaultWorkers } from "../runtime/train_worker_slot.ts";
+import { defaultWorkers } from "./train_worker_slot.ts";
 import { Trainer } from "./trainer.ts";
 import { AUGMENT_RANGES, isAugmentOptions } from "./augment.ts";
 

@@ -10,15 +10,15 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { classWeights } from "./labels.ts";
+import { classWeights } from "./cross_entropy.ts";
 import {
   type FeatureMatrix,
   featureStats,
   LinearProbe,
-  PROBE_DEFAULTS,
   type ProbeOptions,
   standardisedRows,
 } from "./linear_probe.ts";
+import { PROBE_DEFAULTS } from "./downstream_defaults.ts";
 
 /** Loss and gradient of the probe's objective at `theta` (`[W (d x k), b (k)]`, row-major). */
 type Objective = (theta: Float64Array, withGrad: boolean) => { loss: number; grad?: Float64Array };
@@ -174,7 +174,7 @@ export function trainFastProbe(
   const { train, val } = split;
   if (train.length === 0) return Promise.reject(new Error("trainFastProbe: no training windows"));
   const settings: LbfgsSettings = {
-    maxIterations: options.maxIterations ?? 200,
+    maxIterations: options.maxIterations ?? PROBE_DEFAULTS.lbfgsIterations,
     memory: 10,
     patience: options.patience ?? 10,
     tolerance: options.tolerance ?? PROBE_DEFAULTS.tolerance,

@@ -9,10 +9,10 @@ import { FlowFM } from "../lib/model/flowfm.ts";
 import { Rng } from "../lib/random.ts";
 import { augmentMatrices } from "../lib/train/augment.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
-import { fineTune } from "../lib/eval/finetune.ts";
-import { finetuneGradients, finetuneStore, HEAD_PARAMS } from "../lib/eval/finetune_head.ts";
-import { FinetuneWorkers } from "../lib/eval/finetune_parallel.ts";
-import { classWeights } from "../lib/eval/labels.ts";
+import { fineTune } from "../lib/train/finetune.ts";
+import { finetuneGradients, finetuneStore, HEAD_PARAMS } from "../lib/train/finetune_head.ts";
+import { FinetuneWorkers } from "../lib/train/finetune_parallel.ts";
+import { classWeights } from "../lib/train/cross_entropy.ts";
 import { Adam } from "../lib/train/optimizer.ts";
 import { assertSameGradient, syntheticWindows } from "./_helpers.ts";
 

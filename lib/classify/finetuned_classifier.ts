@@ -1,5 +1,5 @@
 /**
- * A classifier made of a fine-tuned encoder and its MLP head (`z -> hidden -> ReLU -> classes`):
+ * The fine-tuned kind of `Classifier`: a fine-tuned encoder and its MLP head (`z -> hidden -> ReLU -> classes`):
  * all encoder layers are trained on the labelled windows, with early stopping on a stratified
  * validation share, as the evaluation protocol's `finetune` head does. Unlike the linear probe of
  * `classifier.ts` it carries its own encoder, so its file holds the whole fine-tuned model (the
@@ -15,12 +15,12 @@ import { readWindows, type WindowsInput } from "../model/windows.ts";
 import { decodeSafetensors, encodeSafetensors } from "../weights/safetensors.ts";
 import type { SafetensorsTensor } from "../weights/safetensors.ts";
 import { deserializeModel, serializeModel, WeightsError } from "../weights/model_file.ts";
-import type { ClassifierWindow, Predictions, PredictOptions } from "./classifier.ts";
-import { fineTune, type FinetuneOptions } from "./finetune.ts";
-import { finetuneStore, HEAD_PARAMS, headForward } from "./finetune_head.ts";
+import { fineTune, type FinetuneOptions } from "../train/finetune.ts";
+import { finetuneStore, HEAD_PARAMS, headForward } from "../train/finetune_head.ts";
 import { Rng } from "../random.ts";
-import { stratifiedSplit } from "./few_labels.ts";
-import { encodeLabels } from "./labels.ts";
+import type { Classifier, ClassifierWindow, Predictions, PredictOptions } from "./classifier.ts";
+import { CLASSIFY_DEFAULTS } from "./defaults.ts";
+import { encodeLabels, stratifiedSplit } from "./labels.ts";
 
 /** How a fine-tuned classifier was fitted. */
 export interface FinetunedFit {
@@ -37,16 +37,23 @@ export interface FinetunedFit {
 /** Options of {@link fitFinetunedClassifier}. */
 export interface FinetunedClassifierOptions extends Omit<FinetuneOptions, "keep"> {
   /**
-   * Share of each class's windows held out for early stopping.
+   * Share of each class's windows held out for early stopping (`CLASSIFY_DEFAULTS`).
    * @default {0.2}
    */
   validationFraction?: number;
 }
 
-/** A fine-tuned encoder with its head. Build one with {@link fitFinetunedClassifier}. */
-export class FinetunedClassifier {
+/**
+ * A fine-tuned encoder with its head, the `"finetuned"` kind of `Classifier`. Build one with
+ * {@link fitFinetunedClassifier} or `loadClassifier`.
+ */
+export class FinetunedClassifier implements Classifier {
   #model: FlowFM | null;
   #head: Params;
+  /** Always `"finetuned"`. */
+  readonly kind = "finetuned" as const;
+  /** The head reads the fine-tuned encoder's `z`. */
+  readonly features = "z" as const;
 
   /**
    * Wraps a fine-tuned model and head (use {@link fitFinetunedClassifier} or
@@ -88,7 +95,7 @@ export class FinetunedClassifier {
    * @returns Labels, probabilities `[n, classes]` and the class names.
    */
   async predict(windows: WindowsInput, options: PredictOptions = {}): Promise<Predictions> {
-    const model = this.#live(), batchSize = options.batchSize ?? 64;
+    const model = this.#live(), batchSize = options.batchSize ?? CLASSIFY_DEFAULTS.batchSize;
     const { data, count } = await readWindows(windows, model.windowSpec("predict"));
     const { windowLength: len, channels: ch } = model.config, per = len * ch;
     const k = this.classes.length, probabilities = new Float32Array(count * k);
@@ -181,7 +188,7 @@ export async function fitFinetunedClassifier(
   labels: readonly (string | null)[],
   options: FinetunedClassifierOptions = {},
 ): Promise<FinetunedClassifier> {
-  const fraction = options.validationFraction ?? 0.2;
+  const fraction = options.validationFraction ?? CLASSIFY_DEFAULTS.validationFraction;
   if (!(fraction >= 0 && fraction < 1)) {
     throw new Error(
       `fitFinetunedClassifier: validationFraction must be in [0, 1), got ${fraction}`,
@@ -194,7 +201,8 @@ export async function fitFinetunedClassifier(
     );
   }
   const rows = [...y.keys()].filter((i) => y[i] >= 0);
-  const { train, val } = stratifiedSplit(y, rows, classes.length, fraction, options.seed ?? 0);
+  const seed = options.seed ?? CLASSIFY_DEFAULTS.seed;
+  const { train, val } = stratifiedSplit(y, rows, classes.length, fraction, seed);
   const { validationFraction: _, ...rest } = options;
   const r = await fineTune(modelBytes, windows, y, classes.length, {
     train,

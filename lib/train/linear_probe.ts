@@ -8,12 +8,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { Adam } from "../train/optimizer.ts";
+import { Adam } from "./optimizer.ts";
 import { Params } from "../model/params.ts";
 import { Rng } from "../random.ts";
 import { adamStep } from "./adam_step.ts";
-import { weightedCrossEntropy } from "./cross_entropy.ts";
-import { classWeights } from "./labels.ts";
+import { classWeights, weightedCrossEntropy } from "./cross_entropy.ts";
+import { PROBE_DEFAULTS } from "./downstream_defaults.ts";
 
 /** Row-major features `[count, dim]`. */
 export interface FeatureMatrix {
@@ -24,9 +24,6 @@ export interface FeatureMatrix {
   /** Columns (features). */
   dim: number;
 }
-
-/** The L2 grid and the convergence tolerance of both probe solvers, where the options leave them out. */
-export const PROBE_DEFAULTS = { l2: [1e-4, 1e-3, 1e-2], tolerance: 1e-3 } as const;
 
 /** Options of {@link trainLinearProbe}. */
 export interface ProbeOptions {
@@ -232,7 +229,8 @@ export async function trainLinearProbe(
   options: ProbeOptions = {},
 ): Promise<LinearProbe> {
   const grid = [options.l2 ?? PROBE_DEFAULTS.l2].flat();
-  const lr = options.lr ?? 0.02, maxIt = options.maxIterations ?? 500;
+  const lr = options.lr ?? PROBE_DEFAULTS.lr;
+  const maxIt = options.maxIterations ?? PROBE_DEFAULTS.maxIterations;
   const every = options.evalEvery ?? 10, patience = options.patience ?? 5;
   const tol = options.tolerance ?? PROBE_DEFAULTS.tolerance;
   const { train, val } = split;

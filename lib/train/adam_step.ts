@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Adam } from "../train/optimizer.ts";
+import type { Adam } from "./optimizer.ts";
 
 /**
  * Computes the loss and its gradients with respect to `vars`, and applies Adam.
@@ -18,7 +18,7 @@ import type { Adam } from "../train/optimizer.ts";
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { initBackend } from "../runtime/backend.ts";
- * import { Adam } from "../train/optimizer.ts";
+ * import { Adam } from "./optimizer.ts";
  * import { Params } from "../model/params.ts";
  * import { Rng } from "../random.ts";
  * import { adamStep } from "./adam_step.ts";

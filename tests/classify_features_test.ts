@@ -3,8 +3,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
-import { handcraftedFeatures } from "../lib/eval/handcrafted.ts";
-import { probeFeatures } from "../lib/eval/probe_features.ts";
+import { handcraftedFeatures } from "../lib/classify/handcrafted.ts";
+import { extractFeatures } from "../lib/classify/features.ts";
 import { evaluate } from "../lib/eval/protocol.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
 import { maxAbsDiff, syntheticWindows } from "./_helpers.ts";
@@ -18,39 +18,39 @@ function columns(m: { data: Float32Array; count: number; dim: number }, from: nu
   return out;
 }
 
-Deno.test("probeFeatures: z is encode's; stages end with z; z+handcrafted is z then the handcrafted columns; does not leak memory", async () => {
+Deno.test("extractFeatures: z is encode's; stages end with z; z+handcrafted is z then the handcrafted columns; does not leak memory", async () => {
   const model = new FlowFM(presetConfig("tiny", { seed: 4 }));
   try {
     const w = syntheticWindows(70, 2); // more than one batch of 64
     const before = tf.memory().numTensors;
     const z = await model.encode(w);
-    const fz = await probeFeatures(model, w, "z");
+    const fz = await extractFeatures(model, w, { features: "z" });
     assert.deepEqual(fz.data, z.data);
-    const st = await probeFeatures(model, w, "stages");
+    const st = await extractFeatures(model, w, { features: "stages" });
     const channels = model.config.encoder.stages.reduce((n, s) => n + s.channels, 0);
     assert.equal(st.dim, 2 * channels + z.dim);
     assert.equal(st.count, 70);
     assert.ok(maxAbsDiff(columns(st, 2 * channels, st.dim), z.data) < 1e-5);
     const hc = handcraftedFeatures(w);
-    const both = await probeFeatures(model, w, "z+handcrafted");
+    const both = await extractFeatures(model, w, { features: "z+handcrafted" });
     assert.equal(both.dim, z.dim + hc.dim);
     assert.deepEqual(columns(both, 0, z.dim), Array.from(z.data));
     assert.deepEqual(columns(both, z.dim, both.dim), Array.from(hc.data));
     assert.equal(tf.memory().numTensors, before);
     await assert.rejects(
-      () => probeFeatures(model, w, "pooled" as "z"),
-      /unknown kind "pooled" \(z, stages, z\+handcrafted\)/,
+      () => extractFeatures(model, w, { features: "pooled" as "z" }),
+      /extractFeatures: features must be one of z, stages, z\+handcrafted, got "pooled"/,
     );
     await assert.rejects(
-      () => probeFeatures(model, w.subarray(1), "stages"),
-      /not whole \[300, 3\] windows/,
+      () => extractFeatures(model, w.subarray(1), { features: "stages" }),
+      /extractFeatures: .* is not a whole number of windows/,
     );
   } finally {
     model.dispose();
   }
 });
 
-Deno.test("evaluate: probeFeatures reaches both probe heads; the stage features separate a toy task", async () => {
+Deno.test("evaluate: features reaches both probe heads; the stage features separate a toy task", async () => {
   const model = new FlowFM(presetConfig("tiny", { seed: 5 }));
   const bytes = await serializeModel(model);
   model.dispose();
@@ -67,12 +67,34 @@ Deno.test("evaluate: probeFeatures reaches both probe heads; the stage features 
   const r = await evaluate({ windows, labels, subjects }, {
     heads: ["probe", "scratch-probe"],
     model: bytes,
-    probeFeatures: "stages",
+    features: "stages",
     folds: 2,
     probe: { maxIterations: 300 },
   });
   assert.equal(r.heads.length, 2);
   for (const h of r.heads) {
     assert.ok(h.summary.macroF1.mean > 0.9, `${h.head}: ${h.summary.macroF1.mean}`);
+  }
+});
+
+Deno.test("encode({ features: 'stages' }) is the encoder's stage features, batched; a bad value names the option", async () => {
+  const { encoderStageFeatures } = await import("../lib/model/encoder.ts");
+  const model = new FlowFM(presetConfig("tiny", { seed: 6 }));
+  try {
+    const w = syntheticWindows(5, 3);
+    const direct = tf.tidy(() =>
+      encoderStageFeatures(model.params, model.config.encoder, tf.tensor3d(w, [5, 300, 3]))
+    );
+    const expected = await direct.data();
+    direct.dispose();
+    const got = await model.encode(w, { features: "stages", batchSize: 2 });
+    assert.equal(got.count, 5);
+    assert.ok(maxAbsDiff(got.data, expected) < 1e-5);
+    await assert.rejects(
+      model.encode(w, { features: "pooled" as "z" }),
+      /encode: features must be "z" or "stages", got "pooled"/,
+    );
+  } finally {
+    model.dispose();
   }
 });

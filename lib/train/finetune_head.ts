@@ -8,7 +8,7 @@
  */
 import { AUX_PREFIX } from "../model/aux_heads.ts";
 import * as tf from "@tensorflow/tfjs-core";
-import { applyMatrices } from "../train/augment.ts";
+import { applyMatrices } from "./augment.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { NormMode } from "../model/encoder.ts";
 import { Params } from "../model/params.ts";

@@ -1,6 +1,6 @@
 /**
- * Data-parallel fine-tuning over the training workers (`lib/runtime/train_worker.ts`), as
- * pretraining does it (`lib/train/data_parallel.ts`): each step the main thread draws the whole
+ * Data-parallel fine-tuning over the training workers, on the same engine as pretraining
+ * (`worker_group.ts`, which `data_parallel.ts` uses too): each step the main thread draws the whole
  * batch's augmentation, splits the batch into contiguous shards, and each worker returns the
  * class-weighted cross-entropy and gradients (encoder and head) of its shard, weighted by its
  * share of the batch's total class weight. The main thread sums them in worker order (so a run
@@ -15,23 +15,12 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendName } from "../runtime/backend.ts";
-import type { TrainWorkerReply } from "../runtime/train_worker.ts";
-import {
-  ask,
-  type Exchange,
-  shardCount,
-  shareMemory,
-  type Slot,
-  startWorker,
-  stopWorkers,
-  sumReplies,
-  syncWorkers,
-} from "../runtime/train_worker_slot.ts";
 import { flatten, unflatten } from "../runtime/flat_weights.ts";
 import type { NormMode } from "../model/encoder.ts";
 import type { Params } from "../model/params.ts";
-import type { Adam } from "../train/optimizer.ts";
+import type { Adam } from "./optimizer.ts";
 import { type FinetuneDraws, HEAD_PARAMS } from "./finetune_head.ts";
+import { WorkerGroup } from "./worker_group.ts";
 
 /** Options of {@link FinetuneWorkers.create}. */
 export interface FinetuneWorkerOptions {
@@ -67,15 +56,12 @@ export interface FinetuneSetup {
  * {@link FinetuneWorkers.dispose} to stop them.
  */
 export class FinetuneWorkers {
-  readonly #slots: Slot[];
+  readonly #group: WorkerGroup;
   readonly #setup: FinetuneSetup;
-  #trainable: string[] = [];
-  #buffers: string[] = [];
-  #shared: Exchange | null = null;
   #step = 0;
 
-  private constructor(slots: Slot[], setup: FinetuneSetup) {
-    this.#slots = slots;
+  private constructor(group: WorkerGroup, setup: FinetuneSetup) {
+    this.#group = group;
     this.#setup = setup;
   }
 
@@ -110,44 +96,31 @@ export class FinetuneWorkers {
     const n = options.workers;
     if (!Number.isInteger(n) || n < 1) throw new Error(`workers must be >= 1, got ${n}`);
     const head = await flatten(HEAD_PARAMS.map((k) => setup.store.get(k)));
-    const pool = new FinetuneWorkers([], setup);
-    for (let index = 0; index < n; index++) pool.#slots.push(startWorker(index));
-    try {
-      const replies = await Promise.all(pool.#slots.map((s) =>
-        ask(s, {
-          kind: "init",
-          weights: setup.modelBytes,
-          backend: options.backend,
-          microBatch: 0,
-          norm: options.norm ?? "train",
-          faultAtStep: 0,
-          finetune: {
-            hidden: setup.hidden,
-            classes: setup.classes,
-            head,
-            classWeights: setup.classWeights,
-          },
-        })
-      ));
-      const r = replies[0] as Extract<TrainWorkerReply, { kind: "ready" }>;
-      pool.#trainable = r.trainable;
-      pool.#buffers = r.buffers;
+    const group = await WorkerGroup.start(n, setup.store, () => ({
+      kind: "init",
+      weights: setup.modelBytes,
+      backend: options.backend,
+      microBatch: 0,
+      norm: options.norm ?? "train",
+      faultAtStep: 0,
+      finetune: {
+        hidden: setup.hidden,
+        classes: setup.classes,
+        head,
+        classWeights: setup.classWeights,
+      },
+    }), (ready) => {
       const mine = new Set(setup.store.trainable);
-      if (r.trainable.length !== mine.size || r.trainable.some((k) => !mine.has(k))) {
+      if (ready.trainable.length !== mine.size || ready.trainable.some((k) => !mine.has(k))) {
         throw new Error("fine-tuning workers: their trainable weights differ from this thread's");
       }
-      const keys = { trainable: pool.#trainable, buffers: pool.#buffers };
-      pool.#shared = await shareMemory(pool.#slots, setup.store, keys);
-    } catch (e) {
-      pool.dispose();
-      throw e;
-    }
-    return pool;
+    });
+    return new FinetuneWorkers(group, setup);
   }
 
   /** Number of workers. */
   get workers(): number {
-    return this.#slots.length;
+    return this.#group.size;
   }
 
   /**
@@ -166,30 +139,29 @@ export class FinetuneWorkers {
     draws: FinetuneDraws,
   ): Promise<{ loss: number; grads: Float32Array; buffers: Float32Array }> {
     const n = y.length, per = x.length / n, w = this.#setup.classWeights;
-    const used = this.#slots.slice(0, shardCount(this.#slots.length, n));
-    const bounds = used.map((
-      _,
-      i,
-    ) => [Math.floor((i * n) / used.length), Math.floor(((i + 1) * n) / used.length)]);
-    const mass = bounds.map(([a, b]) => y.subarray(a, b).reduce((s, c) => s + w[c], 0));
+    const mass = this.#group.shards(n).map(([a, b]) =>
+      y.subarray(a, b).reduce((s, c) => s + w[c], 0)
+    );
     const total = mass.reduce((s, m) => s + m, 0);
     const step = ++this.#step;
-    const replies = await Promise.all(used.map((slot, i) => {
-      const [a, b] = bounds[i];
+    const { loss, grads, buffers } = await this.#group.gradients(n, (a, b, i) => {
       const xs = x.slice(a * per, b * per);
       const noise = draws.noise ? draws.noise.slice(a * per, b * per) : null;
-      return ask(slot, {
-        kind: "grad",
-        task: "finetune",
-        step,
-        x: xs,
-        y: y.slice(a, b),
-        aug: draws.aug ? draws.aug.slice(a * 9, b * 9) : null,
-        noise,
-        weight: total > 0 ? mass[i] / total : (b - a) / n,
-      }, noise ? [xs.buffer, noise.buffer] : [xs.buffer]);
-    })) as Extract<TrainWorkerReply, { kind: "grads" }>[];
-    return sumReplies(replies, this.#shared);
+      return {
+        msg: {
+          kind: "grad",
+          task: "finetune",
+          step,
+          x: xs,
+          y: y.slice(a, b),
+          aug: draws.aug ? draws.aug.slice(a * 9, b * 9) : null,
+          noise,
+          weight: total > 0 ? mass[i] / total : (b - a) / n,
+        },
+        transfer: noise ? [xs.buffer, noise.buffer] : [xs.buffer],
+      };
+    });
+    return { loss, grads, buffers };
   }
 
   /**
@@ -205,19 +177,13 @@ export class FinetuneWorkers {
   async step(x: Float32Array, y: Int32Array, draws: FinetuneDraws, opt: Adam): Promise<number> {
     const store = this.#setup.store;
     const { loss, grads: sum, buffers } = await this.gradients(x, y, draws);
-    const grads = unflatten(store, this.#trainable, sum);
+    const grads = unflatten(store, [...this.#group.keys.trainable], sum);
     try {
       opt.apply(grads);
     } finally {
       tf.dispose([...grads.values()]);
     }
-    await syncWorkers(
-      this.#slots,
-      store,
-      { trainable: this.#trainable, buffers: this.#buffers },
-      buffers,
-      this.#shared,
-    );
+    await this.#group.sync(buffers);
     return loss;
   }
 
@@ -227,12 +193,11 @@ export class FinetuneWorkers {
    * @returns `tf.memory().numTensors` of each worker.
    */
   async workerTensors(): Promise<number[]> {
-    const r = await Promise.all(this.#slots.map((s) => ask(s, { kind: "memory" })));
-    return (r as Extract<TrainWorkerReply, { kind: "memory" }>[]).map((m) => m.numTensors);
+    return (await this.#group.memory()).map((m) => m.numTensors);
   }
 
   /** Stops every worker. */
   dispose(): void {
-    stopWorkers(this.#slots, "fine-tuning done");
+    this.#group.dispose("fine-tuning done");
   }
 }

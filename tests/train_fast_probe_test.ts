@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
-import { type FeatureMatrix, trainLinearProbe } from "../lib/eval/linear_probe.ts";
-import { trainFastProbe } from "../lib/eval/fast_probe.ts";
+import { type FeatureMatrix, trainLinearProbe } from "../lib/train/linear_probe.ts";
+import { trainFastProbe } from "../lib/train/fast_probe.ts";
 import { confusionMatrix, macroF1 } from "../lib/eval/metrics.ts";
-import { handcraftedFeatures } from "../lib/eval/handcrafted.ts";
+import { handcraftedFeatures } from "../lib/classify/handcrafted.ts";
 import { Rng } from "../lib/random.ts";
 import { syntheticWindows } from "./_helpers.ts";
 

@@ -1,25 +1,25 @@
 /**
  * Web Worker of data-parallel training (see `lib/train/data_parallel.ts`) and fine-tuning (see
- * `lib/eval/finetune_parallel.ts`): holds one replica of the model (for fine-tuning, plus the
+ * `lib/train/finetune_parallel.ts`): holds one replica of the model (for fine-tuning, plus the
  * head), computes the loss and gradients of its shard of each batch, and takes the weights the
  * main thread broadcasts after each update. Messages are handled one at a time, in order.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type BackendName, initBackend } from "./backend.ts";
-import { assignFlat, flatten, flattenInto } from "./flat_weights.ts";
+import { type BackendName, initBackend } from "../runtime/backend.ts";
+import { assignFlat, flatten, flattenInto } from "../runtime/flat_weights.ts";
 import { objectiveSpec } from "../flow/objective.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { NormMode } from "../model/encoder.ts";
 import type { Params } from "../model/params.ts";
 import { Rng } from "../random.ts";
-import { batchGradients } from "../train/gradients.ts";
-import type { AuxDraws } from "../train/aux_tasks.ts";
+import { batchGradients } from "./gradients.ts";
+import type { AuxDraws } from "./aux_tasks.ts";
 import { deserializeModel } from "../weights/model_file.ts";
-import { finetuneGradients, finetuneStore, HEAD_PARAMS } from "../eval/finetune_head.ts";
+import { finetuneGradients, finetuneStore, HEAD_PARAMS } from "./finetune_head.ts";
 
-/** What a fine-tuning worker holds beyond the model (see `lib/eval/finetune_head.ts`). */
+/** What a fine-tuning worker holds beyond the model (see `lib/train/finetune_head.ts`). */
 export interface FinetuneInit {
   /** Width of the head's hidden layer. */
   hidden: number;

@@ -15,17 +15,18 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { augmentMatrices, type AugmentOptions } from "../train/augment.ts";
+import { augmentMatrices, type AugmentOptions } from "./augment.ts";
 import type { FlowFM } from "../model/flowfm.ts";
 import type { Params } from "../model/params.ts";
 import type { BackendName } from "../runtime/backend.ts";
-import { defaultWorkers } from "../runtime/train_worker_slot.ts";
-import { Adam } from "../train/optimizer.ts";
+import { defaultWorkers } from "./train_worker_slot.ts";
+import { Adam } from "./optimizer.ts";
 import { Rng } from "../random.ts";
 import { deserializeModel } from "../weights/model_file.ts";
 import { finetuneGradients, finetuneStore, HEAD_PARAMS, headForward } from "./finetune_head.ts";
 import { FinetuneWorkers } from "./finetune_parallel.ts";
-import { classWeights } from "./labels.ts";
+import { classWeights } from "./cross_entropy.ts";
+import { FINETUNE_DEFAULTS } from "./downstream_defaults.ts";
 
 /** Augmentation while fine-tuning. */
 export interface FinetuneAugment extends AugmentOptions {
@@ -149,9 +150,11 @@ export async function fineTune(
   split: { train: Int32Array; val: Int32Array; test: Int32Array },
   options: FinetuneOptions = {},
 ): Promise<FinetuneResult> {
-  const lr = options.lr ?? 1e-4, maxEpochs = options.maxEpochs ?? 50;
-  const patience = options.patience ?? 5, hidden = options.hidden ?? 512;
-  const batchSize = Math.min(options.batchSize ?? 64, split.train.length);
+  const d = FINETUNE_DEFAULTS,
+    lr = options.lr ?? d.lr,
+    maxEpochs = options.maxEpochs ?? d.maxEpochs;
+  const patience = options.patience ?? d.patience, hidden = options.hidden ?? d.hidden;
+  const batchSize = Math.min(options.batchSize ?? FINETUNE_DEFAULTS.batchSize, split.train.length);
   if (batchSize < 2) throw new Error("fineTune: need at least 2 training windows");
   const workers = options.workers ?? defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1) {

@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Params } from "../model/params.ts";
-import { assignFlat, flatten, flattenInto } from "./flat_weights.ts";
+import { assignFlat, flatten, flattenInto } from "../runtime/flat_weights.ts";
 import type { TrainWorkerReply, TrainWorkerRequest } from "./train_worker.ts";
 
 /**
@@ -19,7 +19,7 @@ import type { TrainWorkerReply, TrainWorkerRequest } from "./train_worker.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { initBackend } from "./backend.ts";
+ * import { initBackend } from "../runtime/backend.ts";
  * import { defaultWorkers } from "./train_worker_slot.ts";
  * await initBackend("cpu");
  * assert.equal(defaultWorkers(), 1);

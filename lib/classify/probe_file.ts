@@ -1,9 +1,11 @@
 /**
- * Classifier files: one safetensors file with the probe's weights (`probe.w` `[dim, classes]`,
+ * Probe classifier files: one safetensors file with the probe's weights (`probe.w` `[dim, classes]`,
  * `probe.b` `[classes]`) and feature standardisation (`features.mean`, `features.sd`, `[dim]`), and
  * in `__metadata__`: `format: "flowfm-classifier"`, `version`, `classes` (JSON array), `window`
  * (length, channels, sampleRate, clip), `encoder_sha256` (see `encoderDigest`), `fit` and `features`
  * (what the probe reads: `z`, `stages` or `z+handcrafted`; absent in older files, meaning `z`).
+ * A fine-tuned classifier's file (`finetuned_classifier.ts`) has the same `format` with `kind`
+ * `finetuned`; `loadClassifier` (`load_classifier.ts`) reads both.
  *
  * @module
  */
@@ -11,30 +13,56 @@ import type { FlowFM } from "../model/flowfm.ts";
 import { decodeSafetensors, encodeSafetensors } from "../weights/safetensors.ts";
 import type { SafetensorsTensor } from "../weights/safetensors.ts";
 import { WeightsError } from "../weights/model_file.ts";
-import {
-  ActivityClassifier,
-  checkEncoder,
-  type ClassifierFit,
-  type ClassifierWindow,
-} from "./classifier.ts";
-import { PROBE_FEATURES, probeFeatureDim, type ProbeFeatures } from "./probe_features.ts";
-import { LinearProbe } from "./linear_probe.ts";
+import { LinearProbe } from "../train/linear_probe.ts";
+import type { ClassifierWindow } from "./classifier.ts";
+import { checkEncoder } from "./encoder_digest.ts";
+import { featureDim, FEATURES, type Features } from "./features.ts";
+
+/** How a probe classifier was fitted. */
+export interface ClassifierFit {
+  /** Labelled windows per class. */
+  counts: Record<string, number>;
+  /** Accuracy on all labelled windows it was fitted on (training and validation). */
+  trainingAccuracy: number;
+  /** Chosen L2 strength of the probe. */
+  l2: number;
+  /** Probe iteration whose weights were kept. */
+  iteration: number;
+}
+
+/** What a probe classifier file holds (an `ActivityClassifier` has all of it). */
+export interface ProbeFileParts {
+  /** Standardisation and linear layer. */
+  probe: LinearProbe;
+  /** Class names, one per probe output. */
+  classes: string[];
+  /** Window geometry of the encoder. */
+  window: ClassifierWindow;
+  /** Digest of the encoder weights it was fitted on (`encoderDigest`). */
+  encoderSha256: string;
+  /** How it was fitted. */
+  fit: ClassifierFit;
+  /** What the probe reads. */
+  features: Features;
+}
 
 const FORMAT = "flowfm-classifier";
 const VERSION = "1";
 const TENSORS = ["features.mean", "features.sd", "probe.b", "probe.w"];
 
 /**
- * Serialises a classifier to the bytes of one safetensors file.
+ * Serialises a probe classifier to the bytes of one safetensors file (any classifier:
+ * `classifier.serialize()`).
  *
- * @param classifier The classifier.
+ * @param classifier The probe classifier (or its parts).
  * @returns The file's bytes (deterministic).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
- * import { fitClassifier } from "./classifier.ts";
- * import { loadClassifier, serializeClassifier } from "./classifier_file.ts";
+ * import { fitClassifier } from "./probe_classifier.ts";
+ * import { loadClassifier } from "./load_classifier.ts";
+ * import { serializeClassifier } from "./probe_file.ts";
  * await initBackend("cpu");
  * const model = new FlowFM(presetConfig("tiny"));
  * const windows = new Float32Array(6 * 900).map((_, i) => Math.sin(i / (1 + (i / 900 | 0) % 2)));
@@ -44,7 +72,7 @@ const TENSORS = ["features.mean", "features.sd", "probe.b", "probe.w"];
  * model.dispose();
  * ```
  */
-export function serializeClassifier(classifier: ActivityClassifier): Uint8Array {
+export function serializeClassifier(classifier: ProbeFileParts): Uint8Array {
   const { probe, classes } = classifier;
   const dim = probe.mean.length, k = classes.length;
   const t = (shape: number[], data: Float32Array): SafetensorsTensor => ({
@@ -78,32 +106,22 @@ function parseJson(text: string | undefined, field: string, fail: (m: string) =>
 }
 
 /**
- * Reads a classifier file and binds it to the encoder it was fitted on. Everything is validated;
- * errors name the file. Fails when `model`'s geometry or encoder weights (SHA-256) differ from
- * the ones the classifier was fitted with.
+ * Reads a probe classifier file and checks it against the encoder it is to run on. Everything is
+ * validated; errors name the file. Fails when `model`'s geometry or encoder weights (SHA-256)
+ * differ from the ones the classifier was fitted with. `loadClassifier` is the public entry.
  *
  * @param bytes The file's bytes.
  * @param source The file's name, for error messages.
- * @param model The encoder to predict with (not owned; the caller disposes it).
- * @returns The classifier.
+ * @param model The encoder to predict with.
+ * @returns The file's parts.
  * @throws WeightsError or SafetensorsError naming the file and the field or tensor at fault, or
  *   an Error saying the classifier was fitted on another encoder.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { FlowFM, initBackend, presetConfig } from "../../mod.ts";
- * import { loadClassifier } from "./classifier_file.ts";
- * await initBackend("cpu");
- * const model = new FlowFM(presetConfig("tiny"));
- * await assert.rejects(loadClassifier(new Uint8Array(3), "c.safetensors", model), /c.safetensors/);
- * model.dispose();
- * ```
  */
-export async function loadClassifier(
+export async function decodeProbeFile(
   bytes: Uint8Array,
   source: string,
   model: FlowFM,
-): Promise<ActivityClassifier> {
+): Promise<ProbeFileParts> {
   const fail = (m: string): never => {
     throw new WeightsError(source, m);
   };
@@ -113,11 +131,6 @@ export async function loadClassifier(
       `__metadata__.format is ${
         JSON.stringify(metadata.format)
       }, expected "${FORMAT}" (not a FlowFM classifier file)`,
-    );
-  }
-  if (metadata.kind === "finetuned") {
-    fail(
-      "a fine-tuned classifier (it carries its own encoder): load it with loadFinetunedClassifier",
     );
   }
   if (metadata.version !== VERSION) {
@@ -147,13 +160,13 @@ export async function loadClassifier(
   if (names.join() !== TENSORS.join()) {
     fail(`tensors are [${names.join(", ")}], expected [${TENSORS.join(", ")}]`);
   }
-  const features = (metadata.features ?? "z") as ProbeFeatures; // files before 2026-11-28: z
-  if (!PROBE_FEATURES.includes(features)) {
+  const features = (metadata.features ?? "z") as Features; // files before 2026-11-28: z
+  if (!FEATURES.includes(features)) {
     fail(
-      `__metadata__.features is ${JSON.stringify(features)}, expected ${PROBE_FEATURES.join(", ")}`,
+      `__metadata__.features is ${JSON.stringify(features)}, expected ${FEATURES.join(", ")}`,
     );
   }
-  const dim = probeFeatureDim(model, features), k = (classes as string[]).length;
+  const dim = featureDim(model, features), k = (classes as string[]).length;
   const shapes: Record<string, number[]> = {
     "features.mean": [dim],
     "features.sd": [dim],
@@ -178,6 +191,5 @@ export async function loadClassifier(
     tensors.get("probe.b")!.data,
     { l2: fit.l2 ?? NaN, iteration: fit.iteration ?? 0, valLoss: NaN },
   );
-  const c = classes as string[];
-  return new ActivityClassifier(model, probe, c, window, digest, fit, source, features);
+  return { probe, classes: classes as string[], window, encoderSha256: digest!, fit, features };
 }

@@ -1,0 +1,41 @@
+// Flags and help text that cli/fit.ts, cli/predict.ts and cli/evaluate.ts share, all from the one
+// defaults block of classification and evaluation (CLASSIFY_DEFAULTS).
+import { CLASSIFY_DEFAULTS } from "../lib/classify/defaults.ts";
+import { FEATURES, type Features } from "../lib/classify/features.ts";
+import { UsageError } from "./_common.ts";
+
+/** The defaults, for the commands' parsing and their `--help`. */
+export const D = CLASSIFY_DEFAULTS;
+
+/** `--features` and its former name `--probe-features`, for parseArgs. */
+export const FEATURES_OPTIONS = {
+  features: { type: "string" },
+  "probe-features": { type: "string" },
+} as const;
+
+/** Help lines of `--features` (indented as the commands' option lists). */
+export const FEATURES_HELP =
+  `  --features NAME           what the probe reads: ${D.features} (the embedding, default) |
+                            stages (each encoder stage's mean and SD over time, then z) |
+                            z+handcrafted (z beside the handcrafted features)
+                            (--probe-features NAME is the same flag, its former name)`;
+
+/**
+ * The features a probe reads: `--features`, or its alias `--probe-features`; both given must
+ * agree. Undefined when neither is given.
+ */
+export function featuresFlag(values: Record<string, unknown>): Features | undefined {
+  const a = values.features as string | undefined;
+  const b = values["probe-features"] as string | undefined;
+  if (a !== undefined && b !== undefined && a !== b) {
+    throw new UsageError(
+      `--features "${a}" and --probe-features "${b}" disagree (they are one flag; give one)`,
+    );
+  }
+  const raw = a ?? b;
+  if (raw === undefined) return undefined;
+  if (!FEATURES.includes(raw as Features)) {
+    throw new UsageError(`--features must be one of ${FEATURES.join(", ")}, got "${raw}"`);
+  }
+  return raw as Features;
+}
