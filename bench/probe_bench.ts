@@ -14,12 +14,13 @@
 //                       first subject fold of the evaluation protocol.
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../lib/runtime/backend.ts";
-import { type FeatureMatrix, trainLinearProbe } from "../lib/eval/linear_probe.ts";
-import { trainFastProbe } from "../lib/eval/fast_probe.ts";
+import { type FeatureMatrix, trainLinearProbe } from "../lib/train/linear_probe.ts";
+import { trainFastProbe } from "../lib/train/fast_probe.ts";
 import { confusionMatrix, macroF1 } from "../lib/eval/metrics.ts";
 import { foldIndices, subjectFolds } from "../lib/eval/folds.ts";
-import { encodeLabels, keptWindows } from "../lib/eval/labels.ts";
-import { PROBE_FEATURES, type ProbeFeatures, probeFeatures } from "../lib/eval/probe_features.ts";
+import { keptWindows } from "../lib/eval/labels.ts";
+import { encodeLabels } from "../lib/classify/labels.ts";
+import { extractFeatures, FEATURES, type Features } from "../lib/classify/features.ts";
 import { deserializeModel } from "../lib/weights/model_file.ts";
 import { gatherWindows } from "../lib/data/window_set.ts";
 import { loadDatasets, parseDatasetList } from "../lib/io/mod.ts";
@@ -122,12 +123,10 @@ async function real() {
   const { classes, y } = encodeLabels(labels);
   const { model } = deserializeModel(await Deno.readFile(values.weights!), values.weights!);
   const t0 = performance.now();
-  const x = await probeFeatures(
-    model,
-    gatherWindows(kept.windows, idx),
-    values["probe-features"] as ProbeFeatures,
-    64,
-  );
+  const x = await extractFeatures(model, gatherWindows(kept.windows, idx), {
+    features: values["probe-features"] as Features,
+    batchSize: 64,
+  });
   const encodeSeconds = (performance.now() - t0) / 1000;
   model.dispose();
   const fold = subjectFolds(subjects, { seed })[0];
@@ -136,8 +135,8 @@ async function real() {
   return { x, y, classes: classes.length, split, what, encodeSeconds };
 }
 
-if (!PROBE_FEATURES.includes(values["probe-features"] as ProbeFeatures)) {
-  throw new Error(`--probe-features: one of ${PROBE_FEATURES.join(", ")}`);
+if (!FEATURES.includes(values["probe-features"] as Features)) {
+  throw new Error(`--probe-features: one of ${FEATURES.join(", ")}`);
 }
 const data = values.source === "dataset"
   ? await cached(values.features, real)
