@@ -5,7 +5,7 @@
 #      (data, recipe, command, card) and the .sha256 beside it;
 #   2. rewrites weights/flowfm-small.reference.json (the embeddings tests check every backend
 #      against);
-#   3. refits the ready uci-hapt classifier on the new encoder;
+#   3. refits the ready uci-hapt (waist) and UMAFall (wrist) classifiers on the new encoder;
 #   4. evaluates the shipped file with bench/eval_pretrained.sh, FlowFM heads only unless
 #      BASELINES=1 (scratch and handcrafted do not depend on the model: an earlier TAG's stand).
 # Usage: bash bench/ship_pretrained.sh SRC TAG "TRAIN COMMAND" "DATA DESCRIPTION"
@@ -26,6 +26,8 @@ echo "== reference embeddings" >&2
 deno run -A bench/pretrained_reference.ts
 echo "== uci-hapt classifier" >&2
 deno run -A cli/fit.ts --dataset uci-hapt --features stages --out weights/flowfm-small.uci-hapt.classifier.safetensors
+echo "== UMAFall wrist classifier" >&2
+deno run -A cli/fit.ts --dataset umafall:wrist --task adl --features stages --out weights/flowfm-small.umafall-wrist.classifier.safetensors
 sha256sum weights/*.safetensors >&2
 echo "== evaluate ($TAG)" >&2
 BASELINES=${BASELINES:-0} bash bench/eval_pretrained.sh "$W" "$TAG"

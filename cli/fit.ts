@@ -5,6 +5,7 @@ import { fitClassifier } from "../lib/eval/classifier.ts";
 import { serializeClassifier } from "../lib/eval/classifier_file.ts";
 import { PROBE_FEATURES } from "../lib/eval/probe_features.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
+import { isFallCode } from "../lib/io/sisfall.ts";
 import {
   backendFlag,
   BACKENDS,
@@ -27,6 +28,8 @@ import {
   WEIGHTS_TIMEOUT_HELP,
 } from "./_weights.ts";
 import { fitFinetunedClassifier } from "../lib/eval/finetuned_classifier.ts";
+import { type TrainingData, withTrainingData } from "./_classifier_data.ts";
+import type { WindowMeta } from "../lib/io/mod.ts";
 import { announceData, DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
 const HELP = `Usage: ${DENO} run -A cli/fit.ts [--weights FILE] [options] [FILE.csv ...]
@@ -50,6 +53,8 @@ ${WEIGHTS_TIMEOUT_HELP}
   --probe-lr LR             probe learning rate (default 0.02)
   --features NAME           what the probe reads: z (default) | stages (each encoder stage's
                             mean and SD over time, then z) | z+handcrafted; the file records it
+  --task NAME               activity (the labels as read, default) | adl (windows of falls left
+                            out: SisFall F*, FallAllD A1*, UMAFall Fall_*, SmartFallMM *_fall)
   --seed N                  seed of the validation split (default 0)
   --batch N                 windows per forward pass (default 64)
   --backend NAME            ${choiceList(BACKENDS)} (default auto)
@@ -74,6 +79,7 @@ const OPTIONS = {
   "probe-iterations": { type: "string" },
   "probe-lr": { type: "string" },
   features: { type: "string" },
+  task: { type: "string" },
   seed: { type: "string" },
   batch: { type: "string" },
   backend: { type: "string" },
@@ -93,24 +99,28 @@ async function main(): Promise<void> {
   if (values.finetune && values.features !== undefined) {
     throw new UsageError("--features applies to the probe, not to --finetune");
   }
+  const task = choiceFlag(values, "task", ["activity", "adl"] as const, "activity");
   const seed = numberFlag(values, "seed", 0, { integer: true });
   const batchSize = numberFlag(values, "batch", 64, { min: 1, integer: true });
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "classifier.safetensors";
   await checkOutput(out, [...positionals, values.weights as string | undefined]);
-  announceData(values, positionals);
-  const { set, description } = await loadWindows(values, positionals, {
+  announceData(values, positionals, true);
+  const { set, description, meta } = await loadWindows(values, positionals, {
     labelPolicy: "drop-mixed",
+    labelledDefault: true,
   });
   reportData(set, description);
+  if (task === "adl") set.labels = set.labels.map((l) => (isFallCode(l) ? null : l));
   const labelled = set.labels.filter((l) => l !== null).length;
+  const training = trainingData(set.labels, description, meta);
   if (labelled === 0) {
     throw new Error(`no labelled windows in ${description}; CSV files need a label column`);
   }
   await startBackend(values);
   if (values.weights !== undefined) console.error(`loading model ${values.weights}…`);
   if (values.finetune) {
-    return await fitFinetuned(values, set.data, set.labels, out, {
+    return await fitFinetuned(values, set.data, set.labels, out, training, {
       validationFraction,
       seed,
       batchSize,
@@ -137,7 +147,7 @@ async function main(): Promise<void> {
       },
     });
     const { fit, classes } = classifier;
-    await atomicWrite(out, serializeClassifier(classifier));
+    await atomicWrite(out, withTrainingData(serializeClassifier(classifier), training));
     const width = Math.max(5, ...classes.map((c) => c.length));
     console.log(`classes (${classes.length}), labelled windows:`);
     for (const c of classes) console.log(`  ${c.padEnd(width)}  ${fit.counts[c]}`);
@@ -152,6 +162,9 @@ async function main(): Promise<void> {
         `${classifier.encoderSha256.slice(0, 12)}… (of its encoder.* tensors, not the file's ` +
         "checksum: cli/inspect.ts shows both)",
     );
+    console.log(
+      `for ${placementsText(training)} data (recorded in the file; predict warns on others)`,
+    );
     console.log(`wrote ${out}`);
     classifier.dispose();
   } finally {
@@ -165,6 +178,7 @@ async function fitFinetuned(
   windows: Float32Array,
   labels: readonly (string | null)[],
   out: string,
+  training: TrainingData,
   common: { validationFraction: number; seed: number; batchSize: number },
 ): Promise<void> {
   const { bytes, name } = await readWeightsFlag(values);
@@ -182,7 +196,7 @@ async function fitFinetuned(
       ),
   });
   try {
-    await atomicWrite(out, await classifier.serialize());
+    await atomicWrite(out, withTrainingData(await classifier.serialize(), training));
     const { fit, classes } = classifier;
     console.log(
       `classes (${classes.length}): ${classes.map((c) => `${c} ${fit.counts[c]}`).join(", ")}`,
@@ -197,5 +211,23 @@ async function fitFinetuned(
     classifier.dispose();
   }
 }
+
+/** What the file records about its data: the description and the labelled windows' placements. */
+function trainingData(
+  labels: readonly (string | null)[],
+  description: string,
+  meta: WindowMeta,
+): TrainingData {
+  const seen = new Set<string>();
+  labels.forEach((l, i) => {
+    const p = meta.placementNames[meta.placementIndex[i]];
+    if (l !== null && p !== undefined) seen.add(p);
+  });
+  const n = labels.filter((l) => l !== null).length;
+  return { data: `${description}: ${n} labelled windows`, placements: [...seen].sort() };
+}
+
+const placementsText = (t: TrainingData) =>
+  t.placements.length > 0 ? t.placements.join(", ") : "unknown placement (CSV files)";
 
 if (import.meta.main) await runMain(main, HELP);

@@ -150,6 +150,7 @@ async function describeClassifier(
     ...(m.encoder_sha256 ? { encoderSha256: m.encoder_sha256 } : {}),
     ...(m.config ? { config: m.config } : {}),
     fit: m.fit,
+    ...(m.training_data ? { trainingData: m.training_data } : {}),
     values: counts,
     dtypes,
     tensorCount: tensors.size,
@@ -187,6 +188,12 @@ async function describeClassifier(
       }`,
   );
   if (m.fit !== undefined) lines.push(`  fit: ${JSON.stringify(m.fit)}`);
+  const data = m.training_data as { data?: string; placements?: string[] } | undefined;
+  lines.push(
+    data?.data
+      ? `  fitted on ${data.data}; for ${data.placements?.join(", ") || "placement unknown"} data`
+      : "  the file does not say which data or placement it was fitted on",
+  );
   console.log(lines.join("\n"));
   if (values.tensors) {
     for (const t of list) console.log(`  ${t.name}  ${t.dtype}  [${t.shape.join(", ")}]`);

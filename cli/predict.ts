@@ -32,6 +32,7 @@ import {
   requireWindows,
 } from "./_data.ts";
 import { timelineSvg } from "./_timeline_svg.ts";
+import { placementLines, trainingDataOf } from "./_classifier_data.ts";
 
 const HELP =
   `Usage: ${DENO} run -A cli/predict.ts [--weights FILE] --classifier FILE [options] [FILE.csv ...]
@@ -87,8 +88,11 @@ async function main(): Promise<void> {
   if (svg !== undefined) await refuseOutputOverInput(svg, [...inputs, out], "--svg");
   const classifierFile = values.classifier as string;
   const classifierBytes = await Deno.readFile(classifierFile);
-  announceData(values, positionals);
-  const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
+  announceData(values, positionals, true);
+  const { set, description, meta } = await loadWindows(values, positionals, {
+    labelPolicy: "ignore",
+    labelledDefault: true,
+  });
   reportData(set, description);
   requireWindows(set, description, "labels are ignored here, so no window was dropped for them");
   await startBackend(values);
@@ -104,6 +108,12 @@ async function main(): Promise<void> {
     const classifier = model
       ? await loadClassifier(classifierBytes, classifierFile, model)
       : loadFinetunedClassifier(classifierBytes, classifierFile);
+    const placements = placementLines(
+      classifierFile,
+      trainingDataOf(classifierBytes),
+      [...new Set(meta.placementIndex)].map((i) => meta.placementNames[i] ?? ""),
+    );
+    if (placements.warning) console.error(placements.warning);
     await checkWritable(out); // before the encoding, not after it
     if (svg !== undefined) await checkWritable(svg, "--svg");
     console.error(`encoding and classifying ${set.count} windows…`);
@@ -129,6 +139,8 @@ async function main(): Promise<void> {
       `predicted ${set.count} windows from ${description}: ` +
         [...counts].map(([c, n]) => `${c} ${n}`).join(", "),
     );
+    console.log(placements.note);
+    if (placements.warning) console.log(placements.warning);
     console.log(`wrote ${out}`);
     if (svg) {
       const windows = p.labels.map((label, i) => ({
