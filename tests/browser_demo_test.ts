@@ -52,6 +52,11 @@ Deno.test({
       out += value;
       url = /http:\/\/127\.0\.0\.1:\d+\//.exec(out)?.[0] ?? "";
     }
+    // The bundles are minified (a plain bundle has a line per statement: tens of thousands).
+    for (const f of ["app.js", "encode_worker.js"]) {
+      const lines = (await Deno.readTextFile(new URL(`web/dist/${f}`, ROOT))).split("\n").length;
+      assert.ok(lines < 10_000, `web/dist/${f} has ${lines} lines: not minified`);
+    }
     const profile = await Deno.makeTempDir();
     const x = Array.from(referenceWindows());
     try {
