@@ -3,7 +3,7 @@
 // within the stated tolerance, and draws the scatter and the sample plot. A screenshot goes to
 // runs/browser-demo.png. `.ci/run` installs chromium where it is missing.
 import assert from "node:assert/strict";
-import { referenceWindows } from "../bench/pretrained_reference.ts";
+import { referenceWindows } from "../studies/pretrained_reference.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { loadPretrained } from "../lib/weights/pretrained.ts";
 import { maxAbsDiff } from "./_helpers.ts";

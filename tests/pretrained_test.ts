@@ -144,7 +144,7 @@ Deno.test("cli: encode without --weights uses the shipped model and says so", as
   await Deno.remove(dir, { recursive: true });
 });
 
-/** WebGPU joins the reference check on a hardware adapter (bench/gpu.sh --tests runs it there). */
+/** WebGPU joins the reference check on a hardware adapter (gpu/gpu.sh --tests runs it there). */
 const referenceBackends = await backendsToCompare("hardware");
 
 Deno.test({
@@ -154,7 +154,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { referenceWindows } = await import("../bench/pretrained_reference.ts");
+    const { referenceWindows } = await import("../studies/pretrained_reference.ts");
     const ref = JSON.parse(
       await Deno.readTextFile(new URL("../weights/flowfm-small.reference.json", import.meta.url)),
     );

@@ -1,4 +1,4 @@
-// deno run -A bench/z_usage.ts WEIGHTS [--count N] [--steps N]
+// deno run -A studies/z_usage.ts WEIGHTS [--count N] [--steps N]
 // Does the generator use z? Reconstruction error of held-out uci-hapt windows with their own z
 // against shuffled z (same noise). A ratio near 1 means z is ignored.
 import { initBackend } from "../lib/runtime/backend.ts";
@@ -11,7 +11,7 @@ import { numberFlag, parseFlags, runMain, UsageError } from "../cli/_common.ts";
 import { DATA_OPTIONS, loadWindows } from "../cli/_data.ts";
 
 const HELP =
-  "Usage: deno run -A bench/z_usage.ts WEIGHTS [--count 64] [--steps 10] [--dataset uci-hapt]";
+  "Usage: deno run -A studies/z_usage.ts WEIGHTS [--count 64] [--steps 10] [--dataset uci-hapt]";
 
 async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, {

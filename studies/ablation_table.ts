@@ -1,8 +1,10 @@
-// Summarises bench/ablation.sh's rows as the ablation table of docs/ablations.md (Markdown on stdout).
-// deno run -A bench/ablation_table.ts [DIR]   (DIR: default runs/ablation)
+// Summarises studies/ablation.sh's rows as the ablation table of docs/ablations.md (Markdown on stdout).
+// deno run -A studies/ablation_table.ts [DIR]   (DIR: default runs/ablation)
+import { scriptArgs } from "../bench/_args.ts";
 import { headF1, readReport } from "./_reports.ts";
 
-const dir = Deno.args[0] ?? "runs/ablation";
+const { positionals } = scriptArgs(import.meta.url, {});
+const dir = positionals[0] ?? "runs/ablation";
 // Transfer columns first (the evaluation set was left out of pretraining), then in-domain ones.
 const COLUMNS: [string, string][] = [
   ["hapt", "uci-hapt"],

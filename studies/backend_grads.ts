@@ -1,8 +1,8 @@
 // Where do two backends part in training? Per-parameter gradients of the same seeded tiny steps on
 // cpu and on another backend (wasm or webgpu), and the weights after each Adam update: prints the
 // parameters that differ most, as Markdown. A diagnostic beside tests/train_backends_test.ts.
-// deno run -A bench/backend_grads.ts [--backend webgpu|wasm] [--steps 3] [--top 8]
-import { parseArgs } from "node:util";
+// deno run -A studies/backend_grads.ts [--backend webgpu|wasm] [--steps 3] [--top 8]
+import { scriptArgs } from "../bench/_args.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { presetConfig } from "../lib/model/config.ts";
@@ -13,9 +13,10 @@ import { objectiveSpec } from "../lib/flow/objective.ts";
 import { gradientNorm } from "../lib/train/clip.ts";
 import { syntheticWindows } from "../tests/_helpers.ts";
 
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: { backend: { type: "string" }, steps: { type: "string" }, top: { type: "string" } },
+const { values: args } = scriptArgs(import.meta.url, {
+  backend: { type: "string" },
+  steps: { type: "string" },
+  top: { type: "string" },
 });
 const other = (args.backend ?? "webgpu") as "wasm" | "webgpu";
 const steps = Number(args.steps ?? 3), top = Number(args.top ?? 8);

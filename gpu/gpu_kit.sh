@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# bench/gpu_kit.sh [--check] [--force]
+# gpu/gpu_kit.sh [--check] [--force]
 #
-# Fills .gpu-kit/ (git-ignored) with what bench/gpu.sh needs on a GPU machine that has no network
+# Fills .gpu-kit/ (git-ignored) with what gpu/gpu.sh needs on a GPU machine that has no network
 # and no Deno: run it here, then carry .gpu-kit to the device (the exact call is at the top of
-# bench/gpu.sh). It holds, compressed to stay under the device's 64 MiB carry limit:
+# gpu/gpu.sh). It holds, compressed to stay under the device's 64 MiB carry limit:
 #   deno.xz, deno.sha256   this machine's Deno binary (xz -9; the sha256 is of the binary itself)
 #   node_modules.tar.xz    this project's npm packages as Deno lays them out (nodeModulesDir
 #                          "auto"), installed from deno.lock into a kit-local DENO_DIR, then pruned
@@ -19,7 +19,7 @@
 # (under /usr/local/nvidia there); gpu.sh finds it and points the loader at it.
 #
 #   --check   afterwards, copy the tree and the kit to a scratch folder and run
-#             `bash bench/gpu.sh --smoke` there with no network (unshare -n) and an empty HOME,
+#             `bash gpu/gpu.sh --smoke` there with no network (unshare -n) and an empty HOME,
 #             as the device would (no node_modules, no deno on the way but the kit's)
 #   --force   recompress the Deno binary even if deno.sha256 matches
 # Scratch (npm cache, .deb files, traces): $GPU_KIT_BUILD, default ${TMPDIR:-/tmp}/flowfm-gpu-kit.
@@ -30,22 +30,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KIT="$ROOT/.gpu-kit"
 BUILD="${GPU_KIT_BUILD:-${TMPDIR:-/tmp}/flowfm-gpu-kit}"
 LIMIT_MIB=56 # the device takes 64 MiB in all: the tree (~3 MiB) plus carried paths
-CHECK=0
-FORCE=0
-for a in "$@"; do
-  case "$a" in
-    --check) CHECK=1 ;;
-    --force) FORCE=1 ;;
-    -h | --help)
-      sed -n '2,/^set -euo/p' "$0" | sed '$d'
-      exit 0
-      ;;
-    *)
-      echo "gpu_kit: unknown flag $a (try --help)" >&2
-      exit 2
-      ;;
-  esac
-done
+. "$ROOT/bench/_args.sh"
+args_parse "check force" "$@"
+((${#ARGS[@]} == 0)) || args_fail "no arguments besides flags, got ${ARGS[*]}"
+CHECK=${ARG_check:-0}
+FORCE=${ARG_force:-0}
 
 log() { printf 'gpu_kit: %s\n' "$*" >&2; }
 for tool in deno xz tar git dpkg-deb apt-get sha256sum; do
@@ -164,7 +153,7 @@ tar -C "$TREE" -cf - node_modules | xz -T0 -9 >"$KIT/node_modules.tar.xz"
 
 # 4. manifest and size ---------------------------------------------------------------------------
 {
-  echo "FlowFM GPU kit, built $(date -u +%Y-%m-%dT%H:%M:%SZ) by bench/gpu_kit.sh; read by bench/gpu.sh"
+  echo "FlowFM GPU kit, built $(date -u +%Y-%m-%dT%H:%M:%SZ) by gpu/gpu_kit.sh; read by gpu/gpu.sh"
   echo "deno: $(deno --version | tr '\n' ' ')"
   echo "deno sha256: $DENO_SUM"
   echo "debian packages: $(cd "$BUILD/debs" && ls | tr '\n' ' ')"
@@ -194,8 +183,8 @@ if [[ $CHECK == 1 ]]; then
     log "unshare -n is refused here: checking with the network on"
     NET=""
   }
-  log "check: bash bench/gpu.sh --smoke in $CHK/tree, offline, deno from the kit"
+  log "check: bash gpu/gpu.sh --smoke in $CHK/tree, offline, deno from the kit"
   (cd "$CHK/tree" && $NET env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$CHK/home" \
-    TMPDIR="$CHK/tmp" OUT="$CHK/out" bash bench/gpu.sh --smoke)
+    TMPDIR="$CHK/tmp" OUT="$CHK/out" bash gpu/gpu.sh --smoke)
   log "check passed; report: $CHK/out/gpu-bench.md"
 fi

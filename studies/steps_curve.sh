@@ -2,10 +2,13 @@
 # Steps-versus-quality curve (issue 11): one pretraining run without uci-hapt (sp-sw-har + SisFall +
 # FallAllD), extended step budget by step budget with --resume, its model probed on uci-hapt
 # (transfer) at full labels and 10 labels per class after each budget.
-# Usage: bash bench/steps_curve.sh OUT PRESET "STEPS..." [cli/train.ts flags...]
-#   e.g. bash bench/steps_curve.sh runs/curve tiny "234 938 1875 3750" --augment
+# Usage: bash studies/steps_curve.sh OUT PRESET "STEPS..." [cli/train.ts flags...]
+#   e.g. bash studies/steps_curve.sh runs/curve tiny "234 938 1875 3750" --augment
 #   (at batch 64: 15k, 60k, 120k and 240k windows seen). Reruns skip finished budgets.
 set -eu
+. "$(dirname "${BASH_SOURCE[0]}")/../bench/_args.sh"
+args_help "$@"
+args_need 3 "$@"
 OUT=$1 PRESET=$2 BUDGETS=$3; shift 3
 cd "$(dirname "$0")/.."
 . bench/_deno.sh

@@ -1,4 +1,4 @@
-// deno run -A bench/backend_parity.ts [--preset small] [--batch 8] [--steps 3]
+// deno run -A studies/backend_parity.ts [--preset small] [--batch 8] [--steps 3]
 //
 // How far the backends drift apart where it matters for users: one model (fixed seed) encodes the
 // same windows on cpu, wasm and webgpu (when an adapter is offered), and trains the same steps on
@@ -6,7 +6,7 @@
 // largest |z| difference against cpu per backend, the per-step losses on wasm and webgpu, and the
 // largest weight difference after the steps. The tests check the tiny preset on a software adapter
 // (tests/backend_test.ts); this is for a real GPU.
-import { parseArgs } from "node:util";
+import { scriptArgs } from "../bench/_args.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
@@ -15,13 +15,10 @@ import { loadModel } from "../lib/weights/load.ts";
 import { Trainer } from "../lib/train/trainer.ts";
 import { flatten } from "../lib/runtime/flat_weights.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    preset: { type: "string", default: "small" },
-    batch: { type: "string", default: "8" },
-    steps: { type: "string", default: "3" },
-  },
+const { values } = scriptArgs(import.meta.url, {
+  preset: { type: "string", default: "small" },
+  batch: { type: "string", default: "8" },
+  steps: { type: "string", default: "3" },
 });
 const batch = Number(values.batch), steps = Number(values.steps);
 await initBackend("cpu");

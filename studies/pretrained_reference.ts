@@ -1,4 +1,4 @@
-// deno run -A bench/pretrained_reference.ts
+// deno run -A studies/pretrained_reference.ts
 // Writes weights/flowfm-small.reference.json: the shipped model's embeddings of two fixed synthetic
 // windows on the cpu backend, which tests/pretrained_test.ts checks every backend against.
 import { initBackend } from "../lib/runtime/backend.ts";
@@ -23,7 +23,7 @@ if (import.meta.main) {
   const model = await loadPretrained("small");
   const z = await model.encode(referenceWindows());
   const out = {
-    about: "embeddings of bench/pretrained_reference.ts referenceWindows() on the cpu backend",
+    about: "embeddings of studies/pretrained_reference.ts referenceWindows() on the cpu backend",
     step: model.config.step,
     count: z.count,
     dim: z.dim,

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Every downstream row of weights/README.md for one model: uci-hapt, FallAllD wrist and SisFall
 # (activities and falls, all labels and 10 labels per class), FlowFM heads beside scratch and
-# handcrafted ones. Usage: bash bench/eval_pretrained.sh MODEL TAG
+# handcrafted ones. Usage: bash studies/eval_pretrained.sh MODEL TAG
 #   BASELINES=0 runs only the FlowFM heads (and scratch fine-tuning beside fine-tuning, so both
 #   use the same worker count): scratch and handcrafted do not depend on MODEL (same seed, same
 #   folds), so an earlier TAG's columns stand for them.
@@ -11,7 +11,10 @@
 #   SisFall and FallAllD (about 30 min per fold and head) is left out.
 # Writes runs/eval-TAG-NAME/ and runs/eval-TAG-NAME.log; progress and timings on stderr.
 set -u
-[ $# -eq 2 ] || { echo "usage: [FT=1] [BASELINES=0] bash bench/eval_pretrained.sh MODEL TAG" >&2; exit 2; }
+. "$(dirname "${BASH_SOURCE[0]}")/../bench/_args.sh"
+args_parse "" "$@"
+set -- "${ARGS[@]}"
+[ $# -eq 2 ] || args_fail "usage: [FT=1] [BASELINES=0] bash studies/eval_pretrained.sh MODEL TAG"
 M=$1; T=$2; RUN_FT=${FT:-0}
 cd "$(dirname "$0")/.."
 mkdir -p runs

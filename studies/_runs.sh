@@ -1,4 +1,4 @@
-# Shared by bench/ablation.sh and bench/transfer.sh (sourced, not run): pretrain a model and
+# Shared by studies/ablation.sh and studies/transfer.sh (sourced, not run): pretrain a model and
 # evaluate one, each skipped when already done, so a rerun continues where a killed one stopped.
 # Expects OUT, PRESET, BATCH and STEPS; optional CHECKPOINT_EVERY (default 100), LABEL (prefix of
 # progress lines) and, for evaluate, HEADS (default probe).

@@ -6,19 +6,22 @@
 #   wrist-out:   uci-hapt + sp-sw-har + SisFall  -> FallAllD wrist activities and falls (no FallAllD
 #                logger seen in pretraining)
 # Each at full labels and at 10 labels per class, with FlowFM, scratch and handcrafted heads.
-# Usage: bash bench/transfer.sh OUT PRESET STEPS [cli/train.ts flags...]
+# Usage: bash studies/transfer.sh OUT PRESET STEPS [cli/train.ts flags...]
 #   SETS (default "hapt sisfall wrist"): which held-out sets; BATCH (default 64);
 #   HEADS (default probe,finetune,scratch-probe,scratch-finetune,handcrafted).
 # Reruns skip finished parts; a killed pretraining resumes from its checkpoint. Results in
 # OUT/<set>-out/ (model, log) and OUT/eval-*/report.{json,md}.
 set -eu
+. "$(dirname "${BASH_SOURCE[0]}")/../bench/_args.sh"
+args_help "$@"
+args_need 3 "$@"
 OUT=$1 PRESET=$2 STEPS=$3; shift 3
 SETS=${SETS:-hapt sisfall wrist}; BATCH=${BATCH:-64}
 HEADS=${HEADS:-probe,finetune,scratch-probe,scratch-finetune,handcrafted}
 cd "$(dirname "$0")/.."
 mkdir -p "$OUT"
 echo "$PRESET $STEPS $*" > "$OUT/flags.txt"
-. bench/_runs.sh
+. studies/_runs.sh
 for set in $SETS; do
   case $set in
     hapt)

@@ -5,14 +5,17 @@
 #              activities (in-domain)
 #   wrist-out: uci-hapt + sp-sw-har + SisFall   -> FallAllD wrist falls and activities (transfer),
 #              uci-hapt (in-domain)
-# Usage: bash bench/ablation.sh ROW [cli/train.ts flags...]
+# Usage: bash studies/ablation.sh ROW [cli/train.ts flags...]
 #   ROW "reference" trains nothing: it scores a random encoder of the preset (scratch-probe) and
 #   handcrafted features on the same rows, using the "baseline" row's model files for the preset.
 #   ABLATION_STEPS (default 1000), ABLATION_PRESET (default tiny), ABLATION_BATCH (default 64).
 # Reruns skip finished parts, and a killed pretraining resumes from its checkpoint. Results:
 # runs/ablation/ROW/{hapt-out,wrist-out}/ and runs/ablation/ROW/eval-*/report.json; summarise with
-# `deno run -A bench/ablation_table.ts`.
+# `deno run -A studies/ablation_table.ts`.
 set -eu
+. "$(dirname "${BASH_SOURCE[0]}")/../bench/_args.sh"
+args_help "$@"
+args_need 1 "$@"
 ROW=$1; shift
 STEPS=${ABLATION_STEPS:-1000} PRESET=${ABLATION_PRESET:-tiny} BATCH=${ABLATION_BATCH:-64}
 cd "$(dirname "$0")/.."
@@ -23,7 +26,7 @@ budget=""
 [ "$STEPS" != 1000 ] || [ "$BATCH" != 64 ] && budget=" (batch $BATCH, $STEPS steps)"
 echo "$*$budget" > "$D/flags.txt"
 OUT=$D LABEL=$ROW CHECKPOINT_EVERY=200
-. bench/_runs.sh
+. studies/_runs.sh
 # Rows add options to the plain baseline: without an --augment* flag the encoder sees no view
 # (cli/train.ts's default view is the ablation's choice, so it is turned off here).
 case " $* " in *" --augment"*) ;; *) set -- --no-augment "$@" ;; esac

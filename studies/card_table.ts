@@ -1,15 +1,18 @@
-// The model card's downstream table (Markdown on stdout) from bench/eval_pretrained.sh's reports.
-// deno run --allow-read=runs bench/card_table.ts TAG [BASELINE_PREFIX ...]
+// The model card's downstream table (Markdown on stdout) from studies/eval_pretrained.sh's reports.
+// deno run --allow-read=runs studies/card_table.ts TAG [BASELINE_PREFIX ...]
 //   FlowFM heads come from runs/eval-TAG-ROW/report.json; a head missing there (scratch,
 //   handcrafted: they do not depend on the model; or fine-tuning, run apart with FT=1 as
 //   runs/eval-TAG-ft-ROW) is taken from the first BASELINE_PREFIX + ROW (or + ROW-ft) report that
 //   has it, with the same data set, task and labels per class.
-//   e.g. deno run --allow-read=runs bench/card_table.ts s4000 runs/eval-s3600- runs/transfer/eval-s2587-
+//   e.g. deno run --allow-read=runs studies/card_table.ts s4000 runs/eval-s3600- runs/transfer/eval-s2587-
+import { scriptArgs } from "../bench/_args.ts";
 import { headF1, readReport as read, type Report } from "./_reports.ts";
 
-const [tag, ...prefixes] = Deno.args;
+const [tag, ...prefixes] = scriptArgs(import.meta.url, {}).positionals;
 if (!tag) {
-  console.error("usage: deno run --allow-read=runs bench/card_table.ts TAG [BASELINE_PREFIX ...]");
+  console.error(
+    "usage: deno run --allow-read=runs studies/card_table.ts TAG [BASELINE_PREFIX ...]",
+  );
   Deno.exit(2);
 }
 const ROWS: [string, string][] = [

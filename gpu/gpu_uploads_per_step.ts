@@ -1,26 +1,23 @@
-// deno run -A bench/gpu_uploads_per_step.ts [--preset small] [--batch 64]
+// deno run -A gpu/gpu_uploads_per_step.ts [--preset small] [--batch 64]
 // Counts, for one training step on webgpu after a warm-up step, the tensors that tfjs uploads from
 // the CPU (WebGPUBackend.uploadToGPU with values still on the CPU), their bytes and the wall time
 // spent inside those uploads, by tensor size. One JSON line.
-import { parseArgs } from "node:util";
+import { scriptArgs } from "../bench/_args.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
-import { presetConfig } from "../lib/model/config.ts";
+import { presetConfig, type PresetName } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { Trainer } from "../lib/train/trainer.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    preset: { type: "string", default: "small" },
-    batch: { type: "string", default: "64" },
-  },
+const { values } = scriptArgs(import.meta.url, {
+  preset: { type: "string", default: "small" },
+  batch: { type: "string", default: "64" },
 });
 await initBackend("webgpu");
 // deno-lint-ignore no-explicit-any
 const backend = tf.backend() as any;
 const batch = Number(values.batch);
-const model = new FlowFM(presetConfig(values.preset!));
+const model = new FlowFM(presetConfig(values.preset as PresetName));
 const trainer = new Trainer(model);
 const windows = new Float32Array(batch * 900).map((_, i) => Math.sin(i / 17) * 0.5);
 await trainer.step(windows);

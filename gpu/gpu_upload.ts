@@ -1,6 +1,6 @@
-// deno run -A bench/gpu_upload.ts [--reps 5]
+// deno run -A gpu/gpu_upload.ts [--reps 5]
 //
-// Where a webgpu training step loses its time on a real GPU (bench/gpu.sh found that uploads of
+// Where a webgpu training step loses its time on a real GPU (gpu/gpu.sh found that uploads of
 // CPU-resident tensors dominate): times, on the webgpu backend, one upload of a batch of windows
 // (64 and 256 windows of 900 values) through tfjs's own path (`tf.tensor(Float32Array)`, uploaded on
 // first use with a buffer mapped at creation) against `GPUQueue.writeBuffer` into a GPUBuffer handed
@@ -8,14 +8,11 @@
 // CPU-resident scalar each time) against one with a scalar already on the GPU. One JSON line per
 // measurement, milliseconds per call, each after a warm-up call and synchronised by reading back one
 // number.
-import { parseArgs } from "node:util";
+import { scriptArgs } from "../bench/_args.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { reps: { type: "string", default: "5" } },
-});
+const { values } = scriptArgs(import.meta.url, { reps: { type: "string", default: "5" } });
 const reps = Number(values.reps);
 const info = await initBackend("webgpu");
 // deno-lint-ignore no-explicit-any

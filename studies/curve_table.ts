@@ -1,12 +1,14 @@
-// Steps-versus-quality tables (Markdown on stdout) from bench/steps_curve.sh's output folders:
+// Steps-versus-quality tables (Markdown on stdout) from studies/steps_curve.sh's output folders:
 // one row per step budget with the windows seen, the cumulative pretraining seconds and the
 // transfer probe on uci-hapt at full labels and at 10 labels per class.
-//   deno run --allow-read=runs bench/curve_table.ts runs/curve-small runs/curve-compact
+//   deno run --allow-read=runs studies/curve_table.ts runs/curve-small runs/curve-compact
+import { scriptArgs } from "../bench/_args.ts";
 import { headF1, readReport } from "./_reports.ts";
 
-const BATCH = 64; // bench/steps_curve.sh's batch
-if (Deno.args.length === 0) {
-  console.error("usage: deno run --allow-read=runs bench/curve_table.ts CURVE_DIR...");
+const BATCH = 64; // studies/steps_curve.sh's batch
+const { positionals } = scriptArgs(import.meta.url, {});
+if (positionals.length === 0) {
+  console.error("usage: deno run --allow-read=runs studies/curve_table.ts CURVE_DIR...");
   Deno.exit(2);
 }
 const f1 = (dir: string, name: string) => {
@@ -17,13 +19,13 @@ console.log(
   "| run | preset, flags | steps | windows seen | pretraining s | uci-hapt probe | 10 per class |",
 );
 console.log(`|${" --- |".repeat(7)}`);
-for (const dir of Deno.args) {
+for (const dir of positionals) {
   let flags: string, seconds: string;
   try {
     flags = Deno.readTextFileSync(`${dir}/flags.txt`).trim();
     seconds = Deno.readTextFileSync(`${dir}/seconds.txt`);
   } catch (e) {
-    throw new Error(`${dir}: not a bench/steps_curve.sh folder (${(e as Error).message})`);
+    throw new Error(`${dir}: not a studies/steps_curve.sh folder (${(e as Error).message})`);
   }
   let total = 0;
   for (const line of seconds.trim().split("\n")) {

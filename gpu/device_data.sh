@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/device_data.sh pack NAME ... | unpack
+# gpu/device_data.sh pack NAME ... | unpack
 #
 # Takes data sets to the GPU machine, where ../shared does not travel (the device tool sends the
 # checkout alone, 64 MiB in all). `pack`, here: for each NAME (a folder of ../shared/data) it
@@ -12,14 +12,16 @@
 # every cache back under CACHE, so `--dataset NAME` reads the cache and never the missing files.
 #   e.g. here:  deno run -A cli/train.ts --dataset uci-hapt,sp-sw-har --steps 1 --out /tmp/t
 #               deno run -A cli/evaluate.ts --dataset uci-hapt --heads handcrafted --out /tmp/h
-#               bash bench/device_data.sh pack sp-sw-har uci-hapt
-#        there: bash bench/device_data.sh unpack
+#               bash gpu/device_data.sh pack sp-sw-har uci-hapt
+#        there: bash gpu/device_data.sh unpack
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 KIT=${DEVICE_DATA_KIT:-.device-data}          # what travels (ignored by git)
 DATA=${DEVICE_DATA_ROOT:-../shared/data}      # where the data sets are, here and there
 CACHE=${DEVICE_DATA_CACHE:-.cache/flowfm-data} # the window caches (lib/io/datasets.ts)
+. bench/_args.sh
+args_help "$@"
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -71,7 +73,7 @@ case "$cmd" in
     done
     ;;
   *)
-    sed -n '2,/^set -euo/p' "$0" | sed '$d'
+    args_usage >&2
     exit 2
     ;;
 esac
