@@ -101,7 +101,6 @@ log "deno install (DENO_DIR=$DENO_DIR)"
 (cd "$TREE" && deno install -q)
 cat >"$TREE/_gpu_kit_imports.ts" <<'EOF'
 // Loads every npm package the benches may load, webgpu included (no adapter needed).
-await import("@tensorflow/tfjs");
 await import("@tensorflow/tfjs-core");
 await import("@tensorflow/tfjs-backend-cpu");
 await import("@tensorflow/tfjs-backend-wasm");
