@@ -44,7 +44,10 @@ only runs with the encoder it was fitted on (checked by the SHA-256 of the encod
                             fine-tuned classifier, which carries its encoder);
                             ${WEIGHTS_DEFAULT_HELP}
 ${WEIGHTS_TIMEOUT_HELP}
-  --classifier FILE         classifier.safetensors from cli/fit.ts (required)
+  --classifier FILE         classifier.safetensors from cli/fit.ts (required), or a shipped one:
+                            weights/flowfm-small.uci-hapt.classifier.safetensors (waist),
+                            weights/flowfm-small.umafall-wrist.classifier.safetensors (wrist);
+                            the output names the placement a classifier is for
   --out FILE                output CSV (default predictions.csv)
   --svg FILE                also draw a timeline of predicted labels per source file
   --batch N                 windows per forward pass (default 64)
