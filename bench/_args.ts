@@ -39,6 +39,11 @@ function fail(script: string, message: string): never {
   Deno.exit(2);
 }
 
+/** A usage error of the script at `url` (wrong positionals, say): one line, exit 2. */
+export function usageFail(url: string, message: string): never {
+  return fail(new URL(url).pathname.split("/").slice(-2).join("/"), message);
+}
+
 /**
  * Parses `args` (default `Deno.args`) for the script at `url` (its `import.meta.url`): strict
  * (unknown flags are errors), `--help`/`-h` prints the script's header comment and exits 0.

@@ -123,8 +123,11 @@ Deno.test("bench, studies and gpu shell scripts run after the quick start: they 
     scriptsNeedingDeno({
       "a.sh": "cd x\ndeno run -A y.ts\n",
       "b.sh": ". bench/_deno.sh\ndeno run z",
+      "x/part.sh": "# Sourced by x/main.sh\ndeno run z", // judged by x/main.sh
+      "x/main.sh": "command -v deno\n. x/part.sh",
+      "y/part.sh": "# Sourced by y/main.sh\ndeno run z", // y/main.sh is not there: judged itself
     }),
-    ["a.sh"],
+    ["a.sh", "y/part.sh"],
   );
   const scripts: Record<string, string> = {};
   for (const folder of ["bench", "studies", "gpu"]) {
