@@ -15,7 +15,7 @@ Describes a FlowFM model or checkpoint file: format, kind, config (preset, windo
 seed, step), parameter counts (encoder, generator, optimizer state), storage types, tensors, size,
 SHA-256 and the training metadata a checkpoint carries. A classifier file (cli/fit.ts, or
 weights/*.classifier.safetensors): its kind (probe or fine-tuned), classes, features, window, fit,
-and for a probe the SHA-256 of the encoder it needs. Nothing is loaded into TensorFlow.js.
+the data and placement it was fitted on, and for a probe the SHA-256 of the encoder it needs. Nothing is loaded into TensorFlow.js.
 
   --json                    print one JSON object instead of text
   --tensors                 list every tensor (name, dtype, shape) in the text output
