@@ -31,7 +31,7 @@ deno run -A studies/pretrained_reference.ts
 echo "== uci-hapt classifier" >&2
 deno run -A cli/fit.ts --dataset uci-hapt --features stages --out weights/flowfm-small.uci-hapt.classifier.safetensors
 echo "== UMAFall wrist classifier" >&2
-deno run -A cli/fit.ts --dataset umafall:wrist --task adl --features stages --out weights/flowfm-small.umafall-wrist.classifier.safetensors
+deno run -A cli/fit.ts --dataset umafall:wrist --task adl --features z+handcrafted --out weights/flowfm-small.umafall-wrist.classifier.safetensors
 sha256sum weights/*.safetensors >&2
 echo "== evaluate ($TAG)" >&2
 BASELINES=${BASELINES:-0} bash studies/eval_pretrained.sh "$W" "$TAG"
