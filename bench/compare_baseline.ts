@@ -2,16 +2,12 @@
 // Checks COMMIT (default 2930708, before the data-parallel work) out beside this tree as a git
 // worktree and times, in one run and alternating, its single-thread training step and this tree's
 // with 1 worker and with one worker per core; prints windows/s and the ratios to the baseline.
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./_args.ts";
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
-  options: {
-    rounds: { type: "string", default: "2" },
-    steps: { type: "string", default: "5" },
-    preset: { type: "string", default: "small" },
-  },
+const { values, positionals } = scriptArgs(import.meta.url, {
+  rounds: { type: "string", default: "2" },
+  steps: { type: "string", default: "5" },
+  preset: { type: "string", default: "small" },
 });
 const commit = positionals[0] ?? "2930708";
 const here = new URL("..", import.meta.url).pathname;

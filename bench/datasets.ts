@@ -1,11 +1,15 @@
 // deno run -A bench/datasets.ts [ROOT] [NAME,NAME...]
 // Parses the public data sets in ../shared/data (no cache) and prints, per data set and label
 // policy, the windows produced and dropped and the parse throughput in rows per second.
+import { scriptArgs } from "./_args.ts";
 import { DATASET_NAMES, loadDataset } from "../lib/io/mod.ts";
 import type { LabelPolicy } from "../lib/data/windower.ts";
 
-const root = Deno.args[0] ?? "../shared/data";
-for (const name of Deno.args[1] ? Deno.args[1].split(",") as typeof DATASET_NAMES : DATASET_NAMES) {
+const { positionals } = scriptArgs(import.meta.url, {});
+const root = positionals[0] ?? "../shared/data";
+for (
+  const name of positionals[1] ? positionals[1].split(",") as typeof DATASET_NAMES : DATASET_NAMES
+) {
   for (const labelPolicy of ["drop-mixed", "ignore"] as LabelPolicy[]) {
     const t0 = performance.now();
     const ds = await loadDataset(name, `${root}/${name}`, { labelPolicy, cacheDir: null });

@@ -1,23 +1,20 @@
 // deno run -A bench/encode_time.ts [--preset small] [--batch 64] [--iters 10] [--max-seconds 20]
 //   [--backend wasm|webgpu|cpu]
 // Times model.encode of one batch of windows on a backend (default wasm) and prints one JSON line
-// with windows/s, the backend and, where one was seen, the WebGPU adapter (bench/gpu.sh reads
+// with windows/s, the backend and, where one was seen, the WebGPU adapter (gpu/gpu.sh reads
 // it). One warm-up call runs first, outside the measurement; the timed calls stop after --iters
 // or once --max-seconds have passed (at least one call), so a software adapter stays short.
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./_args.ts";
 import { type BackendName, initBackend } from "../lib/runtime/backend.ts";
 import { presetConfig, type PresetName } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    preset: { type: "string", default: "small" },
-    batch: { type: "string", default: "64" },
-    iters: { type: "string", default: "10" },
-    "max-seconds": { type: "string", default: "20" },
-    backend: { type: "string", default: "wasm" },
-  },
+const { values } = scriptArgs(import.meta.url, {
+  preset: { type: "string", default: "small" },
+  batch: { type: "string", default: "64" },
+  iters: { type: "string", default: "10" },
+  "max-seconds": { type: "string", default: "20" },
+  backend: { type: "string", default: "wasm" },
 });
 const batch = Number(values.batch), iters = Number(values.iters);
 const maxMs = Number(values["max-seconds"]) * 1000;

@@ -3,11 +3,11 @@
 // touches of fresh memory. On the project's 2-core VM (Firecracker, freed pages handed back to the
 // host) the first fill of 12 MB took 38-50 ms and a refill 0.5 ms: why the data-parallel trainer
 // shares memory with its workers and lib/model/copy_kernels.ts avoids tfjs's wasm Slice.
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./_args.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { mb: { type: "string", default: "12" }, rounds: { type: "string", default: "5" } },
+const { values } = scriptArgs(import.meta.url, {
+  mb: { type: "string", default: "12" },
+  rounds: { type: "string", default: "5" },
 });
 const n = Math.round((Number(values.mb) * 2 ** 20) / 4);
 for (let r = 0; r < Number(values.rounds); r++) {

@@ -12,7 +12,7 @@
 //   --source dataset    real windows of --dataset (labels, subjects), a seeded sample of at most
 //                       --windows of them, probe features of --weights (--probe-features), the
 //                       first subject fold of the evaluation protocol.
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./_args.ts";
 import { type BackendName, initBackend } from "../lib/runtime/backend.ts";
 import { type FeatureMatrix, trainLinearProbe } from "../lib/train/linear_probe.ts";
 import { trainFastProbe } from "../lib/train/fast_probe.ts";
@@ -26,21 +26,18 @@ import { gatherWindows } from "../lib/data/window_set.ts";
 import { loadDatasets, parseDatasetList } from "../lib/io/mod.ts";
 import { Rng } from "../lib/random.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    source: { type: "string", default: "synthetic" },
-    windows: { type: "string", default: "28000" },
-    classes: { type: "string", default: "18" },
-    dim: { type: "string", default: "1504" }, // stage features of the small preset
-    dataset: { type: "string", default: "dsads" },
-    weights: { type: "string", default: "weights/flowfm-small.safetensors" },
-    "probe-features": { type: "string", default: "stages" },
-    solvers: { type: "string", default: "adam,lbfgs" },
-    seed: { type: "string", default: "0" },
-    backend: { type: "string", default: "wasm" },
-    features: { type: "string" }, // a file: read the features there, or write them there first
-  },
+const { values } = scriptArgs(import.meta.url, {
+  source: { type: "string", default: "synthetic" },
+  windows: { type: "string", default: "28000" },
+  classes: { type: "string", default: "18" },
+  dim: { type: "string", default: "1504" }, // stage features of the small preset
+  dataset: { type: "string", default: "dsads" },
+  weights: { type: "string", default: "weights/flowfm-small.safetensors" },
+  "probe-features": { type: "string", default: "stages" },
+  solvers: { type: "string", default: "adam,lbfgs" },
+  seed: { type: "string", default: "0" },
+  backend: { type: "string", default: "wasm" },
+  features: { type: "string" }, // a file: read the features there, or write them there first
 });
 const seed = Number(values.seed), maxWindows = Number(values.windows);
 const info = await initBackend(values.backend as BackendName);

@@ -7,7 +7,7 @@
 // Kernel counts per kind are printed too: on a GPU a step can be bound by dispatches, not math.
 // --kernels N also lists the N costliest kernels of the gradient step by name and input shapes.
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./_args.ts";
 import { type BackendName, describeBackend, initBackend } from "../lib/runtime/backend.ts";
 import { presetConfig, type PresetName } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
@@ -34,14 +34,11 @@ function requestTimestampQueries(): void {
   };
 }
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    preset: { type: "string", default: "small" },
-    batch: { type: "string", default: "64" },
-    backend: { type: "string", default: "wasm" },
-    kernels: { type: "string", default: "0" },
-  },
+const { values } = scriptArgs(import.meta.url, {
+  preset: { type: "string", default: "small" },
+  batch: { type: "string", default: "64" },
+  backend: { type: "string", default: "wasm" },
+  kernels: { type: "string", default: "0" },
 });
 const batch = Number(values.batch);
 const backendName = values.backend as BackendName;

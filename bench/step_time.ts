@@ -2,20 +2,17 @@
 //   [--backend wasm|webgpu|cpu]
 // Times training steps of the tree at DIR (default: this one) on a backend (default wasm) and
 // prints one JSON line with windows/s, the backend and, where one was seen, the WebGPU adapter
-// (bench/gpu.sh reads it). Works on older trees (lib/trainer.ts) and this one (lib/train/), so
+// (gpu/gpu.sh reads it). Works on older trees (lib/trainer.ts) and this one (lib/train/), so
 // bench/compare_baseline.ts can time a baseline commit and this tree in one run.
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./_args.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    root: { type: "string", default: new URL("..", import.meta.url).pathname },
-    preset: { type: "string", default: "small" },
-    batch: { type: "string", default: "64" },
-    steps: { type: "string", default: "5" },
-    workers: { type: "string", default: "1" },
-    backend: { type: "string", default: "wasm" },
-  },
+const { values } = scriptArgs(import.meta.url, {
+  root: { type: "string", default: new URL("..", import.meta.url).pathname },
+  preset: { type: "string", default: "small" },
+  batch: { type: "string", default: "64" },
+  steps: { type: "string", default: "5" },
+  workers: { type: "string", default: "1" },
+  backend: { type: "string", default: "wasm" },
 });
 const root = values.root!.replace(/\/?$/, "/");
 const has = async (p: string) => await Deno.stat(root + p).then(() => true, () => false);

@@ -1,20 +1,17 @@
 // deno run -A bench/train_memory.ts [--preset base] [--workers 2] [--micro-batch 16] [--steps 1]
 // Runs data-parallel training steps (batch 64, wasm) and prints, per worker, the wasm heap and the
 // tensors it holds, and the process's peak resident set (all workers share one process).
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./_args.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { presetConfig, type PresetName } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { DataParallelTrainer } from "../lib/train/data_parallel.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    preset: { type: "string", default: "base" },
-    workers: { type: "string", default: "2" },
-    "micro-batch": { type: "string", default: "16" },
-    steps: { type: "string", default: "1" },
-  },
+const { values } = scriptArgs(import.meta.url, {
+  preset: { type: "string", default: "base" },
+  workers: { type: "string", default: "2" },
+  "micro-batch": { type: "string", default: "16" },
+  steps: { type: "string", default: "1" },
 });
 await initBackend("wasm");
 const model = new FlowFM(presetConfig(values.preset as PresetName));

@@ -8,6 +8,9 @@
 # data loading excluded). Prints a markdown table and the twin/library ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/_args.sh
+args_parse "" "$@"
+set -- "${ARGS[@]}"
 steps=${1:-30} rounds=${2:-2}
 cores=$(nproc)
 DENO=${DENO:-npx --yes deno@2.9.6}

@@ -8,6 +8,9 @@ import {
   describeBackend,
   initBackend,
 } from "../lib/runtime/backend.ts";
+// tfjs-core's gradients, bundled (lib/runtime/backend.ts imports this file by a computed URL, which
+// a static import here puts in the module graph: no read permission needed at run time).
+import "../lib/runtime/tfjs_gradients.js";
 
 /** Exit code for a usage error (bad or missing flag). */
 export const EXIT_USAGE = 2;

@@ -37,7 +37,8 @@ export const DATA_OPTIONS = {
 
 /** Help text for {@link DATA_OPTIONS}. */
 export const DATA_HELP =
-  `Data (CSV files as arguments, or --dataset; default: the bundled sp-sw-har excerpt):
+  `Data (CSV files as arguments, or --dataset; default: the bundled sp-sw-har excerpt; fit and
+predict: the bundled labelled excerpt, fixtures/umafall-wrist-excerpt):
   FILE.csv[.gz] ...         CSV recordings: timestamp (s, ms, us, ns or ISO), x, y, z [, label,
                             subject]; header-less: see docs/faults.md
   --dataset NAME[,NAME]     uci-hapt | sp-sw-har | sisfall | fallalld | dsads | umafall |
@@ -162,20 +163,38 @@ function singleMeta(set: WindowSet, name: string, placement: string | null): Win
  * Says on stderr which data is about to be read (`reading data: 2 CSV file(s)…`), for commands
  * that would otherwise be silent until {@link reportData}.
  */
-export function announceData(values: Record<string, unknown>, files: readonly string[]): void {
+export function announceData(
+  values: Record<string, unknown>,
+  files: readonly string[],
+  labelledDefault = false,
+): void {
   const what = files.length > 0
     ? `${files.length} CSV file(s)`
     : values.dataset
     ? `--dataset ${values.dataset}`
+    : labelledDefault
+    ? LABELLED_EXCERPT_NAME
     : "the bundled sp-sw-har excerpt";
   console.error(`reading data: ${what}…`);
 }
+
+/**
+ * The bundled labelled excerpt (`fixtures/umafall-wrist-excerpt`, CC BY 4.0): 40 UMAFall wrist
+ * recordings of 5 activities by 4 subjects, in the uniform layout; the default data of the
+ * commands that need labels (cli/fit.ts) and of cli/predict.ts.
+ */
+export const LABELLED_EXCERPT = decodeURIComponent(
+  new URL("../fixtures/umafall-wrist-excerpt", import.meta.url).pathname,
+).replace(/^\/([A-Za-z]:)/, "$1");
+
+/** How {@link announceData} and the help texts name the labelled excerpt. */
+export const LABELLED_EXCERPT_NAME = "the bundled labelled excerpt (UMAFall wrist, 5 activities)";
 
 /** Loads windows as the flags say; returns them with a one-line description. */
 export async function loadWindows(
   values: Record<string, unknown>,
   files: string[],
-  extra: { labelPolicy?: LabelPolicy } = {},
+  extra: { labelPolicy?: LabelPolicy; labelledDefault?: boolean } = {},
 ): Promise<LoadedWindows> {
   const labelPolicy = extra.labelPolicy;
   const overlap = values.overlap === undefined ? undefined : Number(values.overlap);
@@ -245,7 +264,10 @@ export async function loadWindows(
   } catch (e) {
     throw new UsageError(`--dataset: ${(e as Error).message}`);
   }
-  if (specs.length === 0) {
+  const bundledLabels = specs.length === 0 && extra.labelledDefault === true;
+  if (bundledLabels) {
+    specs = [{ name: "folder", root: LABELLED_EXCERPT }];
+  } else if (specs.length === 0) {
     const set = await loadDataset("sp-sw-har", spSwHarExcerptRoot(), {
       ...SP_SW_HAR_EXCERPT_OPTIONS,
       ...(overlap !== undefined ? { overlapSeconds: overlap } : {}),
@@ -298,7 +320,11 @@ export async function loadWindows(
     subjectNames,
     placementNames,
   };
-  return { set, description: descriptions.join(" + "), meta };
+  const description = bundledLabels
+    ? "bundled labelled excerpt (UMAFall wrist, CC BY 4.0, fixtures/umafall-wrist-excerpt)" +
+      fromCacheNote(all.parts[0].set)
+    : descriptions.join(" + ");
+  return { set, description, meta };
 }
 
 /** ` (read from cache FILE)` when the windows came from the window cache, else "". */

@@ -62,8 +62,9 @@ Heads (all on the same folds):
   --labels-per-class N      low-label setting: per fold, at most N training (and N validation)
                             windows per class, seeded; the test subjects stay whole
   --task NAME               activity (the labels as read, default) | adl (the labels, windows
-                            of falls left out: SisFall D01-D19, FallAllD A001-A044) | falls
-                            (fall codes of SisFall / FallAllD against every other activity)
+                            of falls left out: SisFall D01-D19, FallAllD A001-A044, UMAFall
+                            ADL_*, SmartFallMM's non-falls) | falls (fall codes and labels of
+                            those sets against every other activity)
   --epochs N                fine-tuning: most epochs (default ${D.finetune.maxEpochs}; early stopping)
   --patience N              fine-tuning: epochs without a lower validation loss (default ${D.finetune.patience})
   --lr X                    fine-tuning: Adam learning rate (default ${D.finetune.lr})

@@ -5,10 +5,12 @@ import { fitClassifier } from "../lib/classify/probe_classifier.ts";
 import { fitFinetunedClassifier } from "../lib/classify/finetuned_classifier.ts";
 import { D, FEATURES_HELP, FEATURES_OPTIONS, featuresFlag } from "./_classify.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
+import { isFallCode } from "../lib/io/sisfall.ts";
 import {
   backendFlag,
   BACKENDS,
   checkOutput,
+  choiceFlag,
   choiceList,
   DENO,
   numberFlag,
@@ -25,6 +27,8 @@ import {
   WEIGHTS_DEFAULT_HELP,
   WEIGHTS_TIMEOUT_HELP,
 } from "./_weights.ts";
+import { type TrainingData, withTrainingData } from "./_classifier_data.ts";
+import type { WindowMeta } from "../lib/io/mod.ts";
 import { announceData, DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
 
 const HELP = `Usage: ${DENO} run -A cli/fit.ts [--weights FILE] [options] [FILE.csv ...]
@@ -48,6 +52,8 @@ ${WEIGHTS_TIMEOUT_HELP}
   --probe-lr LR             probe learning rate (default ${D.probe.lr})
 ${FEATURES_HELP}
                             (the file records it)
+  --task NAME               activity (the labels as read, default) | adl (windows of falls left
+                            out: SisFall F*, FallAllD A1*, UMAFall Fall_*, SmartFallMM *_fall)
   --seed N                  seed of the validation split (default ${D.seed})
   --batch N                 windows per forward pass (default ${D.batchSize})
   --backend NAME            ${choiceList(BACKENDS)} (default auto)
@@ -72,6 +78,7 @@ const OPTIONS = {
   "probe-iterations": { type: "string" },
   "probe-lr": { type: "string" },
   ...FEATURES_OPTIONS,
+  task: { type: "string" },
   seed: { type: "string" },
   batch: { type: "string" },
   backend: { type: "string" },
@@ -94,24 +101,28 @@ async function main(): Promise<void> {
   if (values.finetune && given !== undefined) {
     throw new UsageError("--features applies to the probe, not to --finetune");
   }
+  const task = choiceFlag(values, "task", ["activity", "adl"] as const, "activity");
   const seed = numberFlag(values, "seed", D.seed, { integer: true });
   const batchSize = numberFlag(values, "batch", D.batchSize, { min: 1, integer: true });
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "classifier.safetensors";
   await checkOutput(out, [...positionals, values.weights as string | undefined]);
-  announceData(values, positionals);
-  const { set, description } = await loadWindows(values, positionals, {
+  announceData(values, positionals, true);
+  const { set, description, meta } = await loadWindows(values, positionals, {
     labelPolicy: "drop-mixed",
+    labelledDefault: true,
   });
   reportData(set, description);
+  if (task === "adl") set.labels = set.labels.map((l) => (isFallCode(l) ? null : l));
   const labelled = set.labels.filter((l) => l !== null).length;
+  const training = trainingData(set.labels, description, meta);
   if (labelled === 0) {
     throw new Error(`no labelled windows in ${description}; CSV files need a label column`);
   }
   await startBackend(values);
   if (values.weights !== undefined) console.error(`loading model ${values.weights}…`);
   if (values.finetune) {
-    return await fitFinetuned(values, set.data, set.labels, out, {
+    return await fitFinetuned(values, set.data, set.labels, out, training, {
       validationFraction,
       seed,
       batchSize,
@@ -138,7 +149,7 @@ async function main(): Promise<void> {
       },
     });
     const { fit, classes } = classifier;
-    await atomicWrite(out, await classifier.serialize());
+    await atomicWrite(out, withTrainingData(await classifier.serialize(), training));
     const width = Math.max(5, ...classes.map((c) => c.length));
     console.log(`classes (${classes.length}), labelled windows:`);
     for (const c of classes) console.log(`  ${c.padEnd(width)}  ${fit.counts[c]}`);
@@ -153,6 +164,9 @@ async function main(): Promise<void> {
         `${classifier.encoderSha256.slice(0, 12)}… (of its encoder.* tensors, not the file's ` +
         "checksum: cli/inspect.ts shows both)",
     );
+    console.log(
+      `for ${placementsText(training)} data (recorded in the file; predict warns on others)`,
+    );
     console.log(`wrote ${out}`);
     classifier.dispose();
   } finally {
@@ -166,6 +180,7 @@ async function fitFinetuned(
   windows: Float32Array,
   labels: readonly (string | null)[],
   out: string,
+  training: TrainingData,
   common: { validationFraction: number; seed: number; batchSize: number },
 ): Promise<void> {
   const { bytes, name } = await readWeightsFlag(values);
@@ -183,7 +198,7 @@ async function fitFinetuned(
       ),
   });
   try {
-    await atomicWrite(out, await classifier.serialize());
+    await atomicWrite(out, withTrainingData(await classifier.serialize(), training));
     const { fit, classes } = classifier;
     console.log(
       `classes (${classes.length}): ${classes.map((c) => `${c} ${fit.counts[c]}`).join(", ")}`,
@@ -198,5 +213,23 @@ async function fitFinetuned(
     classifier.dispose();
   }
 }
+
+/** What the file records about its data: the description and the labelled windows' placements. */
+function trainingData(
+  labels: readonly (string | null)[],
+  description: string,
+  meta: WindowMeta,
+): TrainingData {
+  const seen = new Set<string>();
+  labels.forEach((l, i) => {
+    const p = meta.placementNames[meta.placementIndex[i]];
+    if (l !== null && p !== undefined) seen.add(p);
+  });
+  const n = labels.filter((l) => l !== null).length;
+  return { data: `${description}: ${n} labelled windows`, placements: [...seen].sort() };
+}
+
+const placementsText = (t: TrainingData) =>
+  t.placements.length > 0 ? t.placements.join(", ") : "unknown placement (CSV files)";
 
 if (import.meta.main) await runMain(main, HELP);

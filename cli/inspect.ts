@@ -15,7 +15,7 @@ Describes a FlowFM model or checkpoint file: format, kind, config (preset, windo
 seed, step), parameter counts (encoder, generator, optimizer state), storage types, tensors, size,
 SHA-256 and the training metadata a checkpoint carries. A classifier file (cli/fit.ts, or
 weights/*.classifier.safetensors): its kind (probe or fine-tuned), classes, features, window, fit,
-and for a probe the SHA-256 of the encoder it needs. Nothing is loaded into TensorFlow.js.
+the data and placement it was fitted on, and for a probe the SHA-256 of the encoder it needs. Nothing is loaded into TensorFlow.js.
 
   --json                    print one JSON object instead of text
   --tensors                 list every tensor (name, dtype, shape) in the text output
@@ -150,6 +150,7 @@ async function describeClassifier(
     ...(m.encoder_sha256 ? { encoderSha256: m.encoder_sha256 } : {}),
     ...(m.config ? { config: m.config } : {}),
     fit: m.fit,
+    ...(m.training_data ? { trainingData: m.training_data } : {}),
     values: counts,
     dtypes,
     tensorCount: tensors.size,
@@ -187,6 +188,12 @@ async function describeClassifier(
       }`,
   );
   if (m.fit !== undefined) lines.push(`  fit: ${JSON.stringify(m.fit)}`);
+  const data = m.training_data as { data?: string; placements?: string[] } | undefined;
+  lines.push(
+    data?.data
+      ? `  fitted on ${data.data}; for ${data.placements?.join(", ") || "placement unknown"} data`
+      : "  the file does not say which data or placement it was fitted on",
+  );
   console.log(lines.join("\n"));
   if (values.tensors) {
     for (const t of list) console.log(`  ${t.name}  ${t.dtype}  [${t.shape.join(", ")}]`);

@@ -29,6 +29,7 @@ import {
   requireWindows,
 } from "./_data.ts";
 import { timelineSvg } from "./_timeline_svg.ts";
+import { placementLines, trainingDataOf } from "./_classifier_data.ts";
 
 const HELP =
   `Usage: ${DENO} run -A cli/predict.ts [--weights FILE] --classifier FILE [options] [FILE.csv ...]
@@ -40,7 +41,10 @@ only runs with the encoder it was fitted on (checked by the SHA-256 of the encod
                             fine-tuned classifier, which carries its encoder);
                             ${WEIGHTS_DEFAULT_HELP}
 ${WEIGHTS_TIMEOUT_HELP}
-  --classifier FILE         classifier.safetensors from cli/fit.ts (required)
+  --classifier FILE         classifier.safetensors from cli/fit.ts (required), or a shipped one:
+                            weights/flowfm-small.uci-hapt.classifier.safetensors (waist),
+                            weights/flowfm-small.umafall-wrist.classifier.safetensors (wrist);
+                            the output names the placement a classifier is for
   --out FILE                output CSV (default predictions.csv)
   --svg FILE                also draw a timeline of predicted labels per source file
   --batch N                 windows per forward pass (default ${D.batchSize})
@@ -84,8 +88,11 @@ async function main(): Promise<void> {
   if (svg !== undefined) await refuseOutputOverInput(svg, [...inputs, out], "--svg");
   const classifierFile = values.classifier as string;
   const classifierBytes = await Deno.readFile(classifierFile);
-  announceData(values, positionals);
-  const { set, description } = await loadWindows(values, positionals, { labelPolicy: "ignore" });
+  announceData(values, positionals, true);
+  const { set, description, meta } = await loadWindows(values, positionals, {
+    labelPolicy: "ignore",
+    labelledDefault: true,
+  });
   reportData(set, description);
   requireWindows(set, description, "labels are ignored here, so no window was dropped for them");
   await startBackend(values);
@@ -99,6 +106,12 @@ async function main(): Promise<void> {
   const model = finetuned ? null : (await loadModelFlag(values)).model;
   try {
     const classifier = await loadClassifier(classifierBytes, classifierFile, model ?? undefined);
+    const placements = placementLines(
+      classifierFile,
+      trainingDataOf(classifierBytes),
+      [...new Set(meta.placementIndex)].map((i) => meta.placementNames[i] ?? ""),
+    );
+    if (placements.warning) console.error(placements.warning);
     await checkWritable(out); // before the encoding, not after it
     if (svg !== undefined) await checkWritable(svg, "--svg");
     console.error(`encoding and classifying ${set.count} windows…`);
@@ -124,6 +137,8 @@ async function main(): Promise<void> {
       `predicted ${set.count} windows from ${description}: ` +
         [...counts].map(([c, n]) => `${c} ${n}`).join(", "),
     );
+    console.log(placements.note);
+    if (placements.warning) console.log(placements.warning);
     console.log(`wrote ${out}`);
     if (svg) {
       const windows = p.labels.map((label, i) => ({

@@ -1,164 +1,34 @@
 // The demo page in Debian's Chromium (headless, through playwright-core): it loads the pretrained
-// model, encodes fixed windows bit for bit as Deno does on wasm, labels a raw recording through
-// the pipeline (loadPipeline with the shipped classifier) as Deno does, agrees on WebGPU
-// (SwiftShader) within the stated tolerance, and draws the scatter and the sample plot. A screenshot goes to
+// model, encodes fixed windows bit for bit as Deno does on wasm, labels a recording through the
+// pipeline as Deno does, agrees on WebGPU (SwiftShader)
+// within the stated tolerance, and draws the scatter and the sample plot; the bundles are
+// minified. The checks are in tests/_browser_demo.ts, run as its own process with --no-lock:
+// playwright-core is imported there alone, by its npm: specifier, so it never enters deno.lock or
+// the import map, and a first `deno task train` does not install it. A screenshot goes to
 // runs/browser-demo.png. `.ci/run` installs chromium where it is missing.
 import assert from "node:assert/strict";
-import { referenceWindows } from "../bench/pretrained_reference.ts";
-import { initBackend } from "../lib/runtime/backend.ts";
-import { loadPretrained } from "../lib/weights/pretrained.ts";
-import { loadPipeline } from "../lib/classify/pipeline.ts";
-import { maxAbsDiff } from "./_helpers.ts";
-import { pipelineRecording } from "./_pipeline_recording.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-
-/** What web/app.ts exposes on the page for tests. */
-interface DemoPage {
-  flowfmDemo: {
-    backend: string;
-    encode(windows: number[]): Promise<number[]>;
-    poolEncode(windows: number[]): Promise<number[]>;
-    pipelinePredict(
-      samples: number[],
-      rate: number,
-      units: string,
-    ): Promise<{ labels: string[]; starts: number[] }>;
-  };
-}
 const ROOT = new URL("../", import.meta.url);
 const hasChromium = await Deno.stat(CHROMIUM).then((s) => s.isFile, () => false);
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 Deno.test({
   name: "browser: the demo page loads the model, encodes as Deno does, draws its plots" +
     (hasChromium ? "" : ` (skipped: no ${CHROMIUM}; .ci/run installs it with apt-get)`),
   ignore: !hasChromium,
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
-    const { chromium } = await import("playwright-core");
-    const server = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "web/serve.ts", "--port", "0"],
+    const lock = await Deno.readTextFile(new URL("deno.lock", ROOT));
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-lock", "tests/_browser_demo.ts"],
       cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let out = "", url = "";
-    while (!url) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`web/serve.ts ended: ${out}`);
-      out += value;
-      url = /http:\/\/127\.0\.0\.1:\d+\//.exec(out)?.[0] ?? "";
-    }
-    const profile = await Deno.makeTempDir();
-    const x = Array.from(referenceWindows());
-    try {
-      await initBackend("wasm");
-      const model = await loadPretrained();
-      const deno = (await model.encode(referenceWindows())).data;
-      model.dispose();
-      const { samples } = pipelineRecording();
-      const pipe = await loadPipeline("small", { classifier: "uci-hapt" });
-      const denoPipeline = await pipe.predict({ samples, rate: 50, units: "m/s^2" });
-      pipe.dispose();
-
-      const run = async (query: string, extra: string[]) => {
-        const context = await chromium.launchPersistentContext(`${profile}/${query || "wasm"}`, {
-          executablePath: CHROMIUM,
-          args: [...FLAGS, ...extra],
-        });
-        const page = context.pages()[0] ?? await context.newPage();
-        const errors: string[] = [];
-        page.on("pageerror", (e: Error) => errors.push(e.message));
-        await page.goto(`${url}${query}`);
-        const ready = `document.getElementById("status").textContent.startsWith("ready")`;
-        await page.waitForFunction(ready, null, { timeout: 60_000 });
-        await page.click("#load-pretrained");
-        await page.waitForFunction(
-          `document.getElementById("model-info").textContent !== ""`,
-          null,
-          {
-            timeout: 60_000,
-          },
-        );
-        const z = await page.evaluate(
-          async (w: number[]) => await (globalThis as unknown as DemoPage).flowfmDemo.encode(w),
-          x,
-        );
-        const backend = await page.evaluate(() =>
-          (globalThis as unknown as DemoPage).flowfmDemo.backend
-        );
-        return { context, page, errors, z: Float32Array.from(z as number[]), backend };
-      };
-
-      const wasm = await run("?backend=wasm", []);
-      assert.equal(wasm.backend, "wasm");
-      assert.equal(maxAbsDiff(wasm.z, deno), 0, "Chromium's wasm encodes bit for bit as Deno's");
-      const pooled = await wasm.page.evaluate(
-        async (w: number[]) => await (globalThis as unknown as DemoPage).flowfmDemo.poolEncode(w),
-        x,
-      );
-      assert.equal(
-        maxAbsDiff(Float32Array.from(pooled as number[]), deno),
-        0,
-        "EncoderPool in the page",
-      );
-      const pagePipeline = await wasm.page.evaluate(
-        async ([s, r, u]: [number[], number, string]) =>
-          await (globalThis as unknown as DemoPage).flowfmDemo.pipelinePredict(s, r, u),
-        [samples, 50, "m/s^2"] as [number[], number, string],
-      );
-      assert.deepEqual(
-        pagePipeline,
-        { labels: denoPipeline.labels, starts: denoPipeline.starts },
-        "the pipeline labels a recording in the page as in Deno",
-      );
-      await wasm.page.click("#load-excerpt");
-      await wasm.page.waitForFunction(
-        `document.querySelectorAll("#scatter circle.point").length > 0`,
-        null,
-        { timeout: 120_000 },
-      );
-      await wasm.page.click("#generate");
-      await wasm.page.waitForFunction(
-        `document.querySelectorAll("#generated polyline").length === 6`,
-        null,
-        { timeout: 120_000 },
-      );
-      assert.ok((await wasm.page.locator("#scatter circle.point").count()) > 50);
-      assert.equal(await wasm.page.textContent("#error"), "");
-      await Deno.mkdir(new URL("runs/", ROOT), { recursive: true });
-      await wasm.page.screenshot({
-        path: new URL("runs/browser-demo.png", ROOT).pathname,
-        fullPage: true,
-      });
-      assert.deepEqual(wasm.errors, []);
-      await wasm.context.close();
-
-      const gpu = await run("?backend=webgpu", [
-        "--enable-unsafe-webgpu",
-        "--use-webgpu-adapter=swiftshader",
-      ]);
-      assert.equal(gpu.backend, "webgpu");
-      // The stated tolerance between backends: 1e-4 absolute on encoder outputs.
-      const diff = maxAbsDiff(gpu.z, deno);
-      assert.ok(diff <= 1e-4, `WebGPU (SwiftShader) differs from wasm by ${diff}`);
-      assert.deepEqual(gpu.errors, []);
-      await gpu.context.close();
-    } finally {
-      server.kill();
-      await server.status;
-      await Deno.remove(profile, { recursive: true });
-    }
+      env: { NO_COLOR: "1" },
+    }).output();
+    const dec = new TextDecoder();
+    const out = dec.decode(r.stdout), err = dec.decode(r.stderr);
+    assert.equal(r.code, 0, `tests/_browser_demo.ts failed:\n${out}\n${err}`);
+    assert.match(out, /^browser demo: ok$/m);
+    const after = await Deno.readTextFile(new URL("deno.lock", ROOT));
+    assert.equal(after, lock, "the browser run changed deno.lock");
+    assert.doesNotMatch(after, /playwright/, "playwright-core is in deno.lock");
   },
 });

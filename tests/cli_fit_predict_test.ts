@@ -307,3 +307,73 @@ Deno.test("cli/fit + cli/predict say on stderr what they do: data, model, encodi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli/fit without data flags fits on the bundled labelled excerpt; predict names the classifier's placement and points wrist data at the wrist classifier", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const perms = [`--allow-read=.,${dir}`, `--allow-write=${dir}`];
+    const fit = await run("fit", ["--out", `${dir}/clf.safetensors`, "--no-cache"], perms);
+    assert.equal(fit.code, 0, fit.err);
+    assert.match(fit.err, /^reading data: the bundled labelled excerpt/m);
+    assert.match(fit.out, /classes \(5\)/);
+    for (const c of ["ADL_Walking", "ADL_LyingDown_OnABed", "ADL_Bending"]) {
+      assert.match(fit.out, new RegExp(`^  ${c} +\\d+$`, "m"));
+    }
+    assert.match(fit.out, /^for wrist data \(recorded in the file/m);
+
+    const predict = (classifier: string, out: string) =>
+      run("predict", ["--classifier", classifier, "--out", `${dir}/${out}`, "--no-cache"], perms);
+    // The waist classifier on the (wrist) bundled data: it says so and names the wrist one.
+    const waist = await predict("weights/flowfm-small.uci-hapt.classifier.safetensors", "w.csv");
+    assert.equal(waist.code, 0, waist.err);
+    assert.match(waist.out, /fitted on uci-hapt .*; for waist data/);
+    assert.match(
+      waist.err,
+      /^warning: .*uci-hapt\.classifier\.safetensors was fitted on waist data, and these windows are wrist data: expect wrong labels; for wrist data use --classifier weights\/flowfm-small\.umafall-wrist\.classifier\.safetensors$/m,
+    );
+    // The wrist classifier: no warning, and (its training data includes the excerpt) the
+    // recordings' own labels for most windows.
+    const wrist = await predict(
+      "weights/flowfm-small.umafall-wrist.classifier.safetensors",
+      "r.csv",
+    );
+    assert.equal(wrist.code, 0, wrist.err);
+    assert.match(wrist.out, /^predicted 63 windows from bundled labelled excerpt/m);
+    assert.match(wrist.out, /fitted on umafall \(wrist\).*; for wrist data$/m);
+    assert.doesNotMatch(wrist.err + wrist.out, /warning: .*placement|expect wrong labels/);
+    const rows = (await Deno.readTextFile(`${dir}/r.csv`)).trim().split("\n").slice(1)
+      .map((l) => l.split(","));
+    const right = rows.filter((r) => r[0].split("/").pop()!.startsWith(`${r[3]}_`)).length;
+    assert.ok(right / rows.length > 0.7, `${right} of ${rows.length} windows right`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("classifier training data: recorded in the header only, read back, and placement lines", async () => {
+  const { placementLines, trainingDataOf, withTrainingData } = await import(
+    "../cli/_classifier_data.ts"
+  );
+  const { encodeSafetensors } = await import("../lib/weights/safetensors_encode.ts");
+  const { decodeSafetensors } = await import("../lib/weights/safetensors.ts");
+  const bytes = encodeSafetensors({
+    w: { dtype: "F32", shape: [3], data: new Float32Array([1, 2, 3]) },
+  }, { format: "x" });
+  assert.equal(trainingDataOf(bytes), null);
+  const info = { data: "umafall (wrist): 9 labelled windows", placements: ["wrist"] };
+  const tagged = withTrainingData(bytes, info);
+  const d = decodeSafetensors(tagged);
+  assert.deepEqual(Array.from(d.tensors.get("w")!.data), [1, 2, 3]);
+  assert.equal(d.metadata.format, "x");
+  assert.deepEqual(trainingDataOf(tagged), info);
+  assert.equal(new DataView(tagged.buffer).getBigUint64(0, true) % 8n, 0n, "8-byte aligned data");
+
+  assert.equal(placementLines("c", info, ["wrist"]).warning, null);
+  const waistData = placementLines("c", info, ["waist"]);
+  assert.match(waistData.warning!, /fitted on wrist data, and these windows are waist data/);
+  assert.match(waistData.warning!, /use --classifier weights\/flowfm-small\.uci-hapt/);
+  const ankle = placementLines("c", info, ["ankle"]).warning!;
+  assert.match(ankle, /fit one on your own labelled ankle data/);
+  assert.equal(placementLines("c", info, [""]).warning, null, "CSV files: placement unknown");
+  assert.match(placementLines("c", null, ["wrist"]).note, /does not say which placement/);
+});

@@ -79,6 +79,16 @@ Deno.test("cli/inspect: the shipped classifier file (a probe) and a fine-tuned c
   assert.match(text.out, /FlowFM classifier \(linear probe\)/);
   assert.match(text.out, /file sha256 [0-9a-f]{64}/);
   assert.match(text.out, /encoder sha256 [0-9a-f]{64} \(of the encoder\.\* tensors/);
+  assert.deepEqual(j.trainingData.placements, ["waist"]);
+  assert.match(text.out, /fitted on uci-hapt .*; for waist data/);
+  const wrist = `${weights}flowfm-small.umafall-wrist.classifier.safetensors`;
+  const w = await inspect([wrist, "--json"], [`--allow-read=${wrist}`]);
+  assert.equal(w.code, 0, w.err);
+  const wj = JSON.parse(w.out);
+  assert.deepEqual(wj.trainingData.placements, ["wrist"]);
+  assert.equal(wj.classes.length, 12);
+  assert.ok(wj.classes.every((c: string) => c.startsWith("ADL_")), "falls left out");
+  assert.equal(wj.encoderSha256, j.encoderSha256, "both fitted on the shipped encoder");
 
   const dir = await Deno.makeTempDir();
   try {

@@ -1,10 +1,10 @@
-// bench/device_data.sh takes data sets to the GPU machine as their window caches plus a placeholder
+// gpu/device_data.sh takes data sets to the GPU machine as their window caches plus a placeholder
 // tree: this checks the round trip on a generated data set (sizes and mtimes, which the cache key
 // reads, exact; small text files whole; the labelled and unlabelled caches restored byte for byte;
 // a data set without a cache refused, naming it).
 import assert from "node:assert/strict";
 
-const script = new URL("../bench/device_data.sh", import.meta.url).pathname;
+const script = new URL("../gpu/device_data.sh", import.meta.url).pathname;
 
 async function sh(env: Record<string, string>, ...args: string[]): Promise<string> {
   const out = await new Deno.Command("bash", { args: [script, ...args], env }).output();

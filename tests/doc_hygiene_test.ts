@@ -98,36 +98,46 @@ Deno.test("README commands paste after the quick start: none starts with a bare 
 });
 
 /**
- * Names of bench shell scripts in `scripts` that run `deno` without sourcing bench/_deno.sh (or
- * `_runs.sh`, which sources it) and without finding a Deno binary themselves (`command -v deno`:
+ * Names of shell scripts (bench/, studies/, gpu/) in `scripts` that run `deno` without sourcing
+ * bench/_deno.sh (or studies/_runs.sh, which sources it) and without finding a Deno binary themselves (`command -v deno`:
  * the GPU kit carries the binary itself to a machine without network).
  */
 export function scriptsNeedingDeno(scripts: Record<string, string>): string[] {
-  const sources = (t: string, f: string) => new RegExp(`^\\s*\\.\\s+bench/${f}\\b`, "m").test(t);
+  const sources = (t: string, f: string) =>
+    new RegExp(`^\\s*\\.\\s+(bench|studies)/${f}\\b`, "m").test(t);
   return Object.entries(scripts).filter(([name, text]) => {
     const code = text.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
     const runsDeno = /(^|[\s;(|&$])deno (run|eval|task|bench|test)\b/m.test(code);
     const viaRuns = sources(text, "_runs\\.sh"); // _runs.sh sources _deno.sh itself
     const own = /command -v "?deno\b|\bfor tool in deno\b/.test(code);
-    return runsDeno && name !== "_deno.sh" && !sources(text, "_deno\\.sh") && !viaRuns && !own;
+    // A part sourced by another script (gpu/_measure.sh by gpu/gpu.sh) is judged by that script.
+    const parent = /^# Sourced by (\S+\.sh)/m.exec(text)?.[1];
+    if (parent !== undefined && parent in scripts) return false;
+    return runsDeno && !name.endsWith("/_deno.sh") && !sources(text, "_deno\\.sh") && !viaRuns &&
+      !own;
   }).map(([name]) => name);
 }
 
-Deno.test("bench shell scripts run after the quick start: they get deno via bench/_deno.sh", async () => {
+Deno.test("bench, studies and gpu shell scripts run after the quick start: they get deno via bench/_deno.sh", async () => {
   assert.deepEqual(
     scriptsNeedingDeno({
       "a.sh": "cd x\ndeno run -A y.ts\n",
       "b.sh": ". bench/_deno.sh\ndeno run z",
+      "x/part.sh": "# Sourced by x/main.sh\ndeno run z", // judged by x/main.sh
+      "x/main.sh": "command -v deno\n. x/part.sh",
+      "y/part.sh": "# Sourced by y/main.sh\ndeno run z", // y/main.sh is not there: judged itself
     }),
-    ["a.sh"],
+    ["a.sh", "y/part.sh"],
   );
-  const dir = new URL("../bench/", import.meta.url);
   const scripts: Record<string, string> = {};
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && e.name.endsWith(".sh")) {
-      scripts[e.name] = await Deno.readTextFile(new URL(e.name, dir));
+  for (const folder of ["bench", "studies", "gpu"]) {
+    const dir = new URL(`../${folder}/`, import.meta.url);
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && e.name.endsWith(".sh")) {
+        scripts[`${folder}/${e.name}`] = await Deno.readTextFile(new URL(e.name, dir));
+      }
     }
   }
-  assert.ok(Object.keys(scripts).length >= 5, "bench/*.sh not found");
+  assert.ok(Object.keys(scripts).length >= 10, "bench/, studies/, gpu/ *.sh not found");
   assert.deepEqual(scriptsNeedingDeno(scripts), [], "these need Deno on the PATH");
 });

@@ -1,9 +1,9 @@
-// bench/eval_pretrained.sh runs every downstream row of the model card. This runs it against a
+// studies/eval_pretrained.sh runs every downstream row of the model card. This runs it against a
 // stand-in `deno` that records its arguments and writes the report, to check which cells run: the
 // fine-tuning cells only with FT=1, the baseline heads unless BASELINES=0, finished rows skipped.
 import assert from "node:assert/strict";
 
-const bench = new URL("../bench/", import.meta.url).pathname;
+const ROOT = new URL("../", import.meta.url).pathname;
 const FAKE_DENO = `#!/bin/bash
 echo "$*" >> "$CALLS"
 out=; while [ $# -gt 0 ]; do [ "$1" = --out ] && out=$2; shift; done
@@ -19,7 +19,7 @@ async function evalPretrained(
   const calls = `${dir}/calls.txt`;
   await Deno.writeTextFile(calls, "");
   const out = await new Deno.Command("bash", {
-    args: [`${dir}/bench/eval_pretrained.sh`, ...args],
+    args: [`${dir}/studies/eval_pretrained.sh`, ...args],
     env: { ...env, CALLS: calls, PATH: `${dir}/bin:${Deno.env.get("PATH")}` },
   }).output();
   const text = await Deno.readTextFile(calls);
@@ -33,9 +33,10 @@ async function evalPretrained(
 async function scratchCheckout(): Promise<string> {
   const dir = await Deno.makeTempDir();
   await Deno.mkdir(`${dir}/bench`);
+  await Deno.mkdir(`${dir}/studies`);
   await Deno.mkdir(`${dir}/bin`);
-  for (const f of ["eval_pretrained.sh", "_deno.sh"]) {
-    await Deno.copyFile(bench + f, `${dir}/bench/${f}`);
+  for (const f of ["studies/eval_pretrained.sh", "bench/_deno.sh", "bench/_args.sh"]) {
+    await Deno.copyFile(ROOT + f, `${dir}/${f}`);
   }
   await Deno.writeTextFile(`${dir}/bin/deno`, FAKE_DENO);
   await Deno.chmod(`${dir}/bin/deno`, 0o755);

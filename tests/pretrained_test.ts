@@ -144,7 +144,7 @@ Deno.test("cli: encode without --weights uses the shipped model and says so", as
   await Deno.remove(dir, { recursive: true });
 });
 
-/** WebGPU joins the reference check on a hardware adapter (bench/gpu.sh --tests runs it there). */
+/** WebGPU joins the reference check on a hardware adapter (gpu/gpu.sh --tests runs it there). */
 const referenceBackends = await backendsToCompare("hardware");
 
 Deno.test({
@@ -154,7 +154,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { referenceWindows } = await import("../bench/pretrained_reference.ts");
+    const { referenceWindows } = await import("../studies/pretrained_reference.ts");
     const ref = JSON.parse(
       await Deno.readTextFile(new URL("../weights/flowfm-small.reference.json", import.meta.url)),
     );
@@ -253,7 +253,13 @@ Deno.test("export: a checkpoint of a run with EMA gives the averaged encoder", a
 Deno.test("the model card names the shipped files' sizes and SHA-256 as they are", async () => {
   const dir = new URL("../weights/", import.meta.url);
   const card = await Deno.readTextFile(new URL("README.md", dir));
-  for (const name of ["flowfm-small.safetensors", "flowfm-small.uci-hapt.classifier.safetensors"]) {
+  for (
+    const name of [
+      "flowfm-small.safetensors",
+      "flowfm-small.uci-hapt.classifier.safetensors",
+      "flowfm-small.umafall-wrist.classifier.safetensors",
+    ]
+  ) {
     const bytes = await Deno.readFile(new URL(name, dir));
     const sha = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)))
       .map((b) => b.toString(16).padStart(2, "0")).join("");

@@ -26,7 +26,17 @@ async function build(): Promise<void> {
     ]]
   ) {
     const r = await new Deno.Command(Deno.execPath(), {
-      args: ["bundle", "--platform", "browser", "-o", `web/dist/${out}`, entry],
+      // Minified (names kept: error messages name classes): about 45 % of the plain bundle.
+      args: [
+        "bundle",
+        "--platform",
+        "browser",
+        "--minify",
+        "--keep-names",
+        "-o",
+        `web/dist/${out}`,
+        entry,
+      ],
       cwd: ROOT,
       stdout: "inherit",
       stderr: "inherit",

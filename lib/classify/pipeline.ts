@@ -23,11 +23,12 @@ import { type Recording, recordingWindows } from "./recording.ts";
 /**
  * Classifiers shipped in `weights/` beside a pretrained model, by name: `uci-hapt`, the six
  * uci-hapt activities (LAYING, SITTING, STANDING, WALKING, WALKING_DOWNSTAIRS,
- * WALKING_UPSTAIRS) for a phone worn at the waist, on the `small` model (its card:
- * `weights/README.md`).
+ * WALKING_UPSTAIRS) for a phone worn at the waist; `umafall-wrist`, UMAFall's 12 daily activities
+ * for a device on the wrist; both on the `small` model (their card: `weights/README.md`).
  */
 export const SHIPPED_CLASSIFIERS = {
   "uci-hapt": { model: "small", file: "flowfm-small.uci-hapt.classifier.safetensors" },
+  "umafall-wrist": { model: "small", file: "flowfm-small.umafall-wrist.classifier.safetensors" },
 } as const satisfies Record<string, { model: PretrainedName; file: string }>;
 
 /** Name of a shipped classifier; see {@link SHIPPED_CLASSIFIERS}. */

@@ -23,8 +23,9 @@ export const SISFALL_RATE_HZ = 50;
 export const SISFALL_G_PER_BIT: number = 32 / 8192;
 
 /**
- * Whether an activity code of SisFall (`F01`-`F15`) or FallAllD (`A101`-`A135`) is a fall;
- * the other codes (`D01`-`D19`, `A001`-`A044`) are activities of daily living.
+ * Whether an activity code of SisFall (`F01`-`F15`) or FallAllD (`A101`-`A135`), or a label of
+ * UMAFall (`Fall_forwardFall`) or SmartFallMM (`front_fall`), is a fall; the other codes
+ * (`D01`-`D19`, `A001`-`A044`) and labels (`ADL_Walking`, `walking`) are activities of daily living.
  *
  * @param label Activity code (a window's label).
  * @returns True for a fall code.
@@ -37,10 +38,13 @@ export const SISFALL_G_PER_BIT: number = 32 / 8192;
  * assert.equal(isFallCode("D01"), false);
  * assert.equal(isFallCode("A101"), true);
  * assert.equal(isFallCode("A044"), false);
+ * assert.equal(isFallCode("Fall_lateralFall"), true);
+ * assert.equal(isFallCode("back_fall"), true);
+ * assert.equal(isFallCode("ADL_Walking"), false);
  * ```
  */
 export function isFallCode(label: string | null): boolean {
-  return label !== null && /^(F\d\d|A1\d\d)$/.test(label);
+  return label !== null && /^(F\d\d|A1\d\d|Fall_\w+|[a-z]+_fall)$/.test(label);
 }
 
 /**

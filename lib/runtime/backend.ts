@@ -123,12 +123,10 @@ async function registerGradients(): Promise<void> {
     await import("@tensorflow/tfjs-core/dist/register_all_gradients");
   } catch (e) {
     if (!isNodeLike()) throw e;
-    // Deno and Node cannot resolve the extension-less imports of those ES module files; the union
-    // package's Node build registers the same gradients. The specifier is computed so that
-    // bundlers leave the union package (webgl, layers, converter, data) out of browser bundles;
-    // the `npm:` form (same version as tfjs-core) serves Deno without this package's import map.
-    const union = ["@tensorflow", "tfjs"].join("/");
-    await import(union).catch(() => import(`npm:${union}@${tf.version_core}`));
+    // Deno and Node cannot resolve the extension-less imports of those ES module files:
+    // tfjs_gradients.js is that module bundled (tools/bundle_gradients.ts), so the tfjs union
+    // package is not needed. Its URL is computed so that bundlers leave it out of browser bundles.
+    await import(new URL(["tfjs_gradients", "js"].join("."), import.meta.url).href);
   }
 }
 
