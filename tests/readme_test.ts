@@ -127,3 +127,8 @@ Deno.test({
     }
   },
 });
+
+Deno.test("readme: a manual of at most 300 lines (measurements live in docs/)", async () => {
+  const lines = (await Deno.readTextFile(new URL("../README.md", import.meta.url))).split("\n");
+  assert.ok(lines.length - 1 <= 300, `README.md has ${lines.length - 1} lines`);
+});
