@@ -107,6 +107,11 @@ Deno.test("sample: reconstruction, conditional generation from z and interpolati
 Deno.test("config: validation names the field at fault", () => {
   const c = presetConfig("tiny");
   assert.throws(() => validateConfig({ ...c, windowLength: 299 }), /"windowLength"/);
+  // Geometry has one source, the data layer's: a consistent 50 Hz x 10 s config is refused too.
+  assert.throws(
+    () => validateConfig({ ...c, sampleRate: 50, windowLength: 500 }),
+    /"sampleRate".*expected 30 Hz and 300 samples/,
+  );
   assert.throws(
     () => validateConfig({ ...c, encoder: { stages: [{ ...c.encoder.stages[0], kernel: 4 }] } }),
     /encoder\.stages\[0\]\.kernel/,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CHANNELS } from "../data/types.ts";
+import { CHANNELS, SAMPLE_RATE_HZ, WINDOW_SAMPLES } from "../data/types.ts";
 import {
   type FlowFMConfig,
   FORMAT_VERSION,
@@ -61,6 +61,14 @@ export function validateConfig(raw: unknown): FlowFMConfig {
     `${c.windowLength} != sampleRate ${c.sampleRate} x windowSeconds ${c.windowSeconds}`,
   );
   need(c.channels === CHANNELS, "channels", `expected ${CHANNELS}, got ${c.channels}`);
+  // The data layer (lib/data/types.ts) is the one source of window geometry: it resamples and
+  // windows every recording at these values, so a model must expect the same.
+  need(
+    c.sampleRate === SAMPLE_RATE_HZ && c.windowLength === WINDOW_SAMPLES,
+    c.sampleRate === SAMPLE_RATE_HZ ? "windowLength" : "sampleRate",
+    `expected ${SAMPLE_RATE_HZ} Hz and ${WINDOW_SAMPLES} samples (the data layer's windows, ` +
+      `lib/data/types.ts), got ${c.sampleRate} Hz and ${c.windowLength}`,
+  );
   need(typeof c.clip === "number" && c.clip > 0, "clip", `expected > 0, got ${c.clip}`);
   need(Number.isInteger(c.step) && c.step >= 0, "step", `expected an integer >= 0`);
   need(Number.isInteger(c.seed), "seed", `expected an integer, got ${JSON.stringify(c.seed)}`);
