@@ -10,6 +10,9 @@
 # `train` trains PRESET (default small) at BATCH (default 256) for MINUTES on the GPU (bf16 autocast),
 # checkpoints and exports OUTDIR/model.safetensors (default $OUT/run, else runs/run), prints the
 # windows/s and the loss curve, then times a minute of `base` (BASE_MINUTES=0 skips it) at the same batch.
+# The recipe: AUGMENT (a view as JSON, default the library's), BALANCE (none|dataset|placement|
+# dataset+placement), SNAPSHOT_WINDOWS (model-<windows>.safetensors every so many windows, default
+# 500000: the checkpoint curve at 0.5M, 1M, 2M, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-}
@@ -31,7 +34,8 @@ train)
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
   $py -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
   $py -m flowfm_torch.train --windows .twin-data/*.safetensors* --preset "$preset" --batch "$batch" \
-    --steps 10000000 --minutes "$minutes" --log-every 50 --checkpoint-every 2000 --out "$out" --overwrite
+    --steps 10000000 --minutes "$minutes" --log-every 50 --checkpoint-every 2000 --out "$out" --overwrite \
+    --snapshot-windows "${SNAPSHOT_WINDOWS:-500000}" ${BALANCE:+--balance "$BALANCE"} ${AUGMENT:+--augment "$AUGMENT"}
   $py - "$out/log.jsonl" "$batch" <<'PY'
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
@@ -52,7 +56,7 @@ PY
   fi
   ;;
 *)
-  sed -n '2,12p' "$0" >&2
+  sed -n '2,15p' "$0" >&2
   exit 2
   ;;
 esac

@@ -148,13 +148,17 @@ def test_the_gpu_script_trains_and_reports_on_this_cpu(packs, tmp_path):
     try:
         with open(packs[0], "rb") as src, open(pack, "wb") as dst:
             dst.write(src.read())
-        env = dict(os.environ, PY=sys.executable, BASE_MINUTES="0", PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PY=sys.executable, BASE_MINUTES="0", PYTHONUNBUFFERED="1", SNAPSHOT_WINDOWS="8",
+                   BALANCE="dataset", AUGMENT='{"permuteAxes": true, "permuteProbability": 0.5, "maxTiltDeg": 15}')
         proc = subprocess.run(["bash", "python/gpu_pretrain.sh", "train", "0.05", "tiny", "8", str(tmp_path / "run")],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert "windows/s" in proc.stdout and "loss curve" in proc.stdout
-        model, _, _ = read_model(str(tmp_path / "run" / "model.safetensors"))
+        model, meta, _ = read_model(str(tmp_path / "run" / "model.safetensors"))
         assert model.config["preset"] == "tiny" and model.config["step"] >= 1
+        training = json.loads(meta["training"])
+        assert training["augment"]["permuteProbability"] == 0.5 and training["balance"] == "dataset"
+        assert os.path.exists(tmp_path / "run" / "model-8.safetensors")  # the recipe's snapshot after one step
     finally:
         os.remove(pack)
         if made:
