@@ -3,8 +3,11 @@
 // Counts the kernels (dispatches, as tf.profile counts them: Reshape and Identity included) of
 // one training step (Trainer.step, after a warm-up step) and of one encoded batch (model.encode,
 // after a warm-up call) per preset, by kernel name, on the backend asked for (webgpu on whatever
-// adapter is present, llvmpipe on a machine without a GPU). Prints a table per preset and writes
-// a JSON report. A count, not a time: the same on any adapter.
+// adapter is present, llvmpipe on a machine without a GPU). On webgpu it also counts the GPU
+// programs actually dispatched (tfjs-backend-webgpu's runWebGPUProgram calls), by program: Reshape
+// and Identity (and a Cast to the same type) dispatch nothing there, and one kernel of the
+// library's own may run several programs. Prints tables per preset and writes a JSON report. A
+// count, not a time: the same on any adapter.
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
 import { type BackendName, describeBackend, initBackend } from "../lib/runtime/backend.ts";
@@ -26,15 +29,46 @@ const batch = Number(values.batch);
 const info = await initBackend(values.backend as BackendName);
 console.error(describeBackend(info));
 
-/** Kernel count per kernel name (and `TOTAL`) of one call of `f`, which runs after a warm-up. */
-async function count(f: () => Promise<unknown>): Promise<Record<string, number>> {
+/** GPU programs run since the last reset, by program (class name, or shader key of ours). */
+let programs: Record<string, number> | null = null;
+const gpu = tf.backend() as unknown as {
+  runWebGPUProgram?: (program: { shaderKey: string }, ...rest: unknown[]) => unknown;
+};
+if (gpu.runWebGPUProgram) {
+  const run = gpu.runWebGPUProgram.bind(gpu);
+  gpu.runWebGPUProgram = (program, ...rest) => {
+    if (programs) {
+      const cls = program.constructor.name;
+      const name = cls && cls !== "Object" ? cls : program.shaderKey.replace(/_\d.*$/, "");
+      programs[name] = (programs[name] ?? 0) + 1;
+      programs.TOTAL = (programs.TOTAL ?? 0) + 1;
+    }
+    return run(program, ...rest);
+  };
+}
+
+/** Kernels and GPU programs of one call of `f`, which runs after a warm-up, by name. */
+async function count(
+  f: () => Promise<unknown>,
+): Promise<{ kernels: Record<string, number>; programs: Record<string, number> | null }> {
   await f(); // warm-up: shader compilation, lazily created state
+  programs = gpu.runWebGPUProgram ? { TOTAL: 0 } : null;
   const profile = await tf.profile(async () => {
     await f();
   });
+  const counted = programs;
+  programs = null;
   const by: Record<string, number> = { TOTAL: profile.kernels.length };
   for (const k of profile.kernels) by[k.name] = (by[k.name] ?? 0) + 1;
-  return by;
+  return { kernels: by, programs: counted };
+}
+
+/** Prints one markdown table of two counts by name, largest first. */
+function table(title: string, a: Record<string, number>, b: Record<string, number>): void {
+  const names = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .sort((x, y) => (a[y] ?? 0) - (a[x] ?? 0) || (b[y] ?? 0) - (b[x] ?? 0));
+  console.log(`\n| ${title} | per step | per encoded batch |\n| --- | ---: | ---: |`);
+  for (const n of names) console.log(`| ${n} | ${a[n] ?? 0} | ${b[n] ?? 0} |`);
 }
 
 const report: Record<string, unknown> = {
@@ -54,13 +88,11 @@ for (const preset of values.presets!.split(",") as PresetName[]) {
   trainer.dispose();
   model.dispose();
   (report.presets as Record<string, unknown>)[preset] = { step, encode };
-  const names = [...new Set([...Object.keys(step), ...Object.keys(encode)])]
-    .sort((a, b) => (step[b] ?? 0) - (step[a] ?? 0) || (encode[b] ?? 0) - (encode[a] ?? 0));
-  console.log(
-    `\n| kernel (${preset}, batch ${batch}, ${info.backend}) | per step | per encoded batch |`,
-  );
-  console.log("| --- | ---: | ---: |");
-  for (const n of names) console.log(`| ${n} | ${step[n] ?? 0} | ${encode[n] ?? 0} |`);
+  const what = `${preset}, batch ${batch}, ${info.backend}`;
+  table(`kernel (${what})`, step.kernels, encode.kernels);
+  if (step.programs && encode.programs) {
+    table(`GPU program (${what})`, step.programs, encode.programs);
+  }
 }
 await Deno.writeTextFile(values.out!, JSON.stringify(report, null, 2) + "\n");
 console.error(`wrote ${values.out}`);

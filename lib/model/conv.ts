@@ -8,6 +8,8 @@
  * forward convolution of the padded `dy` with the flipped, transposed filter. Nothing in tfjs's
  * global gradient registry is changed, so other tfjs code in the same process is unaffected.
  *
+ * On WebGPU the three passes are kernels of their own instead (`./conv_webgpu.ts`).
+ *
  * Shapes use tfjs's channels-last layout: a batch of sequences is `[batch, length, channels]`.
  *
  * @module
@@ -17,6 +19,8 @@ import type { Tensor3D } from "../tensors.ts";
 import { flipFilter, wrapPad } from "./copy_kernels.ts";
 import { filterGradMatMul } from "./filter_grad.ts";
 import { onWasm } from "./wasm_kernels.ts";
+import { onWebGpu } from "./webgpu_kernels.ts";
+import { conv1dWebGpu } from "./conv_webgpu.ts";
 
 function checkRank(name: string, x: tf.Tensor, rank: number, what: string): void {
   if (x.rank !== rank) {
@@ -145,6 +149,7 @@ export function conv1dValid(x: Tensor3D, w: Tensor3D): Tensor3D {
       } (shape [${w.shape}])`,
     );
   }
+  if (onWebGpu(x) && onWebGpu(w)) return conv1dWebGpu(x, w, "valid");
   return conv1dValidImpl(x, w) as tf.Tensor3D;
 }
 
@@ -181,6 +186,7 @@ export function conv1dSame(
     );
   }
   if (k === 1) return conv1dValid(x, w);
+  if (onWebGpu(x) && onWebGpu(w)) return conv1dWebGpu(x, w, padding);
   return (padding === "circular" ? conv1dCircularImpl : conv1dZerosImpl)(x, w) as tf.Tensor3D;
 }
 

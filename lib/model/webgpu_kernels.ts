@@ -73,7 +73,8 @@ const WORKGROUP = 64;
  * @param size Elements of the output.
  * @param variableNames Input names.
  * @param body WGSL statements.
- * @param uniforms Extra `f32` uniform fields' names, in the order of their values.
+ * @param uniforms Extra uniform fields as WGSL members (`"beta1 : f32"`, `"k : i32"`), in the
+ *   order of their values.
  * @returns The program.
  */
 export function elementwiseProgram(
@@ -91,7 +92,7 @@ export function elementwiseProgram(
     variableNames,
     workgroupSize: [WORKGROUP, 1, 1],
     size: true,
-    uniforms: uniforms.length ? uniforms.map((u) => `${u} : f32,`).join(" ") : undefined,
+    uniforms: uniforms.length ? uniforms.map((u) => `${u},`).join(" ") : undefined,
     getUserCode: () => `
       fn main(index : i32) {
         if (index < uniforms.size) {

@@ -33,7 +33,7 @@ export function registerAdamWebGpu(): void {
     const uniforms = CONSTANTS.map((c) => ({ type: "float32" as const, data: [attrs[c]] }));
     const run = (key: string, names: string[], body: string, xs: tf.TensorInfo[]) =>
       backend.runWebGPUProgram(
-        elementwiseProgram(key, n, names, body, CONSTANTS),
+        elementwiseProgram(key, n, names, body, CONSTANTS.map((c) => `${c} : f32`)),
         xs.map(flatInfo),
         "float32",
         uniforms,
