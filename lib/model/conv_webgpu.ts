@@ -11,7 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor3D } from "../tensors.ts";
-import { elementwiseProgram, registerWebGpuKernel } from "./webgpu_kernels.ts";
+import { registerWebGpuKernel, runElementwise } from "./webgpu_kernels.ts";
 
 const FORWARD = "FlowFMConv1d";
 const INPUT_GRAD = "FlowFMConv1dInputGrad";
@@ -98,11 +98,14 @@ function register(): void {
         ? [d.batch, d.inLen, d.cin]
         : [d.k, d.cin, d.cout];
       const size = shape.reduce((a, b) => a * b, 1);
-      const r = backend.runWebGPUProgram(
-        elementwiseProgram(key, size, names, code, DIMS.map((n) => `${n} : i32`)),
+      const r = runElementwise(
+        backend,
+        key,
+        size,
+        names,
+        code,
         names.map((n) => inputs[n.toLowerCase()]),
-        "float32",
-        DIMS.map((n) => ({ type: "int32" as const, data: [d[n]] })),
+        DIMS.map((name) => ({ name, type: "i32" as const, value: d[name] })),
       );
       return { dataId: r.dataId, shape, dtype: "float32" };
     });

@@ -64,42 +64,85 @@ export type WebGpuKernel = (
 /** Threads per workgroup of the element-wise programs. */
 const WORKGROUP = 64;
 
+/** One uniform of {@link runElementwise}: its WGSL name, type and value. */
+export interface Uniform {
+  /** Field name in WGSL (`uniforms.<name>`). */
+  name: string;
+  /** `f32` or `i32`. */
+  type: "f32" | "i32";
+  /** Its value. */
+  value: number;
+}
+
 /**
- * A program over `size` elements, one thread each, whose inputs are read as flat arrays by their
- * names (`M[index]`). `body` is the WGSL inside `if (index < uniforms.size) { ... }`; it writes
- * `result[index]`.
+ * A program of `threads` threads, one per index, whose inputs are read as flat arrays by their
+ * names (`M[index]`). `body` is the WGSL run for each `index < uniforms.threads`; it writes
+ * `result[...]`, which holds `outputSize` values.
  *
- * @param key Shader key (one compiled pipeline per key and input count).
- * @param size Elements of the output.
+ * @param key Shader key (one compiled pipeline per key, input count and ranks).
+ * @param threads Threads (indices) to run.
  * @param variableNames Input names.
  * @param body WGSL statements.
- * @param uniforms Extra uniform fields as WGSL members (`"beta1 : f32"`, `"k : i32"`), in the
- *   order of their values.
+ * @param uniforms Extra uniform fields' declarations (`"k : i32"`).
+ * @param outputSize Values in the output.
  * @returns The program.
  */
 export function elementwiseProgram(
   key: string,
-  size: number,
+  threads: number,
   variableNames: string[],
   body: string,
   uniforms: string[] = [],
+  outputSize = threads,
 ): WebGpuProgram {
   return {
-    outputShape: [size],
+    outputShape: [outputSize],
     shaderKey: key,
     dispatchLayout: { x: [0] },
-    dispatch: [Math.ceil(size / WORKGROUP), 1, 1],
+    dispatch: [Math.ceil(threads / WORKGROUP), 1, 1],
     variableNames,
     workgroupSize: [WORKGROUP, 1, 1],
-    size: true,
-    uniforms: uniforms.length ? uniforms.map((u) => `${u},`).join(" ") : undefined,
+    size: false,
+    uniforms: ["threads : i32", ...uniforms].map((u) => `${u},`).join(" "),
     getUserCode: () => `
       fn main(index : i32) {
-        if (index < uniforms.size) {
+        if (index < uniforms.threads) {
           ${body}
         }
       }`,
   };
+}
+
+/**
+ * Runs one {@link elementwiseProgram} (compiled once per key) and returns its output, `[outputSize]`.
+ *
+ * @param backend The webgpu backend.
+ * @param key Shader key.
+ * @param threads Threads (indices) to run.
+ * @param names Input names in WGSL, in the order of `inputs`.
+ * @param body WGSL statements for one index.
+ * @param inputs The inputs, read as flat arrays (see {@link flatInfo}).
+ * @param uniforms Extra uniforms.
+ * @param outputSize Values in the output.
+ * @returns The output.
+ */
+export function runElementwise(
+  backend: WebGpuBackend,
+  key: string,
+  threads: number,
+  names: string[],
+  body: string,
+  inputs: tf.TensorInfo[],
+  uniforms: Uniform[] = [],
+  outputSize = threads,
+): tf.TensorInfo {
+  const decls = uniforms.map((u) => `${u.name} : ${u.type}`);
+  const program = elementwiseProgram(key, threads, names, body, decls, outputSize);
+  const values: ProgramUniform[] = [{ type: "int32", data: [threads] }];
+  for (const u of uniforms) {
+    values.push({ type: u.type === "f32" ? "float32" : "int32", data: [u.value] });
+  }
+  return backend.runWebGPUProgram(program, inputs.map(flatInfo), "float32", values);
 }
 
 /**

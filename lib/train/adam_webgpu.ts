@@ -8,7 +8,7 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs-core";
-import { elementwiseProgram, flatInfo, registerWebGpuKernel } from "../model/webgpu_kernels.ts";
+import { registerWebGpuKernel, runElementwise } from "../model/webgpu_kernels.ts";
 
 /** The kernel's name on webgpu, as on wasm. */
 export const ADAM_KERNEL = "FlowFMAdam";
@@ -30,14 +30,9 @@ export function registerAdamWebGpu(): void {
   registerWebGpuKernel(ADAM_KERNEL, (inputs, backend, attrs) => {
     const { p, m, v, g } = inputs;
     const n = p.shape.reduce((a, b) => a * b, 1);
-    const uniforms = CONSTANTS.map((c) => ({ type: "float32" as const, data: [attrs[c]] }));
+    const uniforms = CONSTANTS.map((name) => ({ name, type: "f32" as const, value: attrs[name] }));
     const run = (key: string, names: string[], body: string, xs: tf.TensorInfo[]) =>
-      backend.runWebGPUProgram(
-        elementwiseProgram(key, n, names, body, CONSTANTS.map((c) => `${c} : f32`)),
-        xs.map(flatInfo),
-        "float32",
-        uniforms,
-      );
+      runElementwise(backend, key, n, names, body, xs, uniforms);
     const m1 = run("flowfm_adam_m", ["M", "G"], FIRST, [m, g]);
     const v1 = run("flowfm_adam_v", ["V", "G"], SECOND, [v, g]);
     const p1 = run("flowfm_adam_p", ["P", "M", "V"], WEIGHTS, [p, m1, v1]);
