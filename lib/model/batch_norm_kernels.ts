@@ -3,7 +3,8 @@
  * one backward on wasm, instead of about ten tfjs kernels forward and fifteen backward (moments,
  * subtract, rsqrt, multiply, add and their gradients, each a pass over the activations). The
  * kernels make two passes over heap views and sum in float64. They are registered under names of
- * their own (no tfjs kernel is replaced); other backends use tfjs ops with the same formula.
+ * their own (no tfjs kernel is replaced). On webgpu the same names run WGSL programs
+ * (`./batch_norm_webgpu.ts`); other backends use tfjs ops with the same formula.
  *
  * Per channel, over the batch and length: `mean`, the biased `variance`, `r = 1 / sqrt(variance +
  * eps)`, `xhat = (x - mean) * r`, `y = gamma * xhat + beta`; backward `dbeta = sum dy`,
@@ -13,6 +14,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { onWasm, registerWasmKernel } from "./wasm_kernels.ts";
+import { onWebGpu } from "./webgpu_kernels.ts";
+import { registerBatchNormWebGpu } from "./batch_norm_webgpu.ts";
 import { moments } from "./reduce.ts";
 
 const FORWARD = "FlowFMBatchNorm", BACKWARD = "FlowFMBatchNormGrad";
@@ -122,13 +125,16 @@ export function batchNormTrain(
       `batchNormTrain: expected x [batch, length, c] with gamma and beta of c values, got [${x.shape}], [${gamma.shape}] and [${beta.shape}]`,
     );
   }
-  if (!onWasm(x)) {
+  const gpu = onWebGpu(x) && onWebGpu(gamma) && onWebGpu(beta);
+  if (!onWasm(x) && !gpu) {
     const { mean: mu, variance } = moments(x, [0, 1]);
     onStats?.(mu as tf.Tensor1D, variance as tf.Tensor1D);
     const scale = tf.mul(tf.rsqrt(tf.add(variance, eps)), gamma);
     return tf.add(tf.mul(tf.sub(x, mu), scale), beta) as tf.Tensor3D;
   }
-  register();
+  if (gpu) registerBatchNormWebGpu(FORWARD, BACKWARD);
+  else register();
+  // the fourth output: r [c] on wasm, the stats [c, 3] (mean, variance, r) on webgpu
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, g, bt, save] = args as [tf.Tensor3D, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const [y, mean, variance, r] = tf.engine().runKernel(
