@@ -13,35 +13,39 @@ const hasAdapter = (await webgpuAdapter()) !== "none";
 if (!hasAdapter) console.log("conv_webgpu_test: skipped, no WebGPU adapter on this machine");
 
 type Padding = "valid" | "zeros" | "circular";
-const CASES: [Padding, number[], number[]][] = [
-  ["valid", [2, 12, 3], [5, 3, 4]],
-  ["valid", [3, 9, 4], [1, 4, 6]],
-  ["zeros", [2, 16, 6], [3, 6, 5]],
-  ["zeros", [4, 75, 8], [7, 8, 8]],
-  ["circular", [2, 10, 3], [5, 3, 7]],
-  ["circular", [3, 37, 8], [9, 8, 16]],
-  ["circular", [1, 3, 2], [7, 2, 2]], // padding as long as the window
+// padding, input shape, filter shape, with a bias (the generator's convolutions have one)
+const CASES: [Padding, number[], number[], boolean][] = [
+  ["valid", [2, 12, 3], [5, 3, 4], false],
+  ["valid", [3, 9, 4], [1, 4, 6], false],
+  ["zeros", [2, 16, 6], [3, 6, 5], false],
+  ["zeros", [4, 75, 8], [7, 8, 8], true],
+  ["zeros", [3, 10, 8], [1, 8, 4], true],
+  ["circular", [2, 10, 3], [5, 3, 7], false],
+  ["circular", [3, 37, 8], [9, 8, 16], true],
+  ["circular", [1, 3, 2], [7, 2, 2], false], // padding as long as the window
 ];
 
-/** Output, input gradient and filter gradient of `sum(y * r)` for one case on `backend`. */
+/** Output and the input, filter (and bias) gradients of `sum(y * r)` for one case on `backend`. */
 async function run(backend: "cpu" | "webgpu", c: number): Promise<Float32Array[]> {
   await initBackend(backend);
-  const [padding, xs, ws] = CASES[c];
+  const [padding, xs, ws, withBias] = CASES[c];
   const rng = new Rng(10 + c);
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
   const x = tf.tensor3d(rng.normals(size(xs)), xs as [number, number, number]);
   const w = tf.tensor3d(rng.normals(size(ws)).map((v) => v * 0.3), ws as [number, number, number]);
-  const conv = (a: tf.Tensor3D, b: tf.Tensor3D) =>
-    padding === "valid" ? conv1dValid(a, b) : conv1dSame(a, b, padding);
-  const y = conv(x, w);
+  const bias = tf.tensor1d(rng.normals(ws[2]));
+  const conv = (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) =>
+    padding === "valid"
+      ? conv1dValid(a as tf.Tensor3D, b as tf.Tensor3D)
+      : conv1dSame(a as tf.Tensor3D, b as tf.Tensor3D, padding, withBias ? d : undefined);
+  const y = conv(x, w, bias);
   const r = tf.tensor(rng.normals(y.size), y.shape);
-  const [dx, dw] = tf.grads((a, b) => tf.sum(tf.mul(conv(a as tf.Tensor3D, b as tf.Tensor3D), r)))(
-    [x, w],
-  );
-  assert.deepEqual([dx.shape, dw.shape], [x.shape, w.shape]);
+  const inputs = withBias ? [x, w, bias] : [x, w];
+  const grads = tf.grads((...t: tf.Tensor[]) => tf.sum(tf.mul(conv(t[0], t[1], t[2]), r)))(inputs);
+  assert.deepEqual(grads.map((g) => g.shape), inputs.map((t) => t.shape));
   const out = [];
-  for (const t of [y, dx, dw]) out.push(await t.data() as Float32Array);
-  tf.dispose([x, w, y, r, dx, dw]);
+  for (const t of [y, ...grads]) out.push(await t.data() as Float32Array);
+  tf.dispose([x, w, bias, y, r, ...grads]);
   return out;
 }
 
@@ -58,10 +62,12 @@ Deno.test({
         const before = tf.memory().numTensors;
         const got = await run("webgpu", c);
         assert.equal(tf.memory().numTensors, before, `case ${c}: tensors leaked`);
-        ["output", "input gradient", "filter gradient"].forEach((what, i) => {
-          const err = maxAbsDiff(got[i], want[i]);
-          assert.ok(err < 1e-4, `case ${c} (${CASES[c][0]}): ${what} differs by ${err}`);
-        });
+        assert.equal(got.length, want.length);
+        ["output", "input gradient", "filter gradient", "bias gradient"].slice(0, got.length)
+          .forEach((what, i) => {
+            const err = maxAbsDiff(got[i], want[i]);
+            assert.ok(err < 1e-4, `case ${c} (${CASES[c][0]}): ${what} differs by ${err}`);
+          });
       }
       await initBackend("webgpu");
       const x = tf.ones([1, 8, 2]) as tf.Tensor3D, w = tf.ones([3, 2, 2]) as tf.Tensor3D;

@@ -16,6 +16,8 @@ import { registerWebGpuKernel, runElementwise } from "./webgpu_kernels.ts";
 const FORWARD = "FlowFMConv1d";
 const INPUT_GRAD = "FlowFMConv1dInputGrad";
 const FILTER_GRAD = "FlowFMConv1dFilterGrad";
+const FORWARD_BIAS = "FlowFMConv1dBias";
+const BIAS_GRAD = "FlowFMConv1dBiasGrad";
 
 /** Shape constants every program gets, as `i32` uniforms. */
 const DIMS = ["batch", "inLen", "outLen", "cin", "cout", "k", "pad", "circ"];
@@ -47,6 +49,17 @@ const FORWARD_CODE = `
     for (var c = 0; c < uniforms.cin; c++) {
       s = s + X[xb + c] * W[wb + c * uniforms.cout];
     }
+  }
+  result[index] = s;`;
+
+/** {@link FORWARD_CODE} plus a bias per output channel. */
+const FORWARD_BIAS_CODE = FORWARD_CODE.replace("result[index] = s;", "result[index] = s + B[co];");
+
+/** `db[co] = sum_{b, l} dy[b, l, co]` */
+const BIAS_GRAD_CODE = `
+  var s = 0.0;
+  for (var row = 0; row < uniforms.batch * uniforms.outLen; row++) {
+    s = s + DY[row * uniforms.cout + index];
   }
   result[index] = s;`;
 
@@ -96,6 +109,8 @@ function register(): void {
         ? [d.batch, d.outLen, d.cout]
         : out === "dx"
         ? [d.batch, d.inLen, d.cin]
+        : out === "db"
+        ? [d.cout]
         : [d.k, d.cin, d.cout];
       const size = shape.reduce((a, b) => a * b, 1);
       const r = runElementwise(
@@ -112,6 +127,8 @@ function register(): void {
   kernel(FORWARD, "flowfm_conv1d", ["X", "W"], FORWARD_CODE, "y");
   kernel(INPUT_GRAD, "flowfm_conv1d_dx", ["DY", "W"], INPUT_GRAD_CODE, "dx");
   kernel(FILTER_GRAD, "flowfm_conv1d_dw", ["X", "DY"], FILTER_GRAD_CODE, "dw");
+  kernel(FORWARD_BIAS, "flowfm_conv1d_bias", ["X", "W", "B"], FORWARD_BIAS_CODE, "y");
+  kernel(BIAS_GRAD, "flowfm_conv1d_db", ["DY"], BIAS_GRAD_CODE, "db");
 }
 
 /**
@@ -121,6 +138,7 @@ function register(): void {
  * @param w Filter `[k, inChannels, outChannels]`.
  * @param padding `"valid"` (output `length - k + 1` long), `"zeros"` or `"circular"` (same length;
  *   odd `k`, `(k - 1) / 2` each side; circular needs that to be at most `length`).
+ * @param bias Added per output channel (`[outChannels]`): a fourth kernel then gives its gradient.
  * @returns Output `[batch, outLength, outChannels]`.
  * @throws RangeError when the padding does not fit the shapes.
  */
@@ -128,6 +146,7 @@ export function conv1dWebGpu(
   x: Tensor3D,
   w: Tensor3D,
   padding: "valid" | "zeros" | "circular",
+  bias?: tf.Tensor,
 ): Tensor3D {
   const [batch, inLen, cin] = x.shape;
   const [k, , cout] = w.shape;
@@ -142,16 +161,28 @@ export function conv1dWebGpu(
   const attrs = { batch, inLen, outLen, cin, cout, k, pad, circ: padding === "circular" ? 1 : 0 };
   const run = (name: string, inputs: Record<string, tf.Tensor>) =>
     tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as Tensor3D;
+  if (bias && bias.size !== cout) {
+    throw new RangeError(`conv1d: bias of shape [${bias.shape}] for ${cout} output channels`);
+  }
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xs, ws, save] = args as [Tensor3D, Tensor3D, tf.GradSaveFunc];
+    const save = args.pop() as tf.GradSaveFunc;
+    const [xs, ws, bs] = args as [Tensor3D, Tensor3D, tf.Tensor?];
     save([xs, ws]);
     return {
-      value: run(FORWARD, { x: xs, w: ws }),
+      value: bs ? run(FORWARD_BIAS, { x: xs, w: ws, b: bs }) : run(FORWARD, { x: xs, w: ws }),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sw] = saved;
-        return [run(INPUT_GRAD, { dy, w: sw }), run(FILTER_GRAD, { x: sx, dy })];
+        const grads: tf.Tensor[] = [
+          run(INPUT_GRAD, { dy, w: sw }),
+          run(FILTER_GRAD, { x: sx, dy }),
+        ];
+        if (bs) {
+          const db = run(BIAS_GRAD, { dy });
+          grads.push(bs.rank === 1 ? db : tf.reshape(db, bs.shape));
+        }
+        return grads;
       },
     };
   });
-  return f(x, w) as Tensor3D;
+  return (bias ? f(x, w, bias) : f(x, w)) as Tensor3D;
 }
