@@ -11,7 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor3D } from "../tensors.ts";
-import { registerWebGpuKernel, runElementwise } from "./webgpu_kernels.ts";
+import { recordingGradients, registerWebGpuKernel, runElementwise } from "./webgpu_kernels.ts";
 
 const FORWARD = "FlowFMConv1d";
 const INPUT_GRAD = "FlowFMConv1dInputGrad";
@@ -163,6 +163,9 @@ export function conv1dWebGpu(
     tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as Tensor3D;
   if (bias && bias.size !== cout) {
     throw new RangeError(`conv1d: bias of shape [${bias.shape}] for ${cout} output channels`);
+  }
+  if (!recordingGradients()) {
+    return bias ? run(FORWARD_BIAS, { x, w, b: bias }) : run(FORWARD, { x, w });
   }
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;

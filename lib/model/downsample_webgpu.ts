@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor3D } from "../tensors.ts";
-import { registerWebGpuKernel, runElementwise } from "./webgpu_kernels.ts";
+import { recordingGradients, registerWebGpuKernel, runElementwise } from "./webgpu_kernels.ts";
 
 const FORWARD = "FlowFMDownsample", BACKWARD = "FlowFMDownsampleGrad";
 
@@ -112,6 +112,7 @@ export function downsampleWebGpu(x: Tensor3D, factor: number, order: number): Te
   }
   register();
   const attrs = { factor, order, batch, inLen, outLen, c } as unknown as tf.NamedAttrMap;
+  if (!recordingGradients()) return tf.engine().runKernel(FORWARD, { x }, attrs) as Tensor3D;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
     value: tf.engine().runKernel(FORWARD, { x: args[0] as tf.Tensor }, attrs) as Tensor3D,
     gradFunc: (dy: tf.Tensor) => tf.engine().runKernel(BACKWARD, { dy }, attrs) as tf.Tensor,

@@ -12,6 +12,8 @@ import { antiAliasDownsample, conv1dSame } from "./ops.ts";
 import type { Params } from "./params.ts";
 import { mean, moments } from "./reduce.ts";
 import { batchNormTrain } from "./batch_norm_kernels.ts";
+import { onWebGpu, recordingGradients } from "./webgpu_kernels.ts";
+import { batchNormReluWebGpu } from "./batch_norm_relu_webgpu.ts";
 
 const BN_EPS = 1e-5; // as PyTorch BatchNorm1d
 const BN_MOMENTUM = 0.1; // running = (1 - m) running + m batch, as PyTorch
@@ -101,6 +103,15 @@ export function encoderInput(config: EncoderConfig, x: tf.Tensor3D): tf.Tensor3D
   });
 }
 
+/** `relu(batchNorm(x))`: one kernel on webgpu when encoding (evaluation mode, no gradients). */
+function bnRelu(params: Params, name: string, x: tf.Tensor3D, mode: NormMode): tf.Tensor3D {
+  if (mode === "eval" && onWebGpu(x) && !recordingGradients()) {
+    const p = (k: string) => params.get(`${name}.${k}`);
+    return batchNormReluWebGpu(x, p("mean"), p("var"), p("gamma"), p("beta"), BN_EPS);
+  }
+  return tf.relu(batchNorm(params, name, x, mode));
+}
+
 function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode): tf.Tensor3D {
   const gamma = params.get(`${name}.gamma`);
   const beta = params.get(`${name}.beta`);
@@ -177,13 +188,13 @@ function encoderTrunk(
     h = conv1dSame(h, w(`${pre}.conv`), "circular");
     for (let j = 0; j < s.resblocks; j++) {
       const rb = `${pre}.rb${j}`;
-      let r = tf.relu(batchNorm(params, `${rb}.bn1`, h, mode));
+      let r = bnRelu(params, `${rb}.bn1`, h, mode);
       r = conv1dSame(r, w(`${rb}.conv1`), "circular");
-      r = tf.relu(batchNorm(params, `${rb}.bn2`, r, mode));
+      r = bnRelu(params, `${rb}.bn2`, r, mode);
       r = conv1dSame(r, w(`${rb}.conv2`), "circular");
       h = tf.add(h, r);
     }
-    h = tf.relu(batchNorm(params, `${pre}.bn`, h, mode));
+    h = bnRelu(params, `${pre}.bn`, h, mode);
     tap?.(h);
     h = antiAliasDownsample(h, s.down, s.order);
   });

@@ -185,3 +185,15 @@ export function registerWebGpuKernel(name: string, kernel: WebGpuKernel): void {
 export function onWebGpu(x: tf.Tensor): boolean {
   return tf.getBackend() === "webgpu" && x.dtype === "float32";
 }
+
+/**
+ * Whether tfjs is recording operations for a gradient now (inside `tf.grads`, `variableGrads`):
+ * where it is not (encoding, sampling), the library's WebGPU ops run their forward kernel without
+ * the `tf.customGrad` wrapper (a scope of its own in tf.profile's count). Reads tfjs-core's
+ * `Engine.isTapeOn` (4.22).
+ *
+ * @returns True while gradients are being recorded.
+ */
+export function recordingGradients(): boolean {
+  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+}
