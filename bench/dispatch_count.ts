@@ -1,5 +1,5 @@
 // deno run -A bench/dispatch_count.ts [--presets tiny,small] [--batch 64] [--backend webgpu]
-//   [--out dispatch_count.json]
+//   [--encode-only] [--out dispatch_count.json]
 // Counts the kernels (dispatches, as tf.profile counts them: Reshape and Identity included) of
 // one training step (Trainer.step, after a warm-up step) and of one encoded batch (model.encode,
 // after a warm-up call) per preset, by kernel name, on the backend asked for (webgpu on whatever
@@ -7,7 +7,8 @@
 // programs actually dispatched (tfjs-backend-webgpu's runWebGPUProgram calls), by program: Reshape
 // and Identity (and a Cast to the same type) dispatch nothing there, and one kernel of the
 // library's own may run several programs. Prints tables per preset and writes a JSON report. A
-// count, not a time: the same on any adapter.
+// count, not a time: the same on any adapter. --encode-only skips the training steps (a `small`
+// step takes minutes on llvmpipe).
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
 import { type BackendName, describeBackend, initBackend } from "../lib/runtime/backend.ts";
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     batch: { type: "string", default: "64" },
     backend: { type: "string", default: "webgpu" },
     out: { type: "string", default: "dispatch_count.json" },
+    "encode-only": { type: "boolean", default: false },
   },
 });
 const batch = Number(values.batch);
@@ -83,7 +85,8 @@ for (const preset of values.presets!.split(",") as PresetName[]) {
   const trainer = new Trainer(model, { lr: 1e-4, seed: 1 });
   const rng = new Rng(2);
   const windows = Float32Array.from(rng.normals(batch * 900), (v) => v * 0.3);
-  const step = await count(() => trainer.step(windows));
+  const none = { kernels: {}, programs: {} };
+  const step = values["encode-only"] ? none : await count(() => trainer.step(windows));
   const encode = await count(() => model.encode(windows, { batchSize: batch }));
   trainer.dispose();
   model.dispose();
