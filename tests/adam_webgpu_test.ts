@@ -1,5 +1,7 @@
-// The WebGPU Adam kernel (lib/train/adam_webgpu.ts) gives tfjs's update (the cpu backend's) within
-// float32 rounding, runs as one kernel per parameter, and does not leak. Skips, saying so, where
+// The WebGPU Adam kernels give tfjs's update (the cpu backend's) within float32 rounding and do not
+// leak: the optimizer's update of every parameter as one kernel over flat moments
+// (lib/train/adam_flat_webgpu.ts), through a checkpoint's state()/load() round trip, and the
+// per-parameter kernel of adamStep (lib/train/adam_webgpu.ts). Skips, saying so, where
 // no WebGPU adapter exists.
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
@@ -13,7 +15,7 @@ import { maxAbsDiff, webgpuAdapter } from "./_helpers.ts";
 const hasAdapter = (await webgpuAdapter()) !== "none";
 if (!hasAdapter) console.log("adam_webgpu_test: skipped, no WebGPU adapter on this machine");
 
-/** Five Adam updates of three parameters with seeded gradients; the final weights and moments. */
+/** Seven Adam updates of three parameters with seeded gradients; the final weights and moments. */
 async function train(backend: "webgpu" | "cpu"): Promise<Float32Array[]> {
   await initBackend(backend);
   const before = tf.memory().numTensors;
@@ -23,7 +25,7 @@ async function train(backend: "webgpu" | "cpu"): Promise<Float32Array[]> {
   params.create("big", [1000, 3], { kind: "uniform", fanIn: 3 }); // several workgroups
   const opt = new Adam(params, { lr: 0.01 });
   const rng = new Rng(2);
-  for (let s = 0; s < 5; s++) {
+  for (let s = 0; s < 6; s++) {
     const grads = new Map([
       ["w", tf.tensor(rng.normals(105), [7, 5, 3])],
       ["b", tf.tensor(rng.normals(5).map((x) => x * 1e-3), [5])],
@@ -31,6 +33,20 @@ async function train(backend: "webgpu" | "cpu"): Promise<Float32Array[]> {
     ]);
     opt.apply(grads, s % 2 ? 0.5 : 1); // clipping's factor on odd steps
     tf.dispose([...grads.values()]);
+    if (s === 2) { // a checkpoint's round trip: state() out, load() back, then on
+      const saved = new Map<string, { shape: number[]; data: Float32Array }>();
+      for (const [k, t] of opt.state()) {
+        saved.set(k, { shape: t.shape, data: (await t.data() as Float32Array).slice() });
+      }
+      opt.load(saved, opt.iterations);
+    }
+  }
+  // one more update, profiled: on webgpu every parameter's update is one kernel
+  const last = new Map(["w", "b", "big"].map((k) => [k, tf.onesLike(params.get(k))]));
+  const info = await tf.profile(() => opt.apply(last));
+  tf.dispose([...last.values()]);
+  if (backend === "webgpu") {
+    assert.deepEqual(info.kernels.map((k) => k.name), ["FlowFMAdamFlat"]);
   }
   const out: Float32Array[] = [];
   for (const t of [...["w", "b", "big"].map((k) => params.get(k)), ...opt.state().values()]) {
@@ -43,7 +59,8 @@ async function train(backend: "webgpu" | "cpu"): Promise<Float32Array[]> {
 }
 
 Deno.test({
-  name: "Adam on webgpu (one kernel per parameter) matches tfjs's ops on cpu; does not leak memory",
+  name:
+    "Adam on webgpu (one kernel for all parameters; per parameter in adamStep) matches tfjs's ops on cpu; does not leak memory",
   ignore: !hasAdapter,
   sanitizeResources: false,
   sanitizeOps: false,

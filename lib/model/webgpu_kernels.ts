@@ -41,13 +41,19 @@ export interface ProgramUniform {
 
 /** What the kernels use of tfjs-backend-webgpu's backend. */
 export interface WebGpuBackend {
-  /** Compiles (once per shader key) and records one dispatch of `program`; returns its output. */
+  /**
+   * Compiles (once per shader key) and records one dispatch of `program`; returns its output, a
+   * new buffer or `output` when given (which it then writes into).
+   */
   runWebGPUProgram(
     program: WebGpuProgram,
     inputs: tf.TensorInfo[],
     outputDtype: tf.DataType,
     uniforms?: ProgramUniform[],
+    output?: tf.TensorInfo,
   ): tf.TensorInfo;
+  /** A new buffer of `shape`, without values yet. */
+  makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   /** Frees a buffer that a kernel made and does not return. */
   disposeData(dataId: tf.DataId): boolean;
   /** The WebGPU device (for its limits). */
