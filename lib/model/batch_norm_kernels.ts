@@ -145,11 +145,11 @@ export function batchNormTrain(
       },
     ) as unknown as [tf.Tensor3D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
     onStats?.(mean, variance);
-    save([input, mean, r, g]);
+    save(gpu ? [input, r, g] : [input, mean, r, g]); // the stats hold the mean on webgpu
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sm, sr, sg] = saved;
+        const [sx, sm, sr, sg] = gpu ? [saved[0], saved[1], ...saved.slice(1)] : saved;
         const [dx, dg, db] = tf.engine().runKernel(BACKWARD, {
           dy,
           x: sx,

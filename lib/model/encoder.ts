@@ -14,6 +14,7 @@ import { mean, moments } from "./reduce.ts";
 import { batchNormTrain } from "./batch_norm_kernels.ts";
 import { onWebGpu, recordingGradients } from "./webgpu_kernels.ts";
 import { batchNormReluWebGpu } from "./batch_norm_relu_webgpu.ts";
+import { updateRunningStatsWebGpu } from "./running_stats_webgpu.ts";
 
 const BN_EPS = 1e-5; // as PyTorch BatchNorm1d
 const BN_MOMENTUM = 0.1; // running = (1 - m) running + m batch, as PyTorch
@@ -129,12 +130,20 @@ function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode)
   }
   const n = x.shape[0] * x.shape[1];
   // One fused kernel each way on wasm (tf.batchNorm's gradient is over 2x slower there).
-  return batchNormTrain(x, gamma, beta, BN_EPS, (mu, variance) =>
-    tf.tidy(() => {
-      const unbiased = tf.mul(variance, n / Math.max(1, n - 1));
-      runMean.assign(tf.add(tf.mul(runMean, 1 - BN_MOMENTUM), tf.mul(mu, BN_MOMENTUM)));
-      runVar.assign(tf.add(tf.mul(runVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
-    }));
+  return batchNormTrain(
+    x,
+    gamma,
+    beta,
+    BN_EPS,
+    (mu, variance) =>
+      onWebGpu(variance)
+        ? updateRunningStatsWebGpu(runMean, runVar, mu, variance, BN_MOMENTUM, n)
+        : tf.tidy(() => {
+          const unbiased = tf.mul(variance, n / Math.max(1, n - 1));
+          runMean.assign(tf.add(tf.mul(runMean, 1 - BN_MOMENTUM), tf.mul(mu, BN_MOMENTUM)));
+          runVar.assign(tf.add(tf.mul(runVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+        }),
+  );
 }
 
 /**
