@@ -1,4 +1,5 @@
-// The WebGPU batch norm kernels (lib/model/batch_norm_webgpu.ts), through batchNormTrain: values,
+// The WebGPU batch norm kernels (lib/model/batch_norm_webgpu.ts), through batchNormTrain, with and
+// without the ReLU they may include: values,
 // batch statistics and gradients in x, gamma and beta agree with tfjs's composed ops on cpu within
 // 1e-4 (relative where values exceed 1) (rows not a multiple of the workgroup; 1 to 128 channels), one kernel each way, no leaks.
 // Skips, saying so, where no WebGPU adapter exists.
@@ -21,7 +22,7 @@ function composed(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
 }
 
 /** Value, the three gradients, mean and variance of one case, by the fused op or `composed`. */
-async function run(c: number, fused: boolean): Promise<Float32Array[]> {
+async function run(c: number, fused: boolean, relu: boolean): Promise<Float32Array[]> {
   const [b, l, ch] = CASES[c];
   const rng = new Rng(b * 10 + ch);
   const x = tf.tensor3d(rng.normals(b * l * ch).map((v, i) => 2 * v + (i % ch) - 1), [b, l, ch]);
@@ -33,7 +34,9 @@ async function run(c: number, fused: boolean): Promise<Float32Array[]> {
     fused
       ? batchNormTrain(v as tf.Tensor3D, g, bt, 1e-5, (m, s) => {
         if (!stats.length) stats.push(tf.keep(m.clone()), tf.keep(s.clone()));
-      })
+      }, relu)
+      : relu
+      ? tf.relu(composed(v, g, bt))
       : composed(v, g, bt);
   const outs = tf.tidy(() => [
     f(x, gamma, beta),
@@ -53,19 +56,21 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     try {
-      for (let c = 0; c < CASES.length; c++) {
+      for (let c = 0; c < 2 * CASES.length; c++) {
+        const relu = c >= CASES.length; // then with the ReLU that follows every norm in the encoder
         await initBackend("cpu");
-        const want = await run(c, false);
+        const want = await run(c % CASES.length, false, relu);
         await initBackend("webgpu");
         const before = tf.memory().numTensors;
-        const got = await run(c, true);
+        const got = await run(c % CASES.length, true, relu);
         assert.equal(tf.memory().numTensors, before, `case ${c}: tensors leaked`);
         ["value", "dx", "dgamma", "dbeta", "mean", "variance"].forEach((what, i) => {
           // 1e-4 absolute, relative to the largest value where that exceeds 1 (dgamma and dbeta
           // are sums over up to 600 rows; float32 summation orders differ)
           const scale = Math.max(1, ...Array.from(want[i], Math.abs));
           const d = maxAbsDiff(got[i], want[i]);
-          assert.ok(d < 1e-4 * scale, `${what} of [${CASES[c]}]: off by ${d} (scale ${scale})`);
+          const where = `[${CASES[c % CASES.length]}]${relu ? " + ReLU" : ""}`;
+          assert.ok(d < 1e-4 * scale, `${what} of ${where}: off by ${d} (scale ${scale})`);
         });
       }
       const x = tf.tensor3d(new Rng(1).normals(2 * 10 * 8), [2, 10, 8]);

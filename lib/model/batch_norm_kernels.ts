@@ -100,6 +100,7 @@ function register(): void {
  * @param eps Added to the variance.
  * @param onStats Called with the batch mean and biased variance (shape `[c]`) to update running
  *   statistics (for use during the call: keep nothing).
+ * @param relu Whether a ReLU follows (inside the kernels on webgpu, `tf.relu` elsewhere).
  * @returns Shape `[batch, length, c]`.
  * @example
  * ```ts
@@ -118,6 +119,7 @@ export function batchNormTrain(
   beta: tf.Tensor,
   eps: number,
   onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
+  relu = false,
 ): tf.Tensor3D {
   const c = x.shape[2];
   if (x.rank !== 3 || gamma.size !== c || beta.size !== c) {
@@ -126,6 +128,7 @@ export function batchNormTrain(
     );
   }
   const gpu = onWebGpu(x) && onWebGpu(gamma) && onWebGpu(beta);
+  if (relu && !gpu) return tf.relu(batchNormTrain(x, gamma, beta, eps, onStats));
   if (!onWasm(x) && !gpu) {
     const { mean: mu, variance } = moments(x, [0, 1]);
     onStats?.(mu as tf.Tensor1D, variance as tf.Tensor1D);
@@ -140,22 +143,18 @@ export function batchNormTrain(
     const [y, mean, variance, r] = tf.engine().runKernel(
       FORWARD,
       { x: input, gamma: g, beta: bt },
-      {
-        eps,
-      },
+      { eps, relu: relu ? 1 : 0 },
     ) as unknown as [tf.Tensor3D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
     onStats?.(mean, variance);
-    save(gpu ? [input, r, g] : [input, mean, r, g]); // the stats hold the mean on webgpu
+    save(gpu ? [input, r, g, bt] : [input, mean, r, g]); // the stats hold the mean on webgpu
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sm, sr, sg] = gpu ? [saved[0], saved[1], ...saved.slice(1)] : saved;
-        const [dx, dg, db] = tf.engine().runKernel(BACKWARD, {
-          dy,
-          x: sx,
-          mean: sm,
-          r: sr,
-          gamma: sg,
+        const inputs: Record<string, tf.Tensor> = gpu
+          ? { dy, x: saved[0], r: saved[1], gamma: saved[2], beta: saved[3] }
+          : { dy, x: saved[0], mean: saved[1], r: saved[2], gamma: saved[3] };
+        const [dx, dg, db] = tf.engine().runKernel(BACKWARD, inputs, {
+          relu: relu ? 1 : 0,
         }) as unknown as tf.Tensor[];
         return [dx, tf.reshape(dg, gamma.shape), tf.reshape(db, beta.shape)];
       },

@@ -15,6 +15,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import {
   flatInfo,
+  type ProgramUniform,
   registerWebGpuKernel,
   runElementwise,
   type WebGpuBackend,
@@ -62,6 +63,16 @@ const STATS = `
     result[3 * ch + 2] = inverseSqrt(variance + uniforms.eps);
   }`;
 
+/**
+ * `d`: the gradient at element `k` of channel `ch` before the ReLU (where the norm is followed by
+ * one: zero where the output was clipped), from `xhat`.
+ */
+const MASKED = `
+    var d = DY[k];
+    if (uniforms.relu == 1 && xhat * G[ch] + B[ch] <= 0.0) {
+      d = 0.0;
+    }`;
+
 /** Per channel: `sum dy` and `sum dy * xhat`, `[c, 2]`. */
 const GRAD_STATS = `
   let ch = i32(workgroupId.x);
@@ -71,9 +82,11 @@ const GRAD_STATS = `
   var a = 0.0;
   var b = 0.0;
   for (var row = tid; row < uniforms.rows; row = row + ${THREADS}) {
-    let d = DY[row * uniforms.c + ch];
+    let k = row * uniforms.c + ch;
+    let xhat = (X[k] - mean) * r;
+    ${MASKED}
     a = a + d;
-    b = b + d * (X[row * uniforms.c + ch] - mean) * r;
+    b = b + d * xhat;
   }
   partial[tid] = a;
   treeSum(tid);
@@ -96,7 +109,7 @@ function channelProgram(key: string, c: number, names: string[], body: string, o
     variableNames: names,
     workgroupSize: [THREADS, 1, 1],
     size: false,
-    uniforms: "rows : i32, c : i32, eps : f32,",
+    uniforms: "rows : i32, c : i32, eps : f32, relu : i32,",
     getUserCode: () => `
       var<workgroup> partial : array<f32, ${THREADS}>;
       ${TREE}
@@ -107,18 +120,21 @@ function channelProgram(key: string, c: number, names: string[], body: string, o
   return program;
 }
 
-/** `y = (x - mean) * r * gamma + beta` */
+/** `y = (x - mean) * r * gamma + beta`, then the ReLU when `relu` is 1 */
 const NORMALISE = `
   let ch = index % uniforms.c;
-  result[index] = (X[index] - S[3 * ch]) * S[3 * ch + 2] * G[ch] + B[ch];`;
+  let y = (X[index] - S[3 * ch]) * S[3 * ch + 2] * G[ch] + B[ch];
+  result[index] = select(y, max(y, 0.0), uniforms.relu == 1);`;
 
-/** `dx = gamma r (dy - mean(dy) - xhat mean(dy xhat))` */
+/** `dx = gamma r (d - mean(d) - xhat mean(d xhat))`, `d` the gradient before the ReLU */
 const GRAD = `
   let ch = index % uniforms.c;
+  let k = index;
   let r = S[3 * ch + 2];
   let n = f32(uniforms.rows);
   let xhat = (X[index] - S[3 * ch]) * r;
-  result[index] = G[ch] * r * (DY[index] - D[2 * ch] / n - xhat * (D[2 * ch + 1] / n));`;
+  ${MASKED}
+  result[index] = G[ch] * r * (d - D[2 * ch] / n - xhat * (D[2 * ch + 1] / n));`;
 
 /** `result[i] = S[i * stride + offset]` */
 const PICK = "result[index] = S[index * uniforms.stride + uniforms.offset];";
@@ -138,43 +154,48 @@ function pick(
   return { dataId: r.dataId, shape: [c], dtype: "float32" };
 }
 
-/** `rows`, `c` and `eps` as the programs' uniforms. */
-function dims(rows: number, c: number, eps: number) {
+/** `rows`, `c`, `eps` and `relu` as the programs' uniforms. */
+function dims(rows: number, c: number, eps: number, relu: number) {
   return [
     { name: "rows", type: "i32" as const, value: rows },
     { name: "c", type: "i32" as const, value: c },
     { name: "eps", type: "f32" as const, value: eps },
+    { name: "relu", type: "i32" as const, value: relu },
   ];
 }
 
+/** The same as {@link dims}, in the form `runWebGPUProgram` takes. */
+function channelUniforms(rows: number, c: number, eps: number, relu: number): ProgramUniform[] {
+  return dims(rows, c, eps, relu).map((u) => ({
+    type: u.type === "f32" ? "float32" : "int32",
+    data: [u.value],
+  }));
+}
+
 /**
- * Registers the webgpu versions of `forward` (inputs `x`, `gamma`, `beta`; attribute `eps`;
- * outputs `y`, `mean`, `variance`, `stats`) and `backward` (inputs `dy`, `x`, `r` = the stats,
- * `gamma`; outputs `dx`, `dgamma`, `dbeta`), once.
+ * Registers the webgpu versions of `forward` (inputs `x`, `gamma`, `beta`; attributes `eps` and
+ * `relu`, 1 for a ReLU after the norm; outputs `y`, `mean`, `variance`, `stats`) and `backward`
+ * (inputs `dy`, `x`, `r` = the stats, `gamma`, `beta`; attribute `relu`; outputs `dx`, `dgamma`,
+ * `dbeta`), once.
  *
  * @param forward The forward kernel's name.
  * @param backward The backward kernel's name.
  */
 export function registerBatchNormWebGpu(forward: string, backward: string): void {
-  registerWebGpuKernel(forward, ({ x, gamma, beta }, backend, { eps }) => {
+  registerWebGpuKernel(forward, ({ x, gamma, beta }, backend, { eps, relu }) => {
     const c = x.shape[2], rows = x.shape[0] * x.shape[1], size = rows * c;
-    const uniforms = [
-      { type: "int32" as const, data: [rows] },
-      { type: "int32" as const, data: [c] },
-      { type: "float32" as const, data: [eps] },
-    ];
     const stats = backend.runWebGPUProgram(
       channelProgram("flowfm_bn_stats", c, ["X"], STATS, 3),
       [flatInfo(x)],
       "float32",
-      uniforms,
+      channelUniforms(rows, c, eps, 0),
     );
     const y = runElementwise(backend, "flowfm_bn", size, ["X", "S", "G", "B"], NORMALISE, [
       x,
       stats,
       gamma,
       beta,
-    ], dims(rows, c, eps));
+    ], dims(rows, c, eps, relu ?? 0));
     return [
       { dataId: y.dataId, shape: x.shape, dtype: "float32" },
       pick(backend, stats, c, 3, 0),
@@ -182,25 +203,23 @@ export function registerBatchNormWebGpu(forward: string, backward: string): void
       { dataId: stats.dataId, shape: [c, 3], dtype: "float32" },
     ];
   });
-  registerWebGpuKernel(backward, ({ dy, x, r, gamma }, backend) => {
+  registerWebGpuKernel(backward, ({ dy, x, r, gamma, beta }, backend, { relu }) => {
     const c = x.shape[2], rows = x.shape[0] * x.shape[1], size = rows * c;
     const sums = backend.runWebGPUProgram(
-      channelProgram("flowfm_bn_dstats", c, ["DY", "X", "S"], GRAD_STATS, 2),
-      [dy, x, r].map(flatInfo),
+      channelProgram("flowfm_bn_dstats", c, ["DY", "X", "S", "G", "B"], GRAD_STATS, 2),
+      [dy, x, r, gamma, beta].map(flatInfo),
       "float32",
-      [
-        { type: "int32", data: [rows] },
-        { type: "int32", data: [c] },
-        { type: "float32", data: [0] },
-      ],
+      channelUniforms(rows, c, 0, relu ?? 0),
     );
-    const dx = runElementwise(backend, "flowfm_bn_dx", size, ["DY", "X", "S", "G", "D"], GRAD, [
+    const names = ["DY", "X", "S", "G", "D", "B"];
+    const dx = runElementwise(backend, "flowfm_bn_dx", size, names, GRAD, [
       dy,
       x,
       r,
       gamma,
       sums,
-    ], dims(rows, c, 0));
+      beta,
+    ], dims(rows, c, 0, relu ?? 0));
     const out = [
       { dataId: dx.dataId, shape: x.shape, dtype: "float32" as const },
       pick(backend, sums, c, 2, 1),

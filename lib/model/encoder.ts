@@ -104,16 +104,26 @@ export function encoderInput(config: EncoderConfig, x: tf.Tensor3D): tf.Tensor3D
   });
 }
 
-/** `relu(batchNorm(x))`: one kernel on webgpu when encoding (evaluation mode, no gradients). */
+/**
+ * `relu(batchNorm(x))`: on webgpu one kernel when encoding (evaluation mode, no gradients), and
+ * the ReLU inside the training-mode norm's kernels.
+ */
 function bnRelu(params: Params, name: string, x: tf.Tensor3D, mode: NormMode): tf.Tensor3D {
   if (mode === "eval" && onWebGpu(x) && !recordingGradients()) {
     const p = (k: string) => params.get(`${name}.${k}`);
     return batchNormReluWebGpu(x, p("mean"), p("var"), p("gamma"), p("beta"), BN_EPS);
   }
+  if (mode === "train") return batchNorm(params, name, x, mode, true);
   return tf.relu(batchNorm(params, name, x, mode));
 }
 
-function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode): tf.Tensor3D {
+function batchNorm(
+  params: Params,
+  name: string,
+  x: tf.Tensor3D,
+  mode: NormMode,
+  relu = false,
+): tf.Tensor3D {
   const gamma = params.get(`${name}.gamma`);
   const beta = params.get(`${name}.beta`);
   const runMean = params.get(`${name}.mean`);
@@ -143,6 +153,7 @@ function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode)
           runMean.assign(tf.add(tf.mul(runMean, 1 - BN_MOMENTUM), tf.mul(mu, BN_MOMENTUM)));
           runVar.assign(tf.add(tf.mul(runVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
         }),
+    relu,
   );
 }
 
