@@ -12,6 +12,7 @@ import type { GeneratorConfig } from "./config.ts";
 import { concatChannels, conv1dSame, groupNorm, silu, timeEmbedding, upsample2 } from "./ops.ts";
 import { onWebGpu } from "./webgpu_kernels.ts";
 import { filmSiluWebGpu } from "./film_silu_webgpu.ts";
+import { denseWebGpu } from "./dense_webgpu.ts";
 import type { Params } from "./params.ts";
 
 interface BlockSpec {
@@ -106,8 +107,11 @@ export function createGenerator(
   conv("generator.out", k, config.channels[0], channels);
 }
 
+/** `x w + b`: one kernel each way per input on webgpu (`./dense_webgpu.ts`). */
 function dense(params: Params, name: string, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.add(tf.matMul(x, params.get(`${name}.w`) as tf.Tensor2D), params.get(`${name}.b`));
+  const w = params.get(`${name}.w`) as tf.Tensor2D, b = params.get(`${name}.b`);
+  if (onWebGpu(x) && onWebGpu(w)) return denseWebGpu(x, w, b);
+  return tf.add(tf.matMul(x, w), b);
 }
 
 function conv(params: Params, name: string, x: tf.Tensor3D): tf.Tensor3D {
