@@ -11,7 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor3D } from "../tensors.ts";
-import { recordingGradients, registerWebGpuKernel, runElementwise } from "./webgpu_kernels.ts";
+import { registerWebGpuKernel, runElementwise } from "./webgpu_kernels.ts";
 
 const FORWARD = "FlowFMConv1d";
 const INPUT_GRAD = "FlowFMConv1dInputGrad";
@@ -129,6 +129,33 @@ function register(): void {
   kernel(FILTER_GRAD, "flowfm_conv1d_dw", ["X", "DY"], FILTER_GRAD_CODE, "dw");
   kernel(FORWARD_BIAS, "flowfm_conv1d_bias", ["X", "W", "B"], FORWARD_BIAS_CODE, "y");
   kernel(BIAS_GRAD, "flowfm_conv1d_db", ["DY"], BIAS_GRAD_CODE, "db");
+  registerGradients();
+}
+
+/**
+ * The forward kernels' gradients, registered under their names, so that tfjs records them like
+ * its own ops (no `tf.customGrad` wrapper): the input and the filter are saved.
+ */
+function registerGradients(): void {
+  if (tf.getGradient(FORWARD)) return;
+  for (const name of [FORWARD, FORWARD_BIAS]) {
+    tf.registerGradient({
+      kernelName: name,
+      inputsToSave: ["x", "w"],
+      gradFunc: (dy, saved, attrs) => {
+        const [x, w] = saved;
+        const d = dy as tf.Tensor;
+        const run = (kernel: string, inputs: Record<string, tf.Tensor>) =>
+          tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+        const grads: Record<string, () => tf.Tensor> = {
+          x: () => run(INPUT_GRAD, { dy: d, w }),
+          w: () => run(FILTER_GRAD, { x, dy: d }),
+        };
+        if (name === FORWARD_BIAS) grads.b = () => run(BIAS_GRAD, { dy: d });
+        return grads;
+      },
+    });
+  }
 }
 
 /**
@@ -161,31 +188,9 @@ export function conv1dWebGpu(
   const attrs = { batch, inLen, outLen, cin, cout, k, pad, circ: padding === "circular" ? 1 : 0 };
   const run = (name: string, inputs: Record<string, tf.Tensor>) =>
     tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as Tensor3D;
-  if (bias && bias.size !== cout) {
+  if (bias && (bias.size !== cout || bias.rank !== 1)) {
     throw new RangeError(`conv1d: bias of shape [${bias.shape}] for ${cout} output channels`);
   }
-  if (!recordingGradients()) {
-    return bias ? run(FORWARD_BIAS, { x, w, b: bias }) : run(FORWARD, { x, w });
-  }
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const save = args.pop() as tf.GradSaveFunc;
-    const [xs, ws, bs] = args as [Tensor3D, Tensor3D, tf.Tensor?];
-    save([xs, ws]);
-    return {
-      value: bs ? run(FORWARD_BIAS, { x: xs, w: ws, b: bs }) : run(FORWARD, { x: xs, w: ws }),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sw] = saved;
-        const grads: tf.Tensor[] = [
-          run(INPUT_GRAD, { dy, w: sw }),
-          run(FILTER_GRAD, { x: sx, dy }),
-        ];
-        if (bs) {
-          const db = run(BIAS_GRAD, { dy });
-          grads.push(bs.rank === 1 ? db : tf.reshape(db, bs.shape));
-        }
-        return grads;
-      },
-    };
-  });
-  return (bias ? f(x, w, bias) : f(x, w)) as Tensor3D;
+  // the gradients are registered under the kernels' names (see registerGradients)
+  return bias ? run(FORWARD_BIAS, { x, w, b: bias }) : run(FORWARD, { x, w });
 }

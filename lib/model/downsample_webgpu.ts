@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor3D } from "../tensors.ts";
-import { recordingGradients, registerWebGpuKernel, runElementwise } from "./webgpu_kernels.ts";
+import { registerWebGpuKernel, runElementwise } from "./webgpu_kernels.ts";
 
 const FORWARD = "FlowFMDownsample", BACKWARD = "FlowFMDownsampleGrad";
 
@@ -92,6 +92,15 @@ function register(): void {
     });
   kernel(FORWARD, "flowfm_down", "X", FORWARD_CODE, "y");
   kernel(BACKWARD, "flowfm_down_dx", "DY", BACKWARD_CODE, "dx");
+  // the gradient, registered under the kernel's name (no custom-gradient wrapper); nothing saved
+  if (!tf.getGradient(FORWARD)) {
+    tf.registerGradient({
+      kernelName: FORWARD,
+      gradFunc: (dy, _saved, attrs) => ({
+        x: () => tf.engine().runKernel(BACKWARD, { dy: dy as tf.Tensor }, attrs as tf.NamedAttrMap),
+      }),
+    });
+  }
 }
 
 /**
@@ -112,10 +121,5 @@ export function downsampleWebGpu(x: Tensor3D, factor: number, order: number): Te
   }
   register();
   const attrs = { factor, order, batch, inLen, outLen, c } as unknown as tf.NamedAttrMap;
-  if (!recordingGradients()) return tf.engine().runKernel(FORWARD, { x }, attrs) as Tensor3D;
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: tf.engine().runKernel(FORWARD, { x: args[0] as tf.Tensor }, attrs) as Tensor3D,
-    gradFunc: (dy: tf.Tensor) => tf.engine().runKernel(BACKWARD, { dy }, attrs) as tf.Tensor,
-  }));
-  return f(x) as Tensor3D;
+  return tf.engine().runKernel(FORWARD, { x }, attrs) as Tensor3D;
 }
