@@ -156,7 +156,9 @@ export function batchNormTrain(
         const [dx, dg, db] = tf.engine().runKernel(BACKWARD, inputs, {
           relu: relu ? 1 : 0,
         }) as unknown as tf.Tensor[];
-        return [dx, tf.reshape(dg, gamma.shape), tf.reshape(db, beta.shape)];
+        const like = (t: tf.Tensor, shape: number[]) =>
+          t.shape.join() === shape.join() ? t : tf.reshape(t, shape);
+        return [dx, like(dg, gamma.shape), like(db, beta.shape)];
       },
     };
   });
