@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { GeneratorConfig } from "./config.ts";
 import { concatChannels, conv1dSame, groupNorm, silu, timeEmbedding, upsample2 } from "./ops.ts";
 import { onWebGpu } from "./webgpu_kernels.ts";
-import { filmSiluWebGpu } from "./film_silu_webgpu.ts";
+import { groupNormFilmSiluWebGpu } from "./group_norm_film_webgpu.ts";
 import { denseWebGpu } from "./dense_webgpu.ts";
 import type { Params } from "./params.ts";
 
@@ -121,7 +121,7 @@ function conv(params: Params, name: string, x: tf.Tensor3D): tf.Tensor3D {
 
 /**
  * Group norm, then `* (1 + scale) + shift` with scale and shift from the condition, then SiLU:
- * the FiLM and SiLU as one kernel each way on webgpu (`./film_silu_webgpu.ts`).
+ * all three as one kernel each way on webgpu (`./group_norm_film_webgpu.ts`).
  */
 function filmSilu(
   params: Params,
@@ -131,9 +131,9 @@ function filmSilu(
   groups: number,
 ): tf.Tensor3D {
   const c = x.shape[2];
-  const normed = groupNorm(x, groups);
   const dss = dense(params, name, cond);
-  if (onWebGpu(normed) && onWebGpu(dss)) return filmSiluWebGpu(normed, dss);
+  if (onWebGpu(x) && onWebGpu(dss)) return groupNormFilmSiluWebGpu(x, dss, groups);
+  const normed = groupNorm(x, groups);
   const ss = tf.reshape(dss, [-1, 1, 2 * c]);
   const [scale, shift] = tf.split(ss, 2, 2);
   return silu(tf.add(tf.mul(normed, tf.add(scale, 1)), shift));

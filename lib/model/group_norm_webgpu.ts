@@ -15,8 +15,8 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { registerWebGpuKernel, runElementwise, type WebGpuBackend } from "./webgpu_kernels.ts";
 
-/** Per (window, group): the mean and `r` of `X`. */
-const STATS = `
+/** Per (window, group): the mean and `r` of `X`, `[batch, groups, 2]` (uniforms `len`, `c`, `groups`, `eps`). */
+export const GROUP_STATS = `
   let n = index / uniforms.groups;
   let g = index % uniforms.groups;
   let cg = uniforms.c / uniforms.groups;
@@ -104,7 +104,7 @@ function run(
 export function registerGroupNormWebGpu(forward: string, backward: string): void {
   registerWebGpuKernel(forward, ({ x }, backend, { groups, eps }) => {
     const rows = x.shape[0] * groups;
-    const stats = run(backend, "flowfm_gn_stats", rows, ["X"], STATS, [x], x, groups, {
+    const stats = run(backend, "flowfm_gn_stats", rows, ["X"], GROUP_STATS, [x], x, groups, {
       eps,
       outputSize: 2 * rows,
     });
