@@ -146,12 +146,16 @@ export function batchNormTrain(
       { eps, relu: relu ? 1 : 0 },
     ) as unknown as [tf.Tensor3D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
     onStats?.(mean, variance);
-    save(gpu ? [input, r, g, bt] : [input, mean, r, g]); // the stats hold the mean on webgpu
+    // On webgpu the stats hold the mean, and gamma and beta, when variables (the model's), outlive
+    // the step: they are not saved (each saved tensor is a copy, an Identity kernel, in tfjs).
+    const kept = gamma instanceof tf.Variable && beta instanceof tf.Variable;
+    save(gpu ? (kept ? [input, r] : [input, r, g, bt]) : [input, mean, r, g]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sg, sb] = kept ? [gamma, beta] : [saved[2], saved[3]];
         const inputs: Record<string, tf.Tensor> = gpu
-          ? { dy, x: saved[0], r: saved[1], gamma: saved[2], beta: saved[3] }
+          ? { dy, x: saved[0], r: saved[1], gamma: sg, beta: sb }
           : { dy, x: saved[0], mean: saved[1], r: saved[2], gamma: saved[3] };
         const [dx, dg, db] = tf.engine().runKernel(BACKWARD, inputs, {
           relu: relu ? 1 : 0,
