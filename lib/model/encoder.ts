@@ -15,6 +15,7 @@ import { batchNormTrain } from "./batch_norm_kernels.ts";
 import { onWebGpu, recordingGradients } from "./webgpu_kernels.ts";
 import { batchNormReluWebGpu } from "./batch_norm_relu_webgpu.ts";
 import { updateRunningStatsWebGpu } from "./running_stats_webgpu.ts";
+import { addSameWebGpu } from "./add_webgpu.ts";
 
 const BN_EPS = 1e-5; // as PyTorch BatchNorm1d
 const BN_MOMENTUM = 0.1; // running = (1 - m) running + m batch, as PyTorch
@@ -212,7 +213,7 @@ function encoderTrunk(
       r = conv1dSame(r, w(`${rb}.conv1`), "circular");
       r = bnRelu(params, `${rb}.bn2`, r, mode);
       r = conv1dSame(r, w(`${rb}.conv2`), "circular");
-      h = tf.add(h, r);
+      h = onWebGpu(h) && onWebGpu(r) ? addSameWebGpu(h, r) : tf.add(h, r);
     }
     h = bnRelu(params, `${pre}.bn`, h, mode);
     tap?.(h);

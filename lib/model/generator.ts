@@ -13,6 +13,7 @@ import { concatChannels, conv1dSame, groupNorm, silu, timeEmbedding, upsample2 }
 import { onWebGpu } from "./webgpu_kernels.ts";
 import { groupNormFilmSiluWebGpu } from "./group_norm_film_webgpu.ts";
 import { denseWebGpu } from "./dense_webgpu.ts";
+import { addSameWebGpu } from "./add_webgpu.ts";
 import type { Params } from "./params.ts";
 
 interface BlockSpec {
@@ -151,7 +152,7 @@ function resBlock(
   h = filmSilu(params, `${s.name}.film2`, h, cond, groups);
   h = conv(params, `${s.name}.conv2`, h);
   const skip = s.cin === s.cout ? x : conv(params, `${s.name}.skip`, x);
-  return tf.add(skip, h);
+  return onWebGpu(skip) && onWebGpu(h) ? addSameWebGpu(skip, h) : tf.add(skip, h);
 }
 
 function avgPool2(x: tf.Tensor3D): tf.Tensor3D {
