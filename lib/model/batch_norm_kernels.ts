@@ -3,7 +3,8 @@
  * one backward on wasm, instead of about ten tfjs kernels forward and fifteen backward (moments,
  * subtract, rsqrt, multiply, add and their gradients, each a pass over the activations). The
  * kernels make two passes over heap views and sum in float64. They are registered under names of
- * their own (no tfjs kernel is replaced); other backends use tfjs ops with the same formula.
+ * their own (no tfjs kernel is replaced). On webgpu the same names run WGSL programs
+ * (`./batch_norm_webgpu.ts`); other backends use tfjs ops with the same formula.
  *
  * Per channel, over the batch and length: `mean`, the biased `variance`, `r = 1 / sqrt(variance +
  * eps)`, `xhat = (x - mean) * r`, `y = gamma * xhat + beta`; backward `dbeta = sum dy`,
@@ -13,6 +14,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { onWasm, registerWasmKernel } from "./wasm_kernels.ts";
+import { onWebGpu } from "./webgpu_kernels.ts";
+import { registerBatchNormWebGpu } from "./batch_norm_webgpu.ts";
 import { moments } from "./reduce.ts";
 
 const FORWARD = "FlowFMBatchNorm", BACKWARD = "FlowFMBatchNormGrad";
@@ -97,6 +100,7 @@ function register(): void {
  * @param eps Added to the variance.
  * @param onStats Called with the batch mean and biased variance (shape `[c]`) to update running
  *   statistics (for use during the call: keep nothing).
+ * @param relu Whether a ReLU follows (inside the kernels on webgpu, `tf.relu` elsewhere).
  * @returns Shape `[batch, length, c]`.
  * @example
  * ```ts
@@ -115,6 +119,7 @@ export function batchNormTrain(
   beta: tf.Tensor,
   eps: number,
   onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
+  relu = false,
 ): tf.Tensor3D {
   const c = x.shape[2];
   if (x.rank !== 3 || gamma.size !== c || beta.size !== c) {
@@ -122,36 +127,42 @@ export function batchNormTrain(
       `batchNormTrain: expected x [batch, length, c] with gamma and beta of c values, got [${x.shape}], [${gamma.shape}] and [${beta.shape}]`,
     );
   }
-  if (!onWasm(x)) {
+  const gpu = onWebGpu(x) && onWebGpu(gamma) && onWebGpu(beta);
+  if (relu && !gpu) return tf.relu(batchNormTrain(x, gamma, beta, eps, onStats));
+  if (!onWasm(x) && !gpu) {
     const { mean: mu, variance } = moments(x, [0, 1]);
     onStats?.(mu as tf.Tensor1D, variance as tf.Tensor1D);
     const scale = tf.mul(tf.rsqrt(tf.add(variance, eps)), gamma);
     return tf.add(tf.mul(tf.sub(x, mu), scale), beta) as tf.Tensor3D;
   }
-  register();
+  if (gpu) registerBatchNormWebGpu(FORWARD, BACKWARD);
+  else register();
+  // the fourth output: r [c] on wasm, the stats [c, 3] (mean, variance, r) on webgpu
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, g, bt, save] = args as [tf.Tensor3D, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const [y, mean, variance, r] = tf.engine().runKernel(
       FORWARD,
       { x: input, gamma: g, beta: bt },
-      {
-        eps,
-      },
+      { eps, relu: relu ? 1 : 0 },
     ) as unknown as [tf.Tensor3D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
     onStats?.(mean, variance);
-    save([input, mean, r, g]);
+    // On webgpu the stats hold the mean, and gamma and beta, when variables (the model's), outlive
+    // the step: they are not saved (each saved tensor is a copy, an Identity kernel, in tfjs).
+    const kept = gamma instanceof tf.Variable && beta instanceof tf.Variable;
+    save(gpu ? (kept ? [input, r] : [input, r, g, bt]) : [input, mean, r, g]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sm, sr, sg] = saved;
-        const [dx, dg, db] = tf.engine().runKernel(BACKWARD, {
-          dy,
-          x: sx,
-          mean: sm,
-          r: sr,
-          gamma: sg,
+        const [sg, sb] = kept ? [gamma, beta] : [saved[2], saved[3]];
+        const inputs: Record<string, tf.Tensor> = gpu
+          ? { dy, x: saved[0], r: saved[1], gamma: sg, beta: sb }
+          : { dy, x: saved[0], mean: saved[1], r: saved[2], gamma: saved[3] };
+        const [dx, dg, db] = tf.engine().runKernel(BACKWARD, inputs, {
+          relu: relu ? 1 : 0,
         }) as unknown as tf.Tensor[];
-        return [dx, tf.reshape(dg, gamma.shape), tf.reshape(db, beta.shape)];
+        const like = (t: tf.Tensor, shape: number[]) =>
+          t.shape.join() === shape.join() ? t : tf.reshape(t, shape);
+        return [dx, like(dg, gamma.shape), like(db, beta.shape)];
       },
     };
   });

@@ -8,6 +8,8 @@
  * forward convolution of the padded `dy` with the flipped, transposed filter. Nothing in tfjs's
  * global gradient registry is changed, so other tfjs code in the same process is unaffected.
  *
+ * On WebGPU the three passes are kernels of their own instead (`./conv_webgpu.ts`).
+ *
  * Shapes use tfjs's channels-last layout: a batch of sequences is `[batch, length, channels]`.
  *
  * @module
@@ -17,6 +19,8 @@ import type { Tensor3D } from "../tensors.ts";
 import { flipFilter, wrapPad } from "./copy_kernels.ts";
 import { filterGradMatMul } from "./filter_grad.ts";
 import { onWasm } from "./wasm_kernels.ts";
+import { onWebGpu } from "./webgpu_kernels.ts";
+import { conv1dWebGpu } from "./conv_webgpu.ts";
 
 function checkRank(name: string, x: tf.Tensor, rank: number, what: string): void {
   if (x.rank !== rank) {
@@ -145,6 +149,7 @@ export function conv1dValid(x: Tensor3D, w: Tensor3D): Tensor3D {
       } (shape [${w.shape}])`,
     );
   }
+  if (onWebGpu(x) && onWebGpu(w)) return conv1dWebGpu(x, w, "valid");
   return conv1dValidImpl(x, w) as tf.Tensor3D;
 }
 
@@ -154,6 +159,8 @@ export function conv1dValid(x: Tensor3D, w: Tensor3D): Tensor3D {
  * @param x Input, shape `[batch, length, inChannels]`.
  * @param w Filter, shape `[kernel, inChannels, outChannels]` with an odd kernel.
  * @param padding `"circular"` or `"zeros"`.
+ * @param bias Added per output channel, `[outChannels]` (optional; fused into the convolution's
+ *   kernels on webgpu).
  * @returns Shape `[batch, length, outChannels]`.
  * @example
  * ```ts
@@ -169,6 +176,7 @@ export function conv1dSame(
   x: tf.Tensor3D,
   w: tf.Tensor3D,
   padding: "circular" | "zeros",
+  bias?: tf.Tensor,
 ): tf.Tensor3D {
   const k = w.shape[0];
   if (k % 2 !== 1) throw new Error(`conv1dSame: kernel must be odd, got filter shape [${w.shape}]`);
@@ -180,8 +188,14 @@ export function conv1dSame(
       } (shape [${w.shape}])`,
     );
   }
-  if (k === 1) return conv1dValid(x, w);
-  return (padding === "circular" ? conv1dCircularImpl : conv1dZerosImpl)(x, w) as tf.Tensor3D;
+  if (onWebGpu(x) && onWebGpu(w) && (!bias || onWebGpu(bias))) {
+    return conv1dWebGpu(x, w, padding, bias);
+  }
+  const conv = () =>
+    k === 1
+      ? conv1dValid(x, w)
+      : (padding === "circular" ? conv1dCircularImpl : conv1dZerosImpl)(x, w) as tf.Tensor3D;
+  return bias ? tf.tidy(() => tf.add(conv(), bias)) : conv();
 }
 
 // Zero-padded "same" convolution as one op: no padded copies of x or dy. Its input gradient is

@@ -12,6 +12,10 @@ import { antiAliasDownsample, conv1dSame } from "./ops.ts";
 import type { Params } from "./params.ts";
 import { mean, moments } from "./reduce.ts";
 import { batchNormTrain } from "./batch_norm_kernels.ts";
+import { onWebGpu, recordingGradients } from "./webgpu_kernels.ts";
+import { batchNormReluWebGpu } from "./batch_norm_relu_webgpu.ts";
+import { updateRunningStatsWebGpu } from "./running_stats_webgpu.ts";
+import { addSameWebGpu } from "./add_webgpu.ts";
 
 const BN_EPS = 1e-5; // as PyTorch BatchNorm1d
 const BN_MOMENTUM = 0.1; // running = (1 - m) running + m batch, as PyTorch
@@ -101,7 +105,26 @@ export function encoderInput(config: EncoderConfig, x: tf.Tensor3D): tf.Tensor3D
   });
 }
 
-function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode): tf.Tensor3D {
+/**
+ * `relu(batchNorm(x))`: on webgpu one kernel when encoding (evaluation mode, no gradients), and
+ * the ReLU inside the training-mode norm's kernels.
+ */
+function bnRelu(params: Params, name: string, x: tf.Tensor3D, mode: NormMode): tf.Tensor3D {
+  if (mode === "eval" && onWebGpu(x) && !recordingGradients()) {
+    const p = (k: string) => params.get(`${name}.${k}`);
+    return batchNormReluWebGpu(x, p("mean"), p("var"), p("gamma"), p("beta"), BN_EPS);
+  }
+  if (mode === "train") return batchNorm(params, name, x, mode, true);
+  return tf.relu(batchNorm(params, name, x, mode));
+}
+
+function batchNorm(
+  params: Params,
+  name: string,
+  x: tf.Tensor3D,
+  mode: NormMode,
+  relu = false,
+): tf.Tensor3D {
   const gamma = params.get(`${name}.gamma`);
   const beta = params.get(`${name}.beta`);
   const runMean = params.get(`${name}.mean`);
@@ -118,12 +141,21 @@ function batchNorm(params: Params, name: string, x: tf.Tensor3D, mode: NormMode)
   }
   const n = x.shape[0] * x.shape[1];
   // One fused kernel each way on wasm (tf.batchNorm's gradient is over 2x slower there).
-  return batchNormTrain(x, gamma, beta, BN_EPS, (mu, variance) =>
-    tf.tidy(() => {
-      const unbiased = tf.mul(variance, n / Math.max(1, n - 1));
-      runMean.assign(tf.add(tf.mul(runMean, 1 - BN_MOMENTUM), tf.mul(mu, BN_MOMENTUM)));
-      runVar.assign(tf.add(tf.mul(runVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
-    }));
+  return batchNormTrain(
+    x,
+    gamma,
+    beta,
+    BN_EPS,
+    (mu, variance) =>
+      onWebGpu(variance)
+        ? updateRunningStatsWebGpu(runMean, runVar, mu, variance, BN_MOMENTUM, n)
+        : tf.tidy(() => {
+          const unbiased = tf.mul(variance, n / Math.max(1, n - 1));
+          runMean.assign(tf.add(tf.mul(runMean, 1 - BN_MOMENTUM), tf.mul(mu, BN_MOMENTUM)));
+          runVar.assign(tf.add(tf.mul(runVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+        }),
+    relu,
+  );
 }
 
 /**
@@ -177,13 +209,13 @@ function encoderTrunk(
     h = conv1dSame(h, w(`${pre}.conv`), "circular");
     for (let j = 0; j < s.resblocks; j++) {
       const rb = `${pre}.rb${j}`;
-      let r = tf.relu(batchNorm(params, `${rb}.bn1`, h, mode));
+      let r = bnRelu(params, `${rb}.bn1`, h, mode);
       r = conv1dSame(r, w(`${rb}.conv1`), "circular");
-      r = tf.relu(batchNorm(params, `${rb}.bn2`, r, mode));
+      r = bnRelu(params, `${rb}.bn2`, r, mode);
       r = conv1dSame(r, w(`${rb}.conv2`), "circular");
-      h = tf.add(h, r);
+      h = onWebGpu(h) && onWebGpu(r) ? addSameWebGpu(h, r) : tf.add(h, r);
     }
-    h = tf.relu(batchNorm(params, `${pre}.bn`, h, mode));
+    h = bnRelu(params, `${pre}.bn`, h, mode);
     tap?.(h);
     h = antiAliasDownsample(h, s.down, s.order);
   });

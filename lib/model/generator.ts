@@ -10,6 +10,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { GeneratorConfig } from "./config.ts";
 import { concatChannels, conv1dSame, groupNorm, silu, timeEmbedding, upsample2 } from "./ops.ts";
+import { onWebGpu } from "./webgpu_kernels.ts";
+import { groupNormFilmSiluWebGpu } from "./group_norm_film_webgpu.ts";
+import { denseWebGpu } from "./dense_webgpu.ts";
+import { addSameWebGpu } from "./add_webgpu.ts";
 import type { Params } from "./params.ts";
 
 interface BlockSpec {
@@ -104,42 +108,63 @@ export function createGenerator(
   conv("generator.out", k, config.channels[0], channels);
 }
 
+/** `x w + b`: one kernel each way per input on webgpu (`./dense_webgpu.ts`). */
 function dense(params: Params, name: string, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.add(tf.matMul(x, params.get(`${name}.w`) as tf.Tensor2D), params.get(`${name}.b`));
+  const w = params.get(`${name}.w`) as tf.Tensor2D, b = params.get(`${name}.b`);
+  if (onWebGpu(x) && onWebGpu(w)) return denseWebGpu(x, w, b);
+  return tf.add(tf.matMul(x, w), b);
 }
 
 function conv(params: Params, name: string, x: tf.Tensor3D): tf.Tensor3D {
   const w = params.get(`${name}.w`) as tf.Tensor3D;
-  return tf.add(conv1dSame(x, w, "zeros"), params.get(`${name}.b`));
+  return conv1dSame(x, w, "zeros", params.get(`${name}.b`));
 }
 
-/** Group norm, then `* (1 + scale) + shift` with scale and shift from the condition. */
-function film(
-  params: Params,
-  name: string,
-  x: tf.Tensor3D,
-  cond: tf.Tensor2D,
-  groups: number,
-): tf.Tensor3D {
+/**
+ * Group norm, then `* (1 + scale) + shift` with scale and shift (`dss`, from the condition), then
+ * SiLU: all three as one kernel each way on webgpu (`./group_norm_film_webgpu.ts`).
+ */
+function filmSilu(x: tf.Tensor3D, dss: tf.Tensor2D, groups: number): tf.Tensor3D {
   const c = x.shape[2];
-  const ss = tf.reshape(dense(params, name, cond), [-1, 1, 2 * c]);
+  if (onWebGpu(x) && onWebGpu(dss)) return groupNormFilmSiluWebGpu(x, dss, groups);
+  const normed = groupNorm(x, groups);
+  const ss = tf.reshape(dss, [-1, 1, 2 * c]);
   const [scale, shift] = tf.split(ss, 2, 2);
-  return tf.add(tf.mul(groupNorm(x, groups), tf.add(scale, 1)), shift);
+  return silu(tf.add(tf.mul(normed, tf.add(scale, 1)), shift));
+}
+
+/** The FiLM layers' scale and shift by layer name, `[batch, 2 channels]`. */
+type FilmConditions = (name: string) => tf.Tensor2D;
+
+/**
+ * Every FiLM layer's dense output from the condition: on webgpu all layers as one dense layer over
+ * their weights side by side, then split (one kernel each way instead of one per layer, and the
+ * condition's gradient not summed over the layers); elsewhere one dense layer per call.
+ */
+function filmConditions(params: Params, names: string[], cond: tf.Tensor2D): FilmConditions {
+  const one = (name: string) => dense(params, name, cond);
+  if (!onWebGpu(cond)) return one;
+  const ws = names.map((n) => params.get(`${n}.w`));
+  const bs = names.map((n) => params.get(`${n}.b`));
+  const all = denseWebGpu(cond, tf.concat(ws, 1) as tf.Tensor2D, tf.concat(bs, 0));
+  const parts = tf.split(all, ws.map((w) => w.shape[1] as number), 1) as tf.Tensor2D[];
+  const byName = new Map(names.map((n, i) => [n, parts[i]]));
+  return (name) => byName.get(name) ?? one(name);
 }
 
 function resBlock(
   params: Params,
   s: BlockSpec,
   x: tf.Tensor3D,
-  cond: tf.Tensor2D,
+  film: FilmConditions,
   groups: number,
 ): tf.Tensor3D {
-  let h = silu(film(params, `${s.name}.film1`, x, cond, groups));
+  let h = filmSilu(x, film(`${s.name}.film1`), groups);
   h = conv(params, `${s.name}.conv1`, h);
-  h = silu(film(params, `${s.name}.film2`, h, cond, groups));
+  h = filmSilu(h, film(`${s.name}.film2`), groups);
   h = conv(params, `${s.name}.conv2`, h);
   const skip = s.cin === s.cout ? x : conv(params, `${s.name}.skip`, x);
-  return tf.add(skip, h);
+  return onWebGpu(skip) && onWebGpu(h) ? addSameWebGpu(skip, h) : tf.add(skip, h);
 }
 
 function avgPool2(x: tf.Tensor3D): tf.Tensor3D {
@@ -195,18 +220,24 @@ export function velocityForward(
     temb = dense(params, "generator.time.fc2", temb);
     const cond = silu(tf.add(temb, dense(params, "generator.z", z))) as tf.Tensor2D;
     const { down, mid, up } = blockSpecs(config);
+    const blocks = [...down.flat(), mid, ...up.flat()];
+    const film = filmConditions(
+      params,
+      blocks.flatMap((s) => [`${s.name}.film1`, `${s.name}.film2`]),
+      cond,
+    );
     let h = conv(params, "generator.in", xt);
     const skips: tf.Tensor3D[] = [];
     down.forEach((level, l) => {
       for (const s of level) {
-        h = resBlock(params, s, h, cond, g);
+        h = resBlock(params, s, h, film, g);
         skips.push(h);
       }
       if (l < down.length - 1) h = avgPool2(h);
     });
-    h = resBlock(params, mid, h, cond, g);
+    h = resBlock(params, mid, h, film, g);
     up.forEach((level, i) => {
-      for (const s of level) h = resBlock(params, s, concatChannels(h, skips.pop()!), cond, g);
+      for (const s of level) h = resBlock(params, s, concatChannels(h, skips.pop()!), film, g);
       if (i < up.length - 1) h = upsample2(h);
     });
     return conv(params, "generator.out", silu(groupNorm(h, g)));

@@ -3,8 +3,8 @@
  * group norm is about 15 kernels per step (reshape, moments, rsqrt, subtract, multiply, and the
  * means of its gradient), each a pass over the activations plus tfjs's per-kernel cost; on wasm
  * these kernels do the same in two or three passes over heap views, accumulating in float64. They
- * are registered under names of their own (no tfjs kernel is replaced); other backends use tfjs's
- * ops.
+ * are registered under names of their own (no tfjs kernel is replaced). On webgpu the same names
+ * run WGSL programs (`./group_norm_webgpu.ts`); other backends use tfjs's ops.
  *
  * With `y` the normalised value and `r = 1 / sqrt(var + eps)` per (window, group), the gradient is
  * `dx = r * (dy - mean(dy) - y * mean(dy * y))`, the means over the group's samples and channels.
@@ -13,6 +13,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { onWasm, registerWasmKernel } from "./wasm_kernels.ts";
+import { onWebGpu } from "./webgpu_kernels.ts";
+import { registerGroupNormWebGpu } from "./group_norm_webgpu.ts";
 
 const FORWARD = "FlowFMGroupNorm", BACKWARD = "FlowFMGroupNormGrad";
 
@@ -147,12 +149,15 @@ function groupNormGradOps(dy: tf.Tensor3D, y: tf.Tensor3D, r: tf.Tensor2D): tf.T
 export function groupNormFused(x: tf.Tensor3D, groups: number, eps: number): tf.Tensor3D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, save] = args as [tf.Tensor3D, tf.GradSaveFunc];
-    let y: tf.Tensor3D, r: tf.Tensor2D;
-    if (onWasm(input)) {
-      register();
+    let y: tf.Tensor3D, r: tf.Tensor;
+    const gpu = onWebGpu(input);
+    if (onWasm(input) || gpu) {
+      if (gpu) registerGroupNormWebGpu(FORWARD, BACKWARD);
+      else register();
+      // r: [batch, groups] on wasm; on webgpu the stats [batch, groups, 2] (mean, r)
       [y, r] = tf.engine().runKernel(FORWARD, { x: input }, { groups, eps }) as unknown as [
         tf.Tensor3D,
-        tf.Tensor2D,
+        tf.Tensor,
       ];
     } else [y, r] = groupNormOps(input, groups, eps);
     save([y, r]);
@@ -160,8 +165,7 @@ export function groupNormFused(x: tf.Tensor3D, groups: number, eps: number): tf.
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sy, sr] = saved as [tf.Tensor3D, tf.Tensor2D];
-        if (!onWasm(dy)) return groupNormGradOps(dy as tf.Tensor3D, sy, sr);
-        register();
+        if (!onWasm(dy) && !onWebGpu(dy)) return groupNormGradOps(dy as tf.Tensor3D, sy, sr);
         return tf.engine().runKernel(BACKWARD, { dy, y: sy, r: sr }) as tf.Tensor3D;
       },
     };

@@ -11,6 +11,8 @@ export { conv1dFilterGrad, conv1dInputGrad, conv1dSame, conv1dValid } from "./co
 export { circularPad } from "./copy_kernels.ts";
 import { joinChannels, padLength, splitChannels } from "./copy_kernels.ts";
 import { groupNormFused } from "./norm_kernels.ts";
+import { onWebGpu } from "./webgpu_kernels.ts";
+import { downsampleWebGpu } from "./downsample_webgpu.ts";
 
 function avgPool1d(x: tf.Tensor3D, size: number, stride: number): tf.Tensor3D {
   const [b, l, c] = x.shape;
@@ -23,7 +25,7 @@ function avgPool1d(x: tf.Tensor3D, size: number, stride: number): tf.Tensor3D {
  * a box of width `factor` convolved with itself `order` times (normalised), zero padding
  * `order * (factor - 1) / 2` each side, applied with stride `factor`. Computed as `order`
  * stride-1 average pools followed by one stride-`factor` average pool, which is the same filter
- * and differentiable on every backend.
+ * and differentiable on every backend; on webgpu one kernel each way (`./downsample_webgpu.ts`).
  *
  * @param x Input, shape `[batch, length, channels]`.
  * @param factor Downsampling factor (> 1).
@@ -43,6 +45,7 @@ export function antiAliasDownsample(x: tf.Tensor3D, factor: number, order: numbe
   if (factor < 2 || (order * (factor - 1)) % 2 !== 0) {
     throw new Error(`antiAliasDownsample: factor ${factor} with order ${order} is not symmetric`);
   }
+  if (onWebGpu(x)) return downsampleWebGpu(x, factor, order);
   const pad = (order * (factor - 1)) / 2;
   let h = pad > 0 ? padLength(x, pad) : x;
   for (let i = 0; i < order; i++) h = avgPool1d(h, factor, 1);

@@ -1,15 +1,16 @@
 /**
  * One Adam update of one parameter, as a single kernel on wasm. Written with tfjs ops it is about
  * 12 kernels per parameter (about 1,400 per `small` step, 30-55 ms on the main thread of a
- * data-parallel step); the kernel makes one pass over heap views. Registered under a name of its
- * own (no tfjs kernel is replaced); other backends use tfjs's ops.
+ * data-parallel step); the kernel makes one pass over heap views. On webgpu the kernel of the same
+ * name runs three fused WGSL programs (`./adam_webgpu.ts`). Registered under a name of its own (no
+ * tfjs kernel is replaced); other backends use tfjs's ops.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { onWasm, registerWasmKernel } from "../model/wasm_kernels.ts";
-
-const ADAM = "FlowFMAdam";
+import { onWebGpu } from "../model/webgpu_kernels.ts";
+import { ADAM_KERNEL as ADAM, registerAdamWebGpu } from "./adam_webgpu.ts";
 
 /** The update's constants. */
 export interface AdamStepConstants {
@@ -78,8 +79,10 @@ export function adamStep(
   if (g.shape.join() !== p.shape.join()) {
     throw new Error(`Adam: gradient of shape [${g.shape}] for a parameter of shape [${p.shape}]`);
   }
-  if ([p, m, v, g].every(onWasm)) {
-    register();
+  const wasm = [p, m, v, g].every(onWasm);
+  if (wasm || [p, m, v, g].every(onWebGpu)) {
+    if (wasm) register();
+    else registerAdamWebGpu();
     const attrs = { ...k } as unknown as tf.NamedAttrMap;
     return tf.engine().runKernel(ADAM, { p, m, v, g }, attrs) as unknown as [
       tf.Tensor,

@@ -5,6 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor } from "../tensors.ts";
+import { onWebGpu } from "../model/webgpu_kernels.ts";
+import { registerSquaredNormWebGpu, SQUARED_NORM_KERNEL } from "./squared_norm_webgpu.ts";
 
 /**
  * The global gradient norm, and the gradients scaled to at most `clipNorm` (new tensors only
@@ -58,12 +60,25 @@ export async function clipGradients(
  */
 export async function gradientNorm(grads: Map<string, Tensor>): Promise<number> {
   if (grads.size === 0) return 0;
-  const sq = tf.tidy(() => pairwiseSum([...grads.values()].map((g) => tf.sum(tf.square(g)))));
+  const sq = tf.tidy(() => sumOfSquares([...grads.values()]));
   try {
     return Math.sqrt((await sq.data())[0]);
   } finally {
     sq.dispose();
   }
+}
+
+/**
+ * The sum of the squares of every element of `xs`, as a scalar-sized tensor: one kernel on webgpu
+ * (`./squared_norm_webgpu.ts`), tfjs's ops elsewhere.
+ */
+function sumOfSquares(xs: tf.Tensor[]): tf.Tensor {
+  if (xs.every(onWebGpu)) {
+    registerSquaredNormWebGpu();
+    const inputs = Object.fromEntries(xs.map((x, i) => [`g${i}`, x]));
+    return tf.engine().runKernel(SQUARED_NORM_KERNEL, inputs) as tf.Tensor;
+  }
+  return pairwiseSum(xs.map((g) => tf.sum(tf.square(g))));
 }
 
 /**

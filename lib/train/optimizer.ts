@@ -8,7 +8,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor } from "../tensors.ts";
 import type { Params } from "../model/params.ts";
 import { TRAIN_DEFAULTS } from "./defaults.ts";
-import { adamStep } from "./adam_kernel.ts";
+import { adamStep, type AdamStepConstants } from "./adam_kernel.ts";
+import { adamFlatStep } from "./adam_flat_webgpu.ts";
+import { onWebGpu } from "../model/webgpu_kernels.ts";
 
 /** Adam hyper-parameters. */
 export interface AdamOptions {
@@ -44,6 +46,12 @@ export class Adam {
   readonly #params: Params;
   readonly #m: Map<string, tf.Variable> = new Map();
   readonly #v: Map<string, tf.Variable> = new Map();
+  /**
+   * On webgpu, both moments of every parameter in one buffer (`./adam_flat_webgpu.ts`), in the
+   * order of `#m`'s keys: every `m`, then every `v`. While it is set, `#m` and `#v` are out of date
+   * until {@link Adam.state} writes the buffer back into them.
+   */
+  #flat: tf.Tensor | null = null;
   #t = 0;
 
   /**
@@ -95,6 +103,9 @@ export class Adam {
     this.#t++;
     const b1 = this.#beta1, b2 = this.#beta2;
     const stepSize = (this.lr * Math.sqrt(1 - b2 ** this.#t)) / (1 - b1 ** this.#t);
+    const constants = { beta1: b1, beta2: b2, stepSize, eps: this.#eps, gradScale };
+    if (this.#applyFlat(grads, constants)) return;
+    this.#writeBack(true);
     for (const [name, g] of grads) {
       const m = this.#m.get(name), v = this.#v.get(name);
       if (!m || !v) throw new Error(`Adam: gradient for unknown or frozen parameter "${name}"`);
@@ -110,11 +121,56 @@ export class Adam {
   }
 
   /**
+   * The update of every parameter as one kernel over the flat moments, on webgpu when `grads` has
+   * every trainable parameter.
+   * @returns False (nothing done) where it does not apply.
+   */
+  #applyFlat(grads: Map<string, Tensor>, k: AdamStepConstants): boolean {
+    const names = [...this.#m.keys()];
+    if (grads.size !== names.length || !names.every((n) => grads.has(n))) return false;
+    const ps = names.map((n) => this.#params.get(n) as tf.Variable);
+    const gs = names.map((n) => grads.get(n)!);
+    if (![...ps, ...gs].every(onWebGpu)) return false;
+    this.#flat ??= tf.tidy(() =>
+      tf.concat([this.#m, this.#v].flatMap((ms) => names.map((n) => tf.reshape(ms.get(n)!, [-1]))))
+    );
+    const old = this.#flat;
+    this.#flat = tf.tidy(() => {
+      const [mv, ...updated] = adamFlatStep(old, ps, gs, k);
+      ps.forEach((p, i) => p.assign(updated[i]));
+      return mv;
+    });
+    old.dispose();
+    return true;
+  }
+
+  /** Writes the flat moments (if any) back into `#m` and `#v`; `drop`: and frees the buffer. */
+  #writeBack(drop: boolean): void {
+    const flat = this.#flat;
+    if (!flat) return;
+    const n = flat.size / 2;
+    let o = 0;
+    for (const [name, m] of this.#m) {
+      const v = this.#v.get(name)!;
+      tf.tidy(() => {
+        m.assign(tf.reshape(tf.slice(flat, o, m.size), m.shape));
+        v.assign(tf.reshape(tf.slice(flat, n + o, v.size), v.shape));
+      });
+      o += m.size;
+    }
+    if (drop) {
+      flat.dispose();
+      this.#flat = null;
+    }
+  }
+
+  /**
    * The state as named tensors (`optimizer.m.<param>`, `optimizer.v.<param>`); they stay owned by
    * the optimizer.
    * @returns Moments by name.
    */
   state(): Map<string, Tensor> {
+    this.#writeBack(false);
     const out = new Map<string, tf.Tensor>();
     for (const [name, m] of this.#m) out.set(`optimizer.m.${name}`, m);
     for (const [name, v] of this.#v) out.set(`optimizer.v.${name}`, v);
@@ -128,6 +184,7 @@ export class Adam {
    * @param iterations Updates applied when the state was saved.
    */
   load(values: Map<string, { shape: number[]; data: Float32Array }>, iterations: number): void {
+    this.#writeBack(true);
     const expected = this.state();
     for (const name of values.keys()) {
       if (!expected.has(name)) throw new Error(`optimizer state: unexpected tensor "${name}"`);
@@ -147,6 +204,8 @@ export class Adam {
 
   /** Frees the moments. */
   dispose(): void {
+    this.#flat?.dispose();
+    this.#flat = null;
     for (const x of [...this.#m.values(), ...this.#v.values()]) x.dispose();
     this.#m.clear();
     this.#v.clear();

@@ -1,0 +1,101 @@
+// deno run -A bench/dispatch_count.ts [--presets tiny,small] [--batch 64] [--backend webgpu]
+//   [--encode-only] [--out dispatch_count.json]
+// Counts the kernels (dispatches, as tf.profile counts them: Reshape and Identity included) of
+// one training step (Trainer.step, after a warm-up step) and of one encoded batch (model.encode,
+// after a warm-up call) per preset, by kernel name, on the backend asked for (webgpu on whatever
+// adapter is present, llvmpipe on a machine without a GPU). On webgpu it also counts the GPU
+// programs actually dispatched (tfjs-backend-webgpu's runWebGPUProgram calls), by program: Reshape
+// and Identity (and a Cast to the same type) dispatch nothing there, and one kernel of the
+// library's own may run several programs. Prints tables per preset and writes a JSON report. A
+// count, not a time: the same on any adapter. --encode-only skips the training steps (a `small`
+// step takes minutes on llvmpipe).
+import * as tf from "@tensorflow/tfjs-core";
+import { parseArgs } from "node:util";
+import { type BackendName, describeBackend, initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig, type PresetName } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { Trainer } from "../lib/train/trainer.ts";
+import { Rng } from "../lib/random.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    presets: { type: "string", default: "tiny,small" },
+    batch: { type: "string", default: "64" },
+    backend: { type: "string", default: "webgpu" },
+    out: { type: "string", default: "dispatch_count.json" },
+    "encode-only": { type: "boolean", default: false },
+  },
+});
+const batch = Number(values.batch);
+const info = await initBackend(values.backend as BackendName);
+console.error(describeBackend(info));
+
+/** GPU programs run since the last reset, by program (class name, or shader key of ours). */
+let programs: Record<string, number> | null = null;
+const gpu = tf.backend() as unknown as {
+  runWebGPUProgram?: (program: { shaderKey: string }, ...rest: unknown[]) => unknown;
+};
+if (gpu.runWebGPUProgram) {
+  const run = gpu.runWebGPUProgram.bind(gpu);
+  gpu.runWebGPUProgram = (program, ...rest) => {
+    if (programs) {
+      const cls = program.constructor.name;
+      const name = cls && cls !== "Object" ? cls : program.shaderKey.replace(/_\d.*$/, "");
+      programs[name] = (programs[name] ?? 0) + 1;
+      programs.TOTAL = (programs.TOTAL ?? 0) + 1;
+    }
+    return run(program, ...rest);
+  };
+}
+
+/** Kernels and GPU programs of one call of `f`, which runs after a warm-up, by name. */
+async function count(
+  f: () => Promise<unknown>,
+): Promise<{ kernels: Record<string, number>; programs: Record<string, number> | null }> {
+  await f(); // warm-up: shader compilation, lazily created state
+  programs = gpu.runWebGPUProgram ? { TOTAL: 0 } : null;
+  const profile = await tf.profile(async () => {
+    await f();
+  });
+  const counted = programs;
+  programs = null;
+  const by: Record<string, number> = { TOTAL: profile.kernels.length };
+  for (const k of profile.kernels) by[k.name] = (by[k.name] ?? 0) + 1;
+  return { kernels: by, programs: counted };
+}
+
+/** Prints one markdown table of two counts by name, largest first. */
+function table(title: string, a: Record<string, number>, b: Record<string, number>): void {
+  const names = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .sort((x, y) => (a[y] ?? 0) - (a[x] ?? 0) || (b[y] ?? 0) - (b[x] ?? 0));
+  console.log(`\n| ${title} | per step | per encoded batch |\n| --- | ---: | ---: |`);
+  for (const n of names) console.log(`| ${n} | ${a[n] ?? 0} | ${b[n] ?? 0} |`);
+}
+
+const report: Record<string, unknown> = {
+  command: `deno run -A bench/dispatch_count.ts ${Deno.args.join(" ")}`.trim(),
+  backend: info.backend,
+  adapter: info.adapter,
+  batch,
+  presets: {} as Record<string, unknown>,
+};
+for (const preset of values.presets!.split(",") as PresetName[]) {
+  const model = new FlowFM(presetConfig(preset, { seed: 0 }));
+  const trainer = new Trainer(model, { lr: 1e-4, seed: 1 });
+  const rng = new Rng(2);
+  const windows = Float32Array.from(rng.normals(batch * 900), (v) => v * 0.3);
+  const none = { kernels: {}, programs: {} };
+  const step = values["encode-only"] ? none : await count(() => trainer.step(windows));
+  const encode = await count(() => model.encode(windows, { batchSize: batch }));
+  trainer.dispose();
+  model.dispose();
+  (report.presets as Record<string, unknown>)[preset] = { step, encode };
+  const what = `${preset}, batch ${batch}, ${info.backend}`;
+  table(`kernel (${what})`, step.kernels, encode.kernels);
+  if (step.programs && encode.programs) {
+    table(`GPU program (${what})`, step.programs, encode.programs);
+  }
+}
+await Deno.writeTextFile(values.out!, JSON.stringify(report, null, 2) + "\n");
+console.error(`wrote ${values.out}`);
