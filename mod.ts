@@ -119,8 +119,8 @@ export {
   readSource,
   sourceUrl,
 } from "./lib/weights/load.ts";
+export { loadPretrained, type PretrainedPipelineOptions } from "./lib/classify/load_pretrained.ts";
 export {
-  loadPretrained,
   type LoadPretrainedOptions,
   PRETRAINED_NAMES,
   type PretrainedName,
