@@ -3,7 +3,7 @@
  *
  * tfjs's own gradient of `tf.mean` (and so of `tf.moments`) multiplies `dy` by `tf.ones(x.shape)`,
  * a tensor made on the CPU at every backward pass and then copied to the backend. On a real GPU
- * (WebGPU on an NVIDIA H200, `bench/gpu_uploads_per_step.ts`) those copies took 1.85 s of a 2.9 s
+ * (WebGPU on an NVIDIA H200, `gpu/gpu_uploads_per_step.ts`) those copies took 1.85 s of a 2.9 s
  * `small` training step at batch 64 and 8.2 s of 9.2 s at batch 256. These versions broadcast `dy`
  * on the device instead (zeros filled on the device plus `dy / n`; not `tf.broadcastTo`, whose
  * Tile kernel cost 0.9 s of a `small` step on wasm); forward values and gradients are the same
