@@ -8,14 +8,15 @@
 // and Identity (and a Cast to the same type) dispatch nothing there, and one kernel of the
 // library's own may run several programs. Prints tables per preset and writes a JSON report. A
 // count, not a time: the same on any adapter. --encode-only skips the training steps (a `small`
-// step takes minutes on llvmpipe).
-import * as tf from "@tensorflow/tfjs-core";
+// step takes minutes on llvmpipe). The counting is lib/runtime/dispatch_count.ts's countDispatches,
+// which the demo page's "Speed on this device" (web/speed.ts) uses too.
 import { parseArgs } from "node:util";
 import { type BackendName, describeBackend, initBackend } from "../lib/runtime/backend.ts";
 import { presetConfig, type PresetName } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { Trainer } from "../lib/train/trainer.ts";
 import { Rng } from "../lib/random.ts";
+import { countDispatches } from "../lib/runtime/dispatch_count.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -30,40 +31,6 @@ const { values } = parseArgs({
 const batch = Number(values.batch);
 const info = await initBackend(values.backend as BackendName);
 console.error(describeBackend(info));
-
-/** GPU programs run since the last reset, by program (class name, or shader key of ours). */
-let programs: Record<string, number> | null = null;
-const gpu = tf.backend() as unknown as {
-  runWebGPUProgram?: (program: { shaderKey: string }, ...rest: unknown[]) => unknown;
-};
-if (gpu.runWebGPUProgram) {
-  const run = gpu.runWebGPUProgram.bind(gpu);
-  gpu.runWebGPUProgram = (program, ...rest) => {
-    if (programs) {
-      const cls = program.constructor.name;
-      const name = cls && cls !== "Object" ? cls : program.shaderKey.replace(/_\d.*$/, "");
-      programs[name] = (programs[name] ?? 0) + 1;
-      programs.TOTAL = (programs.TOTAL ?? 0) + 1;
-    }
-    return run(program, ...rest);
-  };
-}
-
-/** Kernels and GPU programs of one call of `f`, which runs after a warm-up, by name. */
-async function count(
-  f: () => Promise<unknown>,
-): Promise<{ kernels: Record<string, number>; programs: Record<string, number> | null }> {
-  await f(); // warm-up: shader compilation, lazily created state
-  programs = gpu.runWebGPUProgram ? { TOTAL: 0 } : null;
-  const profile = await tf.profile(async () => {
-    await f();
-  });
-  const counted = programs;
-  programs = null;
-  const by: Record<string, number> = { TOTAL: profile.kernels.length };
-  for (const k of profile.kernels) by[k.name] = (by[k.name] ?? 0) + 1;
-  return { kernels: by, programs: counted };
-}
 
 /** Prints one markdown table of two counts by name, largest first. */
 function table(title: string, a: Record<string, number>, b: Record<string, number>): void {
@@ -86,8 +53,8 @@ for (const preset of values.presets!.split(",") as PresetName[]) {
   const rng = new Rng(2);
   const windows = Float32Array.from(rng.normals(batch * 900), (v) => v * 0.3);
   const none = { kernels: {}, programs: {} };
-  const step = values["encode-only"] ? none : await count(() => trainer.step(windows));
-  const encode = await count(() => model.encode(windows, { batchSize: batch }));
+  const step = values["encode-only"] ? none : await countDispatches(() => trainer.step(windows));
+  const encode = await countDispatches(() => model.encode(windows, { batchSize: batch }));
   trainer.dispose();
   model.dispose();
   (report.presets as Record<string, unknown>)[preset] = { step, encode };

@@ -6,7 +6,10 @@
 // The demo page in Debian's Chromium (headless, through playwright-core): it loads the pretrained
 // model, encodes fixed windows bit for bit as Deno does on wasm, labels a raw recording through
 // the pipeline (loadPipeline with the shipped classifier) as Deno does, agrees on WebGPU (SwiftShader)
-// within the stated tolerance, and draws the scatter and the sample plot. A screenshot goes to
+// within the stated tolerance, and draws the scatter and the sample plot. Its "Speed on this
+// device" counts as many kernels per tiny training step and per encoded batch on wasm as Deno
+// does through lib/runtime/dispatch_count.ts, with positive windows/s, on wasm and on WebGPU
+// (where GPU programs are counted too); the figures are printed. A screenshot goes to
 // runs/browser-demo.png. `.ci/run` installs chromium where it is missing.
 import assert from "node:assert/strict";
 import { referenceWindows } from "../studies/pretrained_reference.ts";
@@ -15,6 +18,11 @@ import { loadPretrained } from "../lib/weights/pretrained.ts";
 import { loadPipeline } from "../lib/classify/pipeline.ts";
 import { maxAbsDiff } from "./_helpers.ts";
 import { pipelineRecording } from "./_pipeline_recording.ts";
+import { countDispatches } from "../lib/runtime/dispatch_count.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { Trainer } from "../lib/train/trainer.ts";
+import { Rng } from "../lib/random.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -29,7 +37,21 @@ interface DemoPage {
       rate: number,
       units: string,
     ): Promise<{ labels: string[]; starts: number[] }>;
+    speed(options?: { batch?: number; timed?: number }): Promise<Speed>;
   };
+}
+/** What flowfmDemo.speed() returns (web/speed.ts's SpeedReport). */
+interface Speed {
+  backend: string;
+  batch: number;
+  encodePreset: string;
+  trainKernelsPerStep: number;
+  encodeKernelsPerBatch: number;
+  trainProgramsPerStep: number | null;
+  encodeProgramsPerBatch: number | null;
+  trainWindowsPerSec: number;
+  encodeWindowsPerSec: number;
+  leakedTensors: number;
 }
 const ROOT = new URL("../", import.meta.url);
 const FLAGS = [
@@ -68,6 +90,19 @@ try {
   await initBackend("wasm");
   const model = await loadPretrained();
   const deno = (await model.encode(referenceWindows())).data;
+  // The speed section's counts, as bench/dispatch_count.ts counts them (a tiny step at batch 64
+  // after a warm-up step, an encoded batch of 64 of the pretrained model), through the shared
+  // lib/runtime/dispatch_count.ts, on wasm as in the page.
+  const SPEED_BATCH = 64;
+  const speedX = Float32Array.from(new Rng(2).normals(SPEED_BATCH * 900), (v) => v * 0.3);
+  const tiny = new FlowFM(presetConfig("tiny", { seed: 0 }));
+  const trainer = new Trainer(tiny, { lr: 1e-4, seed: 1 });
+  const denoTrain = (await countDispatches(() => trainer.step(speedX))).kernels.TOTAL;
+  trainer.dispose();
+  tiny.dispose();
+  const denoEncode = (await countDispatches(() =>
+    model.encode(speedX, { batchSize: SPEED_BATCH })
+  )).kernels.TOTAL;
   model.dispose();
   const { samples } = pipelineRecording();
   const pipe = await loadPipeline("small", { classifier: "uci-hapt" });
@@ -138,6 +173,33 @@ try {
     { timeout: 120_000 },
   );
   assert.ok((await wasm.page.locator("#scatter circle.point").count()) > 50);
+  // "Speed on this device": the button prints the figures; speed() returns them. Counts equal
+  // Deno's on the same backend; a rate is only checked to be positive (never a time threshold).
+  await wasm.page.click("#speed");
+  await wasm.page.waitForFunction(
+    `document.getElementById("speed-info").textContent.includes("windows/s")`,
+    null,
+    { timeout: 300_000 },
+  );
+  const speedShown = await wasm.page.textContent("#speed-info") as string;
+  const speed = await wasm.page.evaluate(async () =>
+    await (globalThis as unknown as DemoPage).flowfmDemo.speed()
+  ) as Speed;
+  console.log(`speed on wasm (Chromium), as the page shows it:\n${speedShown}`);
+  console.log(`flowfmDemo.speed() on wasm: ${JSON.stringify(speed)}`);
+  assert.match(speedShown, new RegExp(`${denoTrain} kernels per step`));
+  assert.match(speedShown, new RegExp(`${denoEncode} kernels per batch`));
+  assert.equal(speed.backend, "wasm");
+  assert.equal(speed.batch, SPEED_BATCH);
+  assert.equal(speed.encodePreset, "small", "the loaded pretrained model encodes");
+  for (const n of [speed.trainKernelsPerStep, speed.encodeKernelsPerBatch]) {
+    assert.ok(Number.isInteger(n) && n > 0, `a count: ${n}`);
+  }
+  assert.equal(speed.trainKernelsPerStep, denoTrain, "kernels per tiny step as in Deno (wasm)");
+  assert.equal(speed.encodeKernelsPerBatch, denoEncode, "kernels per encoded batch as in Deno");
+  assert.equal(speed.trainProgramsPerStep, null, "no GPU programs on wasm");
+  assert.ok(speed.trainWindowsPerSec > 0 && speed.encodeWindowsPerSec > 0);
+  assert.equal(speed.leakedTensors, 0, "the speed run leaks no tensors");
   assert.equal(await wasm.page.textContent("#error"), "");
   await Deno.mkdir(new URL("runs/", ROOT), { recursive: true });
   await wasm.page.screenshot({
@@ -155,6 +217,24 @@ try {
   // The stated tolerance between backends: 1e-4 absolute on encoder outputs.
   const diff = maxAbsDiff(gpu.z, deno);
   assert.ok(diff <= 1e-4, `WebGPU (SwiftShader) differs from wasm by ${diff}`);
+  // On WebGPU the page also counts GPU programs; the counts are positive integers (Deno's WebGPU
+  // here may lack an adapter, so they are not compared). Batch 8, one timed call: SwiftShader
+  // takes minutes for the default 64 (the counts do not depend on the batch).
+  const gpuSpeed = await gpu.page.evaluate(async () =>
+    await (globalThis as unknown as DemoPage).flowfmDemo.speed({ batch: 8, timed: 1 })
+  ) as Speed;
+  console.log(`flowfmDemo.speed() on webgpu (SwiftShader): ${JSON.stringify(gpuSpeed)}`);
+  assert.equal(gpuSpeed.backend, "webgpu");
+  for (
+    const n of [
+      gpuSpeed.trainKernelsPerStep,
+      gpuSpeed.encodeKernelsPerBatch,
+      gpuSpeed.trainProgramsPerStep,
+      gpuSpeed.encodeProgramsPerBatch,
+    ]
+  ) assert.ok(Number.isInteger(n) && n! > 0, `a count: ${n}`);
+  assert.ok(gpuSpeed.trainWindowsPerSec > 0 && gpuSpeed.encodeWindowsPerSec > 0);
+  assert.equal(gpuSpeed.leakedTensors, 0, "the speed run leaks no tensors");
   assert.deepEqual(gpu.errors, []);
   await gpu.context.close();
 } finally {

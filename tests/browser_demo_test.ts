@@ -1,7 +1,8 @@
 // The demo page in Debian's Chromium (headless, through playwright-core): it loads the pretrained
 // model, encodes fixed windows bit for bit as Deno does on wasm, labels a recording through the
 // pipeline as Deno does, agrees on WebGPU (SwiftShader)
-// within the stated tolerance, and draws the scatter and the sample plot; the bundles are
+// within the stated tolerance, and draws the scatter and the sample plot; its speed section
+// counts the kernels per training step and per encoded batch as Deno does; the bundles are
 // minified. The checks are in tests/_browser_demo.ts, run as its own process with --no-lock:
 // playwright-core is imported there alone, by its npm: specifier, so it never enters deno.lock or
 // the import map, and a first `deno task train` does not install it. A screenshot goes to

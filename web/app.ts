@@ -1,6 +1,7 @@
 // The demo page's script (bundled by web/serve.ts into web/dist/app.js): load a model, read
 // windows from a CSV file, the bundled excerpt or the phone's motion sensor, show the embeddings
-// as a 2-D PCA scatter and generate windows conditioned on a chosen one.
+// as a 2-D PCA scatter and generate windows conditioned on a chosen one; "Speed on this device"
+// counts kernels (dispatches) per training step and per encoded batch and times windows/s.
 import {
   EncoderPool,
   type FlowFM,
@@ -13,6 +14,7 @@ import {
 import { collectWindows, concatSets, readCsvWindows, type WindowSet } from "../lib/data/mod.ts";
 import { axesSvg, pca2, scatterSvg } from "./plots.ts";
 import { dataSummary, readDataFiles } from "./data_files.ts";
+import { measureSpeed, type SpeedReport, speedText } from "./speed.ts";
 
 /** The few DOM members the page uses (Deno's type check has no DOM library). */
 interface El {
@@ -149,12 +151,29 @@ async function recordMotion(seconds = 15): Promise<Uint8Array> {
   return new TextEncoder().encode(rows.join("\n") + "\n");
 }
 
+/**
+ * Runs web/speed.ts on the page's backend with the loaded model, printing the figures: batch 64
+ * and 3 timed calls unless given (the counts do not depend on the batch).
+ */
+async function speed(options: { batch?: number; timed?: number } = {}): Promise<SpeedReport> {
+  let report = null as SpeedReport | null;
+  await step("measuring the speed on this device", async () => {
+    const progress = (what: string) => status(`speed: ${what}…`);
+    report = await measureSpeed(model, { ...options, progress });
+    $("speed-info").textContent = speedText(report);
+  });
+  if (!report) throw new Error($("error").textContent ?? "speed failed");
+  return report;
+}
+
 async function main(): Promise<void> {
   const asked = new URLSearchParams(location.search).get("backend") ?? "auto";
   const info = await initBackend(asked as "auto" | "webgpu" | "wasm" | "cpu");
   // For tests and the console: embeddings of given windows with the loaded model.
   (globalThis as unknown as { flowfmDemo: unknown }).flowfmDemo = {
     backend: info.backend,
+    // Kernels per tiny training step and per encoded batch, windows/s (as the button shows).
+    speed,
     encode: async (flat: number[]) => {
       if (!model) throw new Error("no model loaded");
       return Array.from((await model.encode(new Float32Array(flat))).data);
@@ -229,6 +248,7 @@ async function main(): Promise<void> {
       $("units").value = "m/s^2";
       await setData(await readCsv(bytes, "motion sensor"), "motion sensor");
     });
+  $("speed").onclick = () => void speed().catch(() => {}); // the error is on the page
   $("generate").onclick = () =>
     step("generating", async () => {
       if (!model || !data) throw new Error("load a model and data first");

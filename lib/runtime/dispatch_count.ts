@@ -1,0 +1,110 @@
+/**
+ * Counting the kernels (dispatches) one call runs, as `tf.profile` counts them: Reshape, Identity
+ * and custom-gradient scopes included. A count, not a time: on a given backend it is the same on
+ * any device, which makes it a figure to compare and to test. On WebGPU it also counts the GPU
+ * programs actually dispatched (tfjs-backend-webgpu's `runWebGPUProgram` calls), where Reshape
+ * and Identity dispatch nothing and one kernel of the library's may run several programs.
+ *
+ * Browser-safe (no `Deno.*`): used by `bench/dispatch_count.ts` and the demo page's "Speed on
+ * this device".
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/** Counts by name, with the sum under `TOTAL`. */
+export type CountsByName = Record<string, number>;
+
+/** What {@link countDispatches} counted in one call. */
+export interface DispatchCount {
+  /** Kernels by name as `tf.profile` lists them; `TOTAL` is their number. */
+  kernels: CountsByName;
+  /**
+   * GPU programs run, by program (class name, or the shader key of the library's own kernels);
+   * `TOTAL` is their number. Null on a backend other than WebGPU.
+   */
+  programs: CountsByName | null;
+}
+
+/** Options for {@link countDispatches}. */
+export interface DispatchCountOptions {
+  /**
+   * Runs `f` once before the counted call, so that shader compilation and lazily created state
+   * are not counted.
+   * @default {true}
+   */
+  warmUp?: boolean;
+}
+
+/** The programs counted while a call runs; null outside {@link countDispatches}. */
+let programs: CountsByName | null = null;
+/** Backends whose `runWebGPUProgram` already counts into {@link programs}. */
+const watched = new WeakSet<object>();
+
+type WebGpuLike = {
+  runWebGPUProgram?: (program: { shaderKey: string }, ...rest: unknown[]) => unknown;
+};
+
+/** Wraps the current backend's `runWebGPUProgram` (once) to count; false without one. */
+function watchPrograms(): boolean {
+  const gpu = tf.backend() as unknown as WebGpuLike;
+  if (!gpu.runWebGPUProgram) return false;
+  if (watched.has(gpu)) return true;
+  const run = gpu.runWebGPUProgram.bind(gpu);
+  gpu.runWebGPUProgram = (program, ...rest) => {
+    if (programs) {
+      const cls = program.constructor.name;
+      const name = cls && cls !== "Object" ? cls : program.shaderKey.replace(/_\d.*$/, "");
+      programs[name] = (programs[name] ?? 0) + 1;
+      programs.TOTAL = (programs.TOTAL ?? 0) + 1;
+    }
+    return run(program, ...rest);
+  };
+  watched.add(gpu);
+  return true;
+}
+
+/**
+ * Counts the kernels (and, on WebGPU, the GPU programs) of one call of `f` on the current
+ * backend, after a warm-up call, by name. Tensors `f` returns are not disposed here: return
+ * none (or plain data), as `Trainer.step` and `FlowFM.encode` do.
+ *
+ * @param f The work to count, e.g. one training step or one encoded batch.
+ * @param options Whether to warm up first.
+ * @returns Kernels and GPU programs by name, each with a `TOTAL`.
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend } from "./backend.ts";
+ * import { countDispatches } from "./dispatch_count.ts";
+ *
+ * await initBackend("cpu");
+ * const x = tf.ones([4]);
+ * const { kernels } = await countDispatches(() => {
+ *   tf.tidy(() => {
+ *     tf.mul(tf.add(x, 1), 2);
+ *   });
+ * });
+ * x.dispose();
+ * console.log(kernels.TOTAL, kernels.Add, kernels.Multiply); // 2 1 1
+ * ```
+ */
+export async function countDispatches(
+  f: () => unknown,
+  options: DispatchCountOptions = {},
+): Promise<DispatchCount> {
+  if (options.warmUp ?? true) await f();
+  const counted: CountsByName | null = watchPrograms() ? { TOTAL: 0 } : null;
+  programs = counted;
+  let profile: Awaited<ReturnType<typeof tf.profile>>;
+  try {
+    profile = await tf.profile(async () => {
+      await f();
+    });
+  } finally {
+    programs = null;
+  }
+  const kernels: CountsByName = { TOTAL: profile.kernels.length };
+  for (const k of profile.kernels) kernels[k.name] = (kernels[k.name] ?? 0) + 1;
+  return { kernels, programs: counted };
+}
