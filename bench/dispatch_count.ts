@@ -15,8 +15,7 @@ import { type BackendName, describeBackend, initBackend } from "../lib/runtime/b
 import { presetConfig, type PresetName } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { Trainer } from "../lib/train/trainer.ts";
-import { Rng } from "../lib/random.ts";
-import { countDispatches } from "../lib/runtime/dispatch_count.ts";
+import { countDispatches, dispatchWindows } from "../lib/runtime/dispatch_count.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -50,8 +49,7 @@ const report: Record<string, unknown> = {
 for (const preset of values.presets!.split(",") as PresetName[]) {
   const model = new FlowFM(presetConfig(preset, { seed: 0 }));
   const trainer = new Trainer(model, { lr: 1e-4, seed: 1 });
-  const rng = new Rng(2);
-  const windows = Float32Array.from(rng.normals(batch * 900), (v) => v * 0.3);
+  const windows = dispatchWindows(batch);
   const none = { kernels: {}, programs: {} };
   const step = values["encode-only"] ? none : await countDispatches(() => trainer.step(windows));
   const encode = await countDispatches(() => model.encode(windows, { batchSize: batch }));

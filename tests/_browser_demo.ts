@@ -18,11 +18,11 @@ import { loadPretrained } from "../lib/weights/pretrained.ts";
 import { loadPipeline } from "../lib/classify/pipeline.ts";
 import { maxAbsDiff } from "./_helpers.ts";
 import { pipelineRecording } from "./_pipeline_recording.ts";
-import { countDispatches } from "../lib/runtime/dispatch_count.ts";
+import { countDispatches, dispatchWindows } from "../lib/runtime/dispatch_count.ts";
 import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { Trainer } from "../lib/train/trainer.ts";
-import { Rng } from "../lib/random.ts";
+import type { SpeedReport as Speed } from "../web/speed.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -39,19 +39,6 @@ interface DemoPage {
     ): Promise<{ labels: string[]; starts: number[] }>;
     speed(options?: { batch?: number; timed?: number }): Promise<Speed>;
   };
-}
-/** What flowfmDemo.speed() returns (web/speed.ts's SpeedReport). */
-interface Speed {
-  backend: string;
-  batch: number;
-  encodePreset: string;
-  trainKernelsPerStep: number;
-  encodeKernelsPerBatch: number;
-  trainProgramsPerStep: number | null;
-  encodeProgramsPerBatch: number | null;
-  trainWindowsPerSec: number;
-  encodeWindowsPerSec: number;
-  leakedTensors: number;
 }
 const ROOT = new URL("../", import.meta.url);
 const FLAGS = [
@@ -94,7 +81,7 @@ try {
   // after a warm-up step, an encoded batch of 64 of the pretrained model), through the shared
   // lib/runtime/dispatch_count.ts, on wasm as in the page.
   const SPEED_BATCH = 64;
-  const speedX = Float32Array.from(new Rng(2).normals(SPEED_BATCH * 900), (v) => v * 0.3);
+  const speedX = dispatchWindows(SPEED_BATCH);
   const tiny = new FlowFM(presetConfig("tiny", { seed: 0 }));
   const trainer = new Trainer(tiny, { lr: 1e-4, seed: 1 });
   const denoTrain = (await countDispatches(() => trainer.step(speedX))).kernels.TOTAL;

@@ -4,11 +4,10 @@
 // bench/dispatch_count.ts counts them (lib/runtime/dispatch_count.ts: after a warm-up call,
 // through tf.profile); windows/s are timed over a few calls after that warm-up.
 import * as tf from "@tensorflow/tfjs-core";
-import { countDispatches } from "../lib/runtime/dispatch_count.ts";
+import { countDispatches, dispatchWindows } from "../lib/runtime/dispatch_count.ts";
 import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { Trainer } from "../lib/train/trainer.ts";
-import { Rng } from "../lib/random.ts";
 
 /** What the page prints and `flowfmDemo.speed()` returns. */
 export interface SpeedReport {
@@ -33,11 +32,6 @@ export interface SpeedReport {
   leakedTensors: number;
 }
 
-/** The windows both parts use: seeded normals times 0.3, as in bench/dispatch_count.ts. */
-export function speedWindows(batch: number): Float32Array {
-  return Float32Array.from(new Rng(2).normals(batch * 900), (v) => v * 0.3);
-}
-
 /** Windows per second of `timed` calls of `f`, each on `batch` windows. */
 async function rate(f: () => Promise<unknown>, batch: number, timed: number): Promise<number> {
   const t0 = performance.now();
@@ -55,7 +49,7 @@ export async function measureSpeed(
   { batch = 64, timed = 3, progress = (_: string) => {} } = {},
 ): Promise<SpeedReport> {
   const before = tf.memory().numTensors;
-  const windows = speedWindows(batch);
+  const windows = dispatchWindows(batch); // as bench/dispatch_count.ts counts
   const tiny = new FlowFM(presetConfig("tiny", { seed: 0 }));
   const trainer = new Trainer(tiny, { lr: 1e-4, seed: 1 });
   let report: Omit<SpeedReport, "leakedTensors">;

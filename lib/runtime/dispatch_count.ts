@@ -11,6 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { Rng } from "../random.ts";
 
 /** Counts by name, with the sum under `TOTAL`. */
 export type CountsByName = Record<string, number>;
@@ -107,4 +108,23 @@ export async function countDispatches(
   const kernels: CountsByName = { TOTAL: profile.kernels.length };
   for (const k of profile.kernels) kernels[k.name] = (kernels[k.name] ?? 0) + 1;
   return { kernels, programs: counted };
+}
+
+/**
+ * The windows every count of `bench/dispatch_count.ts` and the demo's "Speed on this device" runs
+ * on: `[batch, 300, 3]` seeded normals times 0.3 (counts do not depend on the values; one source
+ * keeps the two comparable).
+ *
+ * @param batch Windows.
+ * @returns Row-major values, length `batch * 900`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dispatchWindows } from "./dispatch_count.ts";
+ * assert.deepEqual(dispatchWindows(2), dispatchWindows(2));
+ * assert.equal(dispatchWindows(2).length, 1800);
+ * ```
+ */
+export function dispatchWindows(batch: number): Float32Array {
+  return Float32Array.from(new Rng(2).normals(batch * 900), (v) => v * 0.3);
 }
