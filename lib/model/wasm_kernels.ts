@@ -5,7 +5,8 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
+import { onBackend, type OwnKernel, registerOwnKernel } from "./own_kernels.ts";
 
 /** What the kernels use of tfjs-backend-wasm's backend. */
 export interface WasmBackend {
@@ -16,11 +17,7 @@ export interface WasmBackend {
 }
 
 /** A kernel body: named inputs, the backend, attributes; one output or several. */
-export type WasmKernel = (
-  inputs: Record<string, tf.TensorInfo>,
-  backend: WasmBackend,
-  attrs: Record<string, number>,
-) => tf.TensorInfo | tf.TensorInfo[];
+export type WasmKernel = OwnKernel<WasmBackend>;
 
 /**
  * Registers `kernel` on the wasm backend under `name`, once (later calls do nothing).
@@ -30,17 +27,7 @@ export type WasmKernel = (
  *   and so detach, the heap.
  */
 export function registerWasmKernel(name: string, kernel: WasmKernel): void {
-  if (tf.getKernel(name, "wasm")) return;
-  tf.registerKernel({
-    kernelName: name,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend, attrs }) =>
-      kernel(
-        inputs as Record<string, tf.TensorInfo>,
-        backend as unknown as WasmBackend,
-        (attrs ?? {}) as Record<string, number>,
-      ),
-  });
+  registerOwnKernel("wasm", name, kernel);
 }
 
 /**
@@ -50,5 +37,5 @@ export function registerWasmKernel(name: string, kernel: WasmKernel): void {
  * @returns True on wasm for float32.
  */
 export function onWasm(x: tf.Tensor): boolean {
-  return tf.getBackend() === "wasm" && x.dtype === "float32";
+  return onBackend(x, "wasm");
 }

@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { onBackend, type OwnKernel, registerOwnKernel } from "./own_kernels.ts";
 
 /** A program as tfjs-backend-webgpu 4.22 runs it (`WebGPUProgram`). */
 export interface WebGpuProgram {
@@ -61,11 +62,7 @@ export interface WebGpuBackend {
 }
 
 /** A kernel body: named inputs, the backend, attributes; one output or several. */
-export type WebGpuKernel = (
-  inputs: Record<string, tf.TensorInfo>,
-  backend: WebGpuBackend,
-  attrs: Record<string, number>,
-) => tf.TensorInfo | tf.TensorInfo[];
+export type WebGpuKernel = OwnKernel<WebGpuBackend>;
 
 /** Threads per workgroup of the element-wise programs. */
 const WORKGROUP = 64;
@@ -169,17 +166,7 @@ export function flatInfo(t: tf.TensorInfo): tf.TensorInfo {
  * @param kernel Its body.
  */
 export function registerWebGpuKernel(name: string, kernel: WebGpuKernel): void {
-  if (tf.getKernel(name, "webgpu")) return;
-  tf.registerKernel({
-    kernelName: name,
-    backendName: "webgpu",
-    kernelFunc: ({ inputs, backend, attrs }) =>
-      kernel(
-        inputs as Record<string, tf.TensorInfo>,
-        backend as unknown as WebGpuBackend,
-        (attrs ?? {}) as Record<string, number>,
-      ),
-  });
+  registerOwnKernel("webgpu", name, kernel);
 }
 
 /**
@@ -189,7 +176,7 @@ export function registerWebGpuKernel(name: string, kernel: WebGpuKernel): void {
  * @returns True on webgpu for float32.
  */
 export function onWebGpu(x: tf.Tensor): boolean {
-  return tf.getBackend() === "webgpu" && x.dtype === "float32";
+  return onBackend(x, "webgpu");
 }
 
 /**
