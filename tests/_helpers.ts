@@ -34,6 +34,28 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/**
+ * Asserts that each of `got` agrees with `want` within `1e-4` absolute, relative to the largest
+ * value where that exceeds 1 (sums over many rows differ by float32 summation order), naming the
+ * output (`names[i]`) and `where` on failure.
+ */
+export function assertClose(
+  got: ArrayLike<number>[],
+  want: ArrayLike<number>[],
+  names: string[],
+  where: string,
+): void {
+  names.forEach((what, i) => {
+    const scale = Math.max(1, ...Array.from(want[i], Math.abs));
+    const d = maxAbsDiff(got[i], want[i]);
+    if (!(d < 1e-4 * scale)) {
+      throw new assert.AssertionError({
+        message: `${what} of ${where}: off by ${d} (scale ${scale})`,
+      });
+    }
+  });
+}
+
 /** What a command run by {@link runCli} printed, and its exit code. */
 export interface CliResult {
   code: number;

@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { denseWebGpu } from "../lib/model/dense_webgpu.ts";
 import { Rng } from "../lib/random.ts";
-import { maxAbsDiff, webgpuAdapter } from "./_helpers.ts";
+import { assertClose, webgpuAdapter } from "./_helpers.ts";
 
 const hasAdapter = (await webgpuAdapter()) !== "none";
 if (!hasAdapter) console.log("dense_webgpu_test: skipped, no WebGPU adapter on this machine");
@@ -48,11 +48,7 @@ Deno.test({
         const before = tf.memory().numTensors;
         const got = await run(c, true);
         assert.equal(tf.memory().numTensors, before, `case ${c}: tensors leaked`);
-        ["value", "dx", "dw", "db"].forEach((what, i) => {
-          const scale = Math.max(1, ...Array.from(want[i], Math.abs));
-          const d = maxAbsDiff(got[i], want[i]);
-          assert.ok(d < 1e-4 * scale, `${what} of [${CASES[c]}]: off by ${d} (scale ${scale})`);
-        });
+        assertClose(got, want, ["value", "dx", "dw", "db"], `[${CASES[c]}]`);
       }
       const x = tf.ones([2, 3]) as tf.Tensor2D, w = tf.ones([3, 4]) as tf.Tensor2D;
       const b = tf.zeros([4]);

@@ -8,7 +8,7 @@ import { initBackend } from "../lib/runtime/backend.ts";
 import { groupNormFilmSiluWebGpu } from "../lib/model/group_norm_film_webgpu.ts";
 import { silu } from "../lib/model/ops.ts";
 import { Rng } from "../lib/random.ts";
-import { maxAbsDiff, webgpuAdapter } from "./_helpers.ts";
+import { assertClose, webgpuAdapter } from "./_helpers.ts";
 
 const hasAdapter = (await webgpuAdapter()) !== "none";
 if (!hasAdapter) {
@@ -62,11 +62,7 @@ Deno.test({
         const before = tf.memory().numTensors;
         const got = await run(c, true);
         assert.equal(tf.memory().numTensors, before, `case ${c}: tensors leaked`);
-        ["value", "d activations", "d scale/shift"].forEach((what, i) => {
-          const scale = Math.max(1, ...Array.from(want[i], Math.abs));
-          const d = maxAbsDiff(got[i], want[i]);
-          assert.ok(d < 1e-4 * scale, `${what} of [${CASES[c]}]: off by ${d} (scale ${scale})`);
-        });
+        assertClose(got, want, ["value", "d activations", "d scale/shift"], `[${CASES[c]}]`);
       }
       const x = tf.randomNormal([2, 4, 4]) as tf.Tensor3D, ss = tf.zeros([2, 8]) as tf.Tensor2D;
       const profile = await tf.profile(() => {
