@@ -114,12 +114,17 @@ Deno.test("cli/evaluate: --weights file, usage errors exit 2, bad files exit 1, 
     "1",
     "--probe-iterations",
     "20",
+    "--probe-l2",
+    "0.5,2",
     "--out",
     `${dir}/w`,
   ]);
   assert.equal(ok.code, 0, ok.err);
   const report = JSON.parse(await Deno.readTextFile(`${dir}/w/report.json`));
   assert.equal(report.model.step, 7);
+  for (const h of report.heads) {
+    assert.ok([0.5, 2].includes(h.folds[0].fit.l2), `${h.head}: l2 ${h.folds[0].fit.l2}`);
+  }
   assert.equal(report.heads[0].folds.length, 1);
   assert.deepEqual(report.heads.map((h: { head: string }) => h.head), ["probe", "scratch-probe"]);
 
@@ -129,6 +134,7 @@ Deno.test("cli/evaluate: --weights file, usage errors exit 2, bad files exit 1, 
     [["--random-init", "--labels-per-class", "-3"], /--labels-per-class must be an integer >= 1/],
     [["--random-init", "--epochs", "0"], /--epochs must be an integer >= 1/],
     [["--random-init", "--preset", "huge"], /--preset must be one of/],
+    [["--random-init", "--probe-l2", "0.1,,1"], /--probe-l2 must list numbers >= 0 .*"0\.1,,1"/],
   ];
   for (const [args, msg] of usage) {
     const r = await run([...data, ...args, "--out", `${dir}/u`]);

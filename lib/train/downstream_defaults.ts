@@ -19,7 +19,7 @@
  * ```
  */
 export const PROBE_DEFAULTS = {
-  l2: [1e-4, 1e-3, 1e-2],
+  l2: [1e-4, 1e-3, 1e-2, 1e-1],
   tolerance: 1e-3,
   lr: 0.02,
   maxIterations: 500,

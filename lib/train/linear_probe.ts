@@ -29,7 +29,7 @@ export interface FeatureMatrix {
 export interface ProbeOptions {
   /**
    * L2 strength (on the weights, not the bias), or a grid to choose from by validation loss.
-   * @default {[1e-4, 1e-3, 1e-2]}
+   * @default {[1e-4, 1e-3, 1e-2, 1e-1]}
    */
   l2?: number | number[];
   /**
