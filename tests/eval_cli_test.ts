@@ -134,6 +134,7 @@ Deno.test("cli/evaluate: --weights file, usage errors exit 2, bad files exit 1, 
     [["--random-init", "--labels-per-class", "-3"], /--labels-per-class must be an integer >= 1/],
     [["--random-init", "--epochs", "0"], /--epochs must be an integer >= 1/],
     [["--random-init", "--preset", "huge"], /--preset must be one of/],
+    [["--random-init", "--epoch-windows", "-1"], /--epoch-windows must be an integer >= 0/],
     [["--random-init", "--probe-l2", "0.1,,1"], /--probe-l2 must list numbers >= 0 .*"0\.1,,1"/],
   ];
   for (const [args, msg] of usage) {

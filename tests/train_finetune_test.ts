@@ -64,6 +64,24 @@ Deno.test("fine-tuning learns, restores the best epoch, and never modifies the c
   assert.ok(correct > 6, `${correct}/12 correct (chance 4)`);
 });
 
+Deno.test("fine-tuning: epochWindows passes over a small training split several times per epoch", async () => {
+  const model = new FlowFM(presetConfig("tiny", { seed: 13 }));
+  const bytes = await serializeModel(model);
+  model.dispose();
+  const small = { ...split, train: range(0, 6) };
+  const opts = { maxEpochs: 2, patience: 5, batchSize: 4, hidden: 8, seed: 2, workers: 1 };
+  const one = await fineTune(bytes, windows, y, 3, small, opts);
+  // One pass of 6 windows: a batch of 4, then 2.
+  assert.deepEqual(one.history.map((h) => h.steps), [2, 2]);
+  const many = await fineTune(bytes, windows, y, 3, small, { ...opts, epochWindows: 16 });
+  // ceil(16 / 6) = 3 passes, 18 windows: batches of 4, 4, 4, 4, 2.
+  assert.deepEqual(many.history.map((h) => h.steps), [5, 5]);
+  await assert.rejects(
+    () => fineTune(bytes, windows, y, 3, small, { ...opts, epochWindows: -1 }),
+    /options\.epochWindows must be an integer >= 0, got -1/,
+  );
+});
+
 Deno.test("fine-tuning with augmentation and without validation runs all epochs; same seed, same result", async () => {
   const model = new FlowFM(presetConfig("tiny", { seed: 12 }));
   const bytes = await serializeModel(model);

@@ -27,8 +27,8 @@ export const PROBE_DEFAULTS = {
 } as const;
 
 /**
- * Fine-tuning's defaults: Adam's learning rate, most epochs, early-stopping patience, windows per
- * step and the MLP head's width.
+ * Fine-tuning's defaults: Adam's learning rate, most epochs, early-stopping patience, fewest
+ * training windows per epoch (0: one pass), windows per step and the MLP head's width.
  *
  * @example
  * ```ts
@@ -41,6 +41,7 @@ export const FINETUNE_DEFAULTS = {
   lr: 1e-4,
   maxEpochs: 50,
   patience: 5,
+  epochWindows: 0,
   batchSize: 64,
   hidden: 512,
 } as const;

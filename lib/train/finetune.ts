@@ -43,6 +43,8 @@ export interface EpochRecord {
   epoch: number;
   /** Mean training loss over the epoch's batches. */
   trainLoss: number;
+  /** Training steps (batches) in the epoch. */
+  steps: number;
   /** Validation loss after the epoch (NaN without validation windows). */
   valLoss: number;
 }
@@ -64,6 +66,14 @@ export interface FinetuneOptions {
    * @default {5}
    */
   patience?: number;
+  /**
+   * Fewest training windows per epoch: a training split smaller than this is passed over several
+   * times (each pass in a new order) before the validation check, so patience and the epoch cap
+   * mean the same number of steps at 60 labelled windows as at 600. `0` is one pass per epoch,
+   * the SSL-Wearables protocol.
+   * @default {0}
+   */
+  epochWindows?: number;
   /**
    * Windows per step.
    * @default {64}
@@ -154,6 +164,12 @@ export async function fineTune(
     lr = options.lr ?? d.lr,
     maxEpochs = options.maxEpochs ?? d.maxEpochs;
   const patience = options.patience ?? d.patience, hidden = options.hidden ?? d.hidden;
+  const epochWindows = options.epochWindows ?? d.epochWindows;
+  if (!Number.isInteger(epochWindows) || epochWindows < 0) {
+    throw new RangeError(
+      `fineTune: options.epochWindows must be an integer >= 0, got ${epochWindows}`,
+    );
+  }
   const batchSize = Math.min(options.batchSize ?? FINETUNE_DEFAULTS.batchSize, split.train.length);
   if (batchSize < 2) throw new Error("fineTune: need at least 2 training windows");
   const workers = options.workers ?? defaultWorkers();
@@ -220,7 +236,9 @@ export async function fineTune(
       );
     }
     for (let epoch = 1; epoch <= maxEpochs; epoch++) {
-      const perm = Array.from(rng.permutation(split.train.length), (i) => split.train[i]);
+      const passes = Math.max(1, Math.ceil(epochWindows / split.train.length));
+      const perm = Array.from({ length: passes }, () => rng.permutation(split.train.length))
+        .flatMap((p) => Array.from(p, (i) => split.train[i]));
       let lossSum = 0, steps = 0;
       for (let i = 0; i + 2 <= perm.length; i += batchSize) {
         const j = Math.min(perm.length, i + batchSize), n = j - i;
@@ -242,7 +260,7 @@ export async function fineTune(
         steps++;
       }
       const valLoss = split.val.length ? await valLossOf() : NaN;
-      const rec = { epoch, trainLoss: lossSum / Math.max(1, steps), valLoss };
+      const rec = { epoch, trainLoss: lossSum / Math.max(1, steps), steps, valLoss };
       history.push(rec);
       options.onEpoch?.(rec);
       if (!split.val.length || !Number.isFinite(valLoss)) {
