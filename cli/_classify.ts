@@ -39,3 +39,20 @@ export function featuresFlag(values: Record<string, unknown>): Features | undefi
   }
   return raw as Features;
 }
+
+/** Help lines of `--probe-l2` (indented as the commands' option lists). */
+export const PROBE_L2_HELP =
+  `  --probe-l2 LIST           probe: the L2 penalties tried, comma-separated; the one with the lowest
+                            validation loss is kept (default ${D.probe.l2.join(",")})`;
+
+/** `--probe-l2 LIST`: the probe's L2 grid, the defaults' grid when not given. */
+export function probeL2Flag(values: Record<string, unknown>): number[] {
+  const raw = values["probe-l2"];
+  if (raw === undefined) return [...D.probe.l2];
+  const grid = String(raw).split(",").map((v) => v.trim());
+  const bad = grid.find((v) => v === "" || !Number.isFinite(Number(v)) || Number(v) < 0);
+  if (bad !== undefined) {
+    throw new UsageError(`--probe-l2 must list numbers >= 0 separated by commas, got "${raw}"`);
+  }
+  return grid.map(Number);
+}

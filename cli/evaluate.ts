@@ -3,7 +3,14 @@
 // from-scratch and handcrafted baselines; macro F1 per test subject, Cohen's kappa.
 import { PRESET_NAMES, presetConfig } from "../lib/model/config.ts";
 import { type EvalProgress, evaluate, HEAD_NAMES } from "../lib/eval/protocol.ts";
-import { D, FEATURES_HELP, FEATURES_OPTIONS, featuresFlag } from "./_classify.ts";
+import {
+  D,
+  FEATURES_HELP,
+  FEATURES_OPTIONS,
+  featuresFlag,
+  PROBE_L2_HELP,
+  probeL2Flag,
+} from "./_classify.ts";
 import type { HeadName } from "../lib/eval/results.ts";
 import { reportMarkdown } from "../lib/eval/report.ts";
 import { confusionGridSvg } from "./_svg.ts";
@@ -78,8 +85,7 @@ Heads (all on the same folds):
   --probe-lr X              probe: Adam learning rate (default ${D.probe.lr})
   --probe-iterations N      probe: most full-batch iterations (default ${D.probe.maxIterations}; with lbfgs:
                             L-BFGS iterations per L2 value, default ${D.probe.lbfgsIterations})
-  --probe-l2 LIST           probe: the L2 penalties tried, comma-separated; the one with the lowest
-                            validation loss is kept (default ${D.probe.l2.join(",")})
+${PROBE_L2_HELP}
   --probe-solver NAME       probe: adam (full-batch Adam, default) | lbfgs (the same objective, L2
                             grid and validation rule fitted with L-BFGS and warm starts: about 10x
                             faster on large sets; it reaches a lower validation loss than Adam's
@@ -126,17 +132,6 @@ const OPTIONS = {
   out: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-/** `--probe-l2 LIST`: the probe's L2 grid (default: the probe defaults' grid). */
-function l2Flag(raw: unknown): number[] {
-  if (raw === undefined) return [...D.probe.l2];
-  const grid = String(raw).split(",").map((v) => v.trim());
-  const bad = grid.find((v) => v === "" || !Number.isFinite(Number(v)) || Number(v) < 0);
-  if (bad !== undefined) {
-    throw new UsageError(`--probe-l2 must list numbers >= 0 separated by commas, got "${raw}"`);
-  }
-  return grid.map(Number);
-}
 
 /** Without CSV files or --dataset, picks uci-hapt (when present) and says so on stderr. */
 async function defaultData(values: Record<string, unknown>, files: string[]): Promise<void> {
@@ -204,7 +199,7 @@ async function main(): Promise<void> {
       min: 1,
       integer: true,
     }),
-    l2: l2Flag(values["probe-l2"]),
+    l2: probeL2Flag(values),
     solver,
   };
   backendFlag(values); // fail fast on a bad --backend, before reading data

@@ -3,7 +3,14 @@
 // fine-tuned encoder with an MLP head) and saves it as one safetensors file.
 import { fitClassifier } from "../lib/classify/probe_classifier.ts";
 import { fitFinetunedClassifier } from "../lib/classify/finetuned_classifier.ts";
-import { D, FEATURES_HELP, FEATURES_OPTIONS, featuresFlag } from "./_classify.ts";
+import {
+  D,
+  FEATURES_HELP,
+  FEATURES_OPTIONS,
+  featuresFlag,
+  PROBE_L2_HELP,
+  probeL2Flag,
+} from "./_classify.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
 import { isFallCode } from "../lib/io/sisfall.ts";
 import {
@@ -50,6 +57,7 @@ ${WEIGHTS_TIMEOUT_HELP}
   --workers N               fine-tuning: data-parallel workers (default: every core on wasm)
   --probe-iterations N      most probe iterations per L2 value (default ${D.probe.maxIterations})
   --probe-lr LR             probe learning rate (default ${D.probe.lr})
+${PROBE_L2_HELP}
 ${FEATURES_HELP}
                             (the file records it)
   --task NAME               activity (the labels as read, default) | adl (windows of falls left
@@ -77,6 +85,7 @@ const OPTIONS = {
   workers: { type: "string" },
   "probe-iterations": { type: "string" },
   "probe-lr": { type: "string" },
+  "probe-l2": { type: "string" },
   ...FEATURES_OPTIONS,
   task: { type: "string" },
   seed: { type: "string" },
@@ -96,6 +105,7 @@ async function main(): Promise<void> {
       integer: true,
     }),
     lr: numberFlag(values, "probe-lr", D.probe.lr, { min: 0 }),
+    l2: probeL2Flag(values),
   };
   const given = featuresFlag(values), features = given ?? D.features;
   if (values.finetune && given !== undefined) {

@@ -29,7 +29,9 @@ Deno.test("defaults: fit, predict and evaluate --help print the values of CLASSI
   }
   assert.match(fit, new RegExp(`--probe-iterations N .*\\(default ${D.probe.maxIterations}\\)`));
   assert.match(evaluate, new RegExp(`default ${D.probe.lbfgsIterations}\\)`));
-  assert.match(evaluate, new RegExp(`\\(default ${D.probe.l2.join(",")}\\)`));
+  for (const text of [fit, evaluate]) {
+    assert.match(text, new RegExp(`--probe-l2 LIST [^]*\\(default ${D.probe.l2.join(",")}\\)`));
+  }
   assert.match(predict, new RegExp(`--batch N .*\\(default ${D.batchSize}\\)`));
 });
 
