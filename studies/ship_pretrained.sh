@@ -7,13 +7,17 @@
 #      against);
 #   3. refits the ready uci-hapt (waist) and UMAFall (wrist) classifiers on the new encoder;
 #   4. evaluates the shipped file with studies/eval_pretrained.sh, FlowFM heads only unless
-#      BASELINES=1 (scratch and handcrafted do not depend on the model: an earlier TAG's stand).
-# Usage: bash studies/ship_pretrained.sh SRC TAG "TRAIN COMMAND" "DATA DESCRIPTION"
+#      BASELINES=1 (scratch and handcrafted do not depend on the model: an earlier TAG's stand);
+#      --no-eval leaves this step out (a twin run held out from its evaluation sets is judged by
+#      studies/heldout_probes.sh instead).
+# Usage: bash studies/ship_pretrained.sh [--no-eval] [--recipe TEXT] SRC TAG "TRAIN COMMAND" "DATA DESCRIPTION"
+#   --recipe TEXT  the file's recipe metadata (default: "the default recipe of cli/train.ts at
+#                  step N ...")
 # e.g.   bash studies/ship_pretrained.sh runs/pretrain-all/model.safetensors s4000 \
 #          "$(cat runs/pretrain-all/command)" "uci-hapt, sp-sw-har, SisFall, FallAllD: 34,837 windows"
 set -eu
 . "$(dirname "${BASH_SOURCE[0]}")/../bench/_args.sh"
-args_parse "" "$@"
+args_parse "no-eval recipe=" "$@"
 set -- "${ARGS[@]}"
 args_need 4 "$@"
 SRC=$1 TAG=$2 CMD=$3 DATA=$4
@@ -25,7 +29,7 @@ step=$(deno run --allow-read="$SRC" cli/inspect.ts "$SRC" --json |
 echo "== export $SRC (step $step) -> $W" >&2
 deno run --allow-read="$SRC,weights" --allow-write=weights cli/export.ts "$SRC" "$W" \
   --meta data="$DATA" --meta command="$CMD" --meta card=weights/README.md \
-  --meta recipe="the default recipe of cli/train.ts at step $step (the training metadata has every setting)"
+  --meta recipe="${ARG_recipe:-the default recipe of cli/train.ts at step $step} (the training metadata has every setting)"
 echo "== reference embeddings" >&2
 deno run -A studies/pretrained_reference.ts
 echo "== uci-hapt classifier" >&2
@@ -33,5 +37,6 @@ deno run -A cli/fit.ts --dataset uci-hapt --features stages --out weights/flowfm
 echo "== UMAFall wrist classifier" >&2
 deno run -A cli/fit.ts --dataset umafall:wrist --task adl --features z+handcrafted --out weights/flowfm-small.umafall-wrist.classifier.safetensors
 sha256sum weights/*.safetensors >&2
+[ "${ARG_no_eval:-0}" = 1 ] && exit 0
 echo "== evaluate ($TAG)" >&2
 BASELINES=${BASELINES:-0} bash studies/eval_pretrained.sh "$W" "$TAG"
