@@ -25,6 +25,24 @@ export interface DispatchCount {
    * `TOTAL` is their number. Null on a backend other than WebGPU.
    */
   programs: CountsByName | null;
+  /**
+   * What tfjs-backend-webgpu sent through the device queue: command-buffer submits (one per
+   * `WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE` dispatches, and one before every read or copy), tensor
+   * uploads from the CPU (staging buffers) and their bytes, uniform-buffer writes and their
+   * bytes, and reads back to the CPU. Null on a backend other than WebGPU, and unless asked
+   * for ({@link DispatchCountOptions.queue}).
+   */
+  queue: QueueCount | null;
+}
+
+/** Device-queue traffic of one call on WebGPU; see {@link DispatchCount.queue}. */
+export interface QueueCount {
+  submits: number;
+  uploads: number;
+  uploadBytes: number;
+  uniformWrites: number;
+  uniformBytes: number;
+  reads: number;
 }
 
 /** Options for {@link countDispatches}. */
@@ -35,16 +53,67 @@ export interface DispatchCountOptions {
    * @default {true}
    */
   warmUp?: boolean;
+  /**
+   * On WebGPU, also runs `f` once more outside `tf.profile` (which times every kernel on its own
+   * and so changes how work is submitted) and counts its device-queue traffic
+   * ({@link DispatchCount.queue}).
+   * @default {false}
+   */
+  queue?: boolean;
 }
 
 /** The programs counted while a call runs; null outside {@link countDispatches}. */
 let programs: CountsByName | null = null;
+/** The queue traffic counted while a call runs; null outside {@link countDispatches}. */
+let queue: QueueCount | null = null;
 /** Backends whose `runWebGPUProgram` already counts into {@link programs}. */
 const watched = new WeakSet<object>();
 
+type Method = (...args: never[]) => unknown;
 type WebGpuLike = {
   runWebGPUProgram?: (program: { shaderKey: string }, ...rest: unknown[]) => unknown;
+  submitQueue?: Method;
+  uploadToGPU?: Method;
+  makeUniforms?: Method;
+  getBufferData?: Method;
+  tensorMap?: {
+    get(id: unknown): { resource?: unknown; values?: unknown; dtype: string; shape: number[] };
+  };
 };
+
+/** Replaces `gpu[name]` with a wrapper that calls `before(args)` and `after(result)` around it. */
+function wrap(
+  gpu: WebGpuLike,
+  name: "submitQueue" | "uploadToGPU" | "makeUniforms" | "getBufferData",
+  before: (args: unknown[]) => void,
+  after: (result: unknown) => void = () => {},
+): void {
+  const method = gpu[name];
+  if (!method) return;
+  const bound = (method as (...a: unknown[]) => unknown).bind(gpu);
+  (gpu as Record<string, unknown>)[name] = (...args: unknown[]) => {
+    if (queue) before(args);
+    const result = bound(...args);
+    if (queue) after(result);
+    return result;
+  };
+}
+
+/** Counts tfjs-backend-webgpu's queue traffic into {@link queue} (see {@link QueueCount}). */
+function watchQueue(gpu: WebGpuLike): void {
+  wrap(gpu, "submitQueue", () => queue!.submits++);
+  wrap(gpu, "uploadToGPU", ([id]) => {
+    const d = gpu.tensorMap?.get(id);
+    // On the GPU already, or an output to be written there (no values on the CPU): nothing moves.
+    if (!d || d.resource != null || d.values == null) return;
+    queue!.uploads++;
+    queue!.uploadBytes += 4 * d.shape.reduce((a, b) => a * b, 1); // f32, i32 and bool: 4 bytes
+  });
+  wrap(gpu, "makeUniforms", () => queue!.uniformWrites++, (r) => {
+    queue!.uniformBytes += (r as { size?: number } | undefined)?.size ?? 0;
+  });
+  wrap(gpu, "getBufferData", () => queue!.reads++);
+}
 
 /** Wraps the current backend's `runWebGPUProgram` (once) to count; false without one. */
 function watchPrograms(): boolean {
@@ -61,18 +130,19 @@ function watchPrograms(): boolean {
     }
     return run(program, ...rest);
   };
+  watchQueue(gpu);
   watched.add(gpu);
   return true;
 }
 
 /**
- * Counts the kernels (and, on WebGPU, the GPU programs) of one call of `f` on the current
+ * Counts the kernels (and, on WebGPU, the GPU programs and the queue traffic) of one call of `f` on the current
  * backend, after a warm-up call, by name. Tensors `f` returns are not disposed here: return
  * none (or plain data), as `Trainer.step` and `FlowFM.encode` do.
  *
  * @param f The work to count, e.g. one training step or one encoded batch.
- * @param options Whether to warm up first.
- * @returns Kernels and GPU programs by name, each with a `TOTAL`.
+ * @param options Whether to warm up first, and to count the queue traffic.
+ * @returns Kernels and GPU programs by name, each with a `TOTAL`, and the queue traffic.
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
@@ -95,7 +165,8 @@ export async function countDispatches(
   options: DispatchCountOptions = {},
 ): Promise<DispatchCount> {
   if (options.warmUp ?? true) await f();
-  const counted: CountsByName | null = watchPrograms() ? { TOTAL: 0 } : null;
+  const onGpu = watchPrograms();
+  const counted: CountsByName | null = onGpu ? { TOTAL: 0 } : null;
   programs = counted;
   let profile: Awaited<ReturnType<typeof tf.profile>>;
   try {
@@ -105,9 +176,26 @@ export async function countDispatches(
   } finally {
     programs = null;
   }
+  let traffic: QueueCount | null = null;
+  if (onGpu && options.queue) {
+    traffic = {
+      submits: 0,
+      uploads: 0,
+      uploadBytes: 0,
+      uniformWrites: 0,
+      uniformBytes: 0,
+      reads: 0,
+    };
+    queue = traffic;
+    try {
+      await f();
+    } finally {
+      queue = null;
+    }
+  }
   const kernels: CountsByName = { TOTAL: profile.kernels.length };
   for (const k of profile.kernels) kernels[k.name] = (kernels[k.name] ?? 0) + 1;
-  return { kernels, programs: counted };
+  return { kernels, programs: counted, queue: traffic };
 }
 
 /**
