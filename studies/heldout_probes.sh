@@ -17,7 +17,7 @@ M=$1 T=$2
 cd "$(dirname "$0")/.."
 . bench/_deno.sh
 mkdir -p runs
-for features in stages z; do
+for features in ${FEATURES:-stages z}; do
   heads=probe
   [ "${ARG_baselines:-0}" = 1 ] && heads=probe,scratch-probe && [ $features = stages ] &&
     heads=$heads,handcrafted
