@@ -67,10 +67,8 @@ export interface FinetuneOptions {
    */
   patience?: number;
   /**
-   * Fewest training windows per epoch: a training split smaller than this is passed over several
-   * times (each pass in a new order) before the validation check, so patience and the epoch cap
-   * mean the same number of steps at 60 labelled windows as at 600. `0` is one pass per epoch,
-   * the SSL-Wearables protocol.
+   * Fewest training windows per epoch: a smaller training split is passed over several times
+   * (each in a new order) before the validation check. `0`: one pass, as SSL-Wearables.
    * @default {0}
    */
   epochWindows?: number;
