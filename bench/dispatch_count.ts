@@ -56,7 +56,9 @@ const report: Record<string, unknown> = {
   backend: info.backend,
   adapter: info.adapter,
   batch,
-  submitBatch: null as number | null,
+  submitBatch: info.backend === "webgpu"
+    ? tf.env().getNumber("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE")
+    : null,
   presets: {} as Record<string, unknown>,
 };
 for (const preset of values.presets!.split(",") as PresetName[]) {
@@ -80,12 +82,9 @@ for (const preset of values.presets!.split(",") as PresetName[]) {
     table(`GPU program (${what})`, step.programs, encode.programs);
   }
   if (encode.queue) {
-    const submitBatch = tf.env().getNumber("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE");
-    table(`queue (${what}, submit batch ${submitBatch})`, { ...step.queue }, { ...encode.queue });
+    const title = `queue (${what}, submit batch ${report.submitBatch})`;
+    table(title, { ...step.queue }, { ...encode.queue });
   }
-}
-if (info.backend === "webgpu") {
-  report.submitBatch = tf.env().getNumber("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE");
 }
 await Deno.writeTextFile(values.out!, JSON.stringify(report, null, 2) + "\n");
 console.error(`wrote ${values.out}`);

@@ -66,12 +66,12 @@ export interface DispatchCountOptions {
 let programs: CountsByName | null = null;
 /** The queue traffic counted while a call runs; null outside {@link countDispatches}. */
 let queue: QueueCount | null = null;
-/** Backends whose `runWebGPUProgram` already counts into {@link programs}. */
+/** Backends whose methods already count into {@link programs} and {@link queue}. */
 const watched = new WeakSet<object>();
 
 type Method = (...args: never[]) => unknown;
 type WebGpuLike = {
-  runWebGPUProgram?: (program: { shaderKey: string }, ...rest: unknown[]) => unknown;
+  runWebGPUProgram?: Method;
   submitQueue?: Method;
   uploadToGPU?: Method;
   makeUniforms?: Method;
@@ -84,7 +84,7 @@ type WebGpuLike = {
 /** Replaces `gpu[name]` with a wrapper that calls `before(args)` and `after(result)` around it. */
 function wrap(
   gpu: WebGpuLike,
-  name: "submitQueue" | "uploadToGPU" | "makeUniforms" | "getBufferData",
+  name: "runWebGPUProgram" | "submitQueue" | "uploadToGPU" | "makeUniforms" | "getBufferData",
   before: (args: unknown[]) => void,
   after: (result: unknown) => void = () => {},
 ): void {
@@ -92,52 +92,48 @@ function wrap(
   if (!method) return;
   const bound = (method as (...a: unknown[]) => unknown).bind(gpu);
   (gpu as Record<string, unknown>)[name] = (...args: unknown[]) => {
-    if (queue) before(args);
+    before(args);
     const result = bound(...args);
-    if (queue) after(result);
+    after(result);
     return result;
   };
 }
 
-/** Counts tfjs-backend-webgpu's queue traffic into {@link queue} (see {@link QueueCount}). */
-function watchQueue(gpu: WebGpuLike): void {
-  wrap(gpu, "submitQueue", () => queue!.submits++);
-  wrap(gpu, "uploadToGPU", ([id]) => {
-    const d = gpu.tensorMap?.get(id);
-    // On the GPU already, or an output to be written there (no values on the CPU): nothing moves.
-    if (!d || d.resource != null || d.values == null) return;
-    queue!.uploads++;
-    queue!.uploadBytes += 4 * d.shape.reduce((a, b) => a * b, 1); // f32, i32 and bool: 4 bytes
-  });
-  wrap(gpu, "makeUniforms", () => queue!.uniformWrites++, (r) => {
-    queue!.uniformBytes += (r as { size?: number } | undefined)?.size ?? 0;
-  });
-  wrap(gpu, "getBufferData", () => queue!.reads++);
-}
-
-/** Wraps the current backend's `runWebGPUProgram` (once) to count; false without one. */
+/**
+ * Wraps the current backend's methods (once) to count its programs into {@link programs} and its
+ * queue traffic into {@link queue} while those are set; false without a WebGPU backend.
+ */
 function watchPrograms(): boolean {
   const gpu = tf.backend() as unknown as WebGpuLike;
   if (!gpu.runWebGPUProgram) return false;
   if (watched.has(gpu)) return true;
-  const run = gpu.runWebGPUProgram.bind(gpu);
-  gpu.runWebGPUProgram = (program, ...rest) => {
-    if (programs) {
-      const cls = program.constructor.name;
-      const name = cls && cls !== "Object" ? cls : program.shaderKey.replace(/_\d.*$/, "");
-      programs[name] = (programs[name] ?? 0) + 1;
-      programs.TOTAL = (programs.TOTAL ?? 0) + 1;
-    }
-    return run(program, ...rest);
-  };
-  watchQueue(gpu);
+  wrap(gpu, "runWebGPUProgram", ([p]) => {
+    if (!programs) return;
+    const program = p as { shaderKey: string };
+    const cls = program.constructor.name;
+    const name = cls && cls !== "Object" ? cls : program.shaderKey.replace(/_\d.*$/, "");
+    programs[name] = (programs[name] ?? 0) + 1;
+    programs.TOTAL = (programs.TOTAL ?? 0) + 1;
+  });
+  wrap(gpu, "submitQueue", () => queue && queue.submits++);
+  wrap(gpu, "uploadToGPU", ([id]) => {
+    const d = queue && gpu.tensorMap?.get(id);
+    // On the GPU already, or an output to be written there (no values on the CPU): nothing moves.
+    if (!queue || !d || d.resource != null || d.values == null) return;
+    queue.uploads++;
+    queue.uploadBytes += 4 * d.shape.reduce((a, b) => a * b, 1); // f32, i32 and bool: 4 bytes
+  });
+  wrap(gpu, "makeUniforms", () => queue && queue.uniformWrites++, (r) => {
+    if (queue) queue.uniformBytes += (r as { size?: number } | undefined)?.size ?? 0;
+  });
+  wrap(gpu, "getBufferData", () => queue && queue.reads++);
   watched.add(gpu);
   return true;
 }
 
 /**
- * Counts the kernels (and, on WebGPU, the GPU programs and the queue traffic) of one call of `f` on the current
- * backend, after a warm-up call, by name. Tensors `f` returns are not disposed here: return
+ * Counts the kernels (and, on WebGPU, the GPU programs and the queue traffic) of one call of `f`
+ * on the current backend, after a warm-up call, by name. Tensors `f` returns are not disposed here: return
  * none (or plain data), as `Trainer.step` and `FlowFM.encode` do.
  *
  * @param f The work to count, e.g. one training step or one encoded batch.

@@ -233,8 +233,8 @@ export async function fineTune(
         { workers, backend: tf.getBackend() as BackendName },
       );
     }
+    const passes = Math.max(1, Math.ceil(epochWindows / split.train.length));
     for (let epoch = 1; epoch <= maxEpochs; epoch++) {
-      const passes = Math.max(1, Math.ceil(epochWindows / split.train.length));
       const perm = Array.from({ length: passes }, () => rng.permutation(split.train.length))
         .flatMap((p) => Array.from(p, (i) => split.train[i]));
       let lossSum = 0, steps = 0;
