@@ -122,7 +122,9 @@ Deno.test("fuzz: the CSV reader reads a faulty recording correctly or names the 
       const faultLines = new Map<number, Fault>(); // 1-based file line -> fault
       for (const { at, fault } of used) {
         if (faultLines.has(at + 2)) continue;
-        const prev = lines[at].split(",")[0];
+        // A duplicate repeats the row before it, which a blank line has removed: no duplicate.
+        if (fault === "duplicate" && faultLines.get(at + 1) === "blank") continue;
+        const prev = lines[at].split(",")[0]; // the row before, as written (maybe a duplicate)
         lines[at + 1] = faultyLine(fault, at / 30, prev); // replaces data row `at`
         faultLines.set(at + 2, fault); // lines[0] is the header, file line 1
       }
