@@ -1,13 +1,21 @@
 #!/bin/bash
-# The leave-data-out probe rows of docs/evaluation.md for one model pretrained without uci-hapt and
-# MotionSense (group A): uci-hapt (waist) at all labels and at 10 labels per class, MotionSense
-# (pocket) at all labels; the probe on stage features and on `z`, fitted with L-BFGS on the
-# default L2 grid, seed 0, 5 subject folds.
+# The leave-data-out probe rows of docs/evaluation.md for one model: the probe on stage features and
+# on `z`, fitted with L-BFGS on the default L2 grid, seed 0, 5 subject folds (DSADS: 8 people, leave
+# one subject out). ROWS picks the rows; the default is group A's (a model pretrained without
+# uci-hapt, MotionSense and DSADS):
+#   hapt, hapt10      uci-hapt (waist), all labels and 10 labels per class
+#   ms                MotionSense (pocket)
+#   dsads-torso, dsads-arm, dsads-leg   DSADS's 19 activities on one placement (both arms, legs)
+# and group B's (pretrained without SisFall, FallAllD and DSADS) are
+#   ROWS="sisfall sisfall10 fallalld-wrist fallalld-wrist-falls dsads-torso dsads-arm dsads-leg"
+#   sisfall, sisfall10          SisFall's 19 activities (falls left out; waist), all and 10 per class
+#   fallalld-wrist              FallAllD's activities, wrist; fallalld-wrist-falls: fall against not
 # Usage: bash studies/heldout_probes.sh [--baselines] MODEL TAG
 #   --baselines  also the random encoder's probe (scratch-probe, the same preset) and handcrafted
-#                features: they do not depend on MODEL's weights, so one run stands for every TAG
+#                features, into runs/eval-TAG-ROW-FEATURES-base: they do not depend on MODEL's
+#                weights, so one run stands for every TAG
 # Writes runs/eval-TAG-ROW-FEATURES/ (report.json, report.md) and prints one line per report; the
-# table: npx --yes deno@2.9.6 run --allow-read studies/reports_table.ts runs/eval-TAG-*
+# table: npx --yes deno@2.9.6 run --allow-read=runs studies/heldout_table.ts TAG [BASELINE_TAG ...]
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../bench/_args.sh"
 args_parse "baselines" "$@"
@@ -17,19 +25,33 @@ M=$1 T=$2
 cd "$(dirname "$0")/.."
 . bench/_deno.sh
 mkdir -p runs
+run_row() { # run_row OUT HEADS: one cli/evaluate.ts report, kept if already written
+  [ -f "$1/report.json" ] && return 0 # rerunnable: finished rows are kept
+  deno run -A cli/evaluate.ts --weights "$M" --dataset "$data" --heads "$2" \
+    --features $features --probe-solver lbfgs --seed 0 ${labels:+--labels-per-class $labels} \
+    ${task:+--task $task} --out "$1" >"$1.log" 2>&1 || { echo "$1 failed: see $1.log" >&2; exit 1; }
+}
 for features in ${FEATURES:-stages z}; do
-  heads=probe
-  [ "${ARG_baselines:-0}" = 1 ] && heads=probe,scratch-probe && [ $features = stages ] &&
-    heads=$heads,handcrafted
-  for row in hapt:uci-hapt: hapt10:uci-hapt:10 ms:motionsense:; do
-    IFS=: read -r name data labels <<<"$row"
-    out=runs/eval-$T-$name-$features
-    [ -f "$out/report.json" ] && continue # rerunnable: finished rows are kept
-    deno run -A cli/evaluate.ts --weights "$M" --dataset "$data" --heads "$heads" \
-      --features $features --probe-solver lbfgs --seed 0 ${labels:+--labels-per-class $labels} \
-      --out "$out" >"$out.log" 2>&1 || { echo "$out failed: see $out.log" >&2; exit 1; }
+  base=scratch-probe
+  [ $features = stages ] && base=$base,handcrafted
+  for name in ${ROWS:-hapt hapt10 ms dsads-torso dsads-arm dsads-leg}; do
+    labels= task=
+    case $name in
+    hapt) data=uci-hapt ;;
+    hapt10) data=uci-hapt labels=10 ;;
+    ms) data=motionsense ;;
+    dsads-torso | dsads-arm | dsads-leg) data=dsads:${name#dsads-} ;;
+    sisfall) data=sisfall task=adl ;;
+    sisfall10) data=sisfall task=adl labels=10 ;;
+    fallalld-wrist) data=fallalld:wrist ;;
+    fallalld-wrist-falls) data=fallalld:wrist task=falls ;;
+    *) args_fail "unknown row '$name' in ROWS" ;;
+    esac
+    run_row "runs/eval-$T-$name-$features" probe
+    [ "${ARG_baselines:-0}" = 1 ] && run_row "runs/eval-$T-$name-$features-base" $base
   done
 done
-for d in runs/eval-$T-*-stages runs/eval-$T-*-z; do
+for d in runs/eval-$T-*-stages runs/eval-$T-*-z runs/eval-$T-*-base; do
+  [ -f "$d/report.md" ] || continue
   grep -E '^\| [a-z-]+ \| [0-9]' "$d/report.md" | cut -d'|' -f2,3 | sed "s|^|$d:|"
 done

@@ -1,0 +1,78 @@
+// The held-out probe table of the model card and docs/evaluation.md (Markdown on stdout), from the
+// reports that studies/heldout_probes.sh writes: one row per held-out row, one column per head and
+// features (mean ± SD of macro F1 over test subjects).
+//   deno run --allow-read=runs studies/heldout_table.ts TAG [BASELINE_TAG ...]
+// The probe columns come from runs/eval-TAG-ROW-FEATURES; the random encoder (scratch-probe) and
+// handcrafted columns, which do not depend on the model, from the first of TAG, BASELINE_TAG ...
+// whose report (runs/eval-T-ROW-FEATURES, else runs/eval-T-ROW-FEATURES-base) has the head, run on
+// the same data set, task and labels per class. A cell not run yet is empty.
+//   e.g. deno run --allow-read=runs studies/heldout_table.ts s500k A228k
+import { scriptArgs } from "../bench/_args.ts";
+import { headF1, readReport, type Report } from "./_reports.ts";
+
+/** The rows of studies/heldout_probes.sh, in its order, with their names in the table. */
+const ROWS: [string, string][] = [
+  ["hapt", "uci-hapt (waist), 6 activities"],
+  ["hapt10", "uci-hapt, 10 per class"],
+  ["ms", "MotionSense (pocket), 6 activities"],
+  ["dsads-torso", "DSADS (torso), 19 activities"],
+  ["dsads-arm", "DSADS (arms), 19 activities"],
+  ["dsads-leg", "DSADS (legs), 19 activities"],
+  ["sisfall", "SisFall (waist), 19 activities"],
+  ["sisfall10", "SisFall activities, 10 per class"],
+  ["fallalld-wrist", "FallAllD (wrist), activities"],
+  ["fallalld-wrist-falls", "FallAllD (wrist), falls"],
+];
+const COLUMNS: [string, string, string][] = [
+  ["probe", "stages", "probe, stages"],
+  ["probe", "z", "probe, `z`"],
+  ["scratch-probe", "stages", "random encoder, stages"],
+  ["scratch-probe", "z", "random encoder, `z`"],
+  ["handcrafted", "stages", "handcrafted"],
+];
+
+const [tag, ...baselines] = scriptArgs(import.meta.url, {}).positionals;
+if (!tag) {
+  console.error(
+    "usage: deno run --allow-read=runs studies/heldout_table.ts TAG [BASELINE_TAG ...]",
+  );
+  Deno.exit(2);
+}
+
+/** The data set, task and labels per class a report was run with. */
+function protocol(r: Report): string {
+  const flag = (f: string, missing: string) => {
+    const i = r.args.indexOf(f);
+    return i < 0 ? missing : r.args[i + 1];
+  };
+  return `--dataset ${flag("--dataset", "?")} --task ${flag("--task", "activity")} ` +
+    `--labels-per-class ${flag("--labels-per-class", "all")}`;
+}
+
+function cell(row: string, head: string, features: string): string {
+  const own = readReport(`runs/eval-${tag}-${row}-${features}/report.json`);
+  const tags = head === "probe" ? [tag] : [tag, ...baselines];
+  for (const t of tags) {
+    for (
+      const dir of [`runs/eval-${t}-${row}-${features}`, `runs/eval-${t}-${row}-${features}-base`]
+    ) {
+      const r = readReport(`${dir}/report.json`), f1 = headF1(r, head);
+      if (!r || !f1) continue;
+      if (own && protocol(own) !== protocol(r)) {
+        throw new Error(
+          `${dir}: run with ${protocol(r)}, runs/eval-${tag}-${row}-${features} with ${
+            protocol(own)
+          }`,
+        );
+      }
+      return `${f1.mean.toFixed(3)} ± ${f1.sd.toFixed(3)}`;
+    }
+  }
+  return "";
+}
+
+const lines = ROWS.map(([row, name]) => [name, ...COLUMNS.map(([h, f]) => cell(row, h, f))])
+  .filter((cells) => cells.slice(1).some((c) => c !== ""));
+console.log(`| held-out row | ${COLUMNS.map((c) => c[2]).join(" | ")} |`);
+console.log(`|${" --- |".repeat(COLUMNS.length + 1)}`);
+for (const cells of lines) console.log(`| ${cells.join(" | ")} |`);

@@ -1,0 +1,70 @@
+// studies/heldout_table.ts: the held-out table from the reports studies/heldout_probes.sh writes.
+import assert from "node:assert/strict";
+
+const SCRIPT = new URL("../studies/heldout_table.ts", import.meta.url).pathname;
+
+/** Writes runs/eval-NAME/report.json in `dir` with these args and heads' macro F1 means. */
+async function report(dir: string, name: string, args: string[], heads: Record<string, number>) {
+  await Deno.mkdir(`${dir}/runs/eval-${name}`, { recursive: true });
+  const json = {
+    args,
+    heads: Object.entries(heads).map(([head, mean]) => ({
+      head,
+      summary: { macroF1: { mean, sd: 0.1 } },
+    })),
+  };
+  await Deno.writeTextFile(`${dir}/runs/eval-${name}/report.json`, JSON.stringify(json));
+}
+
+async function table(dir: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read=runs", SCRIPT, ...args],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+Deno.test("heldout_table: probe columns from TAG, baselines from the first tag that has them", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const hapt = ["--dataset", "uci-hapt"];
+    await report(dir, "M-hapt-stages", hapt, { probe: 0.81 });
+    await report(dir, "M-hapt-z", hapt, { probe: 0.72 });
+    await report(dir, "M-hapt-stages-base", hapt, { "scratch-probe": 0.7, handcrafted: 0.9 });
+    await report(dir, "B-hapt-z", hapt, { probe: 0.1, "scratch-probe": 0.66 });
+    const ms = ["--dataset", "motionsense"];
+    await report(dir, "M-ms-stages", ms, { probe: 0.93 });
+    const r = await table(dir, "M", "B");
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.trim().split("\n");
+    assert.equal(rows.length, 4, r.stdout); // header, rule, uci-hapt, MotionSense: empty rows left out
+    assert.equal(
+      rows[2],
+      "| uci-hapt (waist), 6 activities | 0.810 ± 0.100 | 0.720 ± 0.100 | 0.700 ± 0.100 | 0.660 ± 0.100 | 0.900 ± 0.100 |",
+    );
+    assert.equal(rows[3], "| MotionSense (pocket), 6 activities | 0.930 ± 0.100 |  |  |  |  |");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("heldout_table: a baseline run on other labels per class is an error naming it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await report(dir, "M-hapt10-stages", ["--dataset", "uci-hapt", "--labels-per-class", "10"], {
+      probe: 0.7,
+    });
+    await report(dir, "B-hapt10-stages", ["--dataset", "uci-hapt"], { handcrafted: 0.9 });
+    const r = await table(dir, "M", "B");
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.stderr,
+      /eval-B-hapt10-stages: run with --dataset uci-hapt --task activity --labels-per-class all, runs\/eval-M-hapt10-stages with .* --labels-per-class 10/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
