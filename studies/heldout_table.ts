@@ -1,6 +1,6 @@
 // The held-out probe table of the model card and docs/evaluation.md (Markdown on stdout), from the
 // reports that studies/heldout_probes.sh writes: one row per held-out row, one column per head and
-// features (mean ± SD of macro F1 over test subjects).
+// features (mean ± SD of macro F1 over test subjects; rows and columns with no report left out).
 //   deno run --allow-read=runs studies/heldout_table.ts TAG [BASELINE_TAG ...]
 // The probe columns come from runs/eval-TAG-ROW-FEATURES; the random encoder (scratch-probe) and
 // handcrafted columns, which do not depend on the model, from the first of TAG, BASELINE_TAG ...
@@ -29,6 +29,7 @@ const COLUMNS: [string, string, string][] = [
   ["scratch-probe", "stages", "random encoder, stages"],
   ["scratch-probe", "z", "random encoder, `z`"],
   ["handcrafted", "stages", "handcrafted"],
+  ["probe", "z+handcrafted", "probe, `z`+handcrafted"],
 ];
 
 const [tag, ...baselines] = scriptArgs(import.meta.url, {}).positionals;
@@ -71,8 +72,10 @@ function cell(row: string, head: string, features: string): string {
   return "";
 }
 
-const lines = ROWS.map(([row, name]) => [name, ...COLUMNS.map(([h, f]) => cell(row, h, f))])
-  .filter((cells) => cells.slice(1).some((c) => c !== ""));
-console.log(`| held-out row | ${COLUMNS.map((c) => c[2]).join(" | ")} |`);
-console.log(`|${" --- |".repeat(COLUMNS.length + 1)}`);
-for (const cells of lines) console.log(`| ${cells.join(" | ")} |`);
+const cells = ROWS.map(([row, name]) => [name, ...COLUMNS.map(([h, f]) => cell(row, h, f))])
+  .filter((line) => line.slice(1).some((c) => c !== ""));
+// Columns no row has are left out, as are rows with no cell.
+const kept = [0, ...COLUMNS.keys().map((i) => i + 1).filter((i) => cells.some((l) => l[i] !== ""))];
+console.log(`| held-out row | ${kept.slice(1).map((i) => COLUMNS[i - 1][2]).join(" | ")} |`);
+console.log(`|${" --- |".repeat(kept.length)}`);
+for (const line of cells) console.log(`| ${kept.map((i) => line[i]).join(" | ")} |`);

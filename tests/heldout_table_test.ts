@@ -41,6 +41,7 @@ Deno.test("heldout_table: probe columns from TAG, baselines from the first tag t
     assert.equal(r.code, 0, r.stderr);
     const rows = r.stdout.trim().split("\n");
     assert.equal(rows.length, 4, r.stdout); // header, rule, uci-hapt, MotionSense: empty rows left out
+    assert.equal(rows[0].split("|").length, 8, rows[0]); // no z+handcrafted report: no such column
     assert.equal(
       rows[2],
       "| uci-hapt (waist), 6 activities | 0.810 ± 0.100 | 0.720 ± 0.100 | 0.700 ± 0.100 | 0.660 ± 0.100 | 0.900 ± 0.100 |",
