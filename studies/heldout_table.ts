@@ -1,13 +1,15 @@
 // The held-out probe table of the model card and docs/evaluation.md (Markdown on stdout), from the
 // reports that studies/heldout_probes.sh writes: one row per held-out row, one column per head and
 // features (mean ± SD of macro F1 over test subjects; rows and columns with no report left out).
-//   deno run --allow-read=runs studies/heldout_table.ts TAG [BASELINE_TAG ...]
+//   deno run --allow-read=runs studies/heldout_table.ts [--rows LIST] TAG [BASELINE_TAG ...]
+//   --rows  comma-separated rows of studies/heldout_probes.sh (hapt, hapt10, ms, dsads-torso, ...);
+//           default every row that has a report
 // The probe columns come from runs/eval-TAG-ROW-FEATURES; the random encoder (scratch-probe) and
 // handcrafted columns, which do not depend on the model, from the first of TAG, BASELINE_TAG ...
 // whose report (runs/eval-T-ROW-FEATURES, else runs/eval-T-ROW-FEATURES-base) has the head, run on
 // the same data set, task and labels per class. A cell not run yet is empty.
 //   e.g. deno run --allow-read=runs studies/heldout_table.ts s500k A228k
-import { scriptArgs } from "../bench/_args.ts";
+import { scriptArgs, usageFail } from "../bench/_args.ts";
 import { headF1, readReport, type Report } from "./_reports.ts";
 
 /** The rows of studies/heldout_probes.sh, in its order, with their names in the table. */
@@ -32,13 +34,12 @@ const COLUMNS: [string, string, string][] = [
   ["probe", "z+handcrafted", "probe, `z`+handcrafted"],
 ];
 
-const [tag, ...baselines] = scriptArgs(import.meta.url, {}).positionals;
-if (!tag) {
-  console.error(
-    "usage: deno run --allow-read=runs studies/heldout_table.ts TAG [BASELINE_TAG ...]",
-  );
-  Deno.exit(2);
-}
+const { values, positionals } = scriptArgs(import.meta.url, { rows: { type: "string" } });
+const [tag, ...baselines] = positionals;
+if (!tag) usageFail(import.meta.url, "expected TAG [BASELINE_TAG ...]");
+const wanted = values.rows?.split(",") ?? ROWS.map(([row]) => row);
+const unknown = wanted.filter((w) => !ROWS.some(([row]) => row === w));
+if (unknown.length) usageFail(import.meta.url, `unknown row(s) in --rows: ${unknown.join(", ")}`);
 
 /** The data set, task and labels per class a report was run with. */
 function protocol(r: Report): string {
@@ -72,7 +73,9 @@ function cell(row: string, head: string, features: string): string {
   return "";
 }
 
-const cells = ROWS.map(([row, name]) => [name, ...COLUMNS.map(([h, f]) => cell(row, h, f))])
+const cells = ROWS.filter(([row]) => wanted.includes(row)).map((
+  [row, name],
+) => [name, ...COLUMNS.map(([h, f]) => cell(row, h, f))])
   .filter((line) => line.slice(1).some((c) => c !== ""));
 // Columns no row has are left out, as are rows with no cell.
 const kept = [0, ...COLUMNS.keys().map((i) => i + 1).filter((i) => cells.some((l) => l[i] !== ""))];

@@ -47,6 +47,13 @@ Deno.test("heldout_table: probe columns from TAG, baselines from the first tag t
       "| uci-hapt (waist), 6 activities | 0.810 ± 0.100 | 0.720 ± 0.100 | 0.700 ± 0.100 | 0.660 ± 0.100 | 0.900 ± 0.100 |",
     );
     assert.equal(rows[3], "| MotionSense (pocket), 6 activities | 0.930 ± 0.100 |  |  |  |  |");
+    const only = await table(dir, "--rows", "ms,hapt10", "M", "B"); // hapt10 has no report
+    assert.deepEqual(only.stdout.trim().split("\n").slice(2), [
+      "| MotionSense (pocket), 6 activities | 0.930 ± 0.100 |",
+    ]);
+    const bad = await table(dir, "--rows", "ms,legs", "M");
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown row\(s\) in --rows: legs/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
