@@ -79,6 +79,6 @@ const cells = ROWS.filter(([row]) => wanted.includes(row)).map((
   .filter((line) => line.slice(1).some((c) => c !== ""));
 // Columns no row has are left out, as are rows with no cell.
 const kept = [0, ...COLUMNS.keys().map((i) => i + 1).filter((i) => cells.some((l) => l[i] !== ""))];
-console.log(`| held-out row | ${kept.slice(1).map((i) => COLUMNS[i - 1][2]).join(" | ")} |`);
+console.log(`| row | ${kept.slice(1).map((i) => COLUMNS[i - 1][2]).join(" | ")} |`);
 console.log(`|${" --- |".repeat(kept.length)}`);
 for (const line of cells) console.log(`| ${kept.map((i) => line[i]).join(" | ")} |`);
