@@ -1,6 +1,7 @@
 // The held-out probe table of the model card and docs/evaluation.md (Markdown on stdout), from the
 // reports that studies/heldout_probes.sh writes: one row per held-out row, one column per head and
-// features (mean ± SD of macro F1 over test subjects; rows and columns with no report left out).
+// features (mean ± SD of macro F1 over test subjects; rows without a probe report of TAG, and
+// columns no row has, left out).
 //   deno run --allow-read=runs studies/heldout_table.ts [--rows LIST] TAG [BASELINE_TAG ...]
 //   --rows  comma-separated rows of studies/heldout_probes.sh (hapt, hapt10, ms, dsads-torso, ...);
 //           default every row that has a report
@@ -76,8 +77,8 @@ function cell(row: string, head: string, features: string): string {
 const cells = ROWS.filter(([row]) => wanted.includes(row)).map((
   [row, name],
 ) => [name, ...COLUMNS.map(([h, f]) => cell(row, h, f))])
-  .filter((line) => line.slice(1).some((c) => c !== ""));
-// Columns no row has are left out, as are rows with no cell.
+  .filter((line) => COLUMNS.some(([h], i) => h === "probe" && line[i + 1] !== ""));
+// Rows without a probe report of TAG are left out, as are columns no row has.
 const kept = [0, ...COLUMNS.keys().map((i) => i + 1).filter((i) => cells.some((l) => l[i] !== ""))];
 console.log(`| row | ${kept.slice(1).map((i) => COLUMNS[i - 1][2]).join(" | ")} |`);
 console.log(`|${" --- |".repeat(kept.length)}`);

@@ -35,12 +35,13 @@ Deno.test("heldout_table: probe columns from TAG, baselines from the first tag t
     await report(dir, "M-hapt-z", hapt, { probe: 0.72 });
     await report(dir, "M-hapt-stages-base", hapt, { "scratch-probe": 0.7, handcrafted: 0.9 });
     await report(dir, "B-hapt-z", hapt, { probe: 0.1, "scratch-probe": 0.66 });
+    await report(dir, "B-dsads-leg-stages", ["--dataset", "dsads:leg"], { handcrafted: 0.8 });
     const ms = ["--dataset", "motionsense"];
     await report(dir, "M-ms-stages", ms, { probe: 0.93 });
     const r = await table(dir, "M", "B");
     assert.equal(r.code, 0, r.stderr);
     const rows = r.stdout.trim().split("\n");
-    assert.equal(rows.length, 4, r.stdout); // header, rule, uci-hapt, MotionSense: empty rows left out
+    assert.equal(rows.length, 4, r.stdout); // header, rule, uci-hapt, MotionSense: rows without a probe of M left out
     assert.equal(rows[0].split("|").length, 8, rows[0]); // no z+handcrafted report: no such column
     assert.equal(
       rows[2],
