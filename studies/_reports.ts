@@ -1,4 +1,4 @@
-// What the bench table scripts (card_table.ts, ablation_table.ts, curve_table.ts) read of
+// What the bench table scripts (card_table.ts, heldout_table.ts, ablation_table.ts, curve_table.ts) read of
 // cli/evaluate.ts's report.json.
 
 /** The parts of a report.json the tables use. */
@@ -32,4 +32,20 @@ export function readReport(path: string): Report | null {
  */
 export function headF1(r: Report | null, head: string): { mean: number; sd: number } | null {
   return r?.heads.find((h) => h.head === head)?.summary.macroF1 ?? null;
+}
+
+/**
+ * The data set, task and labels per class a report was run with, as the flags that set them
+ * (defaults filled in), so reports run the same way compare equal.
+ *
+ * @param r A report.
+ * @returns e.g. `--dataset uci-hapt --task activity --labels-per-class all`.
+ */
+export function protocolOf(r: Report): string {
+  const flag = (f: string, missing: string) => {
+    const i = r.args.indexOf(f);
+    return i < 0 ? missing : r.args[i + 1];
+  };
+  return `--dataset ${flag("--dataset", "?")} --task ${flag("--task", "activity")} ` +
+    `--labels-per-class ${flag("--labels-per-class", "all")}`;
 }

@@ -6,7 +6,7 @@
 //   has it, with the same data set, task and labels per class.
 //   e.g. deno run --allow-read=runs studies/card_table.ts s4000 runs/eval-s3600- runs/transfer/eval-s2587-
 import { scriptArgs } from "../bench/_args.ts";
-import { headF1, readReport as read, type Report } from "./_reports.ts";
+import { headF1, protocolOf, readReport as read } from "./_reports.ts";
 
 const [tag, ...prefixes] = scriptArgs(import.meta.url, {}).positionals;
 if (!tag) {
@@ -28,16 +28,6 @@ const ROWS: [string, string][] = [
   ["sisfall-falls-10", "SisFall falls, 10 per class"],
 ];
 const HEADS = ["probe", "finetune", "scratch-probe", "scratch-finetune", "handcrafted"];
-
-/** The data set, task and labels per class a report was run with. */
-function protocol(r: Report): string {
-  const flag = (f: string, d: string) => {
-    const i = r.args.indexOf(f);
-    return i < 0 ? d : r.args[i + 1];
-  };
-  return [flag("--dataset", "?"), flag("--task", "activity"), flag("--labels-per-class", "all")]
-    .join(" ");
-}
 
 const sources = new Set<string>();
 console.log(
@@ -67,7 +57,7 @@ for (const [row, title] of ROWS) {
     for (const dir of candidates) {
       const r = dir.endsWith(`${tag}-${row}`) ? own : read(`${dir}/report.json`);
       const h = headF1(r, head);
-      if (!r || !h || protocol(r) !== protocol(own)) continue;
+      if (!r || !h || protocolOf(r) !== protocolOf(own)) continue;
       if (r !== own) sources.add(dir);
       const { mean, sd } = h;
       return `${mean.toFixed(3)} ± ${sd.toFixed(3)}`;

@@ -14,8 +14,8 @@
 #   --baselines  also the random encoder's probe (scratch-probe, the same preset) and handcrafted
 #                features, into runs/eval-TAG-ROW-FEATURES-base: they do not depend on MODEL's
 #                weights, so one run stands for every TAG
-# Writes runs/eval-TAG-ROW-FEATURES/ (report.json, report.md) and prints one line per report; the
-# table: npx --yes deno@2.9.6 run --allow-read=runs studies/heldout_table.ts TAG [BASELINE_TAG ...]
+# Writes runs/eval-TAG-ROW-FEATURES/ (report.json, report.md) and prints their table
+# (studies/heldout_table.ts; with baselines of other tags: heldout_table.ts TAG BASELINE_TAG ...)
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../bench/_args.sh"
 args_parse "baselines" "$@"
@@ -25,6 +25,7 @@ M=$1 T=$2
 cd "$(dirname "$0")/.."
 . bench/_deno.sh
 mkdir -p runs
+rows=${ROWS:-hapt hapt10 ms dsads-torso dsads-arm dsads-leg}
 run_row() { # run_row OUT HEADS: one cli/evaluate.ts report, kept if already written
   [ -f "$1/report.json" ] && return 0 # rerunnable: finished rows are kept
   deno run -A cli/evaluate.ts --weights "$M" --dataset "$data" --heads "$2" \
@@ -34,7 +35,7 @@ run_row() { # run_row OUT HEADS: one cli/evaluate.ts report, kept if already wri
 for features in ${FEATURES:-stages z}; do
   base=scratch-probe
   [ $features = stages ] && base=$base,handcrafted
-  for name in ${ROWS:-hapt hapt10 ms dsads-torso dsads-arm dsads-leg}; do
+  for name in $rows; do
     labels= task=
     case $name in
     hapt) data=uci-hapt ;;
@@ -51,7 +52,4 @@ for features in ${FEATURES:-stages z}; do
     [ "${ARG_baselines:-0}" = 1 ] && run_row "runs/eval-$T-$name-$features-base" $base
   done
 done
-for d in runs/eval-$T-*-stages runs/eval-$T-*-z runs/eval-$T-*-base; do
-  [ -f "$d/report.md" ] || continue
-  grep -E '^\| [a-z-]+ \| [0-9]' "$d/report.md" | cut -d'|' -f2,3 | sed "s|^|$d:|"
-done
+deno run --allow-read=runs studies/heldout_table.ts --rows "$(echo $rows | tr ' ' ,)" "$T"

@@ -11,7 +11,7 @@
 // the same data set, task and labels per class. A cell not run yet is empty.
 //   e.g. deno run --allow-read=runs studies/heldout_table.ts s500k A228k
 import { scriptArgs, usageFail } from "../bench/_args.ts";
-import { headF1, readReport, type Report } from "./_reports.ts";
+import { headF1, protocolOf, readReport } from "./_reports.ts";
 
 /** The rows of studies/heldout_probes.sh, in its order, with their names in the table. */
 const ROWS: [string, string][] = [
@@ -42,16 +42,6 @@ const wanted = values.rows?.split(",") ?? ROWS.map(([row]) => row);
 const unknown = wanted.filter((w) => !ROWS.some(([row]) => row === w));
 if (unknown.length) usageFail(import.meta.url, `unknown row(s) in --rows: ${unknown.join(", ")}`);
 
-/** The data set, task and labels per class a report was run with. */
-function protocol(r: Report): string {
-  const flag = (f: string, missing: string) => {
-    const i = r.args.indexOf(f);
-    return i < 0 ? missing : r.args[i + 1];
-  };
-  return `--dataset ${flag("--dataset", "?")} --task ${flag("--task", "activity")} ` +
-    `--labels-per-class ${flag("--labels-per-class", "all")}`;
-}
-
 function cell(row: string, head: string, features: string): string {
   const own = readReport(`runs/eval-${tag}-${row}-${features}/report.json`);
   const tags = head === "probe" ? [tag] : [tag, ...baselines];
@@ -61,10 +51,10 @@ function cell(row: string, head: string, features: string): string {
     ) {
       const r = readReport(`${dir}/report.json`), f1 = headF1(r, head);
       if (!r || !f1) continue;
-      if (own && protocol(own) !== protocol(r)) {
+      if (own && protocolOf(own) !== protocolOf(r)) {
         throw new Error(
-          `${dir}: run with ${protocol(r)}, runs/eval-${tag}-${row}-${features} with ${
-            protocol(own)
+          `${dir}: run with ${protocolOf(r)}, runs/eval-${tag}-${row}-${features} with ${
+            protocolOf(own)
           }`,
         );
       }

@@ -125,12 +125,11 @@ for (const name of wanted) {
       const probe = await trainFastProbe(f, y, classes.length, split, { l2: grid });
       const pred = probe.predict(f, split.test);
       for (const s of fold.test) {
-        const mine = [...split.test].filter((r) => kept.subjects[r] === s);
-        if (!mine.length) continue;
-        const idx = mine.map((r) => split.test.indexOf(r));
-        perSubject.push(
-          macroF1(confusionMatrix(mine.map((r) => y[r]), idx.map((j) => pred[j]), classes.length)),
-        );
+        // Positions in split.test (and pred) of the subject's windows, as cli/evaluate.ts does.
+        const js = [...split.test.keys()].filter((j) => kept.subjects[split.test[j]] === s);
+        if (!js.length) continue;
+        const truth = js.map((j) => y[split.test[j]]);
+        perSubject.push(macroF1(confusionMatrix(truth, js.map((j) => pred[j]), classes.length)));
       }
     }
     const mean = perSubject.reduce((a, b) => a + b, 0) / perSubject.length;
