@@ -5,7 +5,8 @@
 #      (data, recipe, command, card) and the .sha256 beside it;
 #   2. rewrites weights/flowfm-small.reference.json (the embeddings tests check every backend
 #      against);
-#   3. refits the ready uci-hapt (waist) and UMAFall (wrist) classifiers on the new encoder;
+#   3. refits the ready uci-hapt (waist) and UMAFall (wrist) classifiers on the new encoder and
+#      records the uci-hapt one's predictions (fixtures/uci-hapt-classifier.reference.json);
 #   4. evaluates the shipped file with studies/eval_pretrained.sh, FlowFM heads only unless
 #      BASELINES=1 (scratch and handcrafted do not depend on the model: an earlier TAG's stand);
 #      --no-eval leaves this step out (a twin run held out from its evaluation sets is judged by
@@ -36,6 +37,8 @@ echo "== uci-hapt classifier" >&2
 deno run -A cli/fit.ts --dataset uci-hapt --features stages --out weights/flowfm-small.uci-hapt.classifier.safetensors
 echo "== UMAFall wrist classifier" >&2
 deno run -A cli/fit.ts --dataset umafall:wrist --task adl --features z+handcrafted --out weights/flowfm-small.umafall-wrist.classifier.safetensors
+echo "== classifier reference predictions" >&2
+deno run -A studies/classifier_reference.ts
 sha256sum weights/*.safetensors >&2
 [ "${ARG_no_eval:-0}" = 1 ] && exit 0
 echo "== evaluate ($TAG)" >&2

@@ -1,5 +1,5 @@
 // The classifier face of the library: the shipped classifier file loads and predicts what it did
-// when it was shipped (probabilities recorded for the files shipped on 2026-12-07), and the
+// when it was shipped (fixtures/uci-hapt-classifier.reference.json), and the
 // pipeline (a raw recording in, labels with start times out) gives the labels cli/predict.ts
 // gives on the same recording, frees its tensors, and names the field of a bad input.
 import assert from "node:assert/strict";
@@ -11,45 +11,36 @@ import { loadClassifier } from "../lib/classify/load_classifier.ts";
 import { loadPipeline, Pipeline } from "../lib/classify/pipeline.ts";
 import { recordingWindows } from "../lib/classify/recording.ts";
 import { maxAbsDiff, runCli } from "./_helpers.ts";
+import { sha256Hex } from "../lib/sha256.ts";
+import {
+  CLASSIFIER_FILE,
+  classifierReferenceWindows,
+  REFERENCE_FILE,
+} from "../studies/classifier_reference.ts";
 
 await initBackend("cpu");
 const ROOT = new URL("../", import.meta.url);
-const SHIPPED = new URL("weights/flowfm-small.uci-hapt.classifier.safetensors", ROOT);
+const SHIPPED = new URL(CLASSIFIER_FILE, ROOT);
 
-/** The windows the reference probabilities were computed on (6 windows of sines, z lifted). */
-function referenceWindows(): Float32Array {
-  const w = new Float32Array(6 * 900);
-  for (let i = 0; i < w.length; i++) {
-    const f = 0.01 + 0.003 * Math.floor(i / 900);
-    w[i] = Math.sin(i * f) * (i % 3 === 2 ? 0.5 : 1) + (i % 3 === 2 ? 1 : 0);
-  }
-  return w;
-}
-const REFERENCE_LABELS = ["LAYING", "LAYING", "LAYING", "LAYING", "LAYING", "WALKING_UPSTAIRS"];
-// deno-fmt-ignore
-const REFERENCE_PROBABILITIES = [
-  0.9983947277069092, 0.0000340102706104517, 2.6690961080048665e-16,
-  6.169873368721407e-14, 5.333845365385059e-7, 0.0015707064885646105,
-  0.9985244870185852, 5.557571469694267e-8, 1.9956465350503796e-21,
-  2.7962599070616235e-17, 3.93724555181052e-8, 0.0014753948198631406,
-  0.9928741455078125, 3.6902872424526834e-10, 5.044468482757555e-24,
-  8.388967212010463e-20, 1.004294514217463e-8, 0.0071258400566875935,
-  0.9987846612930298, 5.7296166461297246e-18, 1.1814523439394303e-31,
-  6.382606465484645e-28, 1.1866361192269803e-11, 0.0012153676943853498,
-  0.9765285849571228, 1.4714034298705242e-13, 2.9710243934999246e-29,
-  1.0425450039325194e-23, 9.688660290718687e-11, 0.023471388965845108,
-  0.3828275501728058, 1.0310381834324062e-13, 5.877581893230132e-29,
-  4.0849688384699143e-23, 9.909897902282694e-11, 0.6171724796295166,
-];
+// What the shipped files predicted when they were shipped (studies/classifier_reference.ts, which
+// studies/ship_pretrained.sh runs after refitting the classifier).
+const REFERENCE = JSON.parse(await Deno.readTextFile(new URL(REFERENCE_FILE, ROOT)));
 
 Deno.test("classify: the shipped classifier file loads through loadClassifier and predicts as before", async () => {
   const model = await loadPretrained("small");
   try {
-    const c = await loadClassifier(await Deno.readFile(SHIPPED), "uci-hapt", model);
+    const bytes = await Deno.readFile(SHIPPED);
+    assert.equal(
+      await sha256Hex(bytes),
+      REFERENCE.classifierSha256,
+      `${REFERENCE_FILE} is for another classifier file: run studies/classifier_reference.ts`,
+    );
+    const c = await loadClassifier(bytes, "uci-hapt", model);
     assert.equal(c.kind, "probe");
-    const p = await c.predict(referenceWindows());
-    assert.deepEqual(p.labels, REFERENCE_LABELS);
-    const diff = maxAbsDiff(p.probabilities, REFERENCE_PROBABILITIES);
+    const p = await c.predict(classifierReferenceWindows());
+    assert.deepEqual(p.labels, REFERENCE.labels);
+    assert.equal(p.probabilities.length, 6 * 6);
+    const diff = maxAbsDiff(p.probabilities, REFERENCE.probabilities);
     assert.ok(diff < 1e-6, `probabilities moved by ${diff}`);
     c.dispose();
   } finally {
