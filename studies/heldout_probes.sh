@@ -10,6 +10,10 @@
 #   ROWS="sisfall sisfall10 fallalld-wrist fallalld-wrist-falls dsads-torso dsads-arm dsads-leg"
 #   sisfall, sisfall10          SisFall's 19 activities (falls left out; waist), all and 10 per class
 #   fallalld-wrist              FallAllD's activities, wrist; fallalld-wrist-falls: fall against not
+# FEATURES picks the features (default "stages z"); FEATURES=ft runs fine-tuning instead of the probe:
+# MODEL's encoder and a random one (scratch-finetune) with the MLP head, all layers, up to 50 epochs,
+# patience 5, at least 640 training windows per epoch (--epoch-windows 640, so a 10-per-class split
+# gets comparable steps), into runs/eval-TAG-ROW-ft; WORKERS sets --workers (default: the cores).
 # Usage: bash studies/heldout_probes.sh [--baselines] MODEL TAG
 #   --baselines  also the random encoder's probe (scratch-probe, the same preset) and handcrafted
 #                features, into runs/eval-TAG-ROW-FEATURES-base: they do not depend on MODEL's
@@ -28,13 +32,16 @@ mkdir -p runs
 rows=${ROWS:-hapt hapt10 ms dsads-torso dsads-arm dsads-leg}
 run_row() { # run_row OUT HEADS: one cli/evaluate.ts report, kept if already written
   [ -f "$1/report.json" ] && return 0 # rerunnable: finished rows are kept
-  deno run -A cli/evaluate.ts --weights "$M" --dataset "$data" --heads "$2" \
-    --features $features --probe-solver lbfgs --seed 0 ${labels:+--labels-per-class $labels} \
+  local how="--features $features --probe-solver lbfgs"
+  [ $features = ft ] && how="--epoch-windows 640 ${WORKERS:+--workers $WORKERS}"
+  deno run -A cli/evaluate.ts --weights "$M" --dataset "$data" --heads "$2" $how \
+    --seed 0 ${labels:+--labels-per-class $labels} \
     ${task:+--task $task} --out "$1" >"$1.log" 2>&1 || { echo "$1 failed: see $1.log" >&2; exit 1; }
 }
 for features in ${FEATURES:-stages z}; do
-  base=scratch-probe
+  heads=probe base=scratch-probe
   [ $features = stages ] && base=$base,handcrafted
+  [ $features = ft ] && heads=finetune,scratch-finetune base=
   for name in $rows; do
     labels= task=
     case $name in
@@ -48,8 +55,8 @@ for features in ${FEATURES:-stages z}; do
     fallalld-wrist-falls) data=fallalld:wrist task=falls ;;
     *) args_fail "unknown row '$name' in ROWS" ;;
     esac
-    run_row "runs/eval-$T-$name-$features" probe
-    [ "${ARG_baselines:-0}" = 1 ] && run_row "runs/eval-$T-$name-$features-base" $base
+    run_row "runs/eval-$T-$name-$features" $heads
+    [ "${ARG_baselines:-0}" = 1 ] && [ -n "$base" ] && run_row "runs/eval-$T-$name-$features-base" $base
   done
 done
 deno run --allow-read=runs studies/heldout_table.ts --rows "$(echo $rows | tr ' ' ,)" "$T"

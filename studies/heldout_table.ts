@@ -1,6 +1,6 @@
 // The held-out probe table of the model card and docs/evaluation.md (Markdown on stdout), from the
 // reports that studies/heldout_probes.sh writes: one row per held-out row, one column per head and
-// features (mean ± SD of macro F1 over test subjects; rows without a probe report of TAG, and
+// features (fine-tuning: FEATURES=ft) (mean ± SD of macro F1 over test subjects; rows without a probe report of TAG, and
 // columns no row has, left out).
 //   deno run --allow-read=runs studies/heldout_table.ts [--rows LIST] TAG [BASELINE_TAG ...]
 //   --rows  comma-separated rows of studies/heldout_probes.sh (hapt, hapt10, ms, dsads-torso, ...);
@@ -33,7 +33,11 @@ const COLUMNS: [string, string, string][] = [
   ["scratch-probe", "z", "random encoder, `z`"],
   ["handcrafted", "stages", "handcrafted"],
   ["probe", "z+handcrafted", "probe, `z`+handcrafted"],
+  ["finetune", "ft", "fine-tuned"],
+  ["scratch-finetune", "ft", "scratch fine-tuned"],
 ];
+/** Heads whose figures depend on TAG's weights (the others may come from a baseline tag). */
+const OWN = ["probe", "finetune"];
 
 const { values, positionals } = scriptArgs(import.meta.url, { rows: { type: "string" } });
 const [tag, ...baselines] = positionals;
@@ -44,7 +48,7 @@ if (unknown.length) usageFail(import.meta.url, `unknown row(s) in --rows: ${unkn
 
 function cell(row: string, head: string, features: string): string {
   const own = readReport(`runs/eval-${tag}-${row}-${features}/report.json`);
-  const tags = head === "probe" ? [tag] : [tag, ...baselines];
+  const tags = OWN.includes(head) ? [tag] : [tag, ...baselines];
   for (const t of tags) {
     for (
       const dir of [`runs/eval-${t}-${row}-${features}`, `runs/eval-${t}-${row}-${features}-base`]
@@ -67,8 +71,8 @@ function cell(row: string, head: string, features: string): string {
 const cells = ROWS.filter(([row]) => wanted.includes(row)).map((
   [row, name],
 ) => [name, ...COLUMNS.map(([h, f]) => cell(row, h, f))])
-  .filter((line) => COLUMNS.some(([h], i) => h === "probe" && line[i + 1] !== ""));
-// Rows without a probe report of TAG are left out, as are columns no row has.
+  .filter((line) => COLUMNS.some(([h], i) => OWN.includes(h) && line[i + 1] !== ""));
+// Rows without a probe or fine-tuning report of TAG are left out, as are columns no row has.
 const kept = [0, ...COLUMNS.keys().map((i) => i + 1).filter((i) => cells.some((l) => l[i] !== ""))];
 console.log(`| row | ${kept.slice(1).map((i) => COLUMNS[i - 1][2]).join(" | ")} |`);
 console.log(`|${" --- |".repeat(kept.length)}`);

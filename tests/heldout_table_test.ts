@@ -60,6 +60,35 @@ Deno.test("heldout_table: probe columns from TAG, baselines from the first tag t
   }
 });
 
+Deno.test("heldout_table: fine-tuning columns; a row with only fine-tuning of TAG is kept", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const hapt10 = ["--dataset", "uci-hapt", "--labels-per-class", "10"];
+    await report(dir, "M-hapt10-ft", hapt10, { finetune: 0.83, "scratch-finetune": 0.4 });
+    await report(dir, "M-hapt10-stages-base", hapt10, { handcrafted: 0.84 });
+    // scratch fine-tuning does not depend on the weights: it may come from a baseline tag,
+    // fine-tuning may not
+    await report(dir, "B-ms-ft", ["--dataset", "motionsense"], {
+      finetune: 0.5,
+      "scratch-finetune": 0.6,
+    });
+    await report(dir, "M-ms-stages", ["--dataset", "motionsense"], { probe: 0.9 });
+    const r = await table(dir, "M", "B");
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.trim().split("\n");
+    assert.equal(
+      rows[0],
+      "| row | probe, stages | handcrafted | fine-tuned | scratch fine-tuned |",
+    );
+    assert.deepEqual(rows.slice(2), [
+      "| uci-hapt, 10 per class |  | 0.840 ± 0.100 | 0.830 ± 0.100 | 0.400 ± 0.100 |",
+      "| MotionSense (pocket), 6 activities | 0.900 ± 0.100 |  |  | 0.600 ± 0.100 |",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("heldout_table: a baseline run on other labels per class is an error naming it", async () => {
   const dir = await Deno.makeTempDir();
   try {
