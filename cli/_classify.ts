@@ -2,7 +2,7 @@
 // defaults block of classification and evaluation (CLASSIFY_DEFAULTS).
 import { CLASSIFY_DEFAULTS } from "../lib/classify/defaults.ts";
 import { FEATURES, type Features } from "../lib/classify/features.ts";
-import { UsageError } from "./_common.ts";
+import { numberFlag, UsageError } from "./_common.ts";
 
 /** The defaults, for the commands' parsing and their `--help`. */
 export const D = CLASSIFY_DEFAULTS;
@@ -55,4 +55,31 @@ export function probeL2Flag(values: Record<string, unknown>): number[] {
     throw new UsageError(`--probe-l2 must list numbers >= 0 separated by commas, got "${raw}"`);
   }
   return grid.map(Number);
+}
+
+/** `--patience` and `--epoch-windows`, fine-tuning's early-stopping schedule, for parseArgs. */
+export const FINETUNE_SCHEDULE_OPTIONS = {
+  patience: { type: "string" },
+  "epoch-windows": { type: "string" },
+} as const;
+
+/** Help lines of `--patience` and `--epoch-windows` (indented as the commands' option lists). */
+export const FINETUNE_SCHEDULE_HELP =
+  `  --patience N              fine-tuning: epochs without a lower validation loss (default ${D.finetune.patience})
+  --epoch-windows N         fine-tuning: fewest training windows per epoch; smaller training sets
+                            are passed over several times per epoch, so --epochs and --patience
+                            count comparable steps with few labels, e.g. 640 with 10 per class
+                            (default ${D.finetune.epochWindows}: one pass)`;
+
+/** `--patience N` and `--epoch-windows N`, the defaults' when not given. */
+export function finetuneScheduleFlags(
+  values: Record<string, unknown>,
+): { patience: number; epochWindows: number } {
+  return {
+    patience: numberFlag(values, "patience", D.finetune.patience, { min: 1, integer: true }),
+    epochWindows: numberFlag(values, "epoch-windows", D.finetune.epochWindows, {
+      min: 0,
+      integer: true,
+    }),
+  };
 }

@@ -8,6 +8,9 @@ import {
   FEATURES_HELP,
   FEATURES_OPTIONS,
   featuresFlag,
+  FINETUNE_SCHEDULE_HELP,
+  FINETUNE_SCHEDULE_OPTIONS,
+  finetuneScheduleFlags,
   PROBE_L2_HELP,
   probeL2Flag,
 } from "./_classify.ts";
@@ -73,10 +76,7 @@ Heads (all on the same folds):
                             ADL_*, SmartFallMM's non-falls) | falls (fall codes and labels of
                             those sets against every other activity)
   --epochs N                fine-tuning: most epochs (default ${D.finetune.maxEpochs}; early stopping)
-  --patience N              fine-tuning: epochs without a lower validation loss (default ${D.finetune.patience})
-  --epoch-windows N         fine-tuning: fewest training windows per epoch; smaller training sets
-                            are passed over several times per epoch, so --epochs and --patience
-                            count comparable steps with few labels (default ${D.finetune.epochWindows}: one pass)
+${FINETUNE_SCHEDULE_HELP}
   --lr X                    fine-tuning: Adam learning rate (default ${D.finetune.lr})
   --batch N                 fine-tuning: windows per step (default ${D.finetune.batchSize})
   --augment                 fine-tuning: small rotations (<= 10 deg), scaling (±10 %), jitter
@@ -117,8 +117,7 @@ const OPTIONS = {
   task: { type: "string" },
   seed: { type: "string" },
   epochs: { type: "string" },
-  patience: { type: "string" },
-  "epoch-windows": { type: "string" },
+  ...FINETUNE_SCHEDULE_OPTIONS,
   lr: { type: "string" },
   batch: { type: "string" },
   augment: { type: "boolean" },
@@ -176,11 +175,7 @@ async function main(): Promise<void> {
     : numberFlag(values, "max-folds", 1, { min: 1, integer: true });
   const finetune = {
     maxEpochs: numberFlag(values, "epochs", D.finetune.maxEpochs, { min: 1, integer: true }),
-    patience: numberFlag(values, "patience", D.finetune.patience, { min: 1, integer: true }),
-    epochWindows: numberFlag(values, "epoch-windows", D.finetune.epochWindows, {
-      min: 0,
-      integer: true,
-    }),
+    ...finetuneScheduleFlags(values),
     lr: numberFlag(values, "lr", D.finetune.lr, { min: 0 }),
     batchSize: numberFlag(values, "batch", D.finetune.batchSize, { min: 2, integer: true }),
     augment: values.augment ? { maxRotationDeg: 10, scale: 0.1, jitter: 0.01 } : null,

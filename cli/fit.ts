@@ -8,6 +8,9 @@ import {
   FEATURES_HELP,
   FEATURES_OPTIONS,
   featuresFlag,
+  FINETUNE_SCHEDULE_HELP,
+  FINETUNE_SCHEDULE_OPTIONS,
+  finetuneScheduleFlags,
   PROBE_L2_HELP,
   probeL2Flag,
 } from "./_classify.ts";
@@ -52,7 +55,8 @@ ${WEIGHTS_TIMEOUT_HELP}
   --validation F            share of each class held out for early stopping and the L2 choice
                             (default ${D.validationFraction}; 0 fits on everything without early stopping)
   --finetune                fine-tune all encoder layers with an MLP head instead of a probe
-  --epochs N                fine-tuning: most epochs (default ${D.finetune.maxEpochs}; early stopping, patience ${D.finetune.patience})
+  --epochs N                fine-tuning: most epochs (default ${D.finetune.maxEpochs}; early stopping)
+${FINETUNE_SCHEDULE_HELP}
   --lr X                    fine-tuning: Adam learning rate (default ${D.finetune.lr})
   --workers N               fine-tuning: data-parallel workers (default: every core on wasm)
   --probe-iterations N      most probe iterations per L2 value (default ${D.probe.maxIterations})
@@ -81,6 +85,7 @@ const OPTIONS = {
   validation: { type: "string" },
   finetune: { type: "boolean" },
   epochs: { type: "string" },
+  ...FINETUNE_SCHEDULE_OPTIONS,
   lr: { type: "string" },
   workers: { type: "string" },
   "probe-iterations": { type: "string" },
@@ -114,7 +119,8 @@ async function main(): Promise<void> {
   const task = choiceFlag(values, "task", ["activity", "adl"] as const, "activity");
   const seed = numberFlag(values, "seed", D.seed, { integer: true });
   const batchSize = numberFlag(values, "batch", D.batchSize, { min: 1, integer: true });
-  backendFlag(values); // fail fast on a bad --backend, before reading data
+  backendFlag(values); // fail fast on a bad --backend or fine-tuning flag, before reading data
+  finetuneScheduleFlags(values);
   const out = (values.out as string | undefined) ?? "classifier.safetensors";
   await checkOutput(out, [...positionals, values.weights as string | undefined]);
   announceData(values, positionals, true);
@@ -200,11 +206,14 @@ async function fitFinetuned(
   const classifier = await fitFinetunedClassifier(bytes, windows, labels, {
     ...common,
     maxEpochs: numberFlag(values, "epochs", D.finetune.maxEpochs, { min: 1, integer: true }),
+    ...finetuneScheduleFlags(values),
     lr: numberFlag(values, "lr", D.finetune.lr, { min: 0 }),
     workers: workersFlag(values),
     onEpoch: (e) =>
       console.error(
-        `epoch ${e.epoch}: train ${e.trainLoss.toFixed(4)} val ${e.valLoss.toFixed(4)}`,
+        `epoch ${e.epoch}: train ${e.trainLoss.toFixed(4)} val ${
+          e.valLoss.toFixed(4)
+        } (${e.steps} steps)`,
       ),
   });
   try {

@@ -155,6 +155,9 @@ Deno.test("cli/fit + cli/predict: classifier file, predictions CSV and timeline 
   const usage = await run("fit", [...data, "--validation", "1"], perms);
   assert.equal(usage.code, 2);
   assert.match(usage.err, /--validation must be in \[0, 1\)/);
+  const schedule = await run("fit", [...data, "--finetune", "--epoch-windows", "-1"], perms);
+  assert.equal(schedule.code, 2);
+  assert.match(schedule.err, /--epoch-windows/);
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -168,6 +171,8 @@ Deno.test("cli/fit --finetune + cli/predict: the classifier carries its fine-tun
     "--finetune",
     "--epochs",
     "3",
+    "--epoch-windows",
+    "200",
     "--workers",
     "1",
     "--backend",
@@ -180,6 +185,10 @@ Deno.test("cli/fit --finetune + cli/predict: the classifier carries its fine-tun
   assert.match(fit.out, /classes \(3\): lie \d+, sit \d+, walk \d+/);
   assert.match(fit.out, /best epoch \d of 3/);
   assert.match(fit.err, /epoch 3: train \d/);
+  // The training split (fewer than 64 windows: one step per pass) is passed over several times
+  // per epoch to reach 200 windows.
+  const steps = Number(fit.err.match(/epoch 1: train [\d.]+ val [\d.]+ \((\d+) steps\)/)?.[1]);
+  assert.ok(steps >= 3, `epoch 1 took ${steps} steps:\n${fit.err}`);
   const pred = await run("predict", [
     "--classifier",
     `${dir}/ft.safetensors`,
