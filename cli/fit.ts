@@ -2,7 +2,10 @@
 // Fits an activity classifier on labelled windows (a linear probe on the frozen encoder's z, or the
 // fine-tuned encoder with an MLP head) and saves it as one safetensors file.
 import { fitClassifier } from "../lib/classify/probe_classifier.ts";
-import { fitFinetunedClassifier } from "../lib/classify/finetuned_classifier.ts";
+import {
+  type FinetunedClassifierOptions,
+  fitFinetunedClassifier,
+} from "../lib/classify/finetuned_classifier.ts";
 import {
   D,
   FEATURES_HELP,
@@ -119,8 +122,16 @@ async function main(): Promise<void> {
   const task = choiceFlag(values, "task", ["activity", "adl"] as const, "activity");
   const seed = numberFlag(values, "seed", D.seed, { integer: true });
   const batchSize = numberFlag(values, "batch", D.batchSize, { min: 1, integer: true });
-  backendFlag(values); // fail fast on a bad --backend or fine-tuning flag, before reading data
-  finetuneScheduleFlags(values);
+  // --finetune's flags, parsed before reading data so a bad one fails fast
+  const finetune = values.finetune
+    ? {
+      maxEpochs: numberFlag(values, "epochs", D.finetune.maxEpochs, { min: 1, integer: true }),
+      ...finetuneScheduleFlags(values),
+      lr: numberFlag(values, "lr", D.finetune.lr, { min: 0 }),
+      workers: workersFlag(values),
+    }
+    : null;
+  backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "classifier.safetensors";
   await checkOutput(out, [...positionals, values.weights as string | undefined]);
   announceData(values, positionals, true);
@@ -137,11 +148,12 @@ async function main(): Promise<void> {
   }
   await startBackend(values);
   if (values.weights !== undefined) console.error(`loading model ${values.weights}…`);
-  if (values.finetune) {
+  if (finetune) {
     return await fitFinetuned(values, set.data, set.labels, out, training, {
       validationFraction,
       seed,
       batchSize,
+      ...finetune,
     });
   }
   const { model, name: weights } = await loadModelFlag(values);
@@ -197,18 +209,14 @@ async function fitFinetuned(
   labels: readonly (string | null)[],
   out: string,
   training: TrainingData,
-  common: { validationFraction: number; seed: number; batchSize: number },
+  options: Omit<FinetunedClassifierOptions, "onEpoch">,
 ): Promise<void> {
   const { bytes, name } = await readWeightsFlag(values);
   const t0 = performance.now();
   const n = labels.filter((l) => l !== null).length;
   console.error(`fine-tuning ${name} on ${n} labelled windows (one line per epoch)…`);
   const classifier = await fitFinetunedClassifier(bytes, windows, labels, {
-    ...common,
-    maxEpochs: numberFlag(values, "epochs", D.finetune.maxEpochs, { min: 1, integer: true }),
-    ...finetuneScheduleFlags(values),
-    lr: numberFlag(values, "lr", D.finetune.lr, { min: 0 }),
-    workers: workersFlag(values),
+    ...options,
     onEpoch: (e) =>
       console.error(
         `epoch ${e.epoch}: train ${e.trainLoss.toFixed(4)} val ${

@@ -1,7 +1,7 @@
 // The held-out probe table of the model card and docs/evaluation.md (Markdown on stdout), from the
 // reports that studies/heldout_probes.sh writes: one row per held-out row, one column per head and
-// features (fine-tuning: FEATURES=ft) (mean ± SD of macro F1 over test subjects; rows without a probe report of TAG, and
-// columns no row has, left out).
+// features (fine-tuning: FEATURES=ft) (mean ± SD of macro F1 over test subjects; rows without a
+// probe or fine-tuning report of TAG, and columns no row has, left out).
 //   deno run --allow-read=runs studies/heldout_table.ts [--rows LIST] TAG [BASELINE_TAG ...]
 //   --rows  comma-separated rows of studies/heldout_probes.sh (hapt, hapt10, ms, dsads-torso, ...);
 //           default every row that has a report
