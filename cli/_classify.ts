@@ -83,3 +83,20 @@ export function finetuneScheduleFlags(
     }),
   };
 }
+
+/** Fewest steps in a fine-tuning epoch before fit and evaluate warn that it is too short. */
+export const FEW_EPOCH_STEPS = 10;
+
+/**
+ * A warning when fine-tuning's epochs were shorter than {@link FEW_EPOCH_STEPS} steps (the fewest
+ * over the folds or runs), naming the `--epoch-windows` that gives that many; null otherwise.
+ * With few labels and one pass per epoch, `--patience` and `--epochs` then count a handful of
+ * steps, and early stopping can keep a head that has hardly trained.
+ */
+export function shortEpochsWarning(head: string, steps: number): string | null {
+  if (!(steps < FEW_EPOCH_STEPS)) return null;
+  const windows = FEW_EPOCH_STEPS * D.finetune.batchSize;
+  return `warning: ${head}: epochs of only ${steps} step${steps === 1 ? "" : "s"}, so --patience ` +
+    `and --epochs count few steps and early stopping may keep a barely trained model; with few ` +
+    `labels pass --epoch-windows ${windows} (about ${FEW_EPOCH_STEPS} steps per epoch)`;
+}

@@ -13,6 +13,7 @@ import {
   finetuneScheduleFlags,
   PROBE_L2_HELP,
   probeL2Flag,
+  shortEpochsWarning,
 } from "./_classify.ts";
 import type { HeadName } from "../lib/eval/results.ts";
 import { reportMarkdown } from "../lib/eval/report.ts";
@@ -295,6 +296,8 @@ async function main(): Promise<void> {
           `(--epochs ${finetune.maxEpochs}); early stopping did not trigger, consider more epochs`,
       );
     }
+    const short = shortEpochsWarning(h.head, Math.min(...h.folds.map((f) => f.fit.epochSteps)));
+    if (short) console.error(short);
   }
   await Deno.mkdir(out, { recursive: true });
   const setting = [

@@ -16,6 +16,7 @@ import {
   finetuneScheduleFlags,
   PROBE_L2_HELP,
   probeL2Flag,
+  shortEpochsWarning,
 } from "./_classify.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
 import { isFallCode } from "../lib/io/sisfall.ts";
@@ -215,15 +216,20 @@ async function fitFinetuned(
   const t0 = performance.now();
   const n = labels.filter((l) => l !== null).length;
   console.error(`fine-tuning ${name} on ${n} labelled windows (one line per epoch)…`);
+  let fewest = Infinity;
   const classifier = await fitFinetunedClassifier(bytes, windows, labels, {
     ...options,
-    onEpoch: (e) =>
+    onEpoch: (e) => {
+      fewest = Math.min(fewest, e.steps);
       console.error(
         `epoch ${e.epoch}: train ${e.trainLoss.toFixed(4)} val ${
           e.valLoss.toFixed(4)
         } (${e.steps} steps)`,
-      ),
+      );
+    },
   });
+  const short = shortEpochsWarning("fine-tuning", fewest);
+  if (short) console.error(short);
   try {
     await atomicWrite(out, withTrainingData(await classifier.serialize(), training));
     const { fit, classes } = classifier;

@@ -60,3 +60,13 @@ Deno.test("features: --probe-features is --features's alias; the two must agree"
   assert.equal(bad.code, 2, bad.err);
   assert.match(bad.err, /--features must be one of z, stages, z\+handcrafted, got "pooled"/);
 });
+
+Deno.test("shortEpochsWarning: epochs under FEW_EPOCH_STEPS steps name the --epoch-windows to pass", async () => {
+  const { FEW_EPOCH_STEPS, shortEpochsWarning } = await import("../cli/_classify.ts");
+  assert.equal(shortEpochsWarning("finetune", FEW_EPOCH_STEPS), null);
+  assert.equal(shortEpochsWarning("finetune", Infinity), null); // no epoch ran
+  const w = shortEpochsWarning("scratch-finetune", 1);
+  assert.match(w ?? "", /^warning: scratch-finetune: epochs of only 1 step, /);
+  assert.match(w ?? "", new RegExp(`--epoch-windows ${FEW_EPOCH_STEPS * D.finetune.batchSize} `));
+  assert.match(shortEpochsWarning("finetune", 6) ?? "", /only 6 steps/);
+});

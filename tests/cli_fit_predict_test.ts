@@ -189,6 +189,11 @@ Deno.test("cli/fit --finetune + cli/predict: the classifier carries its fine-tun
   // per epoch to reach 200 windows.
   const steps = Number(fit.err.match(/epoch 1: train [\d.]+ val [\d.]+ \((\d+) steps\)/)?.[1]);
   assert.ok(steps >= 3, `epoch 1 took ${steps} steps:\n${fit.err}`);
+  // Still under 10 steps per epoch: fit warns and names the --epoch-windows that gives 10.
+  assert.match(
+    fit.err,
+    new RegExp(`warning: fine-tuning: epochs of only ${steps} steps, .*--epoch-windows 640`),
+  );
   const pred = await run("predict", [
     "--classifier",
     `${dir}/ft.safetensors`,

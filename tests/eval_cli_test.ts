@@ -72,6 +72,14 @@ Deno.test("cli/evaluate: report JSON, Markdown and confusion SVG for probe, fine
     /warning: finetune: in 3 of 3 folds the best epoch was the last \(--epochs 1\)/,
   );
   const report = JSON.parse(await Deno.readTextFile(`${dir}/out/report.json`));
+  // A subject's 21 windows in batches of 16 make 2-step epochs: the report records it, and
+  // evaluate warns with the fewest over the folds.
+  const ft = report.heads.find((h: { head: string }) => h.head === "finetune");
+  const fewest = Math.min(
+    ...ft.folds.map((f: { fit: { epochSteps: number } }) => f.fit.epochSteps),
+  );
+  assert.ok(fewest >= 1 && fewest < 10, `epoch steps ${fewest}`);
+  assert.match(r.err, new RegExp(`warning: finetune: epochs of only ${fewest} steps?, `));
   assert.deepEqual(report.classes, ["rest", "run", "walk"]);
   assert.deepEqual(report.subjects, ["subj0", "subj1", "subj2"]);
   assert.equal(report.windows.evaluated, 3 * 21);

@@ -207,7 +207,12 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
             }),
         });
         pred = r.predictions;
-        fit = { bestEpoch: r.bestEpoch, epochs: r.history.length, valLoss: r.valLoss };
+        fit = {
+          bestEpoch: r.bestEpoch,
+          epochs: r.history.length,
+          epochSteps: r.history[0]?.steps ?? 0,
+          valLoss: r.valLoss,
+        };
       }
       const yTest = Int32Array.from(split.test, (i) => y[i]);
       const cm = confusionMatrix(yTest, pred, classes.length);

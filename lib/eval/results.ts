@@ -43,7 +43,7 @@ export interface FoldResult {
   macroF1: number;
   /** Kappa pooled over the fold's test windows. */
   kappa: number;
-  /** What training chose: `l2`, `iteration`, `valLoss`, `features` (the width; probes) or `bestEpoch`, `epochs`, `valLoss`. */
+  /** What training chose: `l2`, `iteration`, `valLoss`, `features` (the width; probes) or `bestEpoch`, `epochs`, `epochSteps` (steps per epoch), `valLoss`. */
   fit: Record<string, number>;
   /** Wall-clock time of the fold. */
   seconds: number;
