@@ -13,7 +13,8 @@ const HELP = `Usage: ${DENO} run --allow-read=FILE cli/inspect.ts FILE.safetenso
 
 Describes a FlowFM model or checkpoint file: format, kind, config (preset, window geometry, units,
 seed, step), parameter counts (encoder, generator, optimizer state), storage types, tensors, size,
-SHA-256 and the training metadata a checkpoint carries. A classifier file (cli/fit.ts, or
+SHA-256, the windows its pretraining saw (counting the model it started from, --init) and the
+training metadata a checkpoint carries. A classifier file (cli/fit.ts, or
 weights/*.classifier.safetensors): its kind (probe or fine-tuned), classes, features, window, fit,
 the data and placement it was fitted on, and for a probe the SHA-256 of the encoder it needs. Nothing is loaded into TensorFlow.js.
 
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
     list.push({ name, dtype: t.dtype, shape: t.shape });
   }
   const { format: _f, kind: _k, config: _c, ...provenance } = metadata;
+  const provenanceJson = parsed(provenance);
+  const seen = windowsSeen(provenanceJson.training, config.step);
   const report = {
     file: path,
     bytes: bytes.length,
@@ -58,15 +61,8 @@ async function main(): Promise<void> {
     parameters: counts,
     dtypes,
     tensorCount: tensors.size,
-    provenance: Object.fromEntries(
-      Object.entries(provenance).map(([k, v]) => {
-        try {
-          return [k, JSON.parse(v)];
-        } catch {
-          return [k, v];
-        }
-      }),
-    ),
+    ...(seen ? { windowsSeen: seen } : {}),
+    provenance: provenanceJson,
     ...(values.tensors || values.json ? { tensors: list } : {}),
   };
   if (values.json) return console.log(JSON.stringify(report, null, 2));
@@ -93,6 +89,17 @@ async function main(): Promise<void> {
       Object.entries(dtypes).map(([d, k]) => `${d} (${k})`).join(", ")
     }`,
   );
+  if (seen) {
+    const steps = seen.batch ? ` (${n(seen.run / seen.batch)} steps of ${seen.batch})` : "";
+    console.log(
+      seen.before
+        ? `  windows seen in pretraining: ${n(seen.total)}: ${
+          n(seen.run)
+        } in its last run${steps}, ` +
+          `after ${n(seen.before)} in the model it started from (--init)`
+        : `  windows seen in pretraining: ${n(seen.total)}${steps}`,
+    );
+  }
   for (const [k, v] of Object.entries(report.provenance)) {
     console.log(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
   }
@@ -101,7 +108,35 @@ async function main(): Promise<void> {
   }
 }
 
-/** JSON fields of a classifier's metadata, parsed where they parse. */
+/**
+ * Windows a model's pretraining saw, from its `training` metadata: the twin records `windowsSeen`
+ * and, after `--init`, the start model's own metadata (`before`, followed recursively); cli/train.ts
+ * records `batch` (the windows are steps x batch). Undefined when the metadata says neither.
+ */
+function windowsSeen(
+  training: unknown,
+  step: number,
+): { total: number; run: number; before: number; batch?: number } | undefined {
+  if (typeof training !== "object" || training === null) return undefined;
+  const t = training as {
+    windowsSeen?: unknown;
+    batch?: unknown;
+    steps?: unknown;
+    before?: unknown;
+  };
+  const batch = typeof t.batch === "number" ? t.batch : undefined;
+  const steps = typeof t.steps === "number" ? t.steps : step;
+  const run = typeof t.windowsSeen === "number"
+    ? t.windowsSeen
+    : batch !== undefined
+    ? steps * batch
+    : undefined;
+  if (run === undefined || !Number.isFinite(run)) return undefined;
+  const before = windowsSeen(t.before, NaN)?.total ?? 0;
+  return { total: run + before, run, before, ...(batch !== undefined ? { batch } : {}) };
+}
+
+/** JSON fields of a file's metadata, parsed where they parse. */
 function parsed(metadata: Record<string, string>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(metadata).map(([k, v]) => {

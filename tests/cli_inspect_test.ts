@@ -50,6 +50,38 @@ Deno.test("cli/inspect: config, counts, dtypes and checksum of F32 and F16 model
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("cli/inspect: windows seen in pretraining, through the twin's --init chain", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = new FlowFM(presetConfig("tiny"));
+  // The twin's metadata: this run's windows, and what its --init model had seen (recursively).
+  const start = { windowsSeen: 1000, batch: 50, steps: 20, before: { batch: 10, steps: 30 } };
+  const twin = { windowsSeen: 640, batch: 64, steps: 10, before: start };
+  await Deno.writeFile(
+    `${dir}/twin.safetensors`,
+    await serializeModel(model, { step: 10, metadata: { training: JSON.stringify(twin) } }),
+  );
+  // cli/train.ts's metadata: the run's settings, batch among them (windows = step x batch).
+  await Deno.writeFile(
+    `${dir}/lib.safetensors`,
+    await serializeModel(model, { step: 12, metadata: { training: JSON.stringify({ batch: 8 }) } }),
+  );
+  await Deno.writeFile(`${dir}/bare.safetensors`, await serializeModel(model, { step: 12 }));
+  model.dispose();
+  const perms = [`--allow-read=${dir}`];
+  const j = JSON.parse((await inspect([`${dir}/twin.safetensors`, "--json"], perms)).out);
+  assert.deepEqual(j.windowsSeen, { total: 1940, run: 640, before: 1300, batch: 64 });
+  const text = (await inspect([`${dir}/twin.safetensors`], perms)).out;
+  assert.match(
+    text,
+    /windows seen in pretraining: 1,940: 640 in its last run \(10 steps of 64\), after 1,300 in the model it started from/,
+  );
+  const lib = await inspect([`${dir}/lib.safetensors`], perms);
+  assert.match(lib.out, /windows seen in pretraining: 96 \(12 steps of 8\)\n/);
+  const bare = await inspect([`${dir}/bare.safetensors`, "--json"], perms);
+  assert.equal(JSON.parse(bare.out).windowsSeen, undefined, "no training metadata: not guessed");
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("cli/inspect: a file that is not a FlowFM model fails naming it", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeFile(`${dir}/junk.safetensors`, new Uint8Array([1, 2, 3]));
