@@ -17,7 +17,7 @@ import { foldIndices, subjectFolds } from "../lib/eval/folds.ts";
 import { fewLabels } from "../lib/eval/few_labels.ts";
 import { trainFastProbe } from "../lib/train/fast_probe.ts";
 import { PROBE_DEFAULTS } from "../lib/train/downstream_defaults.ts";
-import { confusionMatrix, macroF1 } from "../lib/eval/metrics.ts";
+import { subjectScores } from "../lib/eval/subject_scores.ts";
 import { extractFeatures } from "../lib/classify/features.ts";
 import { handcraftedFeatures } from "../lib/classify/handcrafted.ts";
 import { deserializeModel } from "../lib/weights/model_file.ts";
@@ -124,13 +124,9 @@ for (const name of wanted) {
       const split = lpc === undefined ? rows : fewLabels(rows, y, lpc, fold.index);
       const probe = await trainFastProbe(f, y, classes.length, split, { l2: grid });
       const pred = probe.predict(f, split.test);
-      for (const s of fold.test) {
-        // Positions in split.test (and pred) of the subject's windows, as cli/evaluate.ts does.
-        const js = [...split.test.keys()].filter((j) => kept.subjects[split.test[j]] === s);
-        if (!js.length) continue;
-        const truth = js.map((j) => y[split.test[j]]);
-        perSubject.push(macroF1(confusionMatrix(truth, js.map((j) => pred[j]), classes.length)));
-      }
+      const truth = Int32Array.from(split.test, (i) => y[i]);
+      const scores = subjectScores(kept.subjects, split.test, truth, pred, classes.length, fold);
+      perSubject.push(...scores.map((s) => s.macroF1)); // as cli/evaluate.ts scores
     }
     const mean = perSubject.reduce((a, b) => a + b, 0) / perSubject.length;
     console.log(

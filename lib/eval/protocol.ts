@@ -42,6 +42,7 @@ import {
   meanSd,
 } from "./metrics.ts";
 import type { EvalReport, FoldResult, HeadName, HeadReport, SubjectResult } from "./results.ts";
+import { subjectScores } from "./subject_scores.ts";
 
 /** Every head, in report order. */
 export const HEAD_NAMES: readonly HeadName[] = [
@@ -217,23 +218,7 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
       const yTest = Int32Array.from(split.test, (i) => y[i]);
       const cm = confusionMatrix(yTest, pred, classes.length);
       cms.push(cm);
-      for (const s of fold.test) {
-        const rows = [...split.test.keys()].filter((j) => kept.subjects[split.test[j]] === s);
-        if (!rows.length) continue;
-        const scm = confusionMatrix(
-          rows.map((j) => yTest[j]),
-          rows.map((j) => pred[j]),
-          classes.length,
-        );
-        subjects.push({
-          subject: s,
-          fold: fold.index,
-          windows: rows.length,
-          macroF1: macroF1(scm),
-          kappa: cohensKappa(scm),
-          accuracy: accuracy(scm),
-        });
-      }
+      subjects.push(...subjectScores(kept.subjects, split.test, yTest, pred, classes.length, fold));
       foldResults.push({
         fold: fold.index,
         train: fold.train,
