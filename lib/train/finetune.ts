@@ -67,10 +67,8 @@ export interface FinetuneOptions {
    */
   patience?: number;
   /**
-   * Fewest training windows per epoch: a smaller training split is passed over several times
-   * (each in a new order) before the validation check. `0`: one pass, as SSL-Wearables; with
-   * few labels (60 windows at 10 per class) that is one step per epoch, so `patience` counts
-   * single steps: 640 gives about 10 steps per epoch at the default batch.
+   * Fewest training windows per epoch: a smaller split is passed over several times (each in a new
+   * order) before the validation check. `0`: one pass; 640 (~10 steps) suits 10 labels per class.
    * @default {0}
    */
   epochWindows?: number;
