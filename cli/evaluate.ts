@@ -21,6 +21,14 @@ import { confusionGridSvg } from "./_svg.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
+import { sha256Hex } from "../lib/sha256.ts";
+import {
+  dataDigest,
+  foldKeeper,
+  PARTIAL_FILE,
+  readFinished,
+  removeFinished,
+} from "./_eval_resume.ts";
 import { isFallCode } from "../lib/io/sisfall.ts";
 import { defaultWorkers } from "../lib/train/train_worker_slot.ts";
 import {
@@ -103,6 +111,8 @@ Evaluation needs at least two labels, and the bundled excerpt has one: without C
 --dataset, evaluate reads --dataset uci-hapt at --data-root (default ${DEFAULT_ROOT}).
 
 Writes DIR/report.json (per fold, per subject, summary), DIR/report.md and DIR/confusion.svg.
+Until then DIR/${PARTIAL_FILE} keeps every finished fold: after a kill, the same command resumes
+(a run with other settings refuses the file).
 Minimal permissions: --allow-read=.,WEIGHTS,OUT[,DATA] --allow-write=OUT,.cache (OUT: DIR; see README).`;
 
 const OPTIONS = {
@@ -273,6 +283,27 @@ async function main(): Promise<void> {
     }
   };
   const t0 = performance.now();
+  const settings = {
+    seed,
+    folds: folds ?? "default",
+    maxFolds: maxFolds ?? null,
+    labelsPerClass: labelsPerClass ?? null,
+    task,
+    probe,
+    features,
+    finetune,
+  };
+  // What decides the folds' results: a killed run, run again, takes the folds it finished.
+  const decisive = {
+    model: bytes ? await sha256Hex(bytes) : null,
+    data: await dataDigest(set.data, labels, set.subjects),
+    backend: info.backend,
+    ...settings,
+  };
+  const finished = await readFinished(out, decisive);
+  if (finished.length) {
+    console.error(`resuming: ${finished.length} finished fold(s) in ${out}/${PARTIAL_FILE}`);
+  }
   const report = await evaluate(
     { windows: set.data, labels, subjects: set.subjects },
     {
@@ -286,6 +317,8 @@ async function main(): Promise<void> {
       features,
       finetune,
       onProgress,
+      finished,
+      onFold: foldKeeper(out, decisive, finished),
     },
   );
   for (const h of report.heads.filter((h) => h.head.endsWith("finetune"))) {
@@ -316,17 +349,7 @@ async function main(): Promise<void> {
     data: { description, windows: set.count, dropped: set.stats.dropped },
     model: modelInfo,
     backend: info.backend,
-    settings: {
-      heads,
-      seed,
-      folds: folds ?? "default",
-      maxFolds: maxFolds ?? null,
-      labelsPerClass: labelsPerClass ?? null,
-      task,
-      probe,
-      features,
-      finetune,
-    },
+    settings: { heads, ...settings },
     seconds: (performance.now() - t0) / 1000,
     ...report,
   };
@@ -334,6 +357,7 @@ async function main(): Promise<void> {
   const md = reportMarkdown(report, title);
   await atomicWrite(`${out}/report.md`, md);
   await atomicWrite(`${out}/confusion.svg`, confusionGridSvg(report, title));
+  await removeFinished(out);
   console.log(md);
   console.error(`wrote ${out}/report.json, ${out}/report.md, ${out}/confusion.svg`);
 }

@@ -31,7 +31,7 @@ cd "$(dirname "$0")/.."
 mkdir -p runs
 rows=${ROWS:-hapt hapt10 ms dsads-torso dsads-arm dsads-leg}
 run_row() { # run_row OUT HEADS: one cli/evaluate.ts report, kept if already written
-  [ -f "$1/report.json" ] && return 0 # rerunnable: finished rows are kept
+  [ -f "$1/report.json" ] && return 0 # rerunnable: finished rows are kept, cut ones resume
   local how="--features $features --probe-solver lbfgs"
   [ $features = ft ] && how="--epoch-windows 640 ${WORKERS:+--workers $WORKERS}"
   deno run -A cli/evaluate.ts --weights "$M" --dataset "$data" --heads "$2" $how \

@@ -247,3 +247,45 @@ Deno.test("cli/evaluate: progress shows the per-subject mean F1, the header the 
   assert.doesNotMatch(title, /bad3/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("cli/evaluate: a killed run resumes from the folds it finished, to the same report", async () => {
+  const { dir, files } = await fixture();
+  const args = (out: string, epochs = "3") => [
+    ...files,
+    ...["--rate", "30", "--units", "g", "--no-cache", "--random-init", "--preset", "tiny"],
+    ...["--heads", "handcrafted,finetune", "--epochs", epochs, "--epoch-windows", "300"],
+    ...["--workers", "1", "--backend", "wasm", "--seed", "0", "--out", out],
+  ];
+  const whole = await run(args(`${dir}/whole`));
+  assert.equal(whole.code, 0, whole.err);
+  // Killed (SIGKILL) once its first fine-tuning fold is on disk.
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", cli, ...args(`${dir}/cut`)],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const partial = `${dir}/cut/folds.partial.json`;
+  for (let kept = 0; kept < 4;) { // 3 handcrafted folds, then the first fine-tuning fold
+    await new Promise((r) => setTimeout(r, 20));
+    kept = await Deno.readTextFile(partial).then((t) => JSON.parse(t).folds.length, () => 0);
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  const other = await run(args(`${dir}/cut`, "4"));
+  assert.equal(other.code, 1);
+  assert.match(
+    other.err,
+    /folds\.partial\.json holds the finished folds of an evaluation with other settings \(finetune: .*"maxEpochs":3.* there, .*"maxEpochs":4.* now\)/,
+  );
+  const resumed = await run(args(`${dir}/cut`));
+  assert.equal(resumed.code, 0, resumed.err);
+  const n = Number(resumed.err.match(/resuming: (\d+) finished fold\(s\)/)?.[1]);
+  assert.ok(n >= 4 && n < 6, `resumed with ${n} of 6 folds finished:\n${resumed.err}`);
+  const heads = async (out: string) => {
+    const r = JSON.parse(await Deno.readTextFile(`${out}/report.json`));
+    return JSON.stringify(r.heads, (k, v) => (k === "seconds" ? undefined : v));
+  };
+  assert.equal(await heads(`${dir}/cut`), await heads(`${dir}/whole`));
+  await assert.rejects(Deno.stat(partial), Deno.errors.NotFound, "removed with the report");
+  await Deno.remove(dir, { recursive: true });
+});

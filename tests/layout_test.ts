@@ -113,11 +113,11 @@ Deno.test("layout: lib/train imports neither lib/classify nor lib/eval; lib/clas
 });
 
 // lib/eval does not train: its code has no optimizer and takes no gradient, and the only file of
-// it that loads code from lib/train is protocol.ts, which runs the heads there (fineTune,
+// it that loads code from lib/train is heads.ts, which runs the protocol's heads there (fineTune,
 // trainLinearProbe, trainFastProbe). Type-only imports (the heads' option types) are allowed.
-Deno.test("layout: lib/eval does not train (only protocol.ts calls lib/train; no gradients)", () => {
+Deno.test("layout: lib/eval does not train (only heads.ts calls lib/train; no gradients)", () => {
   const calls = crossings("lib/eval/", ["lib/train/"], true)
-    .filter((c) => !c.startsWith("lib/eval/protocol.ts -> "));
+    .filter((c) => !c.startsWith("lib/eval/heads.ts -> "));
   assert.deepEqual(calls, []);
   const training = /\b(variableGrads|valueAndGrads?|grads?)\s*\(|new\s+Adam\b|\.minimize\s*\(/;
   const offenders = files.filter((f) => f.startsWith("lib/eval/"))

@@ -64,6 +64,7 @@ export {
 } from "./protocol.ts";
 export type {
   EvalReport,
+  FoldRecord,
   FoldResult,
   HeadName,
   HeadReport,

@@ -17,19 +17,15 @@
  *
  * @module
  */
-import { FlowFM } from "../model/flowfm.ts";
-import { deserializeModel, serializeModel } from "../weights/model_file.ts";
-// The protocol trains its heads through lib/train (the one lib/eval file that may: see
-// tests/layout_test.ts) and reads features through lib/classify.
-import { type EpochRecord, fineTune, type FinetuneOptions } from "../train/finetune.ts";
-import { type FeatureMatrix, type ProbeOptions, trainLinearProbe } from "../train/linear_probe.ts";
-import { trainFastProbe } from "../train/fast_probe.ts";
-import { CLASSIFY_DEFAULTS } from "../classify/defaults.ts";
-import { extractFeatures, type Features } from "../classify/features.ts";
-import { handcraftedFeatures } from "../classify/handcrafted.ts";
+// The protocol's heads run through ./heads.ts (the one lib/eval file that calls lib/train: see
+// tests/layout_test.ts); here only their option types.
+import type { EpochRecord, FinetuneOptions } from "../train/finetune.ts";
+import type { ProbeOptions } from "../train/linear_probe.ts";
+import type { Features } from "../classify/features.ts";
+import { type HeadInput, headInput, trainHead } from "./heads.ts";
 import { encodeLabels } from "../classify/labels.ts";
 import { fewLabels } from "./few_labels.ts";
-import { foldIndices, subjectFolds } from "./folds.ts";
+import { type Fold, foldIndices, subjectFolds } from "./folds.ts";
 import { type EvalData, keptWindows } from "./labels.ts";
 export type { EvalData } from "./labels.ts";
 import {
@@ -41,7 +37,14 @@ import {
   macroF1,
   meanSd,
 } from "./metrics.ts";
-import type { EvalReport, FoldResult, HeadName, HeadReport, SubjectResult } from "./results.ts";
+import type {
+  EvalReport,
+  FoldRecord,
+  FoldResult,
+  HeadName,
+  HeadReport,
+  SubjectResult,
+} from "./results.ts";
 import { subjectScores } from "./subject_scores.ts";
 
 /** Every head, in report order. */
@@ -108,17 +111,34 @@ export interface EvaluateOptions {
   encodeBatchSize?: number;
   /** Called as work progresses. */
   onProgress?: (p: EvalProgress) => void;
+  /**
+   * Folds an earlier call with the same data and options trained (from its `onFold`), taken as
+   * they are: every fold is seeded on its own, so the report is the uninterrupted call's. A
+   * record whose subjects differ from this call's fold is an error.
+   */
+  finished?: readonly FoldRecord[];
+  /** Called after each fold is trained (not for `finished` ones), e.g. to keep it on disk. */
+  onFold?: (record: FoldRecord) => void | Promise<void>;
 }
 
-async function scratchBytes(model: Uint8Array, seed: number): Promise<Uint8Array> {
-  const loaded = deserializeModel(model, "model").model;
-  const fresh = new FlowFM({ ...loaded.config, seed, step: 0 });
-  loaded.dispose();
-  try {
-    return await serializeModel(fresh);
-  } finally {
-    fresh.dispose();
+/** `head`'s records among `finished`, by fold; each must have the subjects of this call's fold. */
+function finishedFolds(finished: readonly FoldRecord[], head: HeadName, run: Fold[]) {
+  const out = new Map<number, FoldRecord>();
+  for (const r of finished.filter((r) => r.head === head)) {
+    const fold = run.find((f) => f.index === r.fold.fold);
+    const same = (a: readonly string[], b: readonly string[]) => a.join("\n") === b.join("\n");
+    if (
+      !fold || !same(fold.train, r.fold.train) || !same(fold.val, r.fold.val) ||
+      !same(fold.test, r.fold.test)
+    ) {
+      throw new Error(
+        `evaluate: finished fold ${r.fold.fold} of "${head}" does not match this call's folds ` +
+          `(other subjects, seed or fold count): it comes from other data or options`,
+      );
+    }
+    out.set(r.fold.fold, r);
   }
+  return out;
 }
 
 /**
@@ -158,67 +178,52 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
   const heads: HeadReport[] = [];
   for (const head of HEAD_NAMES.filter((h) => options.heads.includes(h))) {
     const t0 = performance.now();
-    let bytes: Uint8Array | null = null, features: FeatureMatrix | null = null;
-    if (head !== "handcrafted") {
-      if (!options.model) throw new Error(`evaluate: head "${head}" needs model weights`);
-      bytes = head.startsWith("scratch") ? await scratchBytes(options.model, seed) : options.model;
-    }
-    if (head.endsWith("probe") || head === "handcrafted") {
-      options.onProgress?.({ head, fold: -1, folds: run.length, stage: "features" });
-      if (head === "handcrafted") features = handcraftedFeatures(kept.windows);
-      else {
-        const model = deserializeModel(bytes!, "model").model;
-        try {
-          const batch = options.encodeBatchSize ?? CLASSIFY_DEFAULTS.batchSize;
-          features = await extractFeatures(model, kept.windows, {
-            features: options.features ?? CLASSIFY_DEFAULTS.features,
-            batchSize: batch,
-          });
-        } finally {
-          model.dispose();
-        }
+    const reuse = finishedFolds(options.finished ?? [], head, run);
+    let input: HeadInput | null = null;
+    if (reuse.size < run.length) { // every fold finished: neither weights nor features needed
+      if (!head.endsWith("finetune")) {
+        options.onProgress?.({ head, fold: -1, folds: run.length, stage: "features" });
       }
+      input = await headInput(head, kept.windows, { ...options, seed });
     }
     const foldResults: FoldResult[] = [],
       subjects: SubjectResult[] = [],
       cms: ConfusionMatrix[] = [];
     for (const fold of run) {
-      const tf0 = performance.now();
+      const tf0 = performance.now(), done = reuse.get(fold.index);
+      if (done) {
+        foldResults.push(done.fold), subjects.push(...done.subjects), cms.push(done.confusion);
+        options.onProgress?.({
+          head,
+          fold: fold.index,
+          folds: run.length,
+          stage: "fold-done",
+          macroF1: done.fold.macroF1,
+          subjectMacroF1: done.subjects.map((s) => s.macroF1),
+        });
+        continue;
+      }
       const all = foldIndices(kept.subjects, fold);
       const split = options.labelsPerClass === undefined
         ? all
         : fewLabels(all, y, options.labelsPerClass, seed * 1000 + fold.index);
-      let pred: Int32Array, fit: Record<string, number>;
-      if (features) {
-        const solve = options.probe?.solver === "lbfgs" ? trainFastProbe : trainLinearProbe;
-        const probe = await solve(features, y, classes.length, split, options.probe);
-        pred = probe.predict(features, split.test);
-        fit = { ...probe.fit, features: features.dim };
-      } else {
-        const r = await fineTune(bytes!, kept.windows, y, classes.length, split, {
-          ...options.finetune,
-          seed: seed * 1000 + fold.index,
-          onEpoch: (epoch) =>
-            options.onProgress?.({
-              head,
-              fold: fold.index,
-              folds: run.length,
-              stage: "epoch",
-              epoch,
-            }),
-        });
-        pred = r.predictions;
-        fit = {
-          bestEpoch: r.bestEpoch,
-          epochs: r.history.length,
-          epochSteps: r.history[0]?.steps ?? 0,
-          valLoss: r.valLoss,
-        };
-      }
+      const { pred, fit } = await trainHead(input!, kept.windows, y, classes.length, split, {
+        seed: seed * 1000 + fold.index,
+        probe: options.probe,
+        finetune: options.finetune,
+        onEpoch: (epoch) =>
+          options.onProgress?.({
+            head,
+            fold: fold.index,
+            folds: run.length,
+            stage: "epoch",
+            epoch,
+          }),
+      });
       const yTest = Int32Array.from(split.test, (i) => y[i]);
       const cm = confusionMatrix(yTest, pred, classes.length);
-      cms.push(cm);
-      subjects.push(...subjectScores(kept.subjects, split.test, yTest, pred, classes.length, fold));
+      const scores = subjectScores(kept.subjects, split.test, yTest, pred, classes.length, fold);
+      cms.push(cm), subjects.push(...scores);
       foldResults.push({
         fold: fold.index,
         train: fold.train,
@@ -230,13 +235,14 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
         fit,
         seconds: (performance.now() - tf0) / 1000,
       });
+      await options.onFold?.({ head, fold: foldResults.at(-1)!, subjects: scores, confusion: cm });
       options.onProgress?.({
         head,
         fold: fold.index,
         folds: run.length,
         stage: "fold-done",
         macroF1: macroF1(cm),
-        subjectMacroF1: subjects.filter((s) => s.fold === fold.index).map((s) => s.macroF1),
+        subjectMacroF1: scores.map((s) => s.macroF1),
       });
     }
     const confusion = addConfusion(cms, classes.length);

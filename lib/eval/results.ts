@@ -49,6 +49,21 @@ export interface FoldResult {
   seconds: number;
 }
 
+/**
+ * One trained fold of one head, as `evaluate` reports it to `onFold` and takes back in `finished`
+ * (so a killed evaluation resumes where it stopped).
+ */
+export interface FoldRecord {
+  /** The head. */
+  head: HeadName;
+  /** The fold's result. */
+  fold: FoldResult;
+  /** Its test subjects' metrics. */
+  subjects: SubjectResult[];
+  /** Its confusion matrix, `[true][pred]`. */
+  confusion: ConfusionMatrix;
+}
+
 /** Summary of one head. */
 export interface HeadSummary {
   /** Macro F1 over test subjects (mean ± SD). */

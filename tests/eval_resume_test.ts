@@ -1,0 +1,79 @@
+// evaluate() resumes: folds an earlier call trained (its onFold records, through JSON as the CLI
+// keeps them) are taken as they are, the others trained, and the report is the uninterrupted one.
+import assert from "node:assert/strict";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { presetConfig } from "../lib/model/config.ts";
+import { evaluate, type EvaluateOptions } from "../lib/eval/protocol.ts";
+import type { EvalReport, FoldRecord } from "../lib/eval/results.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { serializeModel } from "../lib/weights/model_file.ts";
+import { syntheticWindows } from "./_helpers.ts";
+
+await initBackend("wasm");
+
+const data = (() => {
+  const windows = new Float32Array(4 * 9 * 900), labels: string[] = [], subjects: string[] = [];
+  for (let s = 0; s < 4; s++) {
+    windows.set(syntheticWindows(9, 40 + s, 3), s * 9 * 900);
+    for (let i = 0; i < 9; i++) labels.push(["a", "b", "c"][i % 3]), subjects.push(`s${s}`);
+  }
+  return { windows, labels, subjects };
+})();
+const model = new FlowFM(presetConfig("tiny", { seed: 2 }));
+const bytes = await serializeModel(model);
+model.dispose();
+const OPTIONS: EvaluateOptions = {
+  heads: ["probe", "finetune", "handcrafted"],
+  model: bytes,
+  seed: 3,
+  probe: { maxIterations: 30 },
+  finetune: { maxEpochs: 2, batchSize: 8, hidden: 16, workers: 1 },
+};
+/** A record as the CLI reads it back: through JSON, NaN (written as null) restored. */
+const viaJson = (r: FoldRecord): FoldRecord =>
+  JSON.parse(JSON.stringify(r), (_, v) => (v === null ? NaN : v));
+/** The report without wall-clock times. */
+const timeless = (r: EvalReport) =>
+  JSON.stringify(r.heads.map(({ seconds: _, folds, ...h }) => ({
+    ...h,
+    folds: folds.map(({ seconds: _s, ...f }) => f),
+  })));
+
+Deno.test("evaluate: finished folds are taken as they are, and the report is the uninterrupted one", async () => {
+  const all: FoldRecord[] = [];
+  const whole = await evaluate(data, { ...OPTIONS, onFold: (r) => void all.push(viaJson(r)) });
+  assert.equal(all.length, 3 * 4, "3 heads x 4 folds (leave one subject out)");
+  const finished = all.filter((r) => r.fold.fold < 2);
+  const trained: string[] = [];
+  const resumed = await evaluate(data, {
+    ...OPTIONS,
+    finished,
+    onFold: (r) => void trained.push(`${r.head} ${r.fold.fold}`),
+  });
+  assert.deepEqual(trained, [
+    "probe 2",
+    "probe 3",
+    "finetune 2",
+    "finetune 3",
+    "handcrafted 2",
+    "handcrafted 3",
+  ]);
+  assert.equal(timeless(resumed), timeless(whole));
+  // Every fold of a head finished: no weights needed, nothing trained.
+  const probeOnly = await evaluate(data, {
+    heads: ["probe"],
+    seed: 3,
+    finished: all.filter((r) => r.head === "probe"),
+    onFold: () => assert.fail("no fold is left to train"),
+  });
+  assert.equal(probeOnly.heads[0].summary.macroF1.mean, whole.heads[0].summary.macroF1.mean);
+});
+
+Deno.test("evaluate: a finished fold from other folds (seed, data) is an error naming it", async () => {
+  const records: FoldRecord[] = [];
+  await evaluate(data, { heads: ["handcrafted"], seed: 3, onFold: (r) => void records.push(r) });
+  await assert.rejects(
+    evaluate(data, { heads: ["handcrafted"], seed: 4, finished: records }),
+    /finished fold 0 of "handcrafted" does not match this call's folds/,
+  );
+});
