@@ -10,14 +10,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { classWeights } from "./cross_entropy.ts";
-import {
-  type FeatureMatrix,
-  featureStats,
-  LinearProbe,
-  type ProbeOptions,
-  standardisedRows,
-} from "./linear_probe.ts";
+import { LinearProbe, type ProbeOptions } from "./linear_probe.ts";
+import { type FeatureMatrix, probeData } from "./probe_data.ts";
 import { PROBE_DEFAULTS } from "./downstream_defaults.ts";
 
 /** Loss and gradient of the probe's objective at `theta` (`[W (d x k), b (k)]`, row-major). */
@@ -180,14 +174,14 @@ export function trainFastProbe(
     tolerance: options.tolerance ?? PROBE_DEFAULTS.tolerance,
   };
   const d = x.dim, k = classes, hasVal = val.length > 0;
-  const { mean, sd } = featureStats(x, train);
-  const weights = options.classWeighting === "none"
-    ? new Float32Array(classes).fill(1)
-    : classWeights(y, train, classes);
-  const yTrain = Int32Array.from(train, (r) => y[r]), yVal = Int32Array.from(val, (r) => y[r]);
-  const xTrain = tf.tensor2d(standardisedRows(x, train, mean, sd), [train.length, d]);
+  const { mean, sd, weights, yTrain, yVal, xTrain, xVal } = probeData(
+    x,
+    y,
+    classes,
+    split,
+    options.classWeighting,
+  );
   const xTrainT = tf.transpose(xTrain) as tf.Tensor2D; // matMul's transposeA is slow on wasm
-  const xVal = tf.tensor2d(standardisedRows(x, val, mean, sd), [val.length, d]);
   const valObjective = hasVal ? objective(xVal, null, yVal, weights, 0) : null;
   const valLossOf = valObjective?.f;
   let best: LinearProbe | null = null;

@@ -12,18 +12,10 @@ import { Adam } from "./optimizer.ts";
 import { Params } from "../model/params.ts";
 import { Rng } from "../random.ts";
 import { adamStep } from "./adam_step.ts";
-import { classWeights, weightedCrossEntropy } from "./cross_entropy.ts";
+import { weightedCrossEntropy } from "./cross_entropy.ts";
+import { type FeatureMatrix, probeData } from "./probe_data.ts";
+export type { FeatureMatrix } from "./probe_data.ts";
 import { PROBE_DEFAULTS } from "./downstream_defaults.ts";
-
-/** Row-major features `[count, dim]`. */
-export interface FeatureMatrix {
-  /** Values, length `count * dim`. */
-  data: Float32Array;
-  /** Rows (windows). */
-  count: number;
-  /** Columns (features). */
-  dim: number;
-}
 
 /** Options of {@link trainLinearProbe}. */
 export interface ProbeOptions {
@@ -140,65 +132,6 @@ export class LinearProbe {
 }
 
 /**
- * Rows of `x`, standardised: `(x - mean) / sd` per feature.
- *
- * @param x Features.
- * @param rows Rows to take.
- * @param mean Per-feature mean.
- * @param sd Per-feature SD.
- * @returns Row-major `[rows, dim]` values.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { standardisedRows } from "./linear_probe.ts";
- * const x = { data: Float32Array.of(1, 3), count: 2, dim: 1 };
- * assert.deepEqual([...standardisedRows(x, Int32Array.of(1), Float32Array.of(2), Float32Array.of(1))], [1]);
- * ```
- */
-export function standardisedRows(
-  x: FeatureMatrix,
-  rows: Int32Array,
-  mean: Float32Array,
-  sd: Float32Array,
-): Float32Array {
-  const d = x.dim, out = new Float32Array(rows.length * d);
-  rows.forEach((r, i) => {
-    for (let j = 0; j < d; j++) out[i * d + j] = (x.data[r * d + j] - mean[j]) / sd[j];
-  });
-  return out;
-}
-
-/**
- * Per-feature mean and SD of the chosen rows; an SD that is 0 (to 1e-6 of the mean) becomes 1.
- *
- * @param x Features.
- * @param rows Rows (e.g. a fold's training windows).
- * @returns Mean and SD, one per feature.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { featureStats } from "./linear_probe.ts";
- * const s = featureStats({ data: Float32Array.of(1, 5, 3, 5), count: 2, dim: 2 }, Int32Array.of(0, 1));
- * assert.deepEqual([[...s.mean], [...s.sd]], [[2, 5], [1, 1]]);
- * ```
- */
-export function featureStats(
-  x: FeatureMatrix,
-  rows: Int32Array,
-): { mean: Float32Array; sd: Float32Array } {
-  const d = x.dim, mean = new Float32Array(d), sd = new Float32Array(d);
-  for (let j = 0; j < d; j++) {
-    let m = 0, s = 0;
-    for (const r of rows) m += x.data[r * d + j];
-    m /= rows.length;
-    for (const r of rows) s += (x.data[r * d + j] - m) ** 2;
-    const v = Math.sqrt(s / rows.length);
-    [mean[j], sd[j]] = [m, v > 1e-6 * Math.max(1, Math.abs(m)) ? v : 1];
-  }
-  return { mean, sd };
-}
-
-/**
  * Fits a linear probe.
  *
  * @param x Features of all windows.
@@ -236,13 +169,13 @@ export async function trainLinearProbe(
   const { train, val } = split;
   if (train.length === 0) throw new Error("trainLinearProbe: no training windows");
   const d = x.dim;
-  const { mean, sd } = featureStats(x, train);
-  const weights = options.classWeighting === "none"
-    ? new Float32Array(classes).fill(1)
-    : classWeights(y, train, classes);
-  const yTrain = Int32Array.from(train, (r) => y[r]), yVal = Int32Array.from(val, (r) => y[r]);
-  const xTrain = tf.tensor2d(standardisedRows(x, train, mean, sd), [train.length, d]);
-  const xVal = tf.tensor2d(standardisedRows(x, val, mean, sd), [val.length, d]);
+  const { mean, sd, weights, yTrain, yVal, xTrain, xVal } = probeData(
+    x,
+    y,
+    classes,
+    split,
+    options.classWeighting,
+  );
   const hasVal = val.length > 0;
   let best: LinearProbe | null = null;
   try {
