@@ -117,11 +117,19 @@ Deno.test({
       assert.equal(b.code, 0, b.err);
       // The block names the checkout as path/to/flowfm/; here it is this one.
       const code = js[0].code.replaceAll("path/to/flowfm/", root) +
-        'console.log("dim", dim);\n';
+        'console.log("dim", dim, backend);\n';
       await Deno.writeTextFile(`${dir}/app.mjs`, code);
+      // The .wasm files beside the bundle, as the README's cp line says.
+      const wasm = "node_modules/@tensorflow/tfjs-backend-wasm/dist/";
+      assert.ok(readme.includes(`cp ${wasm}*.wasm`), "README prints the cp line");
+      for await (const f of Deno.readDir(`${root}${wasm}`)) {
+        if (f.name.endsWith(".wasm")) {
+          await Deno.copyFile(`${root}${wasm}${f.name}`, `${dir}/${f.name}`);
+        }
+      }
       const r = await run("node", [`${dir}/app.mjs`], dir);
       assert.equal(r.code, 0, r.err);
-      assert.match(r.out, /dim 512/);
+      assert.match(r.out, /dim 512 wasm/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

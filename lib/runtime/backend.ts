@@ -8,6 +8,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { isNodeLike, startWasm, type WasmBinaryName } from "./wasm_start.ts";
+export type { WasmBinaryName } from "./wasm_start.ts";
 
 /**
  * Every backend name {@link initBackend} accepts, `auto` first: `auto` picks for the machine,
@@ -42,12 +44,6 @@ export interface BackendInfo {
   reason: string;
 }
 
-/** File names of tfjs-backend-wasm's three binaries: the keys of a `wasmPaths` map. */
-export type WasmBinaryName =
-  | "tfjs-backend-wasm.wasm"
-  | "tfjs-backend-wasm-simd.wasm"
-  | "tfjs-backend-wasm-threaded-simd.wasm";
-
 /** Options for {@link initBackend}. */
 export interface BackendOptions {
   /**
@@ -55,8 +51,9 @@ export interface BackendOptions {
    * URL ending in `/` that serves all three {@link WasmBinaryName} files, or a map from each file
    * name to its URL. Unset, browsers look next to the script that contains this module (for a
    * bundle such as `web/flowfm.js`, `web/`), not next to the page as tfjs-backend-wasm alone
-   * would; Deno and Node read the files from the installed npm package. Only the first start of
-   * the wasm backend in a page or process uses it.
+   * would; Deno and Node read the files from the installed npm package, and a bundle on Node
+   * next to itself (a directory path works there too). Only the first start of the wasm backend
+   * in a page or process uses it.
    * @default {undefined}
    */
   wasmPaths?: string | Record<WasmBinaryName, string>;
@@ -110,12 +107,6 @@ function silenceCpuBanner(): void {
   if (cpu && "firstUse" in cpu) cpu.firstUse = false;
 }
 
-/** True in Deno and Node, which load tfjs's CommonJS builds from the npm packages. */
-function isNodeLike(): boolean {
-  const proc = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
-  return typeof proc?.versions?.node === "string";
-}
-
 /** Registers tfjs-core's gradient of every op (tfjs-core alone registers none). */
 async function registerGradients(): Promise<void> {
   try {
@@ -167,36 +158,8 @@ async function useWebGpu(adapter: GpuAdapterLike): Promise<void> {
   await activate("webgpu");
 }
 
-/**
- * The default `wasmPaths`: in browsers the directory of the script that contains this module (a
- * bundle's own URL); in Deno and Node none, as tfjs-backend-wasm finds its npm package's files.
- */
-function defaultWasmPaths(): string | undefined {
-  if (isNodeLike()) return undefined;
-  try {
-    return new URL("./", import.meta.url).href;
-  } catch {
-    return undefined;
-  }
-}
-
 async function useWasm(options: BackendOptions): Promise<void> {
-  const wasm = await import("@tensorflow/tfjs-backend-wasm");
-  const paths = options.wasmPaths ?? defaultWasmPaths();
-  const where = paths === undefined ? "the tfjs-backend-wasm npm package" : JSON.stringify(paths);
-  try {
-    // Has no effect once wasm started; throws after a failed start.
-    if (paths !== undefined) wasm.setWasmPaths(paths);
-    if (!(await tf.setBackend("wasm"))) throw new Error("tfjs-backend-wasm did not start");
-  } catch (e) {
-    const msg = (e as Error).message;
-    const why = /already initialized/.test(msg) ? "an earlier start failed in this process" : msg;
-    throw new Error(
-      `backend wasm failed to initialise (${why}): looked for its .wasm files ` +
-        `at ${where}; serve tfjs-backend-wasm.wasm, tfjs-backend-wasm-simd.wasm and ` +
-        "tfjs-backend-wasm-threaded-simd.wasm there, or set initBackend's wasmPaths option",
-    );
-  }
+  await startWasm(options.wasmPaths);
   await activate("wasm");
 }
 

@@ -1,0 +1,65 @@
+// The wasm backend from a bundle on Node: its .wasm files are read next to the bundle (an ES
+// module has no `__dirname`, which tfjs-backend-wasm's loader reads), the error names that folder
+// when they are missing, and "auto" then falls back to cpu saying why. Run with the machine's node.
+import assert from "node:assert/strict";
+import { esbuildCached } from "./_helpers.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { FlowFM } from "../lib/model/flowfm.ts";
+import { presetConfig } from "../lib/model/config.ts";
+
+const node = await new Deno.Command("node", { args: ["--version"] }).output().then(
+  (r) => r.success,
+  () => false,
+);
+const ready = node && await esbuildCached();
+const WASM_DIR = new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
+
+Deno.test({
+  name: "node: a bundle starts wasm with the .wasm files beside it, and says where it looked" +
+    (ready ? "" : " (ignored: needs node and esbuild in the npm cache)"),
+  ignore: !ready,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const entry = new URL("./_node_wasm_entry.ts", import.meta.url).pathname;
+      const b = await new Deno.Command(Deno.execPath(), {
+        args: ["bundle", "--platform", "node", "-o", `${dir}/entry.mjs`, entry],
+        env: { NO_COLOR: "1" },
+      }).output();
+      assert.ok(b.success, new TextDecoder().decode(b.stderr));
+      const inNode = async (backend: string) => {
+        const r = await new Deno.Command("node", { args: [`${dir}/entry.mjs`, backend] }).output();
+        assert.ok(r.success, new TextDecoder().decode(r.stderr));
+        return JSON.parse(new TextDecoder().decode(r.stdout).trim().split("\n").at(-1)!);
+      };
+      const missing = await inNode("wasm");
+      const real = await Deno.realPath(dir);
+      assert.match(missing.err, /backend wasm failed to initialise/);
+      assert.ok(
+        missing.err.includes(`looked for its .wasm files at ${real} (next to a bundle)`),
+        missing.err,
+      );
+      const auto = await inNode("auto");
+      assert.equal(auto.backend, "cpu");
+      assert.match(auto.reason, /backend wasm failed to initialise/);
+      for await (const f of Deno.readDir(WASM_DIR)) {
+        if (f.name.endsWith(".wasm")) {
+          await Deno.copyFile(new URL(f.name, WASM_DIR), `${dir}/${f.name}`);
+        }
+      }
+      const started = await inNode("wasm");
+      assert.equal(started.err, "");
+      assert.equal(started.backend, "wasm");
+      assert.equal(started.dirname, null, "the global __dirname is removed after the start");
+      await initBackend("wasm");
+      const m = new FlowFM(presetConfig("tiny", { seed: 4 }));
+      const z = (await m.encode(new Float32Array(900).fill(0.5))).data.slice(0, 8);
+      m.dispose();
+      started.z.forEach((v: number, i: number) =>
+        assert.ok(Math.abs(v - z[i]) < 1e-5, `${v} vs ${z[i]}`)
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
