@@ -4,6 +4,7 @@ import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
 import { runCli } from "./_helpers.ts";
+import { perClassF1 } from "../lib/eval/metrics.ts";
 
 const cli = new URL("../cli/evaluate.ts", import.meta.url).pathname;
 
@@ -99,6 +100,16 @@ Deno.test("cli/evaluate: report JSON, Markdown and confusion SVG for probe, fine
   assert.equal(report.model.source, "random-init");
   const md = await Deno.readTextFile(`${dir}/out/report.md`);
   assert.match(md, /\| handcrafted \| \d\.\d{3} ± \d\.\d{3} \|/);
+  // F1 per class, from each head's pooled confusion matrix (handcrafted is the third column).
+  assert.match(
+    md,
+    /F1 per class \(all test windows pooled\):\n\n\| class \| probe \| finetune \| handcrafted \|/,
+  );
+  report.classes.forEach((c: string, i: number) => {
+    const cells = md.match(new RegExp(`^\\| ${c} \\| (.+) \\|$`, "m"))?.[1].split(" | ");
+    assert.equal(cells?.length, 3, c);
+    assert.equal(cells[2], perClassF1(hc.confusion)[i].toFixed(3), c);
+  });
   assert.equal(r.out, md + "\n", "the Markdown report also goes to stdout");
   const svg = await Deno.readTextFile(`${dir}/out/confusion.svg`);
   assert.ok(svg.startsWith("<svg") && svg.trim().endsWith("</svg>"));

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { MeanSd } from "./metrics.ts";
+import { type MeanSd, perClassF1 } from "./metrics.ts";
 import type { EvalReport } from "./results.ts";
 
 const fmt = (v: number, digits = 3): string => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
@@ -12,7 +12,8 @@ const pm = (m: MeanSd): string => `${fmt(m.mean)} ± ${fmt(m.sd)}`;
 
 /**
  * Markdown summary: one row per head with macro F1 and kappa as mean ± SD over test subjects,
- * pooled kappa and accuracy, then per-subject macro F1.
+ * pooled kappa and accuracy, then F1 per class (pooled over the test windows) and per-subject
+ * macro F1.
  *
  * @param report The evaluation report.
  * @param title Heading line.
@@ -55,6 +56,14 @@ export function reportMarkdown(report: EvalReport, title: string): string {
     );
   }
   if (report.heads.length) {
+    // Which classes each head gets wrong: F1 per class over the pooled test windows.
+    const perClass = report.heads.map((h) => perClassF1(h.confusion));
+    lines.push("", "F1 per class (all test windows pooled):", "");
+    lines.push(`| class | ${report.heads.map((h) => h.head).join(" | ")} |`);
+    lines.push(`| --- | ${report.heads.map(() => "---").join(" | ")} |`);
+    report.classes.forEach((c, i) =>
+      lines.push(`| ${c} | ${perClass.map((f) => fmt(f[i])).join(" | ")} |`)
+    );
     const subjects = [...new Set(report.heads.flatMap((h) => h.subjects.map((s) => s.subject)))]
       .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
     lines.push("", "Macro F1 per test subject:", "");
