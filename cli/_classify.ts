@@ -57,30 +57,36 @@ export function probeL2Flag(values: Record<string, unknown>): number[] {
   return grid.map(Number);
 }
 
-/** `--patience` and `--epoch-windows`, fine-tuning's early-stopping schedule, for parseArgs. */
-export const FINETUNE_SCHEDULE_OPTIONS = {
+/** Fine-tuning's `--epochs`, `--patience`, `--epoch-windows` and `--lr`, for parseArgs. */
+export const FINETUNE_OPTIONS = {
+  epochs: { type: "string" },
   patience: { type: "string" },
   "epoch-windows": { type: "string" },
+  lr: { type: "string" },
 } as const;
 
-/** Help lines of `--patience` and `--epoch-windows` (indented as the commands' option lists). */
-export const FINETUNE_SCHEDULE_HELP =
-  `  --patience N              fine-tuning: epochs without a lower validation loss (default ${D.finetune.patience})
+/** Help lines of those four flags (indented as the commands' option lists). */
+export const FINETUNE_HELP =
+  `  --epochs N                fine-tuning: most epochs (default ${D.finetune.maxEpochs}; early stopping)
+  --patience N              fine-tuning: epochs without a lower validation loss (default ${D.finetune.patience})
   --epoch-windows N         fine-tuning: fewest training windows per epoch; smaller training sets
                             are passed over several times per epoch, so --epochs and --patience
                             count comparable steps with few labels, e.g. 640 with 10 per class
-                            (default ${D.finetune.epochWindows}: one pass)`;
+                            (default ${D.finetune.epochWindows}: one pass)
+  --lr X                    fine-tuning: Adam learning rate (default ${D.finetune.lr})`;
 
-/** `--patience N` and `--epoch-windows N`, the defaults' when not given. */
-export function finetuneScheduleFlags(
+/** `--epochs`, `--patience`, `--epoch-windows` and `--lr`, the defaults' when not given. */
+export function finetuneFlags(
   values: Record<string, unknown>,
-): { patience: number; epochWindows: number } {
+): { maxEpochs: number; patience: number; epochWindows: number; lr: number } {
   return {
+    maxEpochs: numberFlag(values, "epochs", D.finetune.maxEpochs, { min: 1, integer: true }),
     patience: numberFlag(values, "patience", D.finetune.patience, { min: 1, integer: true }),
     epochWindows: numberFlag(values, "epoch-windows", D.finetune.epochWindows, {
       min: 0,
       integer: true,
     }),
+    lr: numberFlag(values, "lr", D.finetune.lr, { min: 0 }),
   };
 }
 

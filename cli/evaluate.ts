@@ -8,9 +8,9 @@ import {
   FEATURES_HELP,
   FEATURES_OPTIONS,
   featuresFlag,
-  FINETUNE_SCHEDULE_HELP,
-  FINETUNE_SCHEDULE_OPTIONS,
-  finetuneScheduleFlags,
+  FINETUNE_HELP,
+  FINETUNE_OPTIONS,
+  finetuneFlags,
   PROBE_L2_HELP,
   probeL2Flag,
   shortEpochsWarning,
@@ -84,9 +84,7 @@ Heads (all on the same folds):
                             of falls left out: SisFall D01-D19, FallAllD A001-A044, UMAFall
                             ADL_*, SmartFallMM's non-falls) | falls (fall codes and labels of
                             those sets against every other activity)
-  --epochs N                fine-tuning: most epochs (default ${D.finetune.maxEpochs}; early stopping)
-${FINETUNE_SCHEDULE_HELP}
-  --lr X                    fine-tuning: Adam learning rate (default ${D.finetune.lr})
+${FINETUNE_HELP}
   --batch N                 fine-tuning: windows per step (default ${D.finetune.batchSize})
   --augment                 fine-tuning: small rotations (<= 10 deg), scaling (±10 %), jitter
   --workers N               fine-tuning: data-parallel workers, each computing the gradient of a
@@ -127,9 +125,7 @@ const OPTIONS = {
   "labels-per-class": { type: "string" },
   task: { type: "string" },
   seed: { type: "string" },
-  epochs: { type: "string" },
-  ...FINETUNE_SCHEDULE_OPTIONS,
-  lr: { type: "string" },
+  ...FINETUNE_OPTIONS,
   batch: { type: "string" },
   augment: { type: "boolean" },
   workers: { type: "string" },
@@ -185,9 +181,7 @@ async function main(): Promise<void> {
     ? undefined
     : numberFlag(values, "max-folds", 1, { min: 1, integer: true });
   const finetune = {
-    maxEpochs: numberFlag(values, "epochs", D.finetune.maxEpochs, { min: 1, integer: true }),
-    ...finetuneScheduleFlags(values),
-    lr: numberFlag(values, "lr", D.finetune.lr, { min: 0 }),
+    ...finetuneFlags(values),
     batchSize: numberFlag(values, "batch", D.finetune.batchSize, { min: 2, integer: true }),
     augment: values.augment ? { maxRotationDeg: 10, scale: 0.1, jitter: 0.01 } : null,
     workers: workersFlag(values),

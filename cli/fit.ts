@@ -11,9 +11,9 @@ import {
   FEATURES_HELP,
   FEATURES_OPTIONS,
   featuresFlag,
-  FINETUNE_SCHEDULE_HELP,
-  FINETUNE_SCHEDULE_OPTIONS,
-  finetuneScheduleFlags,
+  FINETUNE_HELP,
+  FINETUNE_OPTIONS,
+  finetuneFlags,
   PROBE_L2_HELP,
   probeL2Flag,
   shortEpochsWarning,
@@ -59,9 +59,7 @@ ${WEIGHTS_TIMEOUT_HELP}
   --validation F            share of each class held out for early stopping and the L2 choice
                             (default ${D.validationFraction}; 0 fits on everything without early stopping)
   --finetune                fine-tune all encoder layers with an MLP head instead of a probe
-  --epochs N                fine-tuning: most epochs (default ${D.finetune.maxEpochs}; early stopping)
-${FINETUNE_SCHEDULE_HELP}
-  --lr X                    fine-tuning: Adam learning rate (default ${D.finetune.lr})
+${FINETUNE_HELP}
   --workers N               fine-tuning: data-parallel workers (default: every core on wasm)
   --probe-iterations N      most probe iterations per L2 value (default ${D.probe.maxIterations})
   --probe-lr LR             probe learning rate (default ${D.probe.lr})
@@ -88,9 +86,7 @@ const OPTIONS = {
   out: { type: "string" },
   validation: { type: "string" },
   finetune: { type: "boolean" },
-  epochs: { type: "string" },
-  ...FINETUNE_SCHEDULE_OPTIONS,
-  lr: { type: "string" },
+  ...FINETUNE_OPTIONS,
   workers: { type: "string" },
   "probe-iterations": { type: "string" },
   "probe-lr": { type: "string" },
@@ -126,9 +122,7 @@ async function main(): Promise<void> {
   // --finetune's flags, parsed before reading data so a bad one fails fast
   const finetune = values.finetune
     ? {
-      maxEpochs: numberFlag(values, "epochs", D.finetune.maxEpochs, { min: 1, integer: true }),
-      ...finetuneScheduleFlags(values),
-      lr: numberFlag(values, "lr", D.finetune.lr, { min: 0 }),
+      ...finetuneFlags(values),
       workers: workersFlag(values),
     }
     : null;
