@@ -290,7 +290,7 @@ async function main(): Promise<void> {
   // What decides the folds' results: a killed run, run again, takes the folds it finished.
   const decisive = {
     model: bytes ? await sha256Hex(bytes) : null,
-    data: await dataDigest(set.data, labels, set.subjects),
+    data: dataDigest(set.data, labels, set.subjects),
     backend: info.backend,
     ...settings,
   };

@@ -8,6 +8,8 @@ import type { EvalReport, FoldRecord } from "../lib/eval/results.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { serializeModel } from "../lib/weights/model_file.ts";
 import { syntheticWindows } from "./_helpers.ts";
+import { dataDigest } from "../cli/_eval_resume.ts";
+import { sha256Hex } from "../lib/sha256.ts";
 
 await initBackend("wasm");
 
@@ -76,4 +78,18 @@ Deno.test("evaluate: a finished fold from other folds (seed, data) is an error n
     evaluate(data, { heads: ["handcrafted"], seed: 4, finished: records }),
     /finished fold 0 of "handcrafted" does not match this call's folds/,
   );
+});
+
+Deno.test("dataDigest: the SHA-256 of the windows' bytes, then labels and subjects, streamed without a copy", async () => {
+  const { windows, labels, subjects } = data;
+  const text = new TextEncoder().encode(JSON.stringify([labels, subjects]));
+  const joined = new Uint8Array(windows.byteLength + text.length);
+  joined.set(new Uint8Array(windows.buffer), 0);
+  joined.set(text, windows.byteLength);
+  assert.equal(dataDigest(windows, labels, subjects), await sha256Hex(joined));
+  const other = [...labels];
+  other[5] = "a"; // was "c"
+  assert.notEqual(dataDigest(windows, other, subjects), dataDigest(windows, labels, subjects));
+  const view = windows.subarray(900); // a view at an offset hashes its own bytes only
+  assert.equal(dataDigest(view, [], []), dataDigest(new Float32Array(view), [], []));
 });
