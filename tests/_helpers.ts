@@ -129,6 +129,31 @@ export async function assertSameGradient(
   assert.ok(Math.abs(got.loss - loss) <= 1e-5, `${label}loss ${got.loss} vs ${loss}`);
 }
 
+/** Whether the machine's `node` runs (the Node tests are ignored where it does not). */
+export async function nodeAvailable(): Promise<boolean> {
+  return await new Deno.Command("node", { args: ["--version"] }).output().then(
+    (r) => r.success,
+    () => false,
+  );
+}
+
+/** Bundles `entry` (a path) for Node into `out` with `deno bundle`, failing with deno's error. */
+export async function bundleForNode(entry: string, out: string): Promise<void> {
+  const b = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--platform", "node", "-o", out, entry],
+    env: { NO_COLOR: "1" },
+  }).output();
+  assert.ok(b.success, `deno bundle ${entry}: ${new TextDecoder().decode(b.stderr)}`);
+}
+
+/** Copies tfjs-backend-wasm's `.wasm` files into `dir`, beside a Node bundle (README's cp line). */
+export async function copyWasmFiles(dir: string): Promise<void> {
+  const from = new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
+  for await (const f of Deno.readDir(from)) {
+    if (f.name.endsWith(".wasm")) await Deno.copyFile(new URL(f.name, from), `${dir}/${f.name}`);
+  }
+}
+
 /** Whether esbuild, which `deno bundle` runs, is already in the npm cache (no network here). */
 export async function esbuildCached(): Promise<boolean> {
   const r = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();

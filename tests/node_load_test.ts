@@ -2,15 +2,12 @@
 // labels a raw recording there as it does in Deno: mod.ts bundled for Node, run with the
 // machine's `node`.
 import assert from "node:assert/strict";
-import { esbuildCached } from "./_helpers.ts";
+import { bundleForNode, esbuildCached, nodeAvailable } from "./_helpers.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { loadPipeline } from "../lib/classify/pipeline.ts";
 import { pipelineRecording } from "./_pipeline_recording.ts";
 
-const node = await new Deno.Command("node", { args: ["--version"] }).output().then(
-  (r) => r.success,
-  () => false,
-);
+const node = await nodeAvailable();
 const ready = node && await esbuildCached();
 
 Deno.test({
@@ -21,11 +18,7 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     try {
       const entry = new URL("./_node_entry.ts", import.meta.url).pathname;
-      const b = await new Deno.Command(Deno.execPath(), {
-        args: ["bundle", "--platform", "node", "-o", `${dir}/entry.mjs`, entry],
-        env: { NO_COLOR: "1" },
-      }).output();
-      assert.ok(b.success, new TextDecoder().decode(b.stderr));
+      await bundleForNode(entry, `${dir}/entry.mjs`);
       const r = await new Deno.Command("node", {
         args: [
           `${dir}/entry.mjs`,

@@ -2,17 +2,13 @@
 // module has no `__dirname`, which tfjs-backend-wasm's loader reads), the error names that folder
 // when they are missing, and "auto" then falls back to cpu saying why. Run with the machine's node.
 import assert from "node:assert/strict";
-import { esbuildCached } from "./_helpers.ts";
+import { bundleForNode, copyWasmFiles, esbuildCached, nodeAvailable } from "./_helpers.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { presetConfig } from "../lib/model/config.ts";
 
-const node = await new Deno.Command("node", { args: ["--version"] }).output().then(
-  (r) => r.success,
-  () => false,
-);
+const node = await nodeAvailable();
 const ready = node && await esbuildCached();
-const WASM_DIR = new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
 
 Deno.test({
   name: "node: a bundle starts wasm with the .wasm files beside it, and says where it looked" +
@@ -22,11 +18,7 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     try {
       const entry = new URL("./_node_wasm_entry.ts", import.meta.url).pathname;
-      const b = await new Deno.Command(Deno.execPath(), {
-        args: ["bundle", "--platform", "node", "-o", `${dir}/entry.mjs`, entry],
-        env: { NO_COLOR: "1" },
-      }).output();
-      assert.ok(b.success, new TextDecoder().decode(b.stderr));
+      await bundleForNode(entry, `${dir}/entry.mjs`);
       const inNode = async (backend: string) => {
         const r = await new Deno.Command("node", { args: [`${dir}/entry.mjs`, backend] }).output();
         assert.ok(r.success, new TextDecoder().decode(r.stderr));
@@ -42,11 +34,7 @@ Deno.test({
       const auto = await inNode("auto");
       assert.equal(auto.backend, "cpu");
       assert.match(auto.reason, /backend wasm failed to initialise/);
-      for await (const f of Deno.readDir(WASM_DIR)) {
-        if (f.name.endsWith(".wasm")) {
-          await Deno.copyFile(new URL(f.name, WASM_DIR), `${dir}/${f.name}`);
-        }
-      }
+      await copyWasmFiles(dir);
       const started = await inNode("wasm");
       assert.equal(started.err, "");
       assert.equal(started.backend, "wasm");

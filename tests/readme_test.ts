@@ -5,6 +5,7 @@
 // the machine's `node` against a Node bundle of mod.ts, where node is installed. deno.json's
 // test.exclude keeps README.md out of `deno test --doc`, so the blocks do not run twice.
 import assert from "node:assert/strict";
+import { bundleForNode, copyWasmFiles, nodeAvailable } from "./_helpers.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const root = decodeURIComponent(ROOT.pathname);
@@ -92,10 +93,7 @@ Deno.test("readme blocks: each ```ts block type-checks and runs from outside the
   }
 });
 
-const node = await new Deno.Command("node", { args: ["--version"] }).output().then(
-  (r) => r.success,
-  () => false,
-);
+const node = await nodeAvailable();
 
 Deno.test({
   name: "readme blocks: the Node example runs against a Node bundle of mod.ts" +
@@ -109,12 +107,7 @@ Deno.test({
     assert.ok(bundleLine, "README prints the Node bundle command");
     const dir = await Deno.makeTempDir({ prefix: "flowfm-readme-node-" });
     try {
-      const b = await run(
-        Deno.execPath(),
-        ["bundle", "--platform", "node", "-o", `${dir}/flowfm.mjs`, `${root}mod.ts`],
-        root,
-      );
-      assert.equal(b.code, 0, b.err);
+      await bundleForNode(`${root}mod.ts`, `${dir}/flowfm.mjs`);
       // The block names the checkout as path/to/flowfm/; here it is this one.
       const code = js[0].code.replaceAll("path/to/flowfm/", root) +
         'console.log("dim", dim, backend);\n';
@@ -122,11 +115,7 @@ Deno.test({
       // The .wasm files beside the bundle, as the README's cp line says.
       const wasm = "node_modules/@tensorflow/tfjs-backend-wasm/dist/";
       assert.ok(readme.includes(`cp ${wasm}*.wasm`), "README prints the cp line");
-      for await (const f of Deno.readDir(`${root}${wasm}`)) {
-        if (f.name.endsWith(".wasm")) {
-          await Deno.copyFile(`${root}${wasm}${f.name}`, `${dir}/${f.name}`);
-        }
-      }
+      await copyWasmFiles(dir);
       const r = await run("node", [`${dir}/app.mjs`], dir);
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /dim 512 wasm/);
