@@ -210,11 +210,11 @@ async function fitFinetuned(
   const t0 = performance.now();
   const n = labels.filter((l) => l !== null).length;
   console.error(`fine-tuning ${name} on ${n} labelled windows (one line per epoch)…`);
-  let fewest = Infinity;
+  let epochSteps: number | undefined; // every epoch takes the same number of steps
   const classifier = await fitFinetunedClassifier(bytes, windows, labels, {
     ...options,
     onEpoch: (e) => {
-      fewest = Math.min(fewest, e.steps);
+      epochSteps = e.steps;
       console.error(
         `epoch ${e.epoch}: train ${e.trainLoss.toFixed(4)} val ${
           e.valLoss.toFixed(4)
@@ -222,7 +222,7 @@ async function fitFinetuned(
       );
     },
   });
-  const short = shortEpochsWarning("fine-tuning", fewest);
+  const short = epochSteps === undefined ? null : shortEpochsWarning("fine-tuning", epochSteps);
   if (short) console.error(short);
   try {
     await atomicWrite(out, withTrainingData(await classifier.serialize(), training));
