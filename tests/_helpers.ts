@@ -146,9 +146,17 @@ export async function bundleForNode(entry: string, out: string): Promise<void> {
   assert.ok(b.success, `deno bundle ${entry}: ${new TextDecoder().decode(b.stderr)}`);
 }
 
+/** Whether the Node tests can run: `node` runs here and esbuild (for `deno bundle`) is cached. */
+export async function nodeBundleReady(): Promise<boolean> {
+  return await nodeAvailable() && await esbuildCached();
+}
+
+/** Where tfjs-backend-wasm's `.wasm` files are, relative to the checkout (README's cp line). */
+export const WASM_DIST = "node_modules/@tensorflow/tfjs-backend-wasm/dist/";
+
 /** Copies tfjs-backend-wasm's `.wasm` files into `dir`, beside a Node bundle (README's cp line). */
 export async function copyWasmFiles(dir: string): Promise<void> {
-  const from = new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
+  const from = new URL(`../${WASM_DIST}`, import.meta.url);
   for await (const f of Deno.readDir(from)) {
     if (f.name.endsWith(".wasm")) await Deno.copyFile(new URL(f.name, from), `${dir}/${f.name}`);
   }

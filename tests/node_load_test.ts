@@ -2,13 +2,12 @@
 // labels a raw recording there as it does in Deno: mod.ts bundled for Node, run with the
 // machine's `node`.
 import assert from "node:assert/strict";
-import { bundleForNode, esbuildCached, nodeAvailable } from "./_helpers.ts";
+import { bundleForNode, nodeBundleReady } from "./_helpers.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { loadPipeline } from "../lib/classify/pipeline.ts";
 import { pipelineRecording } from "./_pipeline_recording.ts";
 
-const node = await nodeAvailable();
-const ready = node && await esbuildCached();
+const ready = await nodeBundleReady();
 
 Deno.test({
   name: "node: loadModel(path) reads the file with node:fs; loadPipeline labels as in Deno" +

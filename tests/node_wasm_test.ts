@@ -2,13 +2,12 @@
 // module has no `__dirname`, which tfjs-backend-wasm's loader reads), the error names that folder
 // when they are missing, and "auto" then falls back to cpu saying why. Run with the machine's node.
 import assert from "node:assert/strict";
-import { bundleForNode, copyWasmFiles, esbuildCached, nodeAvailable } from "./_helpers.ts";
+import { bundleForNode, copyWasmFiles, nodeBundleReady } from "./_helpers.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { presetConfig } from "../lib/model/config.ts";
 
-const node = await nodeAvailable();
-const ready = node && await esbuildCached();
+const ready = await nodeBundleReady();
 
 Deno.test({
   name: "node: a bundle starts wasm with the .wasm files beside it, and says where it looked" +

@@ -5,7 +5,7 @@
 // the machine's `node` against a Node bundle of mod.ts, where node is installed. deno.json's
 // test.exclude keeps README.md out of `deno test --doc`, so the blocks do not run twice.
 import assert from "node:assert/strict";
-import { bundleForNode, copyWasmFiles, nodeAvailable } from "./_helpers.ts";
+import { bundleForNode, copyWasmFiles, nodeAvailable, WASM_DIST } from "./_helpers.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const root = decodeURIComponent(ROOT.pathname);
@@ -113,8 +113,7 @@ Deno.test({
         'console.log("dim", dim, backend);\n';
       await Deno.writeTextFile(`${dir}/app.mjs`, code);
       // The .wasm files beside the bundle, as the README's cp line says.
-      const wasm = "node_modules/@tensorflow/tfjs-backend-wasm/dist/";
-      assert.ok(readme.includes(`cp ${wasm}*.wasm`), "README prints the cp line");
+      assert.ok(readme.includes(`cp ${WASM_DIST}*.wasm`), "README prints the cp line");
       await copyWasmFiles(dir);
       const r = await run("node", [`${dir}/app.mjs`], dir);
       assert.equal(r.code, 0, r.err);
