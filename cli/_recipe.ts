@@ -40,9 +40,11 @@ export const RECIPE_HELP =
   --shifted-view            the encoder sees the window's recording shifted by up to the window hop
                             (5 s; up to ±5 s with --random-crops): cross-view in time
   --motion-weighted         draw windows in proportion to their motion (SD of |a|), as SSL-Wearables
-  --balance MODE            ${BALANCE_MODES.join(" | ")}: each step draws every data set,
-                            placement, or data set and placement pair at the same rate, windows
-                            uniformly within it, with replacement (seeded; default ${D.balance})
+  --balance MODE            none | dataset | placement | dataset+placement: each step draws every
+                            data set, placement, or data set and placement pair at the same rate,
+                            windows uniformly within it, with replacement (seeded; default
+                            ${D.balance}); MODE:sqrt (dataset:sqrt, ...) draws each at a rate in
+                            proportion to the square root of its window count
   --ema DECAY               keep an EMA of the encoder weights (e.g. 0.999); the model file gets it
 
 Encoder input and output (architecture; new runs only):

@@ -7,7 +7,12 @@ import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { loadCheckpoint } from "../lib/train/checkpoint.ts";
 import { train } from "../lib/train/run.ts";
-import { balancedBatchIndices, balanceGroups, groupMembers } from "../lib/train/batches.ts";
+import {
+  BALANCE_MODES,
+  balancedBatchIndices,
+  balanceGroups,
+  groupMembers,
+} from "../lib/train/batches.ts";
 import { TRAIN_DEFAULTS } from "../lib/train/defaults.ts";
 import { runOptions } from "../cli/_run.ts";
 import { UsageError } from "../cli/_common.ts";
@@ -23,7 +28,13 @@ function unevenGroups(): Int32Array {
 }
 
 /** Share of draws per group over `steps` steps of `batch`. */
-function shares(groups: Int32Array, steps: number, batch: number, seed: number, rates?: number[]) {
+function shares(
+  groups: Int32Array,
+  steps: number,
+  batch: number,
+  seed: number,
+  rates?: number[] | "sqrt",
+) {
   const members = groupMembers(groups);
   const counts = new Float64Array(members.length);
   for (let s = 0; s < steps; s++) {
@@ -49,6 +60,30 @@ Deno.test("balanced sampling: each group is drawn at the stated rate, whatever i
   });
   // A group at rate 0 is never drawn.
   assert.equal(shares(groups, 50, 32, 0, [1, 1, 0])[2], 0);
+});
+
+Deno.test("balanced sampling, sqrt: each group at the square root of its size", () => {
+  const groups = unevenGroups(); // 1000, 100 and 10 windows
+  const root = [1000, 100, 10].map(Math.sqrt), total = root[0] + root[1] + root[2];
+  // 0.706, 0.223 and 0.071 of the draws, against 0.901, 0.090 and 0.009 by count.
+  shares(groups, 400, 32, 0, "sqrt").forEach((share, g) => {
+    assert.ok(Math.abs(share - root[g] / total) < 0.02, `group ${g}: share ${share}`);
+  });
+  const members = groupMembers(groups);
+  assert.deepEqual(
+    balancedBatchIndices(3, members, 64, 1, "sqrt"),
+    balancedBatchIndices(3, members, 64, 1, root),
+  );
+  // The modes: each grouping twice, equal and sqrt, grouped alike.
+  assert.deepEqual(BALANCE_MODES.filter((m) => m.endsWith(":sqrt")), [
+    "dataset:sqrt",
+    "placement:sqrt",
+    "dataset+placement:sqrt",
+  ]);
+  const meta = { datasetIndex: Int32Array.of(0, 1, 1), placementIndex: Int32Array.of(0, 0, 1) };
+  for (const m of ["dataset", "placement", "dataset+placement"] as const) {
+    assert.deepEqual(balanceGroups(meta, `${m}:sqrt`), balanceGroups(meta, m));
+  }
 });
 
 Deno.test("balanced sampling: seeded by (seed, step), uniform within a group, checked inputs", () => {
@@ -109,6 +144,14 @@ Deno.test("train: balance draws by group, is kept in the checkpoint and needs gr
       },
     });
     assert.equal(r.config.balance, "dataset");
+    let sqrtSaved: Uint8Array = new Uint8Array();
+    const balance = "dataset:sqrt";
+    await train(model, windows, { steps: 1, batch: 4, balance }, {
+      onCheckpoint: (b) => void (sqrtSaved = b),
+    });
+    const sqrt = loadCheckpoint(sqrtSaved, "memory");
+    assert.equal(sqrt.state.config.balance, "dataset:sqrt");
+    sqrt.model.dispose();
     await assert.rejects(
       () =>
         train(model, { data: windows.data, count }, { steps: 1, batch: 4, balance: "placement" }),
@@ -121,7 +164,7 @@ Deno.test("train: balance draws by group, is kept in the checkpoint and needs gr
     await assert.rejects(
       // deno-lint-ignore no-explicit-any
       () => train(model, windows, { steps: 1, batch: 4, balance: "subject" as any }),
-      /options\.balance must be one of none, dataset, placement, dataset\+placement/,
+      /options\.balance must be one of none, dataset, dataset:sqrt, placement, placement:sqrt, /,
     );
   } finally {
     model.dispose();
@@ -135,6 +178,8 @@ Deno.test("train: balance draws by group, is kept in the checkpoint and needs gr
 Deno.test("cli/train: --balance sets the mode, checks it, and a resume that changes it fails", async () => {
   assert.equal(runOptions({}).balance, "none");
   assert.equal(runOptions({ balance: "placement" }).balance, "placement");
+  assert.equal(runOptions({ balance: "dataset:sqrt" }).balance, "dataset:sqrt");
+  assert.throws(() => runOptions({ balance: "dataset:log" }), /--balance/);
   assert.throws(() => runOptions({ balance: "subject" }), UsageError);
   assert.throws(
     () => runOptions({ balance: "dataset", "motion-weighted": true }),

@@ -160,21 +160,23 @@ export function weightedBatchIndices(
   return out;
 }
 
-/** How `train` balances its batches: not at all, or equal shares per data set, per placement, or
- * per data set and placement pair. */
-export type BalanceMode = "none" | "dataset" | "placement" | "dataset+placement";
+/** How `train` balances its batches: not at all, or by data set, by placement, or by data set and
+ * placement pair: equal shares per group, or with `:sqrt` shares in proportion to the square root
+ * of each group's window count (large groups still lead, tiny ones no longer take a full share). */
+export type BalanceMode =
+  | "none"
+  | `${"dataset" | "placement" | "dataset+placement"}${"" | ":sqrt"}`;
 
 /** Every {@link BalanceMode}, in the order the CLI lists them. */
-export const BALANCE_MODES: readonly BalanceMode[] = Object.freeze<BalanceMode[]>([
-  "none",
-  "dataset",
-  "placement",
-  "dataset+placement",
-]);
+export const BALANCE_MODES: readonly BalanceMode[] = Object.freeze<BalanceMode[]>(
+  ["none", "dataset", "placement", "dataset+placement"].flatMap((g) =>
+    g === "none" ? [g] : [g, `${g}:sqrt`]
+  ) as BalanceMode[],
+);
 
 /**
  * The group of each window for a {@link BalanceMode}: its data set, its placement (an unknown
- * placement, -1, is a group of its own), or the pair; all 0 for `"none"`.
+ * placement, -1, is a group of its own), or the pair (`:sqrt` groups alike); all 0 for `"none"`.
  *
  * @param meta Data set and placement index of each window (`loadDatasets` gives them).
  * @param mode How to group.
@@ -193,13 +195,13 @@ export function balanceGroups(
   meta: { datasetIndex: ArrayLike<number>; placementIndex: ArrayLike<number> },
   mode: BalanceMode,
 ): Int32Array {
-  const n = meta.datasetIndex.length, out = new Int32Array(n);
-  if (mode === "none") return out;
+  const n = meta.datasetIndex.length, out = new Int32Array(n), by = mode.replace(/:sqrt$/, "");
+  if (by === "none") return out;
   const ids = new Map<string, number>();
   for (let i = 0; i < n; i++) {
-    const key = mode === "dataset"
+    const key = by === "dataset"
       ? `${meta.datasetIndex[i]}`
-      : mode === "placement"
+      : by === "placement"
       ? `${meta.placementIndex[i]}`
       : `${meta.datasetIndex[i]}/${meta.placementIndex[i]}`;
     let g = ids.get(key);
@@ -242,15 +244,15 @@ export function groupMembers(groups: ArrayLike<number>): Int32Array[] {
 
 /**
  * The windows of step `step` when groups (data sets, placements) are balanced: each of the
- * `batch` draws picks a group with probability `rates[g]` (equal rates by default), then a
- * window of that group uniformly, with replacement. A function of `(step, seed)` only, so a
+ * `batch` draws picks a group with probability `rates[g]` (equal rates by default; `"sqrt"`: the
+ * square root of the group's window count), then a window of that group uniformly, with replacement. A function of `(step, seed)` only, so a
  * resumed run draws the same batches.
  *
  * @param step 0-based step.
  * @param members Window indices of each group ({@link groupMembers}).
  * @param batch Windows per step.
  * @param seed The run's seed.
- * @param rates Share of draws per group (normalised; equal when omitted).
+ * @param rates Share of draws per group (normalised; equal when omitted), or `"sqrt"`.
  * @returns `batch` window indices.
  * @example
  * ```ts
@@ -267,17 +269,18 @@ export function balancedBatchIndices(
   members: readonly Int32Array[],
   batch: number,
   seed: number,
-  rates?: ArrayLike<number>,
+  rates?: ArrayLike<number> | "sqrt",
 ): Int32Array {
   const k = members.length;
   if (!(batch >= 1) || k < 1 || members.some((m) => m.length === 0)) {
     throw new RangeError(`balancedBatchIndices: batch ${batch} from ${k} groups, each non-empty`);
   }
-  if (rates && (rates.length !== k || !Array.from(rates).every((r) => r >= 0))) {
-    throw new RangeError(`balancedBatchIndices: need ${k} rates >= 0, got ${Array.from(rates)}`);
+  const r = rates === "sqrt" ? members.map((m) => Math.sqrt(m.length)) : rates;
+  if (r && (r.length !== k || !Array.from(r).every((x) => x >= 0))) {
+    throw new RangeError(`balancedBatchIndices: need ${k} rates >= 0, got ${Array.from(r)}`);
   }
   const cum = new Float64Array(k);
-  for (let g = 0, t = 0; g < k; g++) cum[g] = t += rates ? rates[g] : 1;
+  for (let g = 0, t = 0; g < k; g++) cum[g] = t += r ? r[g] : 1;
   if (!(cum[k - 1] > 0)) throw new RangeError("balancedBatchIndices: the rates sum to 0");
   const rng = new Rng(seed * 4099 + step * 2 + 1);
   const out = new Int32Array(batch);

@@ -27,7 +27,8 @@ import RAW from "./defaults.json" with { type: "json" };
  * - `emaDecay`: EMA of the encoder weights stored in the model file, 0 = off;
  * - `randomCrops`: windows shifted by a random offset into their recording each epoch;
  * - `motionWeighted`: windows drawn in proportion to their motion (SD of |a|), as SSL-Wearables;
- * - `balance`: equal shares per group, none | dataset | placement | dataset+placement;
+ * - `balance`: equal shares per group, none | dataset | placement | dataset+placement, or shares in
+ *   proportion to the square root of each group's size (`dataset:sqrt`, ...);
  * - `shiftedView`: the encoder sees a crop shifted by up to the window hop (cross-view in time);
  * - `seed`: seed of weights, noise, times, augmentations and batch order;
  * - `preset`: model size of a new run, base | small | compact | tiny;

@@ -189,6 +189,7 @@ export async function train(
     );
   }
   const members = balanced ? groupMembers(windows.groups!) : null;
+  const sqrtRates = config.balance?.endsWith(":sqrt") ? "sqrt" : undefined;
   const every = options.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery;
   const settings = {
     lr: config.lr,
@@ -240,7 +241,7 @@ export async function train(
         break;
       }
       const indices = members
-        ? balancedBatchIndices(trainer.steps, members, batch, schedule.seed)
+        ? balancedBatchIndices(trainer.steps, members, batch, schedule.seed, sqrtRates)
         : motion
         ? weightedBatchIndices(trainer.steps, motion, batch, schedule.seed)
         : batchIndices(trainer.steps, windows.count, batch, schedule.seed);

@@ -91,7 +91,8 @@ export interface TrainOptions {
   /**
    * Balanced sampling: with a mode other than `"none"`, each step draws its windows with
    * replacement, every group (the windows' `groups`: data sets, placements or both) at the same
-   * rate, and windows uniformly within a group; seeded by the run's seed and the step. Needs
+   * rate (with `:sqrt`, at a rate in proportion to the square root of the group's window count),
+   * and windows uniformly within a group; seeded by the run's seed and the step. Needs
    * `groups`; not with `motionWeighted`.
    * @default {"none"}
    */

@@ -20,7 +20,7 @@ import torch
 from . import safetensors_io as st
 
 PACK_FORMAT = "flowfm-windows"
-BALANCE_MODES = ("none", "dataset", "placement", "dataset+placement")
+BALANCE_MODES = ("none",) + tuple(f"{g}{s}" for g in ("dataset", "placement", "dataset+placement") for s in ("", ":sqrt"))
 WINDOW = 300
 CLIP_G = 3.0
 
@@ -159,7 +159,8 @@ class BatchSampler:
 
     ``balance``: ``none`` (every window once per epoch, shuffled), ``dataset``, ``placement`` or
     ``dataset+placement`` (each step draws its windows' groups uniformly, then a window uniformly
-    within the group), as the library's ``--balance``.
+    within the group), or any of these with ``:sqrt`` (groups drawn in proportion to the square
+    root of their window counts), as the library's ``--balance``.
     ``crops``: shift each window by a random offset into the next where it continues.
     """
 
@@ -174,8 +175,11 @@ class BatchSampler:
         self.pos = 0
         if balance != "none":
             d, p = windows.dataset.cpu(), windows.placement.cpu()
-            key = {"dataset": d, "placement": p, "dataset+placement": d * (len(windows.placements) + 1) + p + 1}[balance]
+            by = balance.removesuffix(":sqrt")
+            key = {"dataset": d, "placement": p, "dataset+placement": d * (len(windows.placements) + 1) + p + 1}[by]
             self.groups = [torch.nonzero(key == g).flatten() for g in torch.unique(key)]
+            sizes = torch.tensor([len(m) for m in self.groups], dtype=torch.float64)
+            self.rates = sizes.sqrt() if balance.endswith(":sqrt") else None
 
     def state(self) -> Dict[str, object]:
         return {"gen": self.gen.get_state(), "order": self.order, "pos": self.pos}
@@ -198,7 +202,10 @@ class BatchSampler:
                 parts.append(take)
             index = torch.cat(parts)
         else:
-            g = torch.randint(0, len(self.groups), (self.batch,), generator=self.gen)
+            if self.rates is None:
+                g = torch.randint(0, len(self.groups), (self.batch,), generator=self.gen)
+            else:
+                g = torch.multinomial(self.rates, self.batch, replacement=True, generator=self.gen)
             index = torch.empty(self.batch, dtype=torch.int64)
             for k, members in enumerate(self.groups):
                 sel = g == k

@@ -64,7 +64,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='the encoder view: "default" (lib/train/defaults.json), "none", or a JSON object of AugmentOptions')
     p.add_argument("--time-sampling", choices=TIME_SAMPLINGS, default=D["timeSampling"])
     p.add_argument("--balance", choices=BALANCE_MODES, default=D["balance"],
-                   help="draw every data set (placement, pair) equally often, windows uniformly within it")
+                   help="draw every data set (placement, pair) equally often, windows uniformly within it; "
+                        "MODE:sqrt in proportion to the square root of its window count")
     p.add_argument("--no-crops", action="store_true", help="dense packs: do not cut windows at random offsets")
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
     p.add_argument("--log-every", type=int, default=10, help="steps between log flushes (each costs a device sync)")

@@ -1,5 +1,6 @@
 """The trainer end to end: a pack from cli/pack.ts in, a model the Deno library encodes with out."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -76,6 +77,11 @@ def test_balanced_sampling_draws_each_group_at_the_same_rate(packs):
     index, _ = BatchSampler(w, 8000, seed=4, balance="dataset+placement").next()
     pairs = (w.dataset[index] * 2 + w.placement[index]).bincount(minlength=4).float() / 8000
     assert (pairs - 0.25).abs().max().item() < 0.03, pairs
+    # sqrt: groups of 10 and count - 10 windows, drawn in proportion to the square roots
+    index, _ = BatchSampler(w, 8000, seed=5, balance="dataset:sqrt").next()
+    small = math.sqrt(10) / (math.sqrt(10) + math.sqrt(w.count - 10))
+    assert abs((w.dataset[index] == 1).float().mean().item() - small) < 0.02, small
+    assert BatchSampler(w, 64, seed=5, balance="placement:sqrt").rates.tolist() == [math.sqrt(w.count - 25), 5.0]
     plain, _ = BatchSampler(w, 4000, seed=3).next()
     assert abs((w.dataset[plain] == 1).float().mean().item() - 10 / w.count) < 0.01  # by count
 
