@@ -11,8 +11,9 @@ import {
   FINETUNE_HELP,
   FINETUNE_OPTIONS,
   finetuneFlags,
-  PROBE_L2_HELP,
-  probeL2Flag,
+  PROBE_HELP,
+  PROBE_OPTIONS,
+  probeFlags,
   shortEpochsWarning,
 } from "./_classify.ts";
 import type { HeadName } from "../lib/eval/results.ts";
@@ -89,14 +90,7 @@ ${FINETUNE_HELP}
   --augment                 fine-tuning: small rotations (<= 10 deg), scaling (±10 %), jitter
   --workers N               fine-tuning: data-parallel workers, each computing the gradient of a
                             shard of every batch (default: every core on wasm, else 1)
-  --probe-lr X              probe: Adam learning rate (default ${D.probe.lr})
-  --probe-iterations N      probe: most full-batch iterations (default ${D.probe.maxIterations}; with lbfgs:
-                            L-BFGS iterations per L2 value, default ${D.probe.lbfgsIterations})
-${PROBE_L2_HELP}
-  --probe-solver NAME       probe: adam (full-batch Adam, default) | lbfgs (the same objective, L2
-                            grid and validation rule fitted with L-BFGS and warm starts: about 10x
-                            faster on large sets; it reaches a lower validation loss than Adam's
-                            early stop, so scores can differ; see bench/probe_bench.ts)
+${PROBE_HELP}
 ${FEATURES_HELP}
                             (probe and scratch-probe read them)
   --backend NAME            ${choiceList(BACKENDS)} (default auto)
@@ -129,10 +123,7 @@ const OPTIONS = {
   batch: { type: "string" },
   augment: { type: "boolean" },
   workers: { type: "string" },
-  "probe-lr": { type: "string" },
-  "probe-iterations": { type: "string" },
-  "probe-l2": { type: "string" },
-  "probe-solver": { type: "string" },
+  ...PROBE_OPTIONS,
   ...FEATURES_OPTIONS,
   backend: { type: "string" },
   out: { type: "string" },
@@ -191,17 +182,7 @@ async function main(): Promise<void> {
     : numberFlag(values, "labels-per-class", 10, { min: 1, integer: true });
   const task = choiceFlag(values, "task", TASKS, "activity");
   const features = featuresFlag(values) ?? D.features;
-  const solver = choiceFlag(values, "probe-solver", ["adam", "lbfgs"] as const, "adam");
-  const iterations = solver === "lbfgs" ? "lbfgsIterations" : "maxIterations";
-  const probe = {
-    lr: numberFlag(values, "probe-lr", D.probe.lr, { min: 0 }),
-    maxIterations: numberFlag(values, "probe-iterations", D.probe[iterations], {
-      min: 1,
-      integer: true,
-    }),
-    l2: probeL2Flag(values),
-    solver,
-  };
+  const probe = probeFlags(values);
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "runs/eval";
   const weights = values.weights as string | undefined;

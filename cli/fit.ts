@@ -14,8 +14,9 @@ import {
   FINETUNE_HELP,
   FINETUNE_OPTIONS,
   finetuneFlags,
-  PROBE_L2_HELP,
-  probeL2Flag,
+  PROBE_HELP,
+  PROBE_OPTIONS,
+  probeFlags,
   shortEpochsWarning,
 } from "./_classify.ts";
 import { atomicWrite } from "../lib/io/mod.ts";
@@ -61,9 +62,7 @@ ${WEIGHTS_TIMEOUT_HELP}
   --finetune                fine-tune all encoder layers with an MLP head instead of a probe
 ${FINETUNE_HELP}
   --workers N               fine-tuning: data-parallel workers (default: every core on wasm)
-  --probe-iterations N      most probe iterations per L2 value (default ${D.probe.maxIterations})
-  --probe-lr LR             probe learning rate (default ${D.probe.lr})
-${PROBE_L2_HELP}
+${PROBE_HELP}
 ${FEATURES_HELP}
                             (the file records it)
   --task NAME               activity (the labels as read, default) | adl (windows of falls left
@@ -88,9 +87,7 @@ const OPTIONS = {
   finetune: { type: "boolean" },
   ...FINETUNE_OPTIONS,
   workers: { type: "string" },
-  "probe-iterations": { type: "string" },
-  "probe-lr": { type: "string" },
-  "probe-l2": { type: "string" },
+  ...PROBE_OPTIONS,
   ...FEATURES_OPTIONS,
   task: { type: "string" },
   seed: { type: "string" },
@@ -104,14 +101,7 @@ async function main(): Promise<void> {
   if (values.help) return console.log(HELP);
   const validationFraction = numberFlag(values, "validation", D.validationFraction, { min: 0 });
   if (validationFraction >= 1) throw new UsageError("--validation must be in [0, 1)");
-  const probe = {
-    maxIterations: numberFlag(values, "probe-iterations", D.probe.maxIterations, {
-      min: 1,
-      integer: true,
-    }),
-    lr: numberFlag(values, "probe-lr", D.probe.lr, { min: 0 }),
-    l2: probeL2Flag(values),
-  };
+  const probe = probeFlags(values);
   const given = featuresFlag(values), features = given ?? D.features;
   if (values.finetune && given !== undefined) {
     throw new UsageError("--features applies to the probe, not to --finetune");
@@ -157,7 +147,7 @@ async function main(): Promise<void> {
     let progress: Progress | undefined;
     console.error(
       `encoding ${set.count} windows (${features} features), then fitting the linear probe ` +
-        `(at most ${probe.maxIterations} iterations per L2 value)…`,
+        `with ${probe.solver} (at most ${probe.maxIterations} iterations per L2 value)…`,
     );
     const classifier = await fitClassifier(model, set.data, set.labels, {
       probe,

@@ -5,7 +5,7 @@ import { presetConfig } from "../lib/model/config.ts";
 import { FlowFM } from "../lib/model/flowfm.ts";
 import { deserializeModel, serializeModel } from "../lib/weights/model_file.ts";
 import { decodeSafetensors, encodeSafetensors } from "../lib/weights/safetensors.ts";
-import { fitClassifier } from "../lib/classify/probe_classifier.ts";
+import { ActivityClassifier, fitClassifier } from "../lib/classify/probe_classifier.ts";
 import { encoderDigest } from "../lib/classify/encoder_digest.ts";
 import { loadClassifier } from "../lib/classify/load_classifier.ts";
 import { serializeClassifier } from "../lib/classify/probe_file.ts";
@@ -26,6 +26,7 @@ Deno.test("classifier: fit, save, load and predict the same labels and probabili
   });
   assert.deepEqual(c.classes, NAMES);
   assert.deepEqual(c.fit.counts, { lie: 8, sit: 8, walk: 7 });
+  assert.equal(c.fit.solver, "adam");
   assert.ok(c.fit.trainingAccuracy > 0.9, `training accuracy ${c.fit.trainingAccuracy}`);
   const p = await c.predict(windows);
   assert.equal(p.labels.length, N);
@@ -55,6 +56,22 @@ Deno.test("classifier: fit, save, load and predict the same labels and probabili
   c.dispose();
   loaded.dispose();
   await assert.rejects(c.predict(windows), /after dispose/);
+  assert.equal(tf.memory().numTensors, before, "no tensor leak");
+  model.dispose();
+});
+
+Deno.test("classifier: fitted with L-BFGS when asked, and the file records the solver", async () => {
+  const model = new FlowFM(presetConfig("tiny", { seed: 4 }));
+  const before = tf.memory().numTensors;
+  const c = await fitClassifier(model, windows, labels, { probe: { solver: "lbfgs" } });
+  assert.equal(c.fit.solver, "lbfgs");
+  assert.ok(c.fit.trainingAccuracy > 0.9, `training accuracy ${c.fit.trainingAccuracy}`);
+  const loaded = await loadClassifier(serializeClassifier(c), "c.safetensors", model);
+  assert.ok(loaded instanceof ActivityClassifier);
+  assert.equal(loaded.fit.solver, "lbfgs");
+  assert.deepEqual((await loaded.predict(windows)).labels, (await c.predict(windows)).labels);
+  c.dispose();
+  loaded.dispose();
   assert.equal(tf.memory().numTensors, before, "no tensor leak");
   model.dispose();
 });

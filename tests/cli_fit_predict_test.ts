@@ -232,11 +232,12 @@ Deno.test("cli/fit --features stages + cli/predict: the file says which features
       "stages",
       "--out",
       `${dir}/st.safetensors`,
-      "--probe-iterations",
-      "200",
+      "--probe-solver",
+      "lbfgs",
       ...data,
     ], perms);
     assert.equal(fit.code, 0, fit.err);
+    assert.match(fit.err, /fitting the linear probe with lbfgs \(at most 200 iterations per L2/);
     assert.match(
       fit.out,
       /, stages features; the classifier records the encoder's SHA-256 [0-9a-f]{12}… \(of its encoder\.\* tensors, not the file's checksum/,
@@ -259,6 +260,9 @@ Deno.test("cli/fit --features stages + cli/predict: the file says which features
     );
     assert.equal(both.code, 2, both.err);
     assert.match(both.err, /--features applies to the probe, not to --finetune/);
+    const solver = await run("fit", [...weights, "--probe-solver", "sgd", ...data], perms);
+    assert.equal(solver.code, 2, solver.err);
+    assert.match(solver.err, /--probe-solver/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

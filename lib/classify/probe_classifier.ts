@@ -8,7 +8,8 @@
  */
 import type { FlowFM } from "../model/flowfm.ts";
 import type { WindowsInput } from "../model/windows.ts";
-import { type LinearProbe, type ProbeOptions, trainLinearProbe } from "../train/linear_probe.ts";
+import type { LinearProbe, ProbeOptions } from "../train/linear_probe.ts";
+import { trainProbe } from "../train/fast_probe.ts";
 import type { Classifier, ClassifierWindow, Predictions, PredictOptions } from "./classifier.ts";
 import { fromLogits } from "./classifier.ts";
 import { CLASSIFY_DEFAULTS } from "./defaults.ts";
@@ -20,7 +21,7 @@ import { type ClassifierFit, serializeClassifier } from "./probe_file.ts";
 /** Options of {@link fitClassifier} (`onProgress`: after each chunk of windows encoded). */
 export interface ClassifierOptions extends Pick<FeatureOptions, "onProgress"> {
   /**
-   * Linear-probe hyper-parameters (L2 grid, learning rate, iterations, class weighting).
+   * Linear-probe hyper-parameters (solver, L2 grid, learning rate, iterations, class weighting).
    * @default {{}}
    */
   probe?: ProbeOptions;
@@ -189,7 +190,7 @@ export async function fitClassifier(
   const rows = [...y.keys()].filter((i) => y[i] >= 0);
   const seed = options.seed ?? CLASSIFY_DEFAULTS.seed;
   const parts = stratifiedSplit(y, rows, classes.length, fraction, seed);
-  const probe = await trainLinearProbe(z, y, classes.length, parts, options.probe ?? {});
+  const probe = await trainProbe(z, y, classes.length, parts, options.probe ?? {});
   const predicted = probe.predict(z, Int32Array.from(rows));
   const counts: Record<string, number> = Object.fromEntries(classes.map((c) => [c, 0]));
   for (const r of rows) counts[classes[y[r]]]++;
@@ -198,6 +199,7 @@ export async function fitClassifier(
     trainingAccuracy: predicted.filter((p, i) => p === y[rows[i]]).length / rows.length,
     l2: probe.fit.l2,
     iteration: probe.fit.iteration,
+    solver: options.probe?.solver ?? CLASSIFY_DEFAULTS.probe.solver,
   };
   const { length, channels, sampleRate, clip } = model.windowSpec("fitClassifier");
   const window = { length, channels, sampleRate, clip };

@@ -28,6 +28,8 @@ export interface ClassifierFit {
   l2: number;
   /** Probe iteration whose weights were kept. */
   iteration: number;
+  /** The probe's solver (absent in files written before it was recorded: `adam`). */
+  solver?: "adam" | "lbfgs";
 }
 
 /** What a probe classifier file holds (an `ActivityClassifier` has all of it). */

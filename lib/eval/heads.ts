@@ -8,8 +8,8 @@
 import { FlowFM } from "../model/flowfm.ts";
 import { deserializeModel, serializeModel } from "../weights/model_file.ts";
 import { type EpochRecord, fineTune, type FinetuneOptions } from "../train/finetune.ts";
-import { type FeatureMatrix, type ProbeOptions, trainLinearProbe } from "../train/linear_probe.ts";
-import { trainFastProbe } from "../train/fast_probe.ts";
+import type { FeatureMatrix, ProbeOptions } from "../train/linear_probe.ts";
+import { trainProbe } from "../train/fast_probe.ts";
 import { CLASSIFY_DEFAULTS } from "../classify/defaults.ts";
 import { extractFeatures, type Features } from "../classify/features.ts";
 import { handcraftedFeatures } from "../classify/handcrafted.ts";
@@ -104,8 +104,7 @@ export async function trainHead(
   },
 ): Promise<{ pred: Int32Array; fit: Record<string, number> }> {
   if ("features" in input) {
-    const solve = options.probe?.solver === "lbfgs" ? trainFastProbe : trainLinearProbe;
-    const probe = await solve(input.features, y, classes, split, options.probe);
+    const probe = await trainProbe(input.features, y, classes, split, options.probe);
     return {
       pred: probe.predict(input.features, split.test),
       fit: { ...probe.fit, features: input.features.dim },

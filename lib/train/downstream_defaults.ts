@@ -8,8 +8,9 @@
  */
 
 /**
- * The linear probe's defaults: the L2 grid and convergence tolerance of both solvers, Adam's
- * learning rate and iterations, and L-BFGS's iterations per L2 value.
+ * The linear probe's defaults: the solver (`adam` or `lbfgs`), the L2 grid and convergence
+ * tolerance of both solvers, Adam's learning rate and iterations, and L-BFGS's iterations per L2
+ * value.
  *
  * @example
  * ```ts
@@ -19,6 +20,7 @@
  * ```
  */
 export const PROBE_DEFAULTS = {
+  solver: "adam",
   l2: [1e-4, 1e-3, 1e-2, 1e-1],
   tolerance: 1e-3,
   lr: 0.02,

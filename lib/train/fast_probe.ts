@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { LinearProbe, type ProbeOptions } from "./linear_probe.ts";
+import { LinearProbe, type ProbeOptions, trainLinearProbe } from "./linear_probe.ts";
 import { type FeatureMatrix, probeData } from "./probe_data.ts";
 import { PROBE_DEFAULTS } from "./downstream_defaults.ts";
 
@@ -222,4 +222,34 @@ export function trainFastProbe(
     tf.dispose([xTrain, xTrainT, xVal]);
   }
   return Promise.resolve(best!);
+}
+
+/**
+ * Fits a linear probe with the solver that `options.solver` names: {@link trainFastProbe} for
+ * `"lbfgs"`, `trainLinearProbe` for `"adam"` (the default, `PROBE_DEFAULTS.solver`). Same arguments
+ * as both.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../runtime/backend.ts";
+ * import { trainProbe } from "./fast_probe.ts";
+ * await initBackend("cpu");
+ * const x = { data: Float32Array.from([0, 1, 2, 3]), count: 4, dim: 1 };
+ * const y = Int32Array.from([0, 0, 1, 1]);
+ * const rows = Int32Array.from([0, 1, 2, 3]);
+ * const probe = await trainProbe(x, y, 2, { train: rows, val: rows }, { l2: 0, solver: "lbfgs" });
+ * assert(probe.predict(x).join() === "0,0,1,1");
+ * ```
+ */
+export function trainProbe(
+  x: FeatureMatrix,
+  y: Int32Array,
+  classes: number,
+  split: { train: Int32Array; val: Int32Array },
+  options: ProbeOptions = {},
+): Promise<LinearProbe> {
+  const solver = options.solver ?? PROBE_DEFAULTS.solver;
+  const solve = solver === "lbfgs" ? trainFastProbe : trainLinearProbe;
+  return solve(x, y, classes, split, options);
 }
