@@ -117,7 +117,7 @@ export {
   type ProbeOptions,
   trainLinearProbe,
 } from "./train/linear_probe.ts";
-export { trainFastProbe } from "./train/fast_probe.ts";
+export { trainFastProbe, trainProbe } from "./train/fast_probe.ts";
 export { FINETUNE_DEFAULTS, PROBE_DEFAULTS } from "./train/downstream_defaults.ts";
 export { classWeights, weightedCrossEntropy } from "./train/cross_entropy.ts";
 // Model-level generative scores (they run the model; ./metrics stays plain TypeScript).
