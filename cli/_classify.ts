@@ -55,8 +55,8 @@ export const PROBE_HELP =
                             on large sets; it reaches a lower validation loss than Adam's early
                             stop, so scores can differ; see bench/probe_bench.ts); default ${D.probe.solver}
   --probe-lr X              probe: Adam learning rate (default ${D.probe.lr})
-  --probe-iterations N      probe: most iterations per L2 value (default ${D.probe.maxIterations}; with lbfgs
-                            ${D.probe.lbfgsIterations})
+  --probe-iterations N      probe: most iterations per L2 value (default ${D.probe.maxIterations}; with
+                            --probe-solver lbfgs, default ${D.probe.lbfgsIterations})
   --probe-l2 LIST           probe: the L2 penalties tried, comma-separated; the one with the lowest
                             validation loss is kept (default ${D.probe.l2.join(",")})`;
 

@@ -27,9 +27,10 @@ Deno.test("defaults: fit, predict and evaluate --help print the values of CLASSI
     assert.match(text, /--features NAME .*z \(the embedding, default\)/);
     assert.match(text, /--probe-features NAME is the same flag, its former name/);
   }
-  assert.match(fit, new RegExp(`--probe-iterations N .*\\(default ${D.probe.maxIterations}\\)`));
-  assert.match(evaluate, new RegExp(`default ${D.probe.lbfgsIterations}\\)`));
   for (const text of [fit, evaluate]) {
+    assert.match(text, new RegExp(`--probe-iterations N .*\\(default ${D.probe.maxIterations};`));
+    assert.match(text, new RegExp(`--probe-solver lbfgs, default ${D.probe.lbfgsIterations}\\)`));
+    assert.match(text, new RegExp(`--probe-solver NAME [^]*; default ${D.probe.solver}\n`));
     assert.match(text, new RegExp(`--probe-l2 LIST [^]*\\(default ${D.probe.l2.join(",")}\\)`));
   }
   assert.match(predict, new RegExp(`--batch N .*\\(default ${D.batchSize}\\)`));

@@ -169,8 +169,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     net = model
     if world > 1:
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    gen = torch.Generator(device=device).manual_seed(a.seed * 1000 + rank + 7919 * start)
-    view_gen = torch.Generator().manual_seed(a.seed * 1000 + rank + 104729 + 7919 * start)
+    # noise, times and views: reseeded every step from (seed, step, process), so a resumed run draws
+    # exactly what an uninterrupted one would (the batches come from the sampler's saved state)
+    gen, view_gen = torch.Generator(device=device), torch.Generator()
     autocast = device.type == "cuda" and not a.no_bf16
     local = a.batch // world
     stop = Stop()
@@ -230,6 +231,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     stopped = None
     while step < a.steps:
         index, offset = sampler.next()
+        stream = ((a.seed * 1_000_003 + step) * 256 + rank) % 2**62
+        gen.manual_seed(2 * stream)
+        view_gen.manual_seed(2 * stream + 1)
         mine = slice(rank * local, (rank + 1) * local)
         x1 = windows.batch(index[mine].to(device), None if offset is None else offset[mine].to(device))
         noise = torch.randn(x1.shape, generator=gen, device=device)

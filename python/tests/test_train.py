@@ -133,6 +133,21 @@ def test_resume_continues_and_an_earlier_run_is_not_replaced(packs, tmp_path):
     assert model.config["step"] == 7
 
 
+def test_a_resumed_run_ends_with_the_weights_of_one_uninterrupted_run(packs, tmp_path):
+    common = ["--windows", packs[0], "--preset", "tiny", "--batch", "8", "--checkpoint-every", "2",
+              "--balance", "dataset:sqrt"]
+    whole, parts = str(tmp_path / "whole"), str(tmp_path / "parts")
+    assert train_main(common + ["--out", whole, "--steps", "5"]) == 0
+    assert train_main(common + ["--out", parts, "--steps", "2"]) == 0
+    assert train_main(common + ["--out", parts, "--steps", "5", "--resume"]) == 0
+    a, _, _ = read_model(os.path.join(whole, "model.safetensors"))
+    b, _, _ = read_model(os.path.join(parts, "model.safetensors"))
+    sa, sb = a.state_dict(), b.state_dict()
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        assert torch.equal(sa[k], sb[k]), k
+
+
 def test_the_time_budget_stops_cleanly(packs, tmp_path):
     out = tmp_path / "run"
     assert train_main(["--windows", packs[0], "--preset", "tiny", "--batch", "8", "--steps", "100000",
