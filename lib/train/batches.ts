@@ -245,8 +245,8 @@ export function groupMembers(groups: ArrayLike<number>): Int32Array[] {
 /**
  * The windows of step `step` when groups (data sets, placements) are balanced: each of the
  * `batch` draws picks a group with probability `rates[g]` (equal rates by default; `"sqrt"`: the
- * square root of the group's window count), then a window of that group uniformly, with replacement. A function of `(step, seed)` only, so a
- * resumed run draws the same batches.
+ * square root of the group's window count), then a window of that group uniformly, with
+ * replacement. A function of `(step, seed)` only, so a resumed run draws the same batches.
  *
  * @param step 0-based step.
  * @param members Window indices of each group ({@link groupMembers}).
