@@ -49,3 +49,17 @@ export function protocolOf(r: Report): string {
   return `--dataset ${flag("--dataset", "?")} --task ${flag("--task", "activity")} ` +
     `--labels-per-class ${flag("--labels-per-class", "all")}`;
 }
+
+/** The rows of studies/heldout_probes.sh, in its order, with their names in the table. */
+export const HELDOUT_ROWS: [string, string][] = [
+  ["hapt", "uci-hapt (waist), 6 activities"],
+  ["hapt10", "uci-hapt, 10 per class"],
+  ["ms", "MotionSense (pocket), 6 activities"],
+  ["dsads-torso", "DSADS (torso), 19 activities"],
+  ["dsads-arm", "DSADS (arms), 19 activities"],
+  ["dsads-leg", "DSADS (legs), 19 activities"],
+  ["sisfall", "SisFall (waist), 19 activities"],
+  ["sisfall10", "SisFall activities, 10 per class"],
+  ["fallalld-wrist", "FallAllD (wrist), activities"],
+  ["fallalld-wrist-falls", "FallAllD (wrist), falls"],
+];

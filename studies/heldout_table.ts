@@ -11,21 +11,8 @@
 // the same data set, task and labels per class. A cell not run yet is empty.
 //   e.g. deno run --allow-read=runs studies/heldout_table.ts s500k A228k
 import { scriptArgs, usageFail } from "../bench/_args.ts";
-import { headF1, protocolOf, readReport } from "./_reports.ts";
+import { headF1, HELDOUT_ROWS as ROWS, protocolOf, readReport } from "./_reports.ts";
 
-/** The rows of studies/heldout_probes.sh, in its order, with their names in the table. */
-const ROWS: [string, string][] = [
-  ["hapt", "uci-hapt (waist), 6 activities"],
-  ["hapt10", "uci-hapt, 10 per class"],
-  ["ms", "MotionSense (pocket), 6 activities"],
-  ["dsads-torso", "DSADS (torso), 19 activities"],
-  ["dsads-arm", "DSADS (arms), 19 activities"],
-  ["dsads-leg", "DSADS (legs), 19 activities"],
-  ["sisfall", "SisFall (waist), 19 activities"],
-  ["sisfall10", "SisFall activities, 10 per class"],
-  ["fallalld-wrist", "FallAllD (wrist), activities"],
-  ["fallalld-wrist-falls", "FallAllD (wrist), falls"],
-];
 const COLUMNS: [string, string, string][] = [
   ["probe", "stages", "probe, stages"],
   ["probe", "z", "probe, `z`"],

@@ -1,7 +1,9 @@
-// studies/heldout_table.ts: the held-out table from the reports studies/heldout_probes.sh writes.
+// studies/heldout_table.ts and studies/heldout_curve.ts: the held-out table and checkpoint curve
+// from the reports studies/heldout_probes.sh writes.
 import assert from "node:assert/strict";
 
 const SCRIPT = new URL("../studies/heldout_table.ts", import.meta.url).pathname;
+const CURVE = new URL("../studies/heldout_curve.ts", import.meta.url).pathname;
 
 /** Writes runs/eval-NAME/report.json in `dir` with these args and heads' macro F1 means. */
 async function report(dir: string, name: string, args: string[], heads: Record<string, number>) {
@@ -17,8 +19,12 @@ async function report(dir: string, name: string, args: string[], heads: Record<s
 }
 
 async function table(dir: string, ...args: string[]) {
+  return await script(SCRIPT, dir, ...args);
+}
+
+async function script(path: string, dir: string, ...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read=runs", SCRIPT, ...args],
+    args: ["run", "--allow-read=runs", path, ...args],
     cwd: dir,
     stdout: "piped",
     stderr: "piped",
@@ -102,6 +108,39 @@ Deno.test("heldout_table: a baseline run on other labels per class is an error n
       r.stderr,
       /eval-B-hapt10-stages: run with --dataset uci-hapt --task activity --labels-per-class all, runs\/eval-M-hapt10-stages with .* --labels-per-class 10/,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("heldout_curve: a column per tag, – where not run, the mean over rows every tag has", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const leg = ["--dataset", "dsads:leg"], sis = ["--dataset", "sisfall", "--task", "adl"];
+    await report(dir, "A-dsads-leg-stages", leg, { probe: 0.7, handcrafted: 0.9 });
+    await report(dir, "B-dsads-leg-stages", leg, { probe: 0.8 });
+    await report(dir, "A-sisfall-stages", sis, { probe: 0.6 });
+    await report(dir, "B-sisfall-stages", sis, { probe: 0.5 });
+    await report(dir, "A-ms-stages", ["--dataset", "motionsense"], { probe: 0.9 });
+    await report(dir, "B-ms-z", ["--dataset", "motionsense"], { probe: 0.2 });
+    const r = await script(CURVE, dir, "A", "B");
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split("\n"), [
+      "| row, probe on stages | A | B |",
+      "| --- | --- | --- |",
+      "| MotionSense (pocket), 6 activities | 0.900 | – |",
+      "| DSADS (legs), 19 activities | 0.700 | 0.800 |",
+      "| SisFall (waist), 19 activities | 0.600 | 0.500 |",
+      "| mean of 2 rows | 0.650 | 0.650 |",
+    ]);
+    const z = await script(CURVE, dir, "--features", "z", "--rows", "ms", "B");
+    assert.deepEqual(z.stdout.trim().split("\n").slice(2), [
+      "| MotionSense (pocket), 6 activities | 0.200 |",
+      "| mean of 1 row | 0.200 |",
+    ]);
+    const bad = await script(CURVE, dir, "--rows", "legs", "A");
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown row\(s\) in --rows: legs/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
