@@ -1,5 +1,6 @@
 // What the bench table scripts (card_table.ts, heldout_table.ts, ablation_table.ts, curve_table.ts) read of
 // cli/evaluate.ts's report.json.
+import { usageFail } from "../bench/_args.ts";
 
 /** The parts of a report.json the tables use. */
 export interface Report {
@@ -63,3 +64,18 @@ export const HELDOUT_ROWS: [string, string][] = [
   ["fallalld-wrist", "FallAllD (wrist), activities"],
   ["fallalld-wrist-falls", "FallAllD (wrist), falls"],
 ];
+
+/**
+ * The held-out rows a `--rows` flag picks, in {@link HELDOUT_ROWS}'s order (all of them when the
+ * flag is not given); an unknown row fails the script with a usage error naming it.
+ *
+ * @param flag The `--rows` value (comma-separated row names), or undefined.
+ * @param script The script's `import.meta.url`, for the usage message.
+ * @returns The picked `[row, name]` pairs.
+ */
+export function pickedRows(flag: string | undefined, script: string): [string, string][] {
+  const wanted = flag?.split(",") ?? HELDOUT_ROWS.map(([row]) => row);
+  const unknown = wanted.filter((w) => !HELDOUT_ROWS.some(([row]) => row === w));
+  if (unknown.length) usageFail(script, `unknown row(s) in --rows: ${unknown.join(", ")}`);
+  return HELDOUT_ROWS.filter(([row]) => wanted.includes(row));
+}

@@ -7,22 +7,19 @@
 //   --features  stages (default) or z
 //   e.g. deno run --allow-read=runs studies/heldout_curve.ts B250k B1000k B2000k
 import { scriptArgs, usageFail } from "../bench/_args.ts";
-import { headF1, HELDOUT_ROWS, readReport } from "./_reports.ts";
+import { headF1, pickedRows, readReport } from "./_reports.ts";
 
 const { values, positionals: tags } = scriptArgs(import.meta.url, {
   rows: { type: "string" },
   features: { type: "string", default: "stages" },
 });
 if (tags.length === 0) usageFail(import.meta.url, "expected at least one TAG");
-const wanted = values.rows?.split(",") ?? HELDOUT_ROWS.map(([row]) => row);
-const unknown = wanted.filter((w) => !HELDOUT_ROWS.some(([row]) => row === w));
-if (unknown.length) usageFail(import.meta.url, `unknown row(s) in --rows: ${unknown.join(", ")}`);
+const picked = pickedRows(values.rows, import.meta.url);
 
 const f1 = (tag: string, row: string) =>
   headF1(readReport(`runs/eval-${tag}-${row}-${values.features}/report.json`), "probe")?.mean ??
     null;
-const rows = HELDOUT_ROWS.filter(([row]) => wanted.includes(row))
-  .map(([row, name]) => ({ name, cells: tags.map((t) => f1(t, row)) }))
+const rows = picked.map(([row, name]) => ({ name, cells: tags.map((t) => f1(t, row)) }))
   .filter((r) => values.rows !== undefined || r.cells.some((c) => c !== null));
 const show = (v: number | null) => v === null ? "–" : v.toFixed(3);
 console.log(`| row, probe on ${values.features} | ${tags.join(" | ")} |`);

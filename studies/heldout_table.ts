@@ -11,7 +11,7 @@
 // the same data set, task and labels per class. A cell not run yet is empty.
 //   e.g. deno run --allow-read=runs studies/heldout_table.ts s500k A228k
 import { scriptArgs, usageFail } from "../bench/_args.ts";
-import { headF1, HELDOUT_ROWS as ROWS, protocolOf, readReport } from "./_reports.ts";
+import { headF1, pickedRows, protocolOf, readReport } from "./_reports.ts";
 
 const COLUMNS: [string, string, string][] = [
   ["probe", "stages", "probe, stages"],
@@ -29,9 +29,7 @@ const OWN = ["probe", "finetune"];
 const { values, positionals } = scriptArgs(import.meta.url, { rows: { type: "string" } });
 const [tag, ...baselines] = positionals;
 if (!tag) usageFail(import.meta.url, "expected TAG [BASELINE_TAG ...]");
-const wanted = values.rows?.split(",") ?? ROWS.map(([row]) => row);
-const unknown = wanted.filter((w) => !ROWS.some(([row]) => row === w));
-if (unknown.length) usageFail(import.meta.url, `unknown row(s) in --rows: ${unknown.join(", ")}`);
+const picked = pickedRows(values.rows, import.meta.url);
 
 function cell(row: string, head: string, features: string): string {
   const own = readReport(`runs/eval-${tag}-${row}-${features}/report.json`);
@@ -55,7 +53,7 @@ function cell(row: string, head: string, features: string): string {
   return "";
 }
 
-const cells = ROWS.filter(([row]) => wanted.includes(row)).map((
+const cells = picked.map((
   [row, name],
 ) => [name, ...COLUMNS.map(([h, f]) => cell(row, h, f))])
   .filter((line) => COLUMNS.some(([h], i) => OWN.includes(h) && line[i + 1] !== ""));
