@@ -98,10 +98,15 @@ export function choiceFlag<T extends string>(
   return raw as T;
 }
 
-/** Turns a Deno permission error into a message naming the flag to add. */
+/**
+ * Turns a Deno permission error into a message naming the flag to add, and a missing input file
+ * (`NotFound` from `Deno.readFile` and friends) into `PATH: no such file or folder`.
+ */
 export function explainError(e: unknown): string {
   const err = e as Error;
   const msg = err?.message ?? String(e);
+  const missing = err?.name === "NotFound" && /^No such file.*?: \w+ '(.+)'$/.exec(msg);
+  if (missing) return `${missing[1]}: no such file or folder`;
   if (
     err?.name === "NotCapable" || err?.name === "PermissionDenied" ||
     /Requires \w+ access/.test(msg)

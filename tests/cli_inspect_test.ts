@@ -82,7 +82,7 @@ Deno.test("cli/inspect: windows seen in pretraining, through the twin's --init c
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("cli/inspect: a file that is not a FlowFM model fails naming it", async () => {
+Deno.test("cli/inspect: a file that is not a FlowFM model fails naming it, as does a missing file", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeFile(`${dir}/junk.safetensors`, new Uint8Array([1, 2, 3]));
   const r = await inspect([`${dir}/junk.safetensors`], [`--allow-read=${dir}`]);
@@ -90,6 +90,9 @@ Deno.test("cli/inspect: a file that is not a FlowFM model fails naming it", asyn
   assert.match(r.err, /junk\.safetensors/);
   const usage = await inspect([], [`--allow-read=${dir}`]);
   assert.equal(usage.code, 2);
+  const missing = await inspect([`${dir}/nope.safetensors`], [`--allow-read=${dir}`]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.err.trim(), `error: ${dir}/nope.safetensors: no such file or folder`);
   await Deno.remove(dir, { recursive: true });
 });
 
