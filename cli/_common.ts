@@ -100,13 +100,13 @@ export function choiceFlag<T extends string>(
 
 /**
  * Turns a Deno permission error into a message naming the flag to add, and a missing input file
- * (`NotFound` from `Deno.readFile` and friends) into `PATH: no such file or folder`.
+ * (`NotFound` from `Deno.readFile` and friends) into `PATH: no such file`.
  */
 export function explainError(e: unknown): string {
   const err = e as Error;
   const msg = err?.message ?? String(e);
   const missing = err?.name === "NotFound" && /^No such file.*?: \w+ '(.+)'$/.exec(msg);
-  if (missing) return `${missing[1]}: no such file or folder`;
+  if (missing) return `${missing[1]}: no such file`;
   if (
     err?.name === "NotCapable" || err?.name === "PermissionDenied" ||
     /Requires \w+ access/.test(msg)

@@ -192,6 +192,8 @@ async function main(): Promise<void> {
     throw new UsageError("--preset applies to --random-init (a weights file has its own)");
   }
   const needsModel = heads.some((h) => h !== "handcrafted");
+  // --weights FILE, else the pretrained model; read before the data, so a wrong path fails at once
+  const read = !randomInit && (needsModel || weights) ? await readWeightsFlag(values) : null;
   await defaultData(values, positionals);
   const { set, description, meta } = await loadWindows(values, positionals, {
     labelPolicy: "drop-mixed",
@@ -216,8 +218,7 @@ async function main(): Promise<void> {
     bytes = await serializeModel(model);
     model.dispose();
     modelInfo = { source: "random-init", preset, seed };
-  } else if (needsModel || weights) {
-    const read = await readWeightsFlag(values); // --weights FILE, else the pretrained model
+  } else if (read) {
     bytes = read.bytes;
     const { model } = deserializeModel(bytes, read.name); // validates; errors name the file
     modelInfo = { source: read.name, preset: model.config.preset, step: model.config.step };

@@ -36,12 +36,8 @@ import {
   UsageError,
   workersFlag,
 } from "./_common.ts";
-import {
-  loadModelFlag,
-  readWeightsFlag,
-  WEIGHTS_DEFAULT_HELP,
-  WEIGHTS_TIMEOUT_HELP,
-} from "./_weights.ts";
+import { readWeightsFlag, WEIGHTS_DEFAULT_HELP, WEIGHTS_TIMEOUT_HELP } from "./_weights.ts";
+import { deserializeModel } from "../lib/weights/model_file.ts";
 import { type TrainingData, withTrainingData } from "./_classifier_data.ts";
 import type { WindowMeta } from "../lib/io/mod.ts";
 import { announceData, DATA_HELP, DATA_OPTIONS, loadWindows, reportData } from "./_data.ts";
@@ -119,6 +115,8 @@ async function main(): Promise<void> {
   backendFlag(values); // fail fast on a bad --backend, before reading data
   const out = (values.out as string | undefined) ?? "classifier.safetensors";
   await checkOutput(out, [...positionals, values.weights as string | undefined]);
+  if (values.weights !== undefined) console.error(`reading model ${values.weights}…`);
+  const read = await readWeightsFlag(values); // before the data: a wrong --weights fails at once
   announceData(values, positionals, true);
   const { set, description, meta } = await loadWindows(values, positionals, {
     labelPolicy: "drop-mixed",
@@ -132,16 +130,15 @@ async function main(): Promise<void> {
     throw new Error(`no labelled windows in ${description}; CSV files need a label column`);
   }
   await startBackend(values);
-  if (values.weights !== undefined) console.error(`loading model ${values.weights}…`);
   if (finetune) {
-    return await fitFinetuned(values, set.data, set.labels, out, training, {
+    return await fitFinetuned(read, set.data, set.labels, out, training, {
       validationFraction,
       seed,
       batchSize,
       ...finetune,
     });
   }
-  const { model, name: weights } = await loadModelFlag(values);
+  const { model } = deserializeModel(read.bytes, read.name), weights = read.name;
   try {
     const t0 = performance.now();
     let progress: Progress | undefined;
@@ -189,14 +186,13 @@ async function main(): Promise<void> {
 
 /** --finetune: a copy of the model fine-tuned with a head, saved whole. */
 async function fitFinetuned(
-  values: Record<string, unknown>,
+  { bytes, name }: { bytes: Uint8Array; name: string },
   windows: Float32Array,
   labels: readonly (string | null)[],
   out: string,
   training: TrainingData,
   options: Omit<FinetunedClassifierOptions, "onEpoch">,
 ): Promise<void> {
-  const { bytes, name } = await readWeightsFlag(values);
   const t0 = performance.now();
   const n = labels.filter((l) => l !== null).length;
   console.error(`fine-tuning ${name} on ${n} labelled windows (one line per epoch)…`);

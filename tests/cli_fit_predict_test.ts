@@ -130,6 +130,21 @@ Deno.test("cli/fit + cli/predict: classifier file, predictions CSV and timeline 
   assert.equal(wrong.code, 1);
   assert.match(wrong.err, /model\.safetensors: .*not a FlowFM classifier file/);
 
+  // Missing files: one line naming the file; fit reads --weights before the data.
+  const noClf = await run("predict", ["--classifier", `${dir}/nope.safetensors`, ...data], perms);
+  assert.equal(noClf.code, 1);
+  assert.equal(noClf.err.trim(), `error: ${dir}/nope.safetensors: no such file`);
+  const noModel = await run("fit", [
+    "--weights",
+    `${dir}/nope.safetensors`,
+    "--out",
+    `${dir}/clf3.safetensors`,
+    ...data,
+  ], perms);
+  assert.equal(noModel.code, 1);
+  assert.doesNotMatch(noModel.err, /reading data/);
+  assert.match(noModel.err, /nope\.safetensors: no such file\n$/);
+
   // No write permission: the flag to add is named.
   const noWrite = await run("fit", [
     "--weights",
@@ -289,9 +304,9 @@ Deno.test("cli/fit + cli/predict say on stderr what they do: data, model, encodi
       assert.ok(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1])), `${patterns}\n${err}`);
     };
     order(fit.err, [
+      /^reading model \S+model\.safetensors…$/m,
       /^reading data: 2 CSV file\(s\)…$/m,
       /^data: \d+ windows kept/m,
-      /^loading model \S+model\.safetensors…$/m,
       /^encoding \d+ windows \(z features\), then fitting the linear probe/m,
       /\] (\d+)\/\1 windows encoded, [\d.]+ win\/s/,
     ]);

@@ -92,7 +92,7 @@ Deno.test("cli/inspect: a file that is not a FlowFM model fails naming it, as do
   assert.equal(usage.code, 2);
   const missing = await inspect([`${dir}/nope.safetensors`], [`--allow-read=${dir}`]);
   assert.equal(missing.code, 1);
-  assert.equal(missing.err.trim(), `error: ${dir}/nope.safetensors: no such file or folder`);
+  assert.equal(missing.err.trim(), `error: ${dir}/nope.safetensors: no such file`);
   await Deno.remove(dir, { recursive: true });
 });
 

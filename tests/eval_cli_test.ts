@@ -166,6 +166,10 @@ Deno.test("cli/evaluate: --weights file, usage errors exit 2, bad files exit 1, 
   const bad = await run([...data, "--weights", `${dir}/trunc.safetensors`, "--out", `${dir}/b`]);
   assert.equal(bad.code, 1);
   assert.match(bad.err, /trunc\.safetensors/);
+  // A missing --weights file fails before any data is read, naming the file.
+  const missing = await run([...data, "--weights", `${dir}/nope.safetensors`, "--out", `${dir}/n`]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.err.trim(), `error: ${dir}/nope.safetensors: no such file`);
   const help = await run(["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.out, /Usage: npx --yes deno@2\.9\.6 run -A cli\/evaluate\.ts/);

@@ -144,7 +144,9 @@ export async function readSource(
           (url.protocol.startsWith("http") ? ` or --allow-net=${url.host}` : ""),
       );
     }
-    throw new Error(`${name}: could not be read: ${(e as Error).message}`);
+    const why = (e as Error).message; // Deno's fetch of a file: URL, or Node's ENOENT
+    if (/No such file|^ENOENT/.test(why)) throw new Error(`${name}: no such file`);
+    throw new Error(`${name}: could not be read: ${why}`);
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
