@@ -119,6 +119,20 @@ Deno.test("faults: a classifier whose model was disposed says so (not 'another e
   );
 });
 
+Deno.test("faults: a classifier file given where a model is expected says which file it is", async () => {
+  const model = new FlowFM(presetConfig("tiny", { seed: 4 }));
+  const labels = Array.from({ length: 8 }, (_, i) => (i % 2 ? "a" : "b"));
+  const c = await fitClassifier(model, syntheticWindows(8, 2, 2), labels, {
+    validationFraction: 0,
+  });
+  const bytes = serializeClassifier(c);
+  c.dispose(), model.dispose();
+  assert.throws(
+    () => deserializeModel(bytes, "clf.safetensors"),
+    /clf\.safetensors: .*"flowfm-classifier", expected "flowfm" \(a classifier file, not a model: .*--classifier\)/,
+  );
+});
+
 Deno.test("faults: a silent --weights URL gives up after --weights-timeout, naming the flag", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const held: Deno.Conn[] = [];

@@ -143,7 +143,11 @@ export function readWeightsMetadata(
       source,
       `__metadata__.${FORMAT_KEY} is ${
         JSON.stringify(metadata[FORMAT_KEY])
-      }, expected "${FORMAT_VALUE}" (not a FlowFM weights file)`,
+      }, expected "${FORMAT_VALUE}" (${
+        metadata[FORMAT_KEY] === "flowfm-classifier"
+          ? "a classifier file, not a model: loadClassifier reads it, cli/predict.ts takes it as --classifier"
+          : "not a FlowFM weights file"
+      })`,
     );
   }
   const kind = metadata.kind as WeightsKind;
