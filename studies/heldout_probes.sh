@@ -1,5 +1,5 @@
 #!/bin/bash
-# The leave-data-out probe rows of docs/evaluation.md for one model: the probe on stage features and
+# The leave-data-out probe rows of docs/nine_sets.md for one model: the probe on stage features and
 # on `z`, fitted with L-BFGS on the default L2 grid, seed 0, 5 subject folds (DSADS: 8 people, leave
 # one subject out). ROWS picks the rows; the default is group A's (a model pretrained without
 # uci-hapt, MotionSense and DSADS):

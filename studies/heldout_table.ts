@@ -1,4 +1,4 @@
-// The held-out probe table of the model card and docs/evaluation.md (Markdown on stdout), from the
+// The held-out probe table of the model card and docs/nine_sets.md (Markdown on stdout), from the
 // reports that studies/heldout_probes.sh writes: one row per held-out row, one column per head and
 // features (fine-tuning: FEATURES=ft) (mean ± SD of macro F1 over test subjects; rows without a
 // probe or fine-tuning report of TAG, and columns no row has, left out).

@@ -1,6 +1,6 @@
 // One Markdown row per head of each cli/evaluate.ts report: the report folder, the model file and
 // its step, the data set, labels per class, the features a probe read, the head and its macro F1
-// (mean ± SD over test subjects). The held-out tables of docs/evaluation.md come from it.
+// (mean ± SD over test subjects). The held-out tables of docs/nine_sets.md come from it.
 //   deno run --allow-read=runs studies/reports_table.ts REPORT_DIR...
 import { scriptArgs } from "../bench/_args.ts";
 import { readReport } from "./_reports.ts";
