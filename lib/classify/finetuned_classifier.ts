@@ -14,7 +14,12 @@ import type { Params } from "../model/params.ts";
 import { readWindows, type WindowsInput } from "../model/windows.ts";
 import { decodeSafetensors, encodeSafetensors } from "../weights/safetensors.ts";
 import type { SafetensorsTensor } from "../weights/safetensors.ts";
-import { deserializeModel, serializeModel, WeightsError } from "../weights/model_file.ts";
+import {
+  CLASSIFIER_FORMAT,
+  deserializeModel,
+  serializeModel,
+  WeightsError,
+} from "../weights/model_file.ts";
 import { fineTune, type FinetuneOptions } from "../train/finetune.ts";
 import { finetuneStore, HEAD_PARAMS, headForward } from "../train/finetune_head.ts";
 import { Rng } from "../random.ts";
@@ -148,7 +153,7 @@ export class FinetunedClassifier implements Classifier {
       });
     }
     return encodeSafetensors(Object.fromEntries(tensors), {
-      format: "flowfm-classifier",
+      format: CLASSIFIER_FORMAT,
       version: "2",
       kind: "finetuned",
       config: metadata.config,
@@ -225,7 +230,7 @@ export async function fitFinetunedClassifier(
  */
 export function loadFinetunedClassifier(bytes: Uint8Array, source: string): FinetunedClassifier {
   const { tensors, metadata } = decodeSafetensors(bytes, { source });
-  if (metadata.format !== "flowfm-classifier" || metadata.kind !== "finetuned") {
+  if (metadata.format !== CLASSIFIER_FORMAT || metadata.kind !== "finetuned") {
     throw new WeightsError(source, "not a fine-tuned FlowFM classifier file");
   }
   const classes = JSON.parse(metadata.classes ?? "null");

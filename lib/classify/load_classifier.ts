@@ -5,7 +5,7 @@
  * @module
  */
 import type { FlowFM } from "../model/flowfm.ts";
-import { WeightsError } from "../weights/model_file.ts";
+import { CLASSIFIER_FORMAT, WeightsError } from "../weights/model_file.ts";
 import { decodeSafetensors } from "../weights/safetensors.ts";
 import type { Classifier, ClassifierKind } from "./classifier.ts";
 import { loadFinetunedClassifier } from "./finetuned_classifier.ts";
@@ -30,12 +30,12 @@ import { decodeProbeFile } from "./probe_file.ts";
  */
 export function classifierKind(bytes: Uint8Array, source = "classifier"): ClassifierKind {
   const { metadata } = decodeSafetensors(bytes, { source });
-  if (metadata.format !== "flowfm-classifier") {
+  if (metadata.format !== CLASSIFIER_FORMAT) {
     throw new WeightsError(
       source,
       `__metadata__.format is ${
         JSON.stringify(metadata.format)
-      }, expected "flowfm-classifier" (not a FlowFM classifier file)`,
+      }, expected "${CLASSIFIER_FORMAT}" (not a FlowFM classifier file)`,
     );
   }
   return metadata.kind === "finetuned" ? "finetuned" : "probe";

@@ -12,7 +12,7 @@
 import type { FlowFM } from "../model/flowfm.ts";
 import { decodeSafetensors, encodeSafetensors } from "../weights/safetensors.ts";
 import type { SafetensorsTensor } from "../weights/safetensors.ts";
-import { WeightsError } from "../weights/model_file.ts";
+import { CLASSIFIER_FORMAT as FORMAT, WeightsError } from "../weights/model_file.ts";
 import { LinearProbe } from "../train/linear_probe.ts";
 import type { ClassifierWindow } from "./classifier.ts";
 import { checkEncoder } from "./encoder_digest.ts";
@@ -48,7 +48,6 @@ export interface ProbeFileParts {
   features: Features;
 }
 
-const FORMAT = "flowfm-classifier";
 const VERSION = "1";
 const TENSORS = ["features.mean", "features.sd", "probe.b", "probe.w"];
 

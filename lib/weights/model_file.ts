@@ -24,6 +24,8 @@ import {
 /** Metadata keys written by this library. */
 const FORMAT_KEY = "format";
 const FORMAT_VALUE = "flowfm";
+/** `__metadata__.format` of a classifier file (lib/classify), which holds no model to load here. */
+export const CLASSIFIER_FORMAT = "flowfm-classifier";
 
 /** What a weights file holds. */
 export type WeightsKind = "model" | "checkpoint";
@@ -144,7 +146,7 @@ export function readWeightsMetadata(
       `__metadata__.${FORMAT_KEY} is ${
         JSON.stringify(metadata[FORMAT_KEY])
       }, expected "${FORMAT_VALUE}" (${
-        metadata[FORMAT_KEY] === "flowfm-classifier"
+        metadata[FORMAT_KEY] === CLASSIFIER_FORMAT
           ? "a classifier file, not a model: loadClassifier reads it, cli/predict.ts takes it as --classifier"
           : "not a FlowFM weights file"
       })`,
