@@ -2,9 +2,11 @@
 // reports that studies/heldout_probes.sh writes: one row per held-out row, one column per head and
 // features (fine-tuning: FEATURES=ft) (mean ± SD of macro F1 over test subjects; rows without a
 // probe or fine-tuning report of TAG, and columns no row has, left out).
-//   deno run --allow-read=runs studies/heldout_table.ts [--rows LIST] TAG [BASELINE_TAG ...]
-//   --rows  comma-separated rows of studies/heldout_probes.sh (hapt, hapt10, ms, dsads-torso, ...);
-//           default every row that has a report
+//   deno run --allow-read=runs studies/heldout_table.ts [--rows LIST] [--before TAG2] TAG [BASELINE_TAG ...]
+//   --rows    comma-separated rows of studies/heldout_probes.sh (hapt, hapt10, ms, dsads-torso, ...);
+//             default every row that has a report
+//   --before  a last column "TAG2, stages / `z`": another model's probe means on the same rows (the
+//             file a new one would replace), from runs/eval-TAG2-ROW-stages and -z; "–" where missing
 // The probe columns come from runs/eval-TAG-ROW-FEATURES; the random encoder (scratch-probe) and
 // handcrafted columns, which do not depend on the model, from the first of TAG, BASELINE_TAG ...
 // whose report (runs/eval-T-ROW-FEATURES, else runs/eval-T-ROW-FEATURES-base) has the head, run on
@@ -26,7 +28,10 @@ const COLUMNS: [string, string, string][] = [
 /** Heads whose figures depend on TAG's weights (the others may come from a baseline tag). */
 const OWN = ["probe", "finetune"];
 
-const { values, positionals } = scriptArgs(import.meta.url, { rows: { type: "string" } });
+const { values, positionals } = scriptArgs(import.meta.url, {
+  rows: { type: "string" },
+  before: { type: "string" },
+});
 const [tag, ...baselines] = positionals;
 if (!tag) usageFail(import.meta.url, "expected TAG [BASELINE_TAG ...]");
 const picked = pickedRows(values.rows, import.meta.url);
@@ -59,6 +64,19 @@ const cells = picked.map((
   .filter((line) => COLUMNS.some(([h], i) => OWN.includes(h) && line[i + 1] !== ""));
 // Rows without a probe or fine-tuning report of TAG are left out, as are columns no row has.
 const kept = [0, ...COLUMNS.keys().map((i) => i + 1).filter((i) => cells.some((l) => l[i] !== ""))];
-console.log(`| row | ${kept.slice(1).map((i) => COLUMNS[i - 1][2]).join(" | ")} |`);
-console.log(`|${" --- |".repeat(kept.length)}`);
-for (const line of cells) console.log(`| ${kept.map((i) => line[i]).join(" | ")} |`);
+const before = values.before;
+/** `before`'s probe mean on `row` with `features`, or "–". */
+const beforeMean = (row: string, features: string) =>
+  headF1(readReport(`runs/eval-${before}-${row}-${features}/report.json`), "probe")?.mean
+    .toFixed(3) ?? "–";
+const names = [
+  ...kept.slice(1).map((i) => COLUMNS[i - 1][2]),
+  ...before ? [`${before}, stages / \`z\``] : [],
+];
+console.log(`| row | ${names.join(" | ")} |`);
+console.log(`|${" --- |".repeat(names.length + 1)}`);
+for (const line of cells) {
+  const row = picked.find(([, name]) => name === line[0])![0];
+  const extra = before ? [`${beforeMean(row, "stages")} / ${beforeMean(row, "z")}`] : [];
+  console.log(`| ${[...kept.map((i) => line[i]), ...extra].join(" | ")} |`);
+}

@@ -113,6 +113,28 @@ Deno.test("heldout_table: a baseline run on other labels per class is an error n
   }
 });
 
+Deno.test("heldout_table: --before adds another model's stage and z probe means, – where missing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const hapt = ["--dataset", "uci-hapt"], ms = ["--dataset", "motionsense"];
+    await report(dir, "M-hapt-stages", hapt, { probe: 0.81, handcrafted: 0.9 });
+    await report(dir, "M-ms-stages", ms, { probe: 0.93 });
+    await report(dir, "OLD-hapt-stages", hapt, { probe: 0.75 });
+    await report(dir, "OLD-hapt-z", hapt, { probe: 0.7 });
+    await report(dir, "OLD-ms-z", ms, { probe: 0.88 });
+    const r = await table(dir, "--before", "OLD", "M");
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split("\n"), [
+      "| row | probe, stages | handcrafted | OLD, stages / `z` |",
+      "| --- | --- | --- | --- |",
+      "| uci-hapt (waist), 6 activities | 0.810 ± 0.100 | 0.900 ± 0.100 | 0.750 / 0.700 |",
+      "| MotionSense (pocket), 6 activities | 0.930 ± 0.100 |  | – / 0.880 |",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("heldout_curve: a column per tag, – where not run, the mean over rows every tag has", async () => {
   const dir = await Deno.makeTempDir();
   try {
