@@ -36,6 +36,20 @@ export function headF1(r: Report | null, head: string): { mean: number; sd: numb
 }
 
 /**
+ * A model's probe mean (macro F1 over test subjects) on one row of studies/heldout_probes.sh, from
+ * runs/eval-TAG-ROW-FEATURES/report.json; null when that report or its probe head is missing.
+ *
+ * @param tag The model's tag (heldout_probes.sh's TAG).
+ * @param row The row (hapt, ms, dsads-leg, ...).
+ * @param features stages, z, ...
+ * @returns The mean, or null.
+ */
+export function probeMean(tag: string, row: string, features: string): number | null {
+  return headF1(readReport(`runs/eval-${tag}-${row}-${features}/report.json`), "probe")?.mean ??
+    null;
+}
+
+/**
  * The data set, task and labels per class a report was run with, as the flags that set them
  * (defaults filled in), so reports run the same way compare equal.
  *

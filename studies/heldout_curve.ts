@@ -7,7 +7,7 @@
 //   --features  stages (default) or z
 //   e.g. deno run --allow-read=runs studies/heldout_curve.ts B250k B1000k B2000k
 import { scriptArgs, usageFail } from "../bench/_args.ts";
-import { headF1, pickedRows, readReport } from "./_reports.ts";
+import { pickedRows, probeMean } from "./_reports.ts";
 
 const { values, positionals: tags } = scriptArgs(import.meta.url, {
   rows: { type: "string" },
@@ -16,10 +16,9 @@ const { values, positionals: tags } = scriptArgs(import.meta.url, {
 if (tags.length === 0) usageFail(import.meta.url, "expected at least one TAG");
 const picked = pickedRows(values.rows, import.meta.url);
 
-const f1 = (tag: string, row: string) =>
-  headF1(readReport(`runs/eval-${tag}-${row}-${values.features}/report.json`), "probe")?.mean ??
-    null;
-const rows = picked.map(([row, name]) => ({ name, cells: tags.map((t) => f1(t, row)) }))
+const rows = picked.map((
+  [row, name],
+) => ({ name, cells: tags.map((t) => probeMean(t, row, values.features)) }))
   .filter((r) => values.rows !== undefined || r.cells.some((c) => c !== null));
 const show = (v: number | null) => v === null ? "–" : v.toFixed(3);
 console.log(`| row, probe on ${values.features} | ${tags.join(" | ")} |`);

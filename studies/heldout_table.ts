@@ -13,7 +13,7 @@
 // the same data set, task and labels per class. A cell not run yet is empty.
 //   e.g. deno run --allow-read=runs studies/heldout_table.ts s500k A228k
 import { scriptArgs, usageFail } from "../bench/_args.ts";
-import { headF1, pickedRows, protocolOf, readReport } from "./_reports.ts";
+import { headF1, pickedRows, probeMean, protocolOf, readReport } from "./_reports.ts";
 
 const COLUMNS: [string, string, string][] = [
   ["probe", "stages", "probe, stages"],
@@ -58,25 +58,20 @@ function cell(row: string, head: string, features: string): string {
   return "";
 }
 
+const before = values.before;
+/** `before`'s probe means on `row`, stages / `z` ("–" where missing). */
+const beforeCell = (row: string) =>
+  ["stages", "z"].map((f) => probeMean(before!, row, f)?.toFixed(3) ?? "–").join(" / ");
 const cells = picked.map((
   [row, name],
-) => [name, ...COLUMNS.map(([h, f]) => cell(row, h, f))])
+) => [name, ...COLUMNS.map(([h, f]) => cell(row, h, f)), ...before ? [beforeCell(row)] : []])
   .filter((line) => COLUMNS.some(([h], i) => OWN.includes(h) && line[i + 1] !== ""));
 // Rows without a probe or fine-tuning report of TAG are left out, as are columns no row has.
-const kept = [0, ...COLUMNS.keys().map((i) => i + 1).filter((i) => cells.some((l) => l[i] !== ""))];
-const before = values.before;
-/** `before`'s probe mean on `row` with `features`, or "–". */
-const beforeMean = (row: string, features: string) =>
-  headF1(readReport(`runs/eval-${before}-${row}-${features}/report.json`), "probe")?.mean
-    .toFixed(3) ?? "–";
 const names = [
-  ...kept.slice(1).map((i) => COLUMNS[i - 1][2]),
+  ...COLUMNS.map(([, , name]) => name),
   ...before ? [`${before}, stages / \`z\``] : [],
 ];
-console.log(`| row | ${names.join(" | ")} |`);
-console.log(`|${" --- |".repeat(names.length + 1)}`);
-for (const line of cells) {
-  const row = picked.find(([, name]) => name === line[0])![0];
-  const extra = before ? [`${beforeMean(row, "stages")} / ${beforeMean(row, "z")}`] : [];
-  console.log(`| ${[...kept.map((i) => line[i]), ...extra].join(" | ")} |`);
-}
+const kept = [0, ...names.keys().map((i) => i + 1).filter((i) => cells.some((l) => l[i] !== ""))];
+console.log(`| row | ${kept.slice(1).map((i) => names[i - 1]).join(" | ")} |`);
+console.log(`|${" --- |".repeat(kept.length)}`);
+for (const line of cells) console.log(`| ${kept.map((i) => line[i]).join(" | ")} |`);
