@@ -18,6 +18,16 @@ async function report(dir: string, name: string, args: string[], heads: Record<s
   await Deno.writeTextFile(`${dir}/runs/eval-${name}/report.json`, JSON.stringify(json));
 }
 
+/** Runs `fn` in a new temporary folder, removed afterwards whatever `fn` does. */
+async function inTempDir(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 async function table(dir: string, ...args: string[]) {
   return await script(SCRIPT, dir, ...args);
 }
@@ -34,8 +44,7 @@ async function script(path: string, dir: string, ...args: string[]) {
 }
 
 Deno.test("heldout_table: probe columns from TAG, baselines from the first tag that has them", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await inTempDir(async (dir) => {
     const hapt = ["--dataset", "uci-hapt"];
     await report(dir, "M-hapt-stages", hapt, { probe: 0.81 });
     await report(dir, "M-hapt-z", hapt, { probe: 0.72 });
@@ -61,14 +70,11 @@ Deno.test("heldout_table: probe columns from TAG, baselines from the first tag t
     const bad = await table(dir, "--rows", "ms,legs", "M");
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown row\(s\) in --rows: legs/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("heldout_table: fine-tuning columns; a row with only fine-tuning of TAG is kept", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await inTempDir(async (dir) => {
     const hapt10 = ["--dataset", "uci-hapt", "--labels-per-class", "10"];
     await report(dir, "M-hapt10-ft", hapt10, { finetune: 0.83, "scratch-finetune": 0.4 });
     await report(dir, "M-hapt10-stages-base", hapt10, { handcrafted: 0.84 });
@@ -90,14 +96,11 @@ Deno.test("heldout_table: fine-tuning columns; a row with only fine-tuning of TA
       "| uci-hapt, 10 per class |  | 0.840 ± 0.100 | 0.830 ± 0.100 | 0.400 ± 0.100 |",
       "| MotionSense (pocket), 6 activities | 0.900 ± 0.100 |  |  | 0.600 ± 0.100 |",
     ]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("heldout_table: a baseline run on other labels per class is an error naming it", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await inTempDir(async (dir) => {
     await report(dir, "M-hapt10-stages", ["--dataset", "uci-hapt", "--labels-per-class", "10"], {
       probe: 0.7,
     });
@@ -108,14 +111,11 @@ Deno.test("heldout_table: a baseline run on other labels per class is an error n
       r.stderr,
       /eval-B-hapt10-stages: run with --dataset uci-hapt --task activity --labels-per-class all, runs\/eval-M-hapt10-stages with .* --labels-per-class 10/,
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("heldout_table: --before adds another model's stage and z probe means, – where missing", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await inTempDir(async (dir) => {
     const hapt = ["--dataset", "uci-hapt"], ms = ["--dataset", "motionsense"];
     await report(dir, "M-hapt-stages", hapt, { probe: 0.81, handcrafted: 0.9 });
     await report(dir, "M-ms-stages", ms, { probe: 0.93 });
@@ -130,14 +130,11 @@ Deno.test("heldout_table: --before adds another model's stage and z probe means,
       "| uci-hapt (waist), 6 activities | 0.810 ± 0.100 | 0.900 ± 0.100 | 0.750 / 0.700 |",
       "| MotionSense (pocket), 6 activities | 0.930 ± 0.100 |  | – / 0.880 |",
     ]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("heldout_curve: a column per tag, – where not run, the mean over rows every tag has", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await inTempDir(async (dir) => {
     const leg = ["--dataset", "dsads:leg"], sis = ["--dataset", "sisfall", "--task", "adl"];
     await report(dir, "A-dsads-leg-stages", leg, { probe: 0.7, handcrafted: 0.9 });
     await report(dir, "B-dsads-leg-stages", leg, { probe: 0.8 });
@@ -163,7 +160,5 @@ Deno.test("heldout_curve: a column per tag, – where not run, the mean over row
     const bad = await script(CURVE, dir, "--rows", "legs", "A");
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown row\(s\) in --rows: legs/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
