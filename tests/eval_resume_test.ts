@@ -61,14 +61,29 @@ Deno.test("evaluate: finished folds are taken as they are, and the report is the
     "handcrafted 3",
   ]);
   assert.equal(timeless(resumed), timeless(whole));
+  // A resumed head's time counts the finished folds' recorded time too.
+  const earlier = finished.filter((r) => r.head === "finetune").reduce(
+    (t, r) => t + r.fold.seconds,
+    0,
+  );
+  assert.ok(earlier > 0);
+  const ft = (r: EvalReport) => r.heads.find((h) => h.head === "finetune")!;
+  assert.ok(
+    ft(resumed).seconds >= earlier + ft(resumed).folds.slice(2).reduce((t, f) => t + f.seconds, 0),
+  );
   // Every fold of a head finished: no weights needed, nothing trained.
+  const slow = all.filter((r) => r.head === "probe").map((r) => ({
+    ...r,
+    fold: { ...r.fold, seconds: 1000 },
+  }));
   const probeOnly = await evaluate(data, {
     heads: ["probe"],
     seed: 3,
-    finished: all.filter((r) => r.head === "probe"),
+    finished: slow,
     onFold: () => assert.fail("no fold is left to train"),
   });
   assert.equal(probeOnly.heads[0].summary.macroF1.mean, whole.heads[0].summary.macroF1.mean);
+  assert.ok(probeOnly.heads[0].seconds >= 4000, `${probeOnly.heads[0].seconds} s`);
 });
 
 Deno.test("evaluate: a finished fold from other folds (seed, data) is an error naming it", async () => {

@@ -189,10 +189,12 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
     const foldResults: FoldResult[] = [],
       subjects: SubjectResult[] = [],
       cms: ConfusionMatrix[] = [];
+    let earlierSeconds = 0; // the finished folds' time, spent by the call that trained them
     for (const fold of run) {
       const tf0 = performance.now(), done = reuse.get(fold.index);
       if (done) {
         foldResults.push(done.fold), subjects.push(...done.subjects), cms.push(done.confusion);
+        earlierSeconds += done.fold.seconds;
         options.onProgress?.({
           head,
           fold: fold.index,
@@ -261,7 +263,7 @@ export async function evaluate(data: EvalData, options: EvaluateOptions): Promis
         },
       },
       confusion,
-      seconds: (performance.now() - t0) / 1000,
+      seconds: (performance.now() - t0) / 1000 + earlierSeconds,
     });
   }
   return {

@@ -88,7 +88,10 @@ export interface HeadReport {
   summary: HeadSummary;
   /** Summed over folds, `[true][pred]` in the order of {@link EvalReport.classes}. */
   confusion: ConfusionMatrix;
-  /** Wall-clock time of the head, features included. */
+  /**
+   * Wall-clock time of the head, features included; with finished folds given to `evaluate`, their
+   * recorded seconds are added, so a resumed report states the whole run's time.
+   */
   seconds: number;
 }
 
