@@ -45,8 +45,20 @@ export function headF1(r: Report | null, head: string): { mean: number; sd: numb
  * @returns The mean, or null.
  */
 export function probeMean(tag: string, row: string, features: string): number | null {
-  return headF1(readReport(`runs/eval-${tag}-${row}-${features}/report.json`), "probe")?.mean ??
-    null;
+  return headF1(readReport(`${rowDir(tag, row, features)}/report.json`), "probe")?.mean ?? null;
+}
+
+/**
+ * The folder studies/heldout_probes.sh writes a row's report into: runs/eval-TAG-ROW-FEATURES
+ * (its baselines: the same with -base).
+ *
+ * @param tag The model's tag.
+ * @param row The row (hapt, ms, dsads-leg, ...).
+ * @param features stages, z, ft, ...
+ * @returns The folder's path.
+ */
+export function rowDir(tag: string, row: string, features: string): string {
+  return `runs/eval-${tag}-${row}-${features}`;
 }
 
 /**

@@ -13,7 +13,7 @@
 // the same data set, task and labels per class. A cell not run yet is empty.
 //   e.g. deno run --allow-read=runs studies/heldout_table.ts s500k A228k
 import { scriptArgs, usageFail } from "../bench/_args.ts";
-import { headF1, pickedRows, probeMean, protocolOf, readReport } from "./_reports.ts";
+import { headF1, pickedRows, probeMean, protocolOf, readReport, rowDir } from "./_reports.ts";
 
 const COLUMNS: [string, string, string][] = [
   ["probe", "stages", "probe, stages"],
@@ -37,20 +37,14 @@ if (!tag) usageFail(import.meta.url, "expected TAG [BASELINE_TAG ...]");
 const picked = pickedRows(values.rows, import.meta.url);
 
 function cell(row: string, head: string, features: string): string {
-  const own = readReport(`runs/eval-${tag}-${row}-${features}/report.json`);
+  const ownDir = rowDir(tag, row, features), own = readReport(`${ownDir}/report.json`);
   const tags = OWN.includes(head) ? [tag] : [tag, ...baselines];
   for (const t of tags) {
-    for (
-      const dir of [`runs/eval-${t}-${row}-${features}`, `runs/eval-${t}-${row}-${features}-base`]
-    ) {
+    for (const dir of [rowDir(t, row, features), `${rowDir(t, row, features)}-base`]) {
       const r = readReport(`${dir}/report.json`), f1 = headF1(r, head);
       if (!r || !f1) continue;
       if (own && protocolOf(own) !== protocolOf(r)) {
-        throw new Error(
-          `${dir}: run with ${protocolOf(r)}, runs/eval-${tag}-${row}-${features} with ${
-            protocolOf(own)
-          }`,
-        );
+        throw new Error(`${dir}: run with ${protocolOf(r)}, ${ownDir} with ${protocolOf(own)}`);
       }
       return `${f1.mean.toFixed(3)} ± ${f1.sd.toFixed(3)}`;
     }

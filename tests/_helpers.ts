@@ -83,6 +83,16 @@ export async function runCli(
   return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
 }
 
+/** Runs `fn` in a new temporary folder, removed afterwards whatever `fn` does. */
+export async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** The repository's root folder. */
 export const REPO_ROOT: URL = new URL("../", import.meta.url);
 

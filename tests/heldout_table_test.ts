@@ -1,6 +1,7 @@
 // studies/heldout_table.ts and studies/heldout_curve.ts: the held-out table and checkpoint curve
 // from the reports studies/heldout_probes.sh writes.
 import assert from "node:assert/strict";
+import { inTempDir } from "./_helpers.ts";
 
 const SCRIPT = new URL("../studies/heldout_table.ts", import.meta.url).pathname;
 const CURVE = new URL("../studies/heldout_curve.ts", import.meta.url).pathname;
@@ -16,16 +17,6 @@ async function report(dir: string, name: string, args: string[], heads: Record<s
     })),
   };
   await Deno.writeTextFile(`${dir}/runs/eval-${name}/report.json`, JSON.stringify(json));
-}
-
-/** Runs `fn` in a new temporary folder, removed afterwards whatever `fn` does. */
-async function inTempDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 async function table(dir: string, ...args: string[]) {
